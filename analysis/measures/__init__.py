@@ -1,0 +1,1 @@
+"""See analysis/__init__.py for the layer map."""
