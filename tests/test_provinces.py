@@ -1,0 +1,159 @@
+"""Province table and normaliser: fixed facts, every spelling found in the raw files, properties."""
+
+from __future__ import annotations
+
+import string
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.data.provinces import (
+    CODES,
+    PROVINCES,
+    REGIONS,
+    AggregateRowError,
+    UnknownProvinceError,
+    is_aggregate,
+    known_spellings,
+    lookup,
+    normalise,
+    normalise_series,
+)
+
+# NBS four-region division (国家统计局 2011): east 10, central 6, west 12, northeast 3.
+NBS_REGIONS = {
+    "east": "北京 天津 河北 上海 江苏 浙江 福建 山东 广东 海南",
+    "central": "山西 安徽 江西 河南 湖北 湖南",
+    "west": "内蒙古 广西 重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆",
+    "northeast": "辽宁 吉林 黑龙江",
+}
+
+
+def test_table_facts():
+    assert len(PROVINCES) == 31
+    assert PROVINCES["province_code"].is_unique and PROVINCES["name_en"].is_unique
+    assert PROVINCES["province_code"].dtype == "int64"
+    assert PROVINCES["province_code"].min() == 110000 and PROVINCES["province_code"].max() == 650000
+    assert REGIONS == ["east", "central", "west", "northeast"]
+    for region, names in NBS_REGIONS.items():
+        got = set(PROVINCES.loc[PROVINCES["region"] == region, "name_zh"])
+        assert got == set(names.split()), region
+    assert PROVINCES.set_index("name_zh").loc["内蒙古", "full_name_zh"] == "内蒙古自治区"
+    assert PROVINCES.set_index("name_zh").loc["广西", "full_name_zh"] == "广西壮族自治区"
+    assert set(PROVINCES["region_zh"]) == {"东部", "中部", "西部", "东北"}
+    # Shanxi and Shaanxi are different provinces
+    assert normalise("Shanxi") == 140000 and normalise("Shaanxi") == 610000
+
+
+# Every distinct label read from the raw files (techme .rda, nbs_compilations, nqp_panel, wd_gpi),
+# collected by scanning them on 2026-11-29.
+RAW_SPELLINGS = {
+    "上   海": 310000, "两藏": 540000, "四藏": 540000, "内蒙 古": 150000, "内蒙占": 150000,
+    "江两": 360000, "江四": 360000, "山两": 140000, "浙汀": 330000, "黑龙 江": 230000,
+    "新疆维吾尔自治区": 650000, "宁夏回族自治区": 640000, "广西壮族自治区": 450000,
+    " 重 庆": 500000, " 黑龙江  ": 230000, "陕  西": 610000, "Yunan": 530000,
+    "Inner Mongolia": 150000, "Tibet": 540000, "Xizang": 540000, "Neimenggu": 150000,
+    "Ningxia Hui": 640000, "Guangxi Zhuang Autonomous Region": 450000, "Xinjiang Uyghur": 650000,
+    "beijing": 110000, "SHANGHAI": 310000, "北京市": 110000, "\u3000北\u3000京\u3000": 110000,
+    "１１": 110000, 11: 110000, "440000": 440000, 440000.0: 440000,
+}
+
+
+@pytest.mark.parametrize("name,code", list(RAW_SPELLINGS.items()))
+def test_raw_spellings(name, code):
+    assert normalise(name) == code
+
+
+@pytest.mark.parametrize(
+    "name", ["全国", "全   国", "合计", "总计", "东部地区", "尔部地区", "中部地区", "东北地区",
+             "China", "National", "中国", 100000, "100000"],
+)
+def test_aggregates_are_separated(name):
+    assert is_aggregate(name)
+    with pytest.raises(AggregateRowError):
+        normalise(name)
+
+
+def test_provinces_are_not_aggregates():
+    for row in PROVINCES.itertuples():
+        for s in (row.name_zh, row.full_name_zh, row.name_en, row.pinyin, row.province_code):
+            assert not is_aggregate(s)
+
+
+def test_unknown_message_names_file_row_and_suggestions():
+    with pytest.raises(UnknownProvinceError) as e:
+        normalise("Guangdon", source="nqp_panel/x.xlsx", row=17)
+    msg = str(e.value)
+    assert "nqp_panel/x.xlsx" in msg and "row 17" in msg and "广东 440000" in msg
+    assert isinstance(e.value, ValueError)
+    with pytest.raises(UnknownProvinceError):
+        normalise(990000)
+    with pytest.raises(UnknownProvinceError):
+        normalise(None)
+
+
+def test_normalise_series_reports_all_unknowns():
+    s = pd.Series(["北京", "Atlantis", "上海", "Gondor", "Atlantis"])
+    with pytest.raises(UnknownProvinceError) as e:
+        normalise_series(s, source="f.csv")
+    msg = str(e.value)
+    assert "Atlantis" in msg and "Gondor" in msg and "[1, 4]" in msg and "f.csv" in msg
+    ok = normalise_series(pd.Series(["北 京", "江两", 11]), source="f")
+    assert ok.tolist() == [110000, 360000, 110000] and ok.dtype == "int64"
+    with pytest.raises(AggregateRowError):
+        normalise_series(pd.Series(["北京", "全国"]))
+    na = normalise_series(pd.Series(["北京", "全国"]), aggregates="na")
+    assert na.iloc[0] == 110000 and pd.isna(na.iloc[1])
+
+
+def test_lookup():
+    row = lookup("Yunan")
+    assert row["province_code"] == 530000 and row["region"] == "west" and row["name_zh"] == "云南"
+    assert lookup(460000)["name_en"] == "Hainan"
+
+
+_WS = st.sampled_from([" ", "\u3000", "\t", "\xa0", "  "])
+
+
+@st.composite
+def spelling_with_whitespace(draw):
+    spelling = draw(st.sampled_from(known_spellings()))
+    chars = list(spelling)
+    out = []
+    for c in chars:
+        if draw(st.booleans()):
+            out.append(draw(_WS))
+        out.append(c)
+    out.append(draw(st.sampled_from(["", " ", "\u3000"])))
+    return spelling, "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(spelling_with_whitespace())
+def test_roundtrip_with_random_whitespace(pair):
+    spelling, noisy = pair
+    assert normalise(noisy) == normalise(spelling)
+
+
+@given(st.sampled_from(sorted(CODES)))
+def test_codes_map_to_themselves(code):
+    assert normalise(code) == code
+    assert normalise(str(code)) == code
+    assert normalise(code // 10000) == code
+    assert normalise(float(code)) == code
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=string.ascii_letters + "xyzqQ", min_size=3, max_size=12))
+def test_unknown_strings_raise_with_suggestions(text):
+    try:
+        code = normalise(text)
+    except UnknownProvinceError as e:
+        assert "closest known names:" in str(e)
+        assert str(e).count("(") >= 3  # three suggestions, each "name (中文 code)"
+    except AggregateRowError:
+        assert is_aggregate(text)
+    else:
+        assert code in CODES
