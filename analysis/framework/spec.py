@@ -1,0 +1,488 @@
+"""The indicator specification of the integration framework: load, validate, evaluate.
+
+The framework (Qi & Luo 2026) is defined by one readable file, ``analysis/framework/spec.yaml``:
+every indicator's name, labels, formula from panel columns, direction, unit, subsystem
+(``st`` | ``ind`` | ``none``), model pillar (``chain`` | ``platform`` | ``demand`` | ``future`` |
+``none``), pathway (``enterprise`` | ``core_tech`` | ``pilot_platform`` | ``scenario_cluster`` |
+``institution_finance``) and literature references. Users change the framework by editing that
+file; :func:`load_spec` rejects a malformed entry with a message naming it.
+
+Formulas are a deliberately tiny expression language: column names, numbers, ``+ - * /`` (the
+typographic ``× ÷ −`` are accepted too), unary minus and parentheses. They are parsed with
+:mod:`ast` and every node is checked against a whitelist; nothing is ever passed to ``eval``.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import operator
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = [
+    "SUBSYSTEMS",
+    "PILLARS",
+    "PATHWAYS",
+    "PANEL_COLUMNS",
+    "CHAIN_COLUMNS",
+    "DEFAULT_SPEC_PATH",
+    "SpecError",
+    "Indicator",
+    "Spec",
+    "parse_formula",
+    "formula_columns",
+    "evaluate_formula",
+    "load_spec",
+    "validate_spec",
+]
+
+SUBSYSTEMS: tuple[str, ...] = ("st", "ind")
+PILLARS: tuple[str, ...] = ("chain", "platform", "demand", "future")
+PATHWAYS: tuple[str, ...] = (
+    "enterprise",
+    "core_tech",
+    "pilot_platform",
+    "scenario_cluster",
+    "institution_finance",
+)
+
+#: Columns of ``data/processed/panel.parquet`` (docs/CONTRACTS.md).
+PANEL_COLUMNS: frozenset[str] = frozenset(
+    """
+    rd_exp rd_intensity rd_fte rd_exp_government rd_exp_enterprise rd_exp_basic rd_exp_applied
+    rd_exp_experimental basic_share patent_app patent_app_invention patent_grant
+    patent_grant_invention tech_market_seller tech_market_buyer hightech_firms hightech_revenue
+    hightech_new_product_sales hightech_rd_exp ind_new_product_sales ind_rd_exp budget_exp
+    fiscal_st_exp hightech_enterprises gdp va_primary va_secondary va_tertiary emp_total
+    emp_primary emp_secondary emp_tertiary population urbanisation gdp_index gdp_deflator gdp_real
+    cpi fai_price_index digital_finance software_revenue ecommerce_sales trade students road_length
+    """.split()
+)
+
+#: Chain-linkage indicators of ``data/processed/chain_linkage_panel.parquet`` (IO layer).
+CHAIN_COLUMNS: frozenset[str] = frozenset({"rdi_linkage", "rdi_local_sourcing"})
+
+DEFAULT_SPEC_PATH = Path(__file__).with_name("spec.yaml")
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_TYPOGRAPHIC = str.maketrans({"×": "*", "÷": "/", "−": "-", "（": "(", "）": ")"})
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+class SpecError(ValueError):
+    """A specification entry is malformed; the message names every bad entry and what is wrong."""
+
+    def __init__(self, problems: list[str], source: object = None):
+        self.problems = list(problems)
+        where = f" in {source}" if source is not None else ""
+        head = f"invalid framework specification{where} ({len(problems)} problem(s)):"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in problems)]))
+
+
+# ----------------------------------------------------------------------------- formulas
+
+
+def parse_formula(formula: str) -> ast.Expression:
+    """Parse a formula and check it uses only the whitelisted nodes.
+
+    Parameters
+    ----------
+    formula : str
+        E.g. ``"rd_fte / population * 10000"``. Allowed: column names, int/float literals,
+        binary ``+ - * /`` (also ``× ÷ −``), unary ``+ -`` and parentheses.
+
+    Returns
+    -------
+    ast.Expression
+
+    Raises
+    ------
+    ValueError
+        On a syntax error or any node outside the whitelist (calls, attributes, subscripts,
+        ``**``, comparisons, strings …); the message says which construct was found.
+    """
+    if not isinstance(formula, str) or not formula.strip():
+        raise ValueError("formula is empty")
+    text = formula.translate(_TYPOGRAPHIC)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"syntax error in formula {formula!r}: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expression | ast.Load):
+            continue
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINOPS:
+                raise ValueError(
+                    f"operator {type(node.op).__name__} not allowed in formula {formula!r} "
+                    "(only + - * /)"
+                )
+        elif isinstance(node, ast.UnaryOp):
+            if type(node.op) not in _UNARY:
+                raise ValueError(f"operator {type(node.op).__name__} not allowed in {formula!r}")
+        elif isinstance(node, ast.Name):
+            pass
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+                raise ValueError(f"constant {node.value!r} not allowed in {formula!r} (numbers only)")
+        elif isinstance(node, ast.operator | ast.unaryop):
+            continue
+        else:
+            raise ValueError(
+                f"{type(node).__name__} not allowed in formula {formula!r} "
+                "(only column names, numbers, + - * / and parentheses)"
+            )
+    return tree
+
+
+def formula_columns(formula: str) -> list[str]:
+    """Column names used by ``formula``, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for node in ast.walk(parse_formula(formula)):
+        if isinstance(node, ast.Name):
+            seen.setdefault(node.id, None)
+    return list(seen)
+
+
+def evaluate_formula(formula: str, data: pd.DataFrame) -> pd.Series:
+    """Evaluate a formula on the columns of ``data`` (element-wise, float).
+
+    Parameters
+    ----------
+    formula : str
+        See :func:`parse_formula`.
+    data : pandas.DataFrame
+        n rows; must contain every column the formula names.
+
+    Returns
+    -------
+    pandas.Series
+        n values aligned with ``data.index``. Division by zero and other non-finite results are
+        returned as NaN (never ±inf).
+
+    Raises
+    ------
+    KeyError
+        A column named by the formula is not in ``data``.
+    """
+    tree = parse_formula(formula)
+
+    def ev(node: ast.AST):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp):
+            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return _UNARY[type(node.op)](ev(node.operand))
+        if isinstance(node, ast.Name):
+            if node.id not in data.columns:
+                raise KeyError(f"formula {formula!r} needs column {node.id!r}, not in the data")
+            return pd.to_numeric(data[node.id], errors="coerce").astype("float64")
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        raise AssertionError(f"unreachable node {type(node).__name__}")  # pragma: no cover
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = ev(tree)
+    if not isinstance(out, pd.Series):  # a formula made of constants only
+        out = pd.Series(float(out), index=data.index)
+    out = out.astype("float64")
+    return out.where(np.isfinite(out))
+
+
+# ----------------------------------------------------------------------------- schema
+
+
+class _Label(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label_zh: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+
+
+class Indicator(BaseModel):
+    """One indicator of the framework (one entry of ``indicators`` in ``spec.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    label_zh: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    formula: str
+    direction: Literal["positive", "negative"]
+    unit: str = Field(min_length=1)
+    subsystem: Literal["st", "ind", "none"]
+    pillar: Literal["chain", "platform", "demand", "future", "none"]
+    pathway: Literal["enterprise", "core_tech", "pilot_platform", "scenario_cluster", "institution_finance"]
+    reference: list[str] = Field(min_length=1)
+    note: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME_RE.match(v):
+            raise ValueError("must be snake_case: a lower-case letter, then letters, digits or _")
+        return v
+
+    @field_validator("formula")
+    @classmethod
+    def _formula(cls, v: str) -> str:
+        parse_formula(v)
+        return v
+
+    @property
+    def columns(self) -> list[str]:
+        """Panel columns the formula uses."""
+        return formula_columns(self.formula)
+
+    @property
+    def sign(self) -> int:
+        """+1 for positive indicators, −1 for negative ones."""
+        return 1 if self.direction == "positive" else -1
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated framework specification.
+
+    Attributes
+    ----------
+    version : str
+    indicators : tuple of Indicator
+        In file order.
+    subsystems, pillars, pathways : dict
+        Key → {"label_zh", "label_en"} for the fixed keys ``SUBSYSTEMS``, ``PILLARS``, ``PATHWAYS``.
+    references : dict
+        Key → full citation.
+    source : str
+        Where the specification was read from.
+    """
+
+    version: str
+    indicators: tuple[Indicator, ...]
+    subsystems: dict[str, dict[str, str]]
+    pillars: dict[str, dict[str, str]]
+    pathways: dict[str, dict[str, str]]
+    references: dict[str, str]
+    source: str = "<dict>"
+
+    @property
+    def names(self) -> list[str]:
+        return [i.name for i in self.indicators]
+
+    def __getitem__(self, name: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.name == name:
+                return ind
+        raise KeyError(f"no indicator {name!r} in the specification ({self.source})")
+
+    def members(self, *, subsystem: str | None = None, pillar: str | None = None,
+                pathway: str | None = None) -> list[str]:
+        """Names of the indicators in a subsystem, pillar or pathway (file order)."""
+        out = []
+        for i in self.indicators:
+            if subsystem is not None and i.subsystem != subsystem:
+                continue
+            if pillar is not None and i.pillar != pillar:
+                continue
+            if pathway is not None and i.pathway != pathway:
+                continue
+            out.append(i.name)
+        return out
+
+    @property
+    def columns(self) -> list[str]:
+        """All panel columns used by the formulas."""
+        seen: dict[str, None] = {}
+        for i in self.indicators:
+            for c in i.columns:
+                seen.setdefault(c, None)
+        return list(seen)
+
+    def directions(self, names: Iterable[str] | None = None) -> pd.Series:
+        """``+1``/``−1`` per indicator (Series indexed by name)."""
+        names = self.names if names is None else list(names)
+        return pd.Series({n: self[n].sign for n in names}, dtype="int64")
+
+    def drop(self, names: Iterable[str]) -> Spec:
+        """A copy without the named indicators (used for leave-one-out and missing columns)."""
+        names = set(names)
+        return Spec(self.version, tuple(i for i in self.indicators if i.name not in names),
+                    self.subsystems, self.pillars, self.pathways, self.references, self.source)
+
+    def table(self) -> pd.DataFrame:
+        """The indicators as a DataFrame (one row each)."""
+        rows = [i.model_dump() | {"reference": ";".join(i.reference)} for i in self.indicators]
+        return pd.DataFrame(rows)
+
+
+def _entry_id(raw: object, pos: int) -> str:
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    return f"indicator #{pos + 1} {name!r}" if name else f"indicator #{pos + 1} (no name)"
+
+
+def _format_pydantic(err: ValidationError) -> list[str]:
+    out = []
+    for e in err.errors():
+        field = ".".join(str(x) for x in e["loc"]) or "entry"
+        msg = e["msg"]
+        if e["type"] == "literal_error":
+            msg = f"{msg}, got {e.get('input')!r}"
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown field (typo?)"
+        out.append(f"{field}: {msg}")
+    return out
+
+
+def _check_labels(raw: object, keys: tuple[str, ...], what: str, problems: list[str]) -> dict:
+    if raw is None:
+        problems.append(f"`{what}` section is missing (needs {', '.join(keys)})")
+        return {}
+    if not isinstance(raw, Mapping):
+        problems.append(f"`{what}` must be a mapping of key → labels")
+        return {}
+    unknown = sorted(set(raw) - set(keys))
+    missing = [k for k in keys if k not in raw]
+    for k in unknown:
+        problems.append(f"{what}: unknown key {k!r} (allowed: {', '.join(keys)})")
+    for k in missing:
+        problems.append(f"{what}: key {k!r} is missing")
+    out = {}
+    for k in keys:
+        if k in raw:
+            try:
+                out[k] = _Label.model_validate(raw[k]).model_dump()
+            except ValidationError as exc:
+                problems.extend(f"{what}.{k}: {m}" for m in _format_pydantic(exc))
+    return out
+
+
+def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
+                  source: object = "<dict>") -> Spec:
+    """Validate a parsed specification and return a :class:`Spec`.
+
+    Parameters
+    ----------
+    raw : mapping
+        The parsed YAML (keys ``version``, ``subsystems``, ``pillars``, ``pathways``,
+        ``references``, ``indicators``).
+    columns : iterable of str, optional
+        Columns formulas may use. Default: the panel contract columns plus the chain-linkage
+        columns (``PANEL_COLUMNS | CHAIN_COLUMNS``).
+    source : object
+        Shown in error messages (the file path).
+
+    Returns
+    -------
+    Spec
+
+    Raises
+    ------
+    SpecError
+        Listing every problem found, each naming its entry: unknown or missing field, bad
+        direction, unknown subsystem / pillar / pathway, syntax error or forbidden construct in a
+        formula, a formula using an unknown column (with the closest known names), duplicate
+        indicator name, a reference key not in ``references``, a subsystem or pillar without
+        indicators.
+    """
+    allowed = set(PANEL_COLUMNS | CHAIN_COLUMNS) if columns is None else set(columns)
+    problems: list[str] = []
+    if not isinstance(raw, Mapping):
+        raise SpecError(["the specification must be a mapping (YAML dictionary)"], source)
+    known_top = {"version", "framework", "subsystems", "pillars", "pathways", "references", "indicators"}
+    for k in sorted(set(raw) - known_top):
+        problems.append(f"unknown top-level key {k!r} (allowed: {', '.join(sorted(known_top))})")
+    version = raw.get("version")
+    if not isinstance(version, str | int | float) or str(version).strip() == "":
+        problems.append("`version` is missing (e.g. version: \"1.0.0\")")
+    subsystems = _check_labels(raw.get("subsystems"), SUBSYSTEMS, "subsystems", problems)
+    pillars = _check_labels(raw.get("pillars"), PILLARS, "pillars", problems)
+    pathways = _check_labels(raw.get("pathways"), PATHWAYS, "pathways", problems)
+    refs = raw.get("references") or {}
+    if not isinstance(refs, Mapping):
+        problems.append("`references` must be a mapping of key → citation")
+        refs = {}
+    refs = {str(k): str(v).strip() for k, v in refs.items()}
+
+    entries = raw.get("indicators")
+    if not isinstance(entries, list) or not entries:
+        problems.append("`indicators` must be a non-empty list")
+        entries = []
+    indicators: list[Indicator] = []
+    first_pos: dict[str, int] = {}
+    for pos, entry in enumerate(entries):
+        eid = _entry_id(entry, pos)
+        if not isinstance(entry, Mapping):
+            problems.append(f"{eid}: must be a mapping of fields")
+            continue
+        try:
+            ind = Indicator.model_validate(dict(entry))
+        except ValidationError as exc:
+            problems.extend(f"{eid}: {m}" for m in _format_pydantic(exc))
+            continue
+        if ind.name in first_pos:
+            problems.append(f"{eid}: duplicate name (already used by indicator #{first_pos[ind.name] + 1})")
+            continue
+        first_pos[ind.name] = pos
+        for col in ind.columns:
+            if col not in allowed:
+                close = difflib.get_close_matches(col, sorted(allowed), n=3)
+                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                problems.append(f"{eid}: formula {ind.formula!r} uses unknown column {col!r}{hint}")
+        for r in ind.reference:
+            if r not in refs:
+                problems.append(f"{eid}: reference {r!r} is not defined under `references`")
+        indicators.append(ind)
+
+    if indicators and len(indicators) == len(entries):
+        for s in SUBSYSTEMS:
+            if not any(i.subsystem == s for i in indicators):
+                problems.append(f"subsystem {s!r} has no indicators")
+        for p in PILLARS:
+            if not any(i.pillar == p for i in indicators):
+                problems.append(f"pillar {p!r} has no indicators")
+        for p in PATHWAYS:
+            if not any(i.pathway == p for i in indicators):
+                problems.append(f"pathway {p!r} has no indicators")
+    if problems:
+        raise SpecError(problems, source)
+    return Spec(str(version), tuple(indicators), subsystems, pillars, pathways, refs, str(source))
+
+
+def load_spec(path: str | Path | None = None, *, columns: Iterable[str] | None = None) -> Spec:
+    """Read and validate a specification file (YAML).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Default: the package's ``analysis/framework/spec.yaml``.
+    columns : iterable of str, optional
+        Columns formulas may use (default: panel contract + chain-linkage columns).
+
+    Returns
+    -------
+    Spec
+
+    Raises
+    ------
+    SpecError
+        Malformed YAML or any invalid entry (see :func:`validate_spec`).
+    FileNotFoundError
+        ``path`` does not exist.
+    """
+    path = Path(path) if path is not None else DEFAULT_SPEC_PATH
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError([f"YAML syntax error: {exc}"], path) from None
+    return validate_spec(raw, columns=columns, source=path)

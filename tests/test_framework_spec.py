@@ -1,0 +1,168 @@
+"""The framework specification: the shipped file validates; every malformed entry is rejected
+with a message naming the entry; formulas are evaluated without eval, with known numbers."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.framework import spec as S
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return yaml.safe_load(S.DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
+
+
+def _bad(raw: dict, pos: int, **changes) -> dict:
+    out = copy.deepcopy(raw)
+    out["indicators"][pos].update(changes)
+    return out
+
+
+def _problems(raw: dict, **kw) -> str:
+    with pytest.raises(S.SpecError) as exc:
+        S.validate_spec(raw, **kw)
+    return str(exc.value)
+
+
+# --------------------------------------------------------------------- the shipped file
+
+
+def test_shipped_spec_validates_and_covers_every_group():
+    spec = S.load_spec()
+    assert spec.version
+    assert len(spec.names) == len(set(spec.names))
+    for s in S.SUBSYSTEMS:
+        assert len(spec.members(subsystem=s)) >= 3, s
+    for p in S.PILLARS:
+        assert len(spec.members(pillar=p)) >= 2, p
+    for p in S.PATHWAYS:
+        assert len(spec.members(pathway=p)) >= 2, p
+    # every column used is a contract column (panel or chain-linkage layer)
+    assert set(spec.columns) <= S.PANEL_COLUMNS | S.CHAIN_COLUMNS
+    # every reference resolves
+    for ind in spec.indicators:
+        assert all(r in spec.references for r in ind.reference)
+
+
+# --------------------------------------------------------------------- each error case
+
+
+def test_unknown_column_is_named_with_suggestion(raw):
+    msg = _problems(_bad(raw, 1, formula="rd_ftee / population * 10000"))
+    assert "indicator #2 'rd_fte_per_10k'" in msg
+    assert "unknown column 'rd_ftee'" in msg
+    assert "'rd_fte'" in msg  # the suggestion
+
+
+def test_unknown_column_against_given_columns(raw):
+    # the real panel may lack a contract column: validation against the actual columns
+    cols = (S.PANEL_COLUMNS | S.CHAIN_COLUMNS) - {"students"}
+    msg = _problems(raw, columns=cols)
+    assert "'students_per_10k'" in msg and "unknown column 'students'" in msg
+
+
+def test_bad_direction(raw):
+    msg = _problems(_bad(raw, 0, direction="up"))
+    assert "indicator #1 'rd_intensity'" in msg and "direction" in msg and "'up'" in msg
+
+
+def test_duplicate_name(raw):
+    msg = _problems(_bad(raw, 3, name="rd_intensity"))
+    assert "indicator #4 'rd_intensity': duplicate name (already used by indicator #1)" in msg
+
+
+@pytest.mark.parametrize("field,value", [("pillar", "chains"), ("pathway", "finance"),
+                                         ("subsystem", "science")])
+def test_unknown_group(raw, field, value):
+    msg = _problems(_bad(raw, 2, **{field: value}))
+    assert "indicator #3 'invention_grants_per_10k'" in msg
+    assert field in msg and repr(value) in msg
+
+
+@pytest.mark.parametrize("formula,expect", [
+    ("rd_exp /", "syntax error"),
+    ("(rd_exp / gdp", "syntax error"),
+    ("__import__('os').system('echo hi')", "Call not allowed"),
+    ("gdp.real", "Attribute not allowed"),
+    ("gdp ** 2", "Pow not allowed"),
+    ("gdp[0]", "Subscript not allowed"),
+    ("gdp > 1", "Compare not allowed"),
+    ("'gdp'", "constant 'gdp' not allowed"),
+    ("lambda: 1", "Lambda not allowed"),
+])
+def test_formula_errors(raw, formula, expect):
+    msg = _problems(_bad(raw, 0, formula=formula))
+    assert "indicator #1 'rd_intensity'" in msg and expect in msg
+
+
+def test_missing_and_extra_fields(raw):
+    bad = copy.deepcopy(raw)
+    del bad["indicators"][4]["unit"]
+    bad["indicators"][5]["weigth"] = 2
+    msg = _problems(bad)
+    assert "indicator #5 'invention_share': unit: Field required" in msg
+    assert "indicator #6 'fiscal_st_share': weigth: unknown field" in msg
+
+
+def test_bad_name_and_undefined_reference(raw):
+    msg = _problems(_bad(raw, 0, name="R&D intensity"))
+    assert "snake_case" in msg
+    msg = _problems(_bad(raw, 0, reference=["nobody_2099"]))
+    assert "reference 'nobody_2099' is not defined" in msg
+
+
+def test_empty_pillar_and_unknown_group_labels(raw):
+    bad = copy.deepcopy(raw)
+    for e in bad["indicators"]:
+        if e["pillar"] == "chain":
+            e["pillar"] = "none"
+    bad["pillars"]["supply"] = {"label_zh": "供给", "label_en": "Supply"}
+    msg = _problems(bad)
+    assert "pillar 'chain' has no indicators" in msg
+    assert "pillars: unknown key 'supply'" in msg
+
+
+def test_all_problems_reported_at_once(raw):
+    bad = _bad(raw, 0, direction="up")
+    bad = _bad(bad, 1, formula="nope / gdp")
+    with pytest.raises(S.SpecError) as exc:
+        S.validate_spec(bad)
+    assert len(exc.value.problems) == 2
+
+
+def test_yaml_syntax_error(tmp_path):
+    p = tmp_path / "spec.yaml"
+    p.write_text("indicators: [\n  - name: x\n", encoding="utf-8")
+    with pytest.raises(S.SpecError, match="YAML syntax error"):
+        S.load_spec(p)
+
+
+# --------------------------------------------------------------------- formula evaluation
+
+
+def test_evaluate_formula_numbers():
+    df = pd.DataFrame({"rd_fte": [2.0, 3.0, 1.0], "population": [1000.0, 0.0, 500.0],
+                       "gdp": [10.0, 20.0, 40.0]})
+    got = S.evaluate_formula("rd_fte / population * 10000", df)
+    np.testing.assert_allclose(got.to_numpy(), [20.0, np.nan, 20.0])  # 0 divisor → NaN, not inf
+    got = S.evaluate_formula("(gdp − rd_fte) ÷ 2 × -1", df)  # typographic operators
+    np.testing.assert_allclose(got.to_numpy(), [-4.0, -8.5, -19.5])
+    assert S.formula_columns("a / (b + a) * 3") == ["a", "b"]
+    with pytest.raises(KeyError, match="'nope'"):
+        S.evaluate_formula("nope + 1", df)
+
+
+def test_spec_helpers():
+    spec = S.load_spec()
+    dirs = spec.directions()
+    assert set(dirs.unique()) <= {1, -1}
+    smaller = spec.drop(["rd_intensity"])
+    assert "rd_intensity" not in smaller.names and len(smaller.names) == len(spec.names) - 1
+    tab = spec.table()
+    assert list(tab["name"]) == spec.names
