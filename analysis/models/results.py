@@ -44,6 +44,11 @@ class ModelResult:
         Anything a reader must know (dropped observations, singletons, warnings).
     extra : dict
         Family-specific statistics shown in table footers (``{"F": …, "AR(2) p": …}``).
+    vcov : pandas.DataFrame or None
+        Covariance matrix of ``params`` (nvar by nvar, same index and columns), when available;
+        needed for Wald tests (:meth:`wald_test`) and delta-method marginal effects.
+    n_clusters : int or None
+        Number of clusters of a clustered covariance.
     """
 
     params: pd.Series
@@ -60,6 +65,8 @@ class ModelResult:
     vcov_type: str = ""
     notes: list[str] = field(default_factory=list)
     extra: dict[str, float | str] = field(default_factory=dict)
+    vcov: pd.DataFrame | None = None
+    n_clusters: int | None = None
 
     @property
     def tstats(self) -> pd.Series:
@@ -95,6 +102,43 @@ class ModelResult:
                 "ci_upper": ci["upper"].to_numpy(),
             }
         )
+
+    def wald_test(self, R: np.ndarray, r: np.ndarray | None = None) -> dict[str, float]:
+        """Wald test of ``R @ params = r`` using :attr:`vcov`.
+
+        Parameters
+        ----------
+        R : array (q by nvar)
+            Restriction matrix (columns in the order of ``params``).
+        r : array (q,), optional
+            Right-hand side, zeros by default.
+
+        Returns
+        -------
+        dict
+            ``stat`` (W / q, an F statistic when ``dof`` is set, else W), ``df1`` (q), ``df2``
+            (``dof`` or ``inf``) and ``p_value`` (F(q, dof) or chi2(q)).
+
+        Raises
+        ------
+        ValueError
+            If the result carries no covariance matrix or ``R`` has the wrong width.
+        """
+        if self.vcov is None:
+            raise ValueError(f"{self.model}: no covariance matrix stored, cannot run a Wald test")
+        R = np.atleast_2d(np.asarray(R, dtype=float))
+        b = self.params.to_numpy(dtype=float)
+        if R.shape[1] != b.size:
+            raise ValueError(f"R has {R.shape[1]} columns, params has {b.size} entries")
+        r = np.zeros(R.shape[0]) if r is None else np.asarray(r, dtype=float)
+        d = R @ b - r
+        V = R @ self.vcov.loc[self.params.index, self.params.index].to_numpy(dtype=float) @ R.T
+        W = float(d @ np.linalg.solve(V, d))
+        q = R.shape[0]
+        if self.dof is not None:
+            return {"stat": W / q, "df1": q, "df2": float(self.dof),
+                    "p_value": float(stats.f.sf(W / q, q, self.dof))}
+        return {"stat": W, "df1": q, "df2": float("inf"), "p_value": float(stats.chi2.sf(W, q))}
 
     def summary(self) -> str:
         """Plain-text summary (coefficient table and footer)."""
