@@ -1,0 +1,103 @@
+"""Helpers shared by the source parsers: layout checks, long → wide, key normalisation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.data.provinces import CODES, is_aggregate, normalise_series
+
+
+class SourceLayoutError(ValueError):
+    """A raw file does not have the layout its parser expects (missing column, sheet, …)."""
+
+
+class ConflictingValuesError(ValueError):
+    """The same province-year-variable appears twice in a raw file with different values."""
+
+
+def require_file(path: Path) -> Path:
+    """Return ``path`` if it exists, else raise ``FileNotFoundError`` naming it."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"raw file {path} not found; run `python -m analysis data fetch` first"
+        )
+    return path
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], where: str) -> None:
+    """Raise :class:`SourceLayoutError` naming ``where`` if any of ``columns`` is missing."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise SourceLayoutError(
+            f"{where}: expected column(s) {missing} not found; columns present: {list(df.columns)}"
+        )
+
+
+def split_aggregates(df: pd.DataFrame, name_col: str, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split rows into (provinces with ``province_code`` added, aggregate rows).
+
+    Unknown names raise :class:`analysis.data.provinces.UnknownProvinceError` listing every
+    one of them with its rows.
+    """
+    agg = df[name_col].map(is_aggregate).astype(bool)
+    prov = df.loc[~agg].copy()
+    prov["province_code"] = normalise_series(prov[name_col], source=where)
+    return prov, df.loc[agg].copy()
+
+
+def long_to_wide(
+    long: pd.DataFrame,
+    keys: list[str],
+    column: str,
+    value: str,
+    where: str,
+) -> pd.DataFrame:
+    """Pivot ``long`` to one column per ``column`` value, refusing conflicting duplicates.
+
+    Exact duplicate rows (same keys, variable and value) are dropped; the same key with two
+    different values raises :class:`ConflictingValuesError` listing the cases.
+    """
+    d = long[[*keys, column, value]].drop_duplicates()
+    dup = d.duplicated([*keys, column], keep=False)
+    if dup.any():
+        bad = d.loc[dup].sort_values([*keys, column])
+        raise ConflictingValuesError(
+            f"{where}: {int(dup.sum())} rows share {keys + [column]} with different values:\n"
+            + bad.head(12).to_string()
+        )
+    wide = d.pivot(index=keys, columns=column, values=value)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def finalise(
+    wide: pd.DataFrame,
+    columns: list[str],
+    where: str,
+    *,
+    require_all_provinces: bool = True,
+) -> pd.DataFrame:
+    """Order keys and columns, cast keys to int64, check provinces, sort by key."""
+    out = wide.copy()
+    out["province_code"] = out["province_code"].astype("int64")
+    out["year"] = out["year"].astype("int64")
+    for c in columns:
+        if c not in out.columns:
+            out[c] = float("nan")
+    out = out[["province_code", "year", *columns]]
+    extra = set(out["province_code"]) - CODES
+    if extra:
+        raise SourceLayoutError(f"{where}: codes {sorted(extra)} are not provinces")
+    if require_all_provinces:
+        counts = out.groupby("year")["province_code"].nunique()
+        short = counts[counts != 31]
+        if len(short):
+            raise SourceLayoutError(
+                f"{where}: years without all 31 provinces: {short.to_dict()}"
+            )
+    if out.duplicated(["province_code", "year"]).any():
+        raise ConflictingValuesError(f"{where}: duplicated province-year keys after parsing")
+    return out.sort_values(["province_code", "year"]).reset_index(drop=True)
