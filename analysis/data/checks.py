@@ -1,0 +1,234 @@
+"""Accounting identities and cross-source reconciliation of the processed data.
+
+Every check returns a table of differences by province-year (written to
+``data/processed/checks/<name>.csv``) and one summary record::
+
+    {"name", "kind" (identity|reconciliation), "tolerance", "n_compared", "n_exceed",
+     "max_rel_diff", "allowed_exceptions", "ok", "winner", "why"}
+
+A check is ``ok`` when the number of province-years beyond the tolerance is at most
+``allowed_exceptions`` (a count fixed below, with the reason). The rows beyond the tolerance are
+flagged ``exceed = True`` in the CSV: they are the listed exceptions, never silently corrected.
+
+Relative difference throughout: ``rel_diff = |a - b| / |b|`` with ``b`` the reference
+(the winning source / the published total).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import paths
+
+KEYS = ["province_code", "year"]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One comparison of series ``a`` against reference ``b`` (both province-year)."""
+
+    name: str
+    kind: str
+    a: tuple[str, Callable[[pd.DataFrame], pd.Series]]
+    b: tuple[str, Callable[[pd.DataFrame], pd.Series]]
+    tolerance: float
+    allowed_exceptions: int
+    winner: str
+    why: str
+    absolute: bool = False  # compare |a - b| (for shares) instead of the relative difference
+
+
+def _col(*names: str) -> Callable[[pd.DataFrame], pd.Series]:
+    """Series from the first of ``names`` present in the frame (KeyError naming all if none)."""
+    def f(df: pd.DataFrame) -> pd.Series:
+        for n in names:
+            if n in df.columns:
+                return df.set_index(KEYS)[n].astype(float)
+        raise KeyError(f"none of the columns {names} present")
+    return f
+
+
+def _ratio(num: str, den: str, scale: float = 1.0) -> Callable[[pd.DataFrame], pd.Series]:
+    def f(df: pd.DataFrame) -> pd.Series:
+        d = df.set_index(KEYS)
+        return d[num].astype(float) / d[den].astype(float) * scale
+    return f
+
+
+def _sum(*cols: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def f(df: pd.DataFrame) -> pd.Series:
+        d = df.set_index(KEYS)
+        return d[list(cols)].astype(float).sum(axis=1, min_count=len(cols))
+    return f
+
+
+# --------------------------------------------------------------------------------------------
+# The checks. Tolerances and allowed exception counts were set after looking at the
+# distribution of differences in the 2026 raw files (see the reasons); a change in the raw
+# data that pushes more province-years beyond the tolerance makes `data check` fail.
+# --------------------------------------------------------------------------------------------
+
+SPECS: list[Spec] = [
+    Spec("identity_gdp_sum_va", "identity",
+         ("panel", _sum("va_primary", "va_secondary", "va_tertiary")), ("panel", _col("gdp")),
+         tolerance=0.005, allowed_exceptions=40, winner="gdp (published total)",
+         why="NBS publishes GDP and sector value added rounded to 0.01 亿元, so the sum matches "
+             "to rounding; larger gaps are compilation errors or mixed vintages (a sector revised "
+             "after the census while the total was not) and are listed, not corrected"),
+    Spec("identity_rd_intensity", "identity",
+         ("panel", _ratio("rd_exp", "gdp")), ("panel", _col("rd_intensity")),
+         tolerance=0.10, allowed_exceptions=40, winner="rd_intensity (yearbook)",
+         why="the S&T yearbook divides R&D by the GDP vintage available at publication "
+             "(preliminary accounting, pre-2018-census figures), while gdp is the NBS compilation's "
+             "vintage; intensity is published to 0.01 percentage point. 10% relative covers "
+             "census revisions (e.g. Tianjin, Inner Mongolia 2018: GDP revised by 10-30%)"),
+    Spec("recon_tertiary_share_nbs_nqp", "reconciliation",
+         ("nqp", _col("tertiary_share", "va_tertiary_share", "industry_advanced")),
+         ("nbs", _ratio("va_tertiary", "gdp")),
+         tolerance=0.02, allowed_exceptions=40, absolute=True, winner="nbs",
+         why="both are NBS figures; NBS value added by sector is the primary table, the "
+             "2011-2023 panel was compiled later through EPS (post-census vintage): differences "
+             "up to ~2 percentage points are revisions"),
+    Spec("recon_tertiary_share_nbs_gpi", "reconciliation",
+         ("gpi", _col("tertiary_share", "ser")), ("nbs", _ratio("va_tertiary", "gdp")),
+         tolerance=0.02, allowed_exceptions=60, absolute=True, winner="nbs",
+         why="the GPI replication data (1985-2018) use an older vintage; NBS wins"),
+    Spec("recon_gdp_nbs_nqp", "reconciliation",
+         ("nqp", _col("gdp")), ("nbs", _col("gdp")),
+         tolerance=0.02, allowed_exceptions=60, winner="nbs",
+         why="the NBS compilation holds figures as first published; the panel holds later "
+             "revised figures (2018 census, 2023 census): 2% covers ordinary revisions, larger "
+             "gaps are census revisions and listed"),
+    Spec("recon_gdp_nbs_revised", "reconciliation",
+         ("nbs", _col("gdp_revised")), ("nbs", _col("gdp")),
+         tolerance=0.02, allowed_exceptions=60, winner="nbs (first published)",
+         why="sheet 2 of gdp.xlsx holds revised totals 2015-2024: the difference measures the "
+             "census revisions; the panel keeps the first-published series consistent with the "
+             "sector breakdown"),
+    Spec("recon_patent_grant_techme_nqp", "reconciliation",
+         ("nqp", _col("patent_grant")), ("techme", _col("patent_grant")),
+         tolerance=0.01, allowed_exceptions=20, winner="techme",
+         why="both count patents granted by CNIPA by province; the S&T yearbook is the primary "
+             "publication, the panel copies NBS/EPS figures: they should agree to rounding"),
+    Spec("recon_tech_market_techme_nqp", "reconciliation",
+         ("nqp", _col("tech_market_seller", "tech_market")), ("techme", _col("tech_market_seller")),
+         tolerance=0.01, allowed_exceptions=20, winner="techme",
+         why="technology-market turnover by seller region is published in the S&T yearbook; the "
+             "panel's 技术市场成交额 is the same series"),
+]
+
+
+def compare(a: pd.Series, b: pd.Series, tolerance: float, absolute: bool = False) -> pd.DataFrame:
+    """Differences of two province-year series on their common non-missing cells.
+
+    Parameters
+    ----------
+    a, b : Series indexed by (province_code, year)
+        ``b`` is the reference.
+    tolerance : float
+        Relative (``|a-b|/|b|``) or, if ``absolute``, absolute (``|a-b|``) limit.
+
+    Returns
+    -------
+    DataFrame: ``province_code``, ``year``, ``a``, ``b``, ``diff`` (a - b), ``rel_diff``,
+    ``exceed`` (bool), sorted by decreasing difference.
+    """
+    df = pd.concat({"a": a, "b": b}, axis=1, join="inner").dropna()
+    df["diff"] = df["a"] - df["b"]
+    df["rel_diff"] = (df["diff"].abs() / df["b"].abs()).replace(np.inf, np.nan)
+    measure = df["diff"].abs() if absolute else df["rel_diff"]
+    df["exceed"] = measure > tolerance
+    return df.reset_index().sort_values("rel_diff", ascending=False, ignore_index=True)
+
+
+def _frame(frames: dict[str, pd.DataFrame], panel: pd.DataFrame, src: str) -> pd.DataFrame | None:
+    return panel if src == "panel" else frames.get(src)
+
+
+def run_spec(spec: Spec, panel: pd.DataFrame, frames: dict[str, pd.DataFrame]
+             ) -> tuple[dict, pd.DataFrame | None]:
+    """Run one check; the record says ``skipped`` when a source or column is not available."""
+    rec = {"name": spec.name, "kind": spec.kind, "tolerance": spec.tolerance,
+           "measure": "abs" if spec.absolute else "rel", "allowed_exceptions": spec.allowed_exceptions,
+           "winner": spec.winner, "why": spec.why, "n_compared": 0, "n_exceed": 0,
+           "max_rel_diff": float("nan"), "ok": True, "skipped": ""}
+    try:
+        fa, fb = _frame(frames, panel, spec.a[0]), _frame(frames, panel, spec.b[0])
+        if fa is None or fb is None:
+            raise KeyError(f"source {spec.a[0] if fa is None else spec.b[0]} not available")
+        a, b = spec.a[1](fa), spec.b[1](fb)
+    except KeyError as exc:
+        rec["skipped"] = str(exc).strip("'\"")
+        return rec, None
+    table = compare(a, b, spec.tolerance, spec.absolute)
+    diffs = table["diff"].abs() if spec.absolute else table["rel_diff"]
+    rec.update(n_compared=len(table), n_exceed=int(table["exceed"].sum()),
+               max_rel_diff=float(diffs.max()) if len(table) else float("nan"))
+    rec["ok"] = rec["n_exceed"] <= spec.allowed_exceptions
+    return rec, table
+
+
+def io_go_ti(io_tables: dict[str, pd.DataFrame], rtol: float = 1e-3) -> tuple[dict, pd.DataFrame | None]:
+    """IO identity: total output (GO, column side) = total input (TI, row side) per sector.
+
+    Tolerance ``|GO - TI| <= 1 万元 + rtol * max(|GO|, |TI|)`` with ``rtol = 0.1%``: published
+    tables are balanced by construction, so anything beyond rounding is a transcription error.
+    """
+    rec = {"name": "identity_io_go_ti", "kind": "identity", "tolerance": rtol, "measure": "rel",
+           "allowed_exceptions": 0, "winner": "-", "why": "IO tables balance by construction",
+           "n_compared": 0, "n_exceed": 0, "max_rel_diff": float("nan"), "ok": True, "skipped": ""}
+    if "final" not in io_tables or "va" not in io_tables:
+        rec["skipped"] = "IO tables not available"
+        return rec, None
+    from analysis.data.io_tables import go_ti_check
+
+    t = go_ti_check(io_tables, rtol=rtol, atol=1.0)
+    t["exceed"] = ~t["ok"]
+    rec.update(n_compared=len(t), n_exceed=int(t["exceed"].sum()),
+               max_rel_diff=float(t["rel_diff"].max()))
+    rec["ok"] = rec["n_exceed"] <= rec["allowed_exceptions"]
+    return rec, t.sort_values("rel_diff", ascending=False, ignore_index=True)
+
+
+def run_all(panel: pd.DataFrame, frames: dict[str, pd.DataFrame],
+            io_tables: dict[str, pd.DataFrame], out_dir: Path | None) -> list[dict]:
+    """Run every identity and reconciliation; write ``<out_dir>/<name>.csv`` and ``summary.csv``."""
+    records = []
+    for spec in SPECS:
+        rec, table = run_spec(spec, panel, frames)
+        records.append(rec)
+        if out_dir is not None and table is not None:
+            _write_csv(out_dir / f"{spec.name}.csv", table)
+    rec, table = io_go_ti(io_tables)
+    records.append(rec)
+    if out_dir is not None and table is not None:
+        _write_csv(out_dir / f"{rec['name']}.csv", table)
+    if out_dir is not None:
+        _write_csv(out_dir / "summary.csv", pd.DataFrame(records))
+    return records
+
+
+def _write_csv(path: Path, df: pd.DataFrame) -> None:
+    paths.atomic_write_bytes(path, df.to_csv(index=False).encode("utf-8"))
+
+
+def summary_text(records: list[dict]) -> str:
+    """Summary lines: status, name, tolerance, exceptions / compared, max difference."""
+    lines = ["identities and reconciliation (tolerance; beyond / compared (allowed); max diff):"]
+    for r in records:
+        if r.get("skipped"):
+            lines.append(f"  skip {r['name']:<34} ({r['skipped']})")
+            continue
+        lines.append(
+            f"  {'ok  ' if r['ok'] else 'FAIL'} {r['name']:<34} {r['measure']} {r['tolerance']:<6g} "
+            f"{r['n_exceed']:>4} / {r['n_compared']:<5} ({r['allowed_exceptions']:>2})  "
+            f"max {r['max_rel_diff']:.3g}   winner: {r['winner']}")
+    return "\n".join(lines)
+
+
+__all__ = ["SPECS", "Spec", "compare", "io_go_ti", "run_all", "run_spec", "summary_text"]

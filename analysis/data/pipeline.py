@@ -1,0 +1,609 @@
+"""Build ``data/processed/`` from ``data/raw/``: the province-year panel, IO tables, codebook, checks.
+
+Steps of :func:`build`
+----------------------
+1. :func:`analysis.data.fetch.fetch` if ``data/raw/`` is incomplete (cheap size/mtime check).
+2. Input manifest: SHA-256 of ``registry.csv`` (which pins every raw file's hash), of every source
+   file of :mod:`analysis.data` (the code that produces the data) and the parameters. If it equals
+   ``data/processed/.build.json`` and every output exists, return at once (no raw file is read).
+3. Call every parser ``analysis.data.sources.<name>.read(raw_dir)`` (panel sources return a wide
+   DataFrame keyed ``province_code``, ``year``) and :func:`analysis.data.io_tables.read_io`.
+   Each parser's output is also stored as ``data/processed/sources/<name>.parquet`` so that the
+   cross-source reconciliation (:mod:`analysis.data.checks`) can compare vintages.
+4. Merge on the full grid 31 provinces x years (every year any panel source covers within
+   ``YEAR_RANGE``, at least 2010-2023). When two sources supply the same column, the source in
+   :data:`PREFERRED` (else the earlier one in :data:`PANEL_SOURCES`) wins; the other stays in its
+   ``sources/<name>.parquet`` for reconciliation. Nothing is filled: a cell no source has is NaN
+   and appears in ``gaps.csv``.
+5. Derived columns (documented in :data:`DERIVED`): ``basic_share``, ``gdp_deflator``,
+   ``gdp_real`` (chained volume indices, base year a parameter).
+6. Validate with the pandera schemas (:mod:`analysis.data.schemas`); a failure stops the build.
+7. Write ``panel.parquet``, ``panel.dta`` (Stata 118, zh/en labels), ``panel.csv`` (UTF-8 with
+   BOM), ``codebook.csv``, ``gaps.csv``, ``io_flows|io_final|io_va.parquet``; run identities and
+   reconciliation (``checks/*.csv``); write the manifest last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import json
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import paths
+from analysis.data import fetch as _fetch
+from analysis.data.codebook import Variable
+
+PANEL_SOURCES: list[str] = ["techme", "techme_yearbook", "nbs", "gpi", "nqp"]
+"""Parsers in ``analysis.data.sources`` that return province-year tables, in priority order."""
+
+OTHER_SOURCES: list[str] = ["boundaries", "hansen"]
+"""Parsers whose output is not province-year (written as their own processed file)."""
+
+PREFERRED: dict[str, str] = {
+    # NBS compilation (GDP by sector as published; revised totals are compared in checks)
+    "gdp": "nbs", "va_primary": "nbs", "va_secondary": "nbs", "va_tertiary": "nbs",
+    "urbanisation": "nbs", "gdp_index": "nbs",
+    # S&T yearbook is the primary publication of R&D, patents and technology-market series
+    "rd_exp": "techme", "rd_fte": "techme", "patent_grant": "techme", "patent_app": "techme",
+    "tech_market_seller": "techme", "tech_market_buyer": "techme",
+    # year-end resident population: NBS via the 2011-2023 panel (GPI workbook stops in 2018)
+    "population": "nqp",
+}
+"""Which source wins when several supply a column (reasons in the comments)."""
+
+YEAR_RANGE = (2000, 2024)
+REQUIRED_YEARS = range(2010, 2024)
+KEYS = ["province_code", "year"]
+BUILD_VERSION = 1
+
+DERIVED: list[Variable] = [
+    Variable("basic_share", "基础研究经费占比", "Basic research share of R&D expenditure", "share",
+             "techme/rda/RDActivity.rda", "RDActivity",
+             "rd_exp_basic / rd_exp (computed in pipeline when the parser does not supply it)"),
+    Variable("gdp_deflator", "GDP平减指数", "GDP deflator (base year = 1)", "index",
+             "nbs_compilations/gdp.xlsx", "GDP, volume index",
+             "gdp / gdp_real; gdp_real chains the previous-year = 100 volume indices from the "
+             "base year (pipeline parameter base_year)"),
+    Variable("gdp_real", "实际GDP（基年价格）", "Real GDP at base-year prices", "亿元",
+             "nbs_compilations/gdp.xlsx", "GDP, volume index",
+             "gdp[base] * prod(gdp_index/100) over years after base (divided for years before); "
+             "NaN where the chain of indices is broken"),
+]
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build` did: returned to callers and stored in ``.build.json``."""
+
+    cached: bool
+    inputs_hash: str
+    rows: int = 0
+    provinces: int = 0
+    years: tuple[int, int] = (0, 0)
+    variables: int = 0
+    sources_read: list[str] = field(default_factory=list)
+    sources_missing: list[str] = field(default_factory=list)
+    dropped_duplicates: list[str] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        d = dict(self.__dict__)
+        d["years"] = list(self.years)
+        return d
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+# --------------------------------------------------------------------------------------------
+
+def _sha256_bytes(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
+
+
+def code_hash() -> str:
+    """SHA-256 over every source file of :mod:`analysis.data` (``.py`` and package ``.csv``)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".csv", ".yaml", ".json") \
+                and "__pycache__" not in p.parts:
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def inputs_manifest(base_year: int) -> dict:
+    """Everything the processed data depend on: raw hashes (via the registry), code, parameters."""
+    return {
+        "build_version": BUILD_VERSION,
+        "registry_sha256": _sha256_bytes(_fetch.REGISTRY.read_bytes()),
+        "code_sha256": code_hash(),
+        "params": {"base_year": int(base_year)},
+        "pandas": pd.__version__,
+    }
+
+
+OUTPUTS = ["panel.parquet", "panel.dta", "panel.csv", "codebook.csv", "gaps.csv",
+           "io_flows.parquet", "io_final.parquet", "io_va.parquet"]
+
+
+def _write_bytes(path: Path, writer: Callable[[io.BytesIO], None]) -> None:
+    buf = io.BytesIO()
+    writer(buf)
+    paths.atomic_write_bytes(path, buf.getvalue())
+
+
+def _load_source(name: str):
+    """Import ``analysis.data.sources.<name>``; None if that module does not exist yet."""
+    modname = f"analysis.data.sources.{name}"
+    try:
+        return importlib.import_module(modname)
+    except ModuleNotFoundError as exc:
+        if exc.name in (modname, "analysis.data.sources"):
+            return None
+        raise
+
+
+def _check_keys(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    missing = [k for k in KEYS if k not in df.columns]
+    if missing:
+        raise ValueError(f"parser {name}: output lacks key column(s) {missing}")
+    if df[KEYS].isna().any().any():
+        bad = df[df[KEYS].isna().any(axis=1)].head(3)
+        raise ValueError(f"parser {name}: NaN in key columns, e.g.\n{bad}")
+    df = df.astype({k: "int64" for k in KEYS})
+    dup = df.duplicated(KEYS, keep=False)
+    if dup.any():
+        raise ValueError(f"parser {name}: duplicated (province_code, year) rows, e.g. "
+                         f"{df.loc[dup, KEYS].head(4).to_dict('records')}")
+    return df
+
+
+# --------------------------------------------------------------------------------------------
+# derived columns
+# --------------------------------------------------------------------------------------------
+
+def chain_real_gdp(panel: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """Real GDP at ``base_year`` prices and the implicit deflator from previous-year = 100 indices.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Columns ``province_code``, ``year``, ``gdp`` (亿元, current prices) and ``gdp_index``
+        (volume index, previous year = 100), one row per province-year.
+    base_year : int
+        Year whose prices are used (deflator = 1 there).
+
+    Returns
+    -------
+    DataFrame with ``province_code``, ``year``, ``gdp_real`` (亿元) and ``gdp_deflator``.
+
+    Notes
+    -----
+    With volume index :math:`I_t` (previous year = 100) and nominal GDP :math:`Y_t`,
+    :math:`R_t = Y_b \\prod_{s=b+1}^{t} I_s/100` for :math:`t > b` and
+    :math:`R_t = Y_b / \\prod_{s=t+1}^{b} I_s/100` for :math:`t < b`; deflator
+    :math:`P_t = Y_t / R_t`. This is how NBS constant-price series are built from its published
+    indices. A missing index breaks the chain: later (earlier) years are NaN, never filled.
+    """
+    out = []
+    for code, g in panel.sort_values("year").groupby("province_code", sort=True):
+        g = g.set_index("year")
+        years = g.index.to_numpy()
+        idx = g["gdp_index"].astype(float) / 100.0
+        real = pd.Series(np.nan, index=g.index)
+        if base_year in g.index and pd.notna(g.at[base_year, "gdp"]):
+            real[base_year] = float(g.at[base_year, "gdp"])
+            for y in years[years > base_year]:
+                prev = real.get(y - 1, np.nan)
+                real[y] = prev * idx.get(y, np.nan)
+            for y in sorted(years[years < base_year], reverse=True):
+                nxt = real.get(y + 1, np.nan)
+                real[y] = nxt / idx.get(y + 1, np.nan)
+        out.append(pd.DataFrame({"province_code": code, "year": g.index,
+                                 "gdp_real": real.to_numpy(),
+                                 "gdp_deflator": (g["gdp"].astype(float) / real).to_numpy()}))
+    return pd.concat(out, ignore_index=True)
+
+
+def add_derived(panel: pd.DataFrame, base_year: int) -> tuple[pd.DataFrame, list[Variable]]:
+    """Add the :data:`DERIVED` columns the parsers did not supply; return the panel and records."""
+    added: list[Variable] = []
+    by_name = {v.name: v for v in DERIVED}
+    if "basic_share" not in panel and {"rd_exp_basic", "rd_exp"} <= set(panel):
+        panel["basic_share"] = panel["rd_exp_basic"] / panel["rd_exp"]
+        added.append(by_name["basic_share"])
+    if {"gdp", "gdp_index"} <= set(panel) and "gdp_real" not in panel:
+        real = chain_real_gdp(panel[["province_code", "year", "gdp", "gdp_index"]], base_year)
+        panel = panel.drop(columns=["gdp_deflator"], errors="ignore").merge(
+            real, on=KEYS, how="left", validate="one_to_one")
+        added += [by_name["gdp_deflator"], by_name["gdp_real"]]
+    return panel, added
+
+
+# --------------------------------------------------------------------------------------------
+# merge
+# --------------------------------------------------------------------------------------------
+
+def merge_sources(frames: dict[str, pd.DataFrame], codes: list[int],
+                  year_range: tuple[int, int] = YEAR_RANGE
+                  ) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Outer-merge province-year tables onto the full grid ``codes`` x years.
+
+    Parameters
+    ----------
+    frames : dict name -> DataFrame
+        Each keyed by ``province_code``, ``year`` (unique). Order gives priority.
+    codes : list of int
+        The provinces of the grid (GB/T 2260); rows of other codes are an error.
+    year_range : (int, int)
+        Inclusive bounds; years outside are dropped (parsers may read back to 1952).
+
+    Returns
+    -------
+    (panel, owner, dropped) : the merged panel sorted by keys; ``owner`` maps each column to
+    the source it was taken from; ``dropped`` notes ``"col (source; X wins)"`` for columns
+    supplied by more than one source.
+
+    Raises
+    ------
+    ValueError
+        A frame holds a province code outside ``codes``.
+    """
+    lo, hi = year_range
+    years: set[int] = set(REQUIRED_YEARS)
+    for name, df in frames.items():
+        bad = sorted(set(df["province_code"]) - set(codes))
+        if bad:
+            raise ValueError(f"parser {name}: province codes not among the 31 provinces: {bad[:5]}")
+        years |= {int(y) for y in df["year"].unique() if lo <= y <= hi}
+    grid = pd.MultiIndex.from_product([sorted(codes), sorted(years)], names=KEYS)
+    panel = pd.DataFrame(index=grid).reset_index().astype("int64")
+    owner: dict[str, str] = {}
+    for name, df in frames.items():
+        for c in df.columns:
+            if c not in KEYS and (c not in owner or PREFERRED.get(c) == name):
+                owner[c] = name
+    dropped = []
+    for name, df in frames.items():
+        cols = [c for c in df.columns if c not in KEYS and owner[c] == name]
+        dropped += [f"{c} ({name}; {owner[c]} wins)" for c in df.columns
+                    if c not in KEYS and owner[c] != name]
+        sub = df.loc[df["year"].between(lo, hi), KEYS + cols]
+        panel = panel.merge(sub, on=KEYS, how="left", validate="one_to_one")
+    return panel.sort_values(KEYS, ignore_index=True), owner, dropped
+
+
+# --------------------------------------------------------------------------------------------
+# writers
+# --------------------------------------------------------------------------------------------
+
+def stata_label(v: Variable | None, col: str) -> str:
+    """``中文 / English`` variable label, cut to Stata's 80-character limit."""
+    if v is None:
+        return col[:80]
+    lab = f"{v.label_zh} / {v.label_en}"
+    if v.unit and v.unit not in ("share", "index"):
+        lab += f" ({v.unit})"
+    return lab if len(lab) <= 80 else lab[:79] + "…"
+
+
+def codebook(panel: pd.DataFrame, variables: dict[str, tuple[str, Variable]]) -> pd.DataFrame:
+    """One row per panel column: labels, unit, source, transformation, coverage and gaps."""
+    rows = []
+    for col in panel.columns:
+        s = panel[col]
+        origin, v = variables.get(col, ("", None))
+        if col in KEYS:
+            v = Variable(col, "省份代码" if col == "province_code" else "年份",
+                         "Province code (GB/T 2260)" if col == "province_code" else "Year",
+                         "code" if col == "province_code" else "year", "", "", "key")
+            origin = "pipeline"
+        yrs = panel.loc[s.notna(), "year"]
+        rows.append({
+            "variable": col,
+            "label_zh": v.label_zh if v else "", "label_en": v.label_en if v else "",
+            "unit": v.unit if v else "", "source": v.source if v else "",
+            "table": v.table if v else "", "transformation": v.transformation if v else "",
+            "parser": origin,
+            "first_year": int(yrs.min()) if len(yrs) else pd.NA,
+            "last_year": int(yrs.max()) if len(yrs) else pd.NA,
+            "years_covered": _year_spans(sorted(set(yrs.astype(int)))),
+            "n_obs": int(s.notna().sum()), "n_missing": int(s.isna().sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def _year_spans(years: list[int]) -> str:
+    spans, start, prev = [], None, None
+    for y in years:
+        if start is None:
+            start = prev = y
+        elif y == prev + 1:
+            prev = y
+        else:
+            spans.append(f"{start}-{prev}" if start != prev else f"{start}")
+            start = prev = y
+    if start is not None:
+        spans.append(f"{start}-{prev}" if start != prev else f"{start}")
+    return ";".join(spans)
+
+
+def gaps_table(panel: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells by variable x year: count and the province codes missing (never filled)."""
+    rows = []
+    value_cols = [c for c in panel.columns if c not in KEYS and not c.endswith("_flag")]
+    for col in value_cols:
+        miss = panel.loc[panel[col].isna(), ["year", "province_code"]]
+        for year, g in miss.groupby("year"):
+            rows.append({"variable": col, "year": int(year), "n_missing": len(g),
+                         "provinces_missing": ";".join(map(str, sorted(g["province_code"])))})
+    return pd.DataFrame(rows, columns=["variable", "year", "n_missing", "provinces_missing"])
+
+
+def _write_outputs(out: Path, panel: pd.DataFrame, cb: pd.DataFrame, gaps: pd.DataFrame,
+                   io_tables: dict[str, pd.DataFrame], variables: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    _write_bytes(out / "panel.parquet", lambda b: panel.to_parquet(b, index=False))
+    labels = {c: stata_label(variables.get(c, ("", None))[1], c) for c in panel.columns}
+    labels["province_code"], labels["year"] = "省份代码 / Province code (GB/T 2260)", "年份 / Year"
+    dta = panel.copy()
+    for c in dta.columns:
+        if c.endswith("_flag"):
+            dta[c] = dta[c].fillna("").astype(str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # int64 keys are stored as Stata long (values fit)
+        _write_bytes(out / "panel.dta", lambda b: dta.to_stata(
+            b, write_index=False, version=118, variable_labels=labels,
+            data_label="Province-year panel (analysis data build)"))
+    _write_bytes(out / "panel.csv",
+                 lambda b: b.write(panel.to_csv(index=False).encode("utf-8-sig")))
+    _write_bytes(out / "codebook.csv",
+                 lambda b: b.write(cb.to_csv(index=False).encode("utf-8-sig")))
+    _write_bytes(out / "gaps.csv", lambda b: b.write(gaps.to_csv(index=False).encode("utf-8")))
+    for key in ("flows", "final", "va"):
+        df = io_tables.get(key)
+        if df is not None:
+            _write_bytes(out / f"io_{key}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
+
+def fetch(verbose: bool = False) -> dict[str, int]:
+    """Fill ``data/raw/`` from the mirror or the public addresses (see :mod:`analysis.data.fetch`)."""
+    return _fetch.fetch(verbose=verbose)
+
+
+def read_manifest() -> dict | None:
+    """The last build's ``data/processed/.build.json`` (None if absent or unreadable)."""
+    try:
+        return json.loads((paths.processed_dir() / ".build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> BuildResult:
+    """Build every table under ``data/processed/`` from ``data/raw/`` (fetching first if needed).
+
+    Parameters
+    ----------
+    force : bool
+        Rebuild even if the input manifest is unchanged.
+    verbose : bool
+        Progress and a one-screen summary on stdout.
+    base_year : int
+        Base year of ``gdp_real`` and ``gdp_deflator`` (default 2010).
+
+    Returns
+    -------
+    BuildResult
+        ``cached=True`` when nothing changed (no raw file read); counts, checks and timings.
+
+    Raises
+    ------
+    analysis.data.fetch.RawDataError
+        A raw file is missing or corrupted.
+    pandera.errors.SchemaErrors, ValueError
+        The merged panel or an IO table fails validation (message names column and rows).
+    """
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    out = paths.processed_dir()
+    raw = paths.raw_dir()
+    if not _fetch.is_complete(raw):
+        _fetch.fetch(verbose=verbose)
+    timings["fetch"] = time.perf_counter() - t0
+    manifest = inputs_manifest(base_year)
+    inputs_hash = _sha256_bytes(json.dumps(manifest, sort_keys=True).encode())
+    old = read_manifest()
+    if (not force and old and old.get("inputs_hash") == inputs_hash
+            and all((out / f).exists() for f in old.get("outputs", OUTPUTS))):
+        res = BuildResult(cached=True, inputs_hash=inputs_hash,
+                          **{k: v for k, v in old.get("result", {}).items()
+                             if k not in ("cached", "inputs_hash", "seconds", "timings")})
+        res.years = tuple(res.years)
+        res.seconds = time.perf_counter() - t0
+        if verbose:
+            print(f"data build: up to date (inputs {inputs_hash[:12]}), {res.rows} rows; "
+                  f"{res.seconds:.2f} s. Use --force to rebuild.")
+        return res
+
+    from analysis.data import checks, schemas
+    from analysis.data.provinces import PROVINCES
+
+    codes = [int(c) for c in PROVINCES["province_code"]]
+    frames: dict[str, pd.DataFrame] = {}
+    variables: dict[str, tuple[str, Variable]] = {}
+    source_vars: dict[str, dict[str, Variable]] = {}
+    missing: list[str] = []
+    (out / "sources").mkdir(parents=True, exist_ok=True)
+    for name in PANEL_SOURCES + OTHER_SOURCES:
+        t = time.perf_counter()
+        mod = _load_source(name)
+        if mod is None:
+            missing.append(name)
+            continue
+        df = mod.read(raw)
+        timings[f"read {name}"] = time.perf_counter() - t
+        if name in OTHER_SOURCES:
+            _write_other(out, name, df)
+            continue
+        df = _check_keys(df, name)
+        frames[name] = df
+        _write_bytes(out / "sources" / f"{name}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
+        source_vars[name] = {v.name: v for v in getattr(mod, "VARIABLES", [])}
+        if verbose:
+            print(f"  read {name:<16} {df.shape[0]:>5} rows x {df.shape[1] - 2:>3} columns"
+                  f"  {timings[f'read {name}']:.1f} s")
+
+    t = time.perf_counter()
+    io_tables: dict[str, pd.DataFrame] = {}
+    try:
+        from analysis.data import io_tables as io_mod
+    except ModuleNotFoundError as exc:
+        if exc.name != "analysis.data.io_tables":
+            raise
+        missing.append("io_tables")
+    else:
+        io_tables = io_mod.read_io(raw)
+        timings["read io_tables"] = time.perf_counter() - t
+        for key in ("flows", "final", "va"):
+            schemas.validate_io(io_tables[key], key)
+
+    t = time.perf_counter()
+    panel, owner, dropped = merge_sources(frames, codes)
+    for c, name in owner.items():  # each column is documented by the source that won it
+        if c in source_vars.get(name, {}):
+            variables[c] = (name, source_vars[name][c])
+    panel, derived = add_derived(panel, base_year)
+    for v in derived:
+        variables[v.name] = ("pipeline", v)
+    schemas.validate_panel(panel, {c: v.unit for c, (_, v) in variables.items()})
+    timings["merge+validate"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    cb = codebook(panel, variables)
+    gaps = gaps_table(panel)
+    _write_outputs(out, panel, cb, gaps, io_tables, variables)
+    timings["write"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    check_rows = checks.run_all(panel, {n: f for n, f in frames.items()}, io_tables,
+                                out / "checks")
+    timings["checks"] = time.perf_counter() - t
+
+    res = BuildResult(
+        cached=False, inputs_hash=inputs_hash, rows=len(panel),
+        provinces=int(panel["province_code"].nunique()),
+        years=(int(panel["year"].min()), int(panel["year"].max())),
+        variables=len(panel.columns) - 2, sources_read=list(frames) + [
+            n for n in OTHER_SOURCES if n not in missing] + ([] if "io_tables" in missing
+                                                             else ["io_tables"]),
+        sources_missing=missing, dropped_duplicates=dropped, checks=check_rows,
+        seconds=time.perf_counter() - t0, timings={k: round(v, 3) for k, v in timings.items()})
+    outputs = [f for f in OUTPUTS if (out / f).exists()]
+    paths.atomic_write_bytes(out / ".build.json", json.dumps(
+        {"inputs_hash": inputs_hash, "inputs": manifest, "outputs": outputs,
+         "result": res.to_json(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")},
+        ensure_ascii=False, indent=1).encode("utf-8"))
+    if verbose:
+        print(summary_text(res))
+    return res
+
+
+def _write_other(out: Path, name: str, obj) -> None:
+    """Write a non-panel parser output (boundaries: GeoParquet; others: parquet)."""
+    if obj is None:
+        return
+    _write_bytes(out / f"{name}.parquet", lambda b: obj.to_parquet(b, index=False)
+                 if not hasattr(obj, "geometry") else obj.to_parquet(b))
+
+
+def summary_text(res: BuildResult) -> str:
+    """One screen: size of the panel, sources, checks, time."""
+    lines = [
+        "-" * 78,
+        f"data build: {res.rows} rows = {res.provinces} provinces x years "
+        f"{res.years[0]}-{res.years[1]}, {res.variables} variables  ({res.seconds:.1f} s)",
+        f"  sources read: {', '.join(res.sources_read) or '-'}",
+    ]
+    if res.sources_missing:
+        lines.append(f"  parsers not available yet: {', '.join(res.sources_missing)}")
+    if res.dropped_duplicates:
+        lines.append(f"  columns supplied twice (loser kept in sources/*.parquet): "
+                     f"{len(res.dropped_duplicates)}")
+    if res.checks:
+        from analysis.data.checks import summary_text as checks_text
+
+        lines.append(checks_text(res.checks))
+    lines.append(f"  written to {paths.processed_dir()}")
+    lines.append("-" * 78)
+    return "\n".join(lines)
+
+
+def load_panel() -> pd.DataFrame:
+    """Read ``data/processed/panel.parquet`` (run :func:`build` first)."""
+    p = paths.processed_dir() / "panel.parquet"
+    if not p.exists():
+        raise FileNotFoundError(f"{p} not found: run `python -m analysis data build`")
+    return pd.read_parquet(p)
+
+
+def check(verbose: bool = False) -> bool:
+    """Validate the processed tables and re-run identities and reconciliation.
+
+    Returns
+    -------
+    bool
+        True if every schema passes and every identity / reconciliation is within its stated
+        tolerance (allowing the listed known exceptions); False otherwise. Prints a summary
+        when ``verbose``.
+    """
+    from analysis.data import checks, schemas
+
+    out = paths.processed_dir()
+    panel = load_panel()
+    ok = True
+    units = {}
+    if (out / "codebook.csv").exists():
+        cb = pd.read_csv(out / "codebook.csv", encoding="utf-8-sig")
+        units = dict(zip(cb["variable"], cb["unit"].fillna(""), strict=True))
+    try:
+        schemas.validate_panel(panel, units)
+        schema_msg = "panel schema: ok"
+    except Exception as exc:  # pandera SchemaErrors / ValueError: report, do not raise
+        ok, schema_msg = False, f"panel schema: FAILED\n{exc}"
+    io_tables = {}
+    for key in ("flows", "final", "va"):
+        p = out / f"io_{key}.parquet"
+        if p.exists():
+            io_tables[key] = pd.read_parquet(p)
+            try:
+                schemas.validate_io(io_tables[key], key)
+            except Exception as exc:
+                ok, schema_msg = False, schema_msg + f"\nio_{key} schema: FAILED\n{exc}"
+    frames = {p.stem: pd.read_parquet(p) for p in sorted((out / "sources").glob("*.parquet"))}
+    rows = checks.run_all(panel, frames, io_tables, out / "checks")
+    ok = ok and all(r["ok"] for r in rows)
+    if verbose:
+        print(schema_msg)
+        print(checks.summary_text(rows))
+        print(f"data check: {'PASSED' if ok else 'FAILED'} (tables in {out / 'checks'})")
+    return ok
+
+
+__all__ = ["BuildResult", "build", "check", "fetch", "load_panel", "merge_sources",
+           "chain_real_gdp", "add_derived", "codebook", "gaps_table", "inputs_manifest"]
