@@ -1,0 +1,323 @@
+"""Regression tables from :class:`~analysis.models.results.ModelResult` objects (esttab / etable).
+
+Several results side by side: coefficients with significance stars, standard errors in
+parentheses underneath, then rows for observations, within R², fixed effects (Yes/No) and the
+clustering variable, and any family-specific statistics stored in ``result.extra``. Rendered to
+Markdown, HTML, LaTeX (booktabs) and CSV; labels in Chinese or English come from a mapping
+(the codebook's ``label_zh`` / ``label_en``), never typed into the table.
+
+Conventions (as in Stata ``esttab ..., se star(* 0.10 ** 0.05 *** 0.01)`` and R
+``fixest::etable``): stars from the two-sided p-values of each result (t(dof) or normal), the
+thresholds stated in the footer; numbers rounded half-to-even by Python's formatting.
+The renderer is ours because pyfixest's ``etable`` and ``maketables`` take fitted pyfixest /
+statsmodels objects, while every model family here returns a ``ModelResult``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from analysis.models.results import ModelResult
+
+LANG = Literal["en", "zh"]
+
+#: Words the table itself uses, in both languages.
+TERMS: dict[str, dict[str, str]] = {
+    "en": {
+        "nobs": "Observations", "r2_within": "Within R²", "r2": "R²", "n_groups": "Groups",
+        "cluster": "Clustered SE", "fe": "{} FE", "yes": "Yes", "no": "No", "none": "—",
+        "depvar": "Dependent variable", "se_note": "Standard errors in parentheses.",
+        "stars": "{} p<{}",
+    },
+    "zh": {
+        "nobs": "观测值", "r2_within": "组内R²", "r2": "R²", "n_groups": "组数",
+        "cluster": "聚类标准误", "fe": "{}固定效应", "yes": "是", "no": "否", "none": "—",
+        "depvar": "被解释变量", "se_note": "括号内为标准误。",
+        "stars": "{} p<{}",
+    },
+}
+
+#: Default labels of the panel keys (the codebook covers the other variables).
+KEY_LABELS: dict[str, dict[str, str]] = {
+    "en": {"province_code": "Province", "year": "Year", "region": "Region"},
+    "zh": {"province_code": "省份", "year": "年份", "region": "地区"},
+}
+
+
+def labels_from_codebook(codebook: pd.DataFrame, lang: LANG = "en") -> dict[str, str]:
+    """Mapping ``name -> label`` from a codebook table (columns ``name``, ``label_zh``,
+    ``label_en``; ``data/processed/codebook.csv``)."""
+    col = f"label_{lang}"
+    if "name" not in codebook.columns or col not in codebook.columns:
+        raise ValueError(f"codebook needs columns 'name' and {col!r}, has {list(codebook.columns)}")
+    cb = codebook.dropna(subset=[col])
+    return dict(zip(cb["name"], cb[col], strict=True))
+
+
+def stars_for(p: float, levels: Sequence[float] = (0.10, 0.05, 0.01)) -> str:
+    """``*`` for each threshold in ``levels`` that ``p`` is below (strictly)."""
+    if p is None or not math.isfinite(p):
+        return ""
+    return "*" * sum(p < lv for lv in levels)
+
+
+@dataclass
+class RegressionTable:
+    """A rendered table: ``body`` (one row per line, strings) and rendering methods.
+
+    Attributes
+    ----------
+    body : DataFrame
+        Index: row labels; columns: model names. Coefficient rows alternate with their
+        standard-error rows (label ``""``); then the footer rows.
+    header : list of str
+        Dependent-variable label of each column.
+    n_coef_rows : int
+        Number of body rows that belong to coefficients (2 per regressor).
+    notes : list of str
+        Footer notes (stars, standard errors, user notes).
+    title : str
+    """
+
+    body: pd.DataFrame
+    header: list[str]
+    n_coef_rows: int
+    notes: list[str] = field(default_factory=list)
+    title: str = ""
+    depvar_label: str = "Dependent variable"
+
+    # -- renderers -------------------------------------------------------------------------
+    def to_markdown(self) -> str:
+        cols = [""] + list(self.body.columns)
+        lines = []
+        if self.title:
+            lines += [f"**{self.title}**", ""]
+        lines.append("| " + " | ".join(cols) + " |")
+        lines.append("|" + "|".join(["---"] + [":-:"] * (len(cols) - 1)) + "|")
+        lines.append("| " + " | ".join([self.depvar_label] + self.header) + " |")
+        for i, (lab, row) in enumerate(self.body.iterrows()):
+            if i == self.n_coef_rows and i > 0:
+                lines.append("| " + " | ".join([""] * len(cols)) + " |")
+            lines.append("| " + " | ".join([str(lab)] + [str(v) for v in row]) + " |")
+        if self.notes:
+            lines += ["", " ".join(self.notes)]
+        return "\n".join(lines) + "\n"
+
+    def to_html(self) -> str:
+        e = html.escape
+        out = ['<table class="regtable">']
+        if self.title:
+            out.append(f"<caption>{e(self.title)}</caption>")
+        out.append("<thead><tr><th></th>" + "".join(f"<th>{e(str(c))}</th>" for c in self.body.columns)
+                   + "</tr>")
+        out.append(f"<tr><th>{e(self.depvar_label)}</th>" + "".join(f"<th>{e(h)}</th>" for h in self.header)
+                   + "</tr></thead><tbody>")
+        for i, (lab, row) in enumerate(self.body.iterrows()):
+            cls = ' class="se"' if (i < self.n_coef_rows and i % 2 == 1) else ""
+            if i == self.n_coef_rows:
+                cls = ' class="footer-start"'
+            out.append(f"<tr{cls}><th>{e(str(lab))}</th>" + "".join(f"<td>{e(str(v))}</td>" for v in row)
+                       + "</tr>")
+        out.append("</tbody>")
+        if self.notes:
+            out.append(f'<tfoot><tr><td colspan="{len(self.body.columns) + 1}">'
+                       f"{e(' '.join(self.notes))}</td></tr></tfoot>")
+        out.append("</table>")
+        return "\n".join(out) + "\n"
+
+    def to_latex(self) -> str:
+        k = len(self.body.columns)
+        out = []
+        if self.title:
+            out += ["\\begin{table}[htbp]\\centering", f"\\caption{{{latex_escape(self.title)}}}"]
+        out.append("\\begin{tabular}{l" + "c" * k + "}")
+        out.append("\\toprule")
+        out.append(" & " + " & ".join(latex_escape(str(c)) for c in self.body.columns) + " \\\\")
+        out.append(latex_escape(self.depvar_label) + " & "
+                   + " & ".join(latex_escape(h) for h in self.header) + " \\\\")
+        out.append("\\midrule")
+        for i, (lab, row) in enumerate(self.body.iterrows()):
+            if i == self.n_coef_rows and i > 0:
+                out.append("\\midrule")
+            out.append(latex_escape(str(lab)) + " & "
+                       + " & ".join(latex_escape(str(v)) for v in row) + " \\\\")
+        out.append("\\bottomrule")
+        out.append("\\end{tabular}")
+        if self.notes:
+            out.append("\\par\\footnotesize " + latex_escape(" ".join(self.notes)))
+        if self.title:
+            out.append("\\end{table}")
+        return "\n".join(out) + "\n"
+
+    def to_csv(self) -> str:
+        df = self.body.copy()
+        df.index.name = ""
+        top = pd.DataFrame([self.header], columns=df.columns, index=[self.depvar_label])
+        return pd.concat([top, df]).to_csv()
+
+    def render(self, fmt: Literal["md", "html", "tex", "csv"]) -> str:
+        """Render to one format by its file extension."""
+        try:
+            return {"md": self.to_markdown, "html": self.to_html, "tex": self.to_latex,
+                    "csv": self.to_csv}[fmt]()
+        except KeyError:
+            raise ValueError(f"format must be md, html, tex or csv, got {fmt!r}") from None
+
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "²": r"$^2$", "×": r"$\times$"}
+
+
+def latex_escape(s: str) -> str:
+    """Escape LaTeX special characters (Chinese text needs ``ctex``/xeCJK in the document)."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in s)
+
+
+def regression_table(
+    results: Sequence[ModelResult] | Mapping[str, ModelResult],
+    *,
+    labels: Mapping[str, str] | None = None,
+    lang: LANG = "en",
+    keep: Sequence[str] | None = None,
+    drop: Sequence[str] = (),
+    digits: int = 3,
+    stars: Sequence[float] = (0.10, 0.05, 0.01),
+    stats: Sequence[str] = ("nobs", "r2_within"),
+    extra: Sequence[str] = (),
+    show_fe: bool = True,
+    show_cluster: bool = True,
+    title: str = "",
+    notes: Sequence[str] = (),
+) -> RegressionTable:
+    """Side-by-side regression table.
+
+    Parameters
+    ----------
+    results : sequence or mapping of ModelResult
+        One column each; a mapping's keys become column titles, otherwise ``(1)``, ``(2)``, ….
+    labels : mapping, optional
+        Variable name → label (``labels_from_codebook``). Unlabelled names are shown as is.
+    lang : {"en", "zh"}
+        Language of the table's own words (Observations / 观测值 …).
+    keep, drop : sequence of str
+        Regressors to show (in this order) / to hide. Default: every regressor, in order of
+        first appearance.
+    digits : int
+        Decimals of coefficients and standard errors.
+    stars : sequence of float
+        p-value thresholds, one star each (default 0.10, 0.05, 0.01).
+    stats : sequence of str
+        Footer statistics among ``nobs``, ``r2_within``, ``r2``, ``n_groups``.
+    extra : sequence of str
+        Keys of ``result.extra`` to show as footer rows (label from ``labels``).
+    show_fe, show_cluster : bool
+        Rows "<var> FE: Yes/No" for every fixed effect used by any column, and the cluster row.
+
+    Returns
+    -------
+    RegressionTable
+
+    Raises
+    ------
+    ValueError
+        No results, an unknown statistic, or a ``keep`` name found in no result.
+    """
+    if isinstance(results, Mapping):
+        names = [str(k) for k in results]
+        res = list(results.values())
+    else:
+        res = list(results)
+        names = [f"({i + 1})" for i in range(len(res))]
+    if not res:
+        raise ValueError("no results to tabulate")
+    for r in res:
+        if not isinstance(r, ModelResult):
+            raise TypeError(f"expected ModelResult, got {type(r).__name__}")
+    if lang not in TERMS:
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    words = TERMS[lang]
+    lab = {**KEY_LABELS[lang], **(labels or {})}
+
+    def L(name: str) -> str:
+        return str(lab.get(name, name))
+
+    allterms: list[str] = []
+    for r in res:
+        for t in r.params.index:
+            if t not in allterms:
+                allterms.append(str(t))
+    if keep is not None:
+        unknown = [t for t in keep if t not in allterms]
+        if unknown:
+            raise ValueError(f"keep names {unknown} are in no result; terms: {allterms}")
+        terms = list(keep)
+    else:
+        terms = allterms
+    terms = [t for t in terms if t not in set(drop)]
+
+    fmt = f"{{:.{digits}f}}"
+    rows: list[tuple[str, list[str]]] = []
+    for t in terms:
+        coef_cells, se_cells = [], []
+        for r in res:
+            if t in r.params.index:
+                p = float(r.pvalues[t])
+                coef_cells.append(fmt.format(float(r.params[t])) + stars_for(p, stars))
+                se_cells.append("(" + fmt.format(float(r.std_errors[t])) + ")")
+            else:
+                coef_cells.append("")
+                se_cells.append("")
+        rows.append((L(t), coef_cells))
+        rows.append(("", se_cells))
+    n_coef = len(rows)
+
+    for s in stats:
+        if s not in ("nobs", "r2_within", "r2", "n_groups"):
+            raise ValueError(f"unknown statistic {s!r}; use nobs, r2_within, r2, n_groups")
+        cells = []
+        for r in res:
+            v = getattr(r, s)
+            if v is None or (isinstance(v, float) and not math.isfinite(v)):
+                cells.append("")
+            elif s in ("nobs", "n_groups"):
+                cells.append(f"{int(v):,}" if lang == "en" else str(int(v)))
+            else:
+                cells.append(fmt.format(float(v)))
+        rows.append((words[s], cells))
+    for key in extra:
+        cells = []
+        for r in res:
+            v = r.extra.get(key, "")
+            cells.append(fmt.format(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                         else str(v))
+        rows.append((L(key), cells))
+    if show_fe:
+        fes: list[str] = []
+        for r in res:
+            for f in r.fixed_effects:
+                if f not in fes:
+                    fes.append(f)
+        for f in fes:
+            rows.append((words["fe"].format(L(f)),
+                         [words["yes"] if f in r.fixed_effects else words["no"] for r in res]))
+    if show_cluster and any(r.cluster for r in res):
+        rows.append((words["cluster"], [L(r.cluster) if r.cluster else words["none"] for r in res]))
+
+    body = pd.DataFrame([c for _, c in rows], index=[lbl for lbl, _ in rows], columns=names)
+    star_note = ", ".join(words["stars"].format("*" * (i + 1), f"{lv:g}")
+                          for i, lv in enumerate(stars))
+    return RegressionTable(
+        body=body,
+        header=[L(r.depvar) for r in res],
+        n_coef_rows=n_coef,
+        notes=[words["se_note"], star_note + ("." if lang == "en" else "。"), *notes],
+        title=title,
+        depvar_label=words["depvar"],
+    )

@@ -1,0 +1,103 @@
+"""Regression tables: cell values, stars at the thresholds, footer rows, each format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.models import ModelResult
+from analysis.models.tables import labels_from_codebook, latex_escape, regression_table, stars_for
+
+
+def _res(params, ses, dof=None, fe=("province_code", "year"), cluster="province_code", **kw):
+    idx = list(params)
+    return ModelResult(params=pd.Series(params, index=idx, dtype=float),
+                       std_errors=pd.Series(ses, index=idx, dtype=float), nobs=kw.pop("nobs", 310),
+                       depvar=kw.pop("depvar", "ts"), model="twfe", dof=dof, fixed_effects=list(fe),
+                       cluster=cluster, r2_within=kw.pop("r2_within", 0.41234), **kw)
+
+
+def test_stars_at_thresholds():
+    assert stars_for(0.0999) == "*" and stars_for(0.1) == ""
+    assert stars_for(0.0499) == "**" and stars_for(0.05) == "*"
+    assert stars_for(0.00999) == "***" and stars_for(0.01) == "**"
+    assert stars_for(float("nan")) == ""
+    assert stars_for(0.04, levels=(0.05, 0.01, 0.001)) == "*"
+
+
+def test_cells_from_known_pvalues():
+    # z = 2.0 -> p = 0.0455 (**); z = 1.7 -> p = 0.0891 (*); z = 3.0 -> p = 0.0027 (***)
+    r1 = _res({"rd_intensity": 2.0, "chain": 1.7, "lngdp": 3.0}, [1.0, 1.0, 1.0])
+    # t(30): t = 2.0 -> p = 0.0546 -> only *
+    r2 = _res({"rd_intensity": 0.2}, [0.1], dof=30, fe=("province_code",), nobs=1234)
+    assert stats.t.sf(2.0, 30) * 2 == pytest.approx(0.0546, abs=1e-4)
+    t = regression_table([r1, r2], labels={"rd_intensity": "R&D intensity", "ts": "TS"})
+    b = t.body
+    assert list(b.columns) == ["(1)", "(2)"]
+    assert b.iloc[0].tolist() == ["2.000**", "0.200*"]
+    assert b.iloc[1].tolist() == ["(1.000)", "(0.100)"]
+    assert b.index[0] == "R&D intensity" and b.index[1] == ""
+    assert b.loc["chain"].tolist()[0] == "1.700*"
+    assert b.loc["lngdp"].tolist() == ["3.000***", ""]
+    assert b.loc["Observations"].tolist() == ["310", "1,234"]
+    assert b.loc["Within R²"].tolist() == ["0.412", "0.412"]
+    assert b.loc["Province FE"].tolist() == ["Yes", "Yes"]
+    assert b.loc["Year FE"].tolist() == ["Yes", "No"]
+    assert b.loc["Clustered SE"].tolist() == ["Province", "Province"]
+    assert t.header == ["TS", "TS"] and t.n_coef_rows == 6
+
+
+def test_zh_labels_keep_order_and_extra():
+    r = _res({"a": 0.5, "b": -0.25}, [0.1, 0.5], extra={"AR(2) p": 0.4321})
+    t = regression_table({"基准": r}, lang="zh", keep=["b", "a"], labels={"a": "研发强度"},
+                         extra=["AR(2) p"], digits=2)
+    assert t.body.index[:4].tolist() == ["b", "", "研发强度", ""]
+    assert t.body.iloc[0, 0] == "-0.25" and t.body.iloc[2, 0] == "0.50***"
+    assert t.body.loc["AR(2) p", "基准"] == "0.43"
+    assert t.body.loc["省份固定效应", "基准"] == "是"
+    assert t.body.loc["观测值", "基准"] == "310"
+    assert "括号内为标准误" in t.notes[0]
+    with pytest.raises(ValueError, match="in no result"):
+        regression_table([r], keep=["zzz"])
+
+
+def test_formats():
+    r = _res({"x_1": 1.0}, [0.25], depvar="y%")
+    t = regression_table([r], title="Baseline & more")
+    md = t.to_markdown()
+    assert "| x_1 | 1.000*** |" in md and "| Observations | 310 |" in md
+    tex = t.to_latex()
+    assert "\\toprule" in tex and "x\\_1 & 1.000*** \\\\" in tex and "y\\%" in tex
+    assert "\\caption{Baseline \\& more}" in tex and "Within R$^2$" in tex
+    h = t.to_html()
+    assert "<td>1.000***</td>" in h and "<caption>Baseline &amp; more</caption>" in h
+    csv = t.to_csv().splitlines()
+    assert csv[1] == "Dependent variable,y%" and csv[2] == "x_1,1.000***"
+    assert t.render("md") == md
+    with pytest.raises(ValueError):
+        t.render("docx")
+    assert latex_escape("a_b#c") == "a\\_b\\#c"
+
+
+def test_labels_from_codebook():
+    cb = pd.DataFrame({"name": ["rd_exp", "gdp"], "label_zh": ["研发经费", "地区生产总值"],
+                       "label_en": ["R&D expenditure", np.nan]})
+    assert labels_from_codebook(cb, "zh") == {"rd_exp": "研发经费", "gdp": "地区生产总值"}
+    assert labels_from_codebook(cb, "en") == {"rd_exp": "R&D expenditure"}
+
+
+def test_real_twfe_table_numbers():
+    from statsmodels.datasets import grunfeld as g
+
+    from analysis.models import twfe
+
+    d = g.load_pandas().data
+    d = d[d["firm"] != "American Steel"].copy()
+    d["year"] = d["year"].astype(int)
+    r = twfe(d, "invest", ["value", "capital"], "firm", "year")
+    t = regression_table([r], digits=4)
+    # reghdfe: value 0.1177 (0.0108), capital 0.3579 (0.0478)
+    assert t.body.iloc[:4, 0].tolist() == ["0.1177***", "(0.0108)", "0.3579***", "(0.0478)"]
+    assert t.body.loc["firm FE", "(1)"] == "Yes"
