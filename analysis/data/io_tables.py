@@ -1,0 +1,753 @@
+"""Provincial and national 42-sector input-output tables (2002, 2007, 2012, 2017).
+
+Source: ``io_provincial/`` of the raw mirror (github common2016/CHNIO; NBS and provincial
+statistical bureaus' official tables, 万元, current producer prices). One ``.xls`` (BIFF) per
+province and year, named ``<n><省名>.xls`` (2002–2012) or ``<nn>-<省名>.xls`` (2017); ``0中国.xls``
+is the national table (2002, 2007, 2012).
+
+Layouts found in the files (verified for every file by :func:`read_io`, which locates the
+code row and the code column instead of trusting fixed offsets):
+
+============  ===========================================================================
+table         final-use / trade columns after ``TIU`` (as published)
+============  ===========================================================================
+2002 prov.    FU101 FU102 THC FU103 TC FU201 FU202 GCF **NOF** TFU GO — ``NOF`` is *net*
+              outflow (exports + outflow − imports − inflow); gross trade is not published
+2007 prov.    … GCF **FU302** TFU **FU304** ERR GO — FU302 流出 (exports and outflows to other
+              provinces together), FU304 流入 (imports and inflows together)
+2012/17 prov. … GCF EX OF TFU IM IF ERR GO — exports, outflow to other provinces, imports,
+              inflow from other provinces, 其他 (statistical discrepancy)
+national      … GCF EX TFU IM ERR GO (2002, 2007, 2012)
+============  ===========================================================================
+
+Rows are always ``01``–``42``, ``TII``, ``VA001``–``VA004``, ``TVA``, ``TI``. Imports and
+inflows are stored as positive numbers and subtracted: GO = TIU + TFU − IM − IF + ERR.
+
+**The 42 sectors are not the same classification in every year.** 2002, 2007 and 2012/2017
+use different 42-sector lists (e.g. code 20 is 仪器仪表及文化办公用机械 in 2002/2007 but
+通信设备、计算机和其他电子设备 in 2012/2017; 2017 splits 科学研究和技术服务 into 35 研究和试验发展
+and 36 综合技术服务). ``io_sectors.csv`` therefore lists the sectors per ``io_year``
+(classification year); always join on (``io_year``, ``sector``).
+
+Not readable: the two national files at the top of ``io_provincial/``
+(``2017年全国42个部门基本流量表.xls``, ``2018年全国42部门非竞争型投入产出表.xls``) are Word-HTML
+(MHTML) documents, not spreadsheets, and in the mirrored copies every number is masked as
+``[**]``; :func:`read_national_html` detects this and raises :class:`IOTableFormatError`.
+:func:`read_io` skips them (it reports them in ``skipped``).
+
+Units: 万元 as published (not converted to 亿元; divide by 1e4 for 亿元).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlrd
+
+__all__ = [
+    "IO_YEARS",
+    "IOTable",
+    "IOTableFormatError",
+    "io_sectors",
+    "io_table",
+    "io_tables_from_frames",
+    "list_io_files",
+    "read_io",
+    "read_io_file",
+    "read_national_html",
+    "go_ti_check",
+]
+
+IO_YEARS: tuple[int, ...] = (2002, 2007, 2012, 2017)
+N_SECTORS = 42
+SECTOR_CODES: tuple[str, ...] = tuple(f"{i:02d}" for i in range(1, N_SECTORS + 1))
+VA_ROWS: tuple[str, ...] = ("TII", "VA001", "VA002", "VA003", "VA004", "TVA", "TI")
+NATIONAL_CODE = 0
+_PASSWORD = "VelvetSweatshop"  # Excel's default "encryption" password (see DESIGN.md)
+
+
+class IOTableFormatError(ValueError):
+    """An input-output file whose layout is not the one documented (names the file and cell)."""
+
+
+# --------------------------------------------------------------------------------------
+# file discovery and province codes
+# --------------------------------------------------------------------------------------
+
+_FALLBACK_CODES = {  # used only if analysis.data.provinces is unavailable
+    "北京": 110000, "天津": 120000, "河北": 130000, "山西": 140000, "内蒙古": 150000,
+    "辽宁": 210000, "吉林": 220000, "黑龙江": 230000, "上海": 310000, "江苏": 320000,
+    "浙江": 330000, "安徽": 340000, "福建": 350000, "江西": 360000, "山东": 370000,
+    "河南": 410000, "湖北": 420000, "湖南": 430000, "广东": 440000, "广西": 450000,
+    "海南": 460000, "重庆": 500000, "四川": 510000, "贵州": 520000, "云南": 530000,
+    "西藏": 540000, "陕西": 610000, "甘肃": 620000, "青海": 630000, "宁夏": 640000,
+    "新疆": 650000,
+}  # fmt: skip
+
+
+def _province_code(name: str, source: Path) -> int:
+    """Map the name part of a file name (``江苏``, ``中国``) to a GB/T 2260 code (0 = national)."""
+    if name in ("中国", "全国"):
+        return NATIONAL_CODE
+    try:
+        from analysis.data.provinces import normalise
+    except ImportError:  # pragma: no cover - provinces module not yet available
+        if name not in _FALLBACK_CODES:
+            raise IOTableFormatError(f"{source}: unknown province name {name!r}") from None
+        return _FALLBACK_CODES[name]
+    return normalise(name, source=str(source), row="file name")
+
+
+def _io_root(raw_dir: Path | str) -> Path:
+    raw_dir = Path(raw_dir)
+    if (raw_dir / "io_provincial").is_dir():
+        return raw_dir / "io_provincial"
+    return raw_dir
+
+
+def list_io_files(raw_dir: Path | str) -> pd.DataFrame:
+    """List the provincial/national ``.xls`` tables under ``raw_dir``.
+
+    Parameters
+    ----------
+    raw_dir : path
+        ``data/raw`` (holding ``io_provincial/``) or the ``io_provincial`` folder itself.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``province_code`` (int, 0 = national), ``year`` (int), ``path`` (Path), one row
+        per table, sorted by year and code.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no year folder ``<year>年各省份投入产出表`` exists under ``raw_dir``.
+    IOTableFormatError
+        If a file name does not name a province, or two files map to the same province-year.
+    """
+    root = _io_root(raw_dir)
+    rows = []
+    folders = sorted(root.glob("*年各省份投入产出表"))
+    if not folders:
+        raise FileNotFoundError(
+            f"no input-output year folders ('<year>年各省份投入产出表') under {root}; "
+            "run `python -m analysis data fetch` first"
+        )
+    for folder in folders:
+        year = int(folder.name[:4])
+        for path in sorted(folder.glob("*.xls")):
+            m = re.fullmatch(r"\d+-?(.+)\.xls", path.name)
+            if not m:
+                raise IOTableFormatError(f"{path}: file name is not '<number><province>.xls'")
+            rows.append((_province_code(m.group(1).strip(), path), year, path))
+    out = pd.DataFrame(rows, columns=["province_code", "year", "path"])
+    dup = out.duplicated(["province_code", "year"], keep=False)
+    if dup.any():
+        raise IOTableFormatError(
+            "two files for the same province-year: "
+            + "; ".join(str(p) for p in out.loc[dup, "path"])
+        )
+    out[["province_code", "year"]] = out[["province_code", "year"]].astype("int64")
+    return out.sort_values(["year", "province_code"], ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------
+# reading one workbook
+# --------------------------------------------------------------------------------------
+
+
+def _open_workbook(path: Path) -> xlrd.book.Book:
+    data = path.read_bytes()
+    if data[:4] == b"Mime" or data.lstrip()[:1] == b"<":
+        raise IOTableFormatError(
+            f"{path}: an HTML/MHTML document, not an .xls workbook (use read_national_html)"
+        )
+    log = io.StringIO()  # xlrd prints warnings about damaged files; keep them for the message
+    try:
+        return xlrd.open_workbook(file_contents=data, logfile=log)
+    except xlrd.XLRDError as exc:
+        if "encrypted" not in str(exc).lower():
+            raise IOTableFormatError(
+                f"{path}: not a readable .xls workbook ({exc}) {log.getvalue().strip()}"
+            ) from exc
+    except Exception as exc:  # xlrd raises IndexError/AssertionError on truncated files
+        raise IOTableFormatError(
+            f"{path}: damaged or truncated .xls ({type(exc).__name__}: {exc}) "
+            f"{log.getvalue().strip()}"
+        ) from exc
+    import msoffcrypto  # only for Excel-"encrypted" files (default password)
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        office.load_key(password=_PASSWORD)
+        out = io.BytesIO()
+        office.decrypt(out)
+    except Exception as exc:
+        raise IOTableFormatError(
+            f"{path}: encrypted workbook that the default password does not open: {exc}"
+        ) from exc
+    return xlrd.open_workbook(file_contents=out.getvalue(), logfile=log)
+
+
+def _code(v: object) -> str:
+    """Normalise a code cell: 10.0 -> '10', ' FU101 ' -> 'FU101', '—' -> '-'."""
+    if isinstance(v, float):
+        return f"{int(v):02d}" if v == int(v) else repr(v)
+    s = re.sub(r"\s+", "", str(v))
+    return "-" if s in ("—", "－", "–") else s
+
+
+def _locate(rows: list[list], path: Path) -> tuple[int, int]:
+    """Find the header row (holding TIU and GO) and the code column (holding TII)."""
+    header = next(
+        (r for r, vals in enumerate(rows[:15]) if {"TIU", "GO"} <= {_code(v) for v in vals}),
+        None,
+    )
+    if header is None:
+        raise IOTableFormatError(f"{path}: no header row with the codes 'TIU' and 'GO'")
+    ncols = max(len(r) for r in rows)
+    for c in range(min(6, ncols)):
+        if any(_code(r[c]) == "TII" for r in rows if c < len(r)):
+            return header, c
+    raise IOTableFormatError(f"{path}: no code column with 'TII' in the first six columns")
+
+
+def _sheet_rows(book: xlrd.book.Book, path: Path) -> list[list]:
+    for sheet in book.sheets():
+        rows = [sheet.row_values(r) for r in range(sheet.nrows)]
+        if any({"TIU", "GO"} <= {_code(v) for v in vals} for vals in rows[:15]):
+            return rows
+    raise IOTableFormatError(
+        f"{path}: no sheet holds an input-output table (header row with 'TIU' and 'GO'); "
+        f"sheets: {book.sheet_names()}"
+    )
+
+
+def _numeric(block: np.ndarray, path: Path, what: str, r0: int, c0: int) -> np.ndarray:
+    """Convert a block of xlrd cell values to float; '' and None count as 0 (blank cells)."""
+    out = np.empty(block.shape, dtype="float64")
+    for (i, j), v in np.ndenumerate(block):
+        if isinstance(v, float | int):
+            out[i, j] = v
+        elif v is None or (isinstance(v, str) and v.strip() in ("", "-", "—")):
+            out[i, j] = 0.0
+        else:
+            try:
+                out[i, j] = float(str(v).replace(",", ""))
+            except ValueError:
+                raise IOTableFormatError(
+                    f"{path}: non-numeric value {v!r} in the {what} block at row {r0 + i + 1}, "
+                    f"column {c0 + j + 1}"
+                ) from None
+    return out
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    Z: np.ndarray  # 42 x 42
+    final: pd.DataFrame  # 42 sectors x items (TIU, FU101, ..., GO)
+    va: pd.DataFrame  # rows TII..TI x 42 sectors
+    names: tuple[str, ...]  # sector names printed in the row-label column
+
+
+def read_io_file(path: Path | str) -> _Parsed:
+    """Parse one provincial/national table file into its three blocks (万元).
+
+    Parameters
+    ----------
+    path : path
+        One ``.xls`` of ``io_provincial/<year>年各省份投入产出表/``.
+
+    Returns
+    -------
+    object with attributes ``Z`` (ndarray 42 × 42, row = supplying sector, column = using
+    sector), ``final`` (DataFrame 42 × items, the columns after the 42 sectors from ``TIU`` to
+    ``GO`` as published) and ``va`` (DataFrame of the rows ``TII, VA001…VA004, TVA, TI`` × 42).
+
+    Raises
+    ------
+    IOTableFormatError
+        If the file is not an ``.xls`` workbook, no sheet has the documented layout, sector
+        rows/columns are not exactly ``01``–``42`` in order, a required row or column is
+        missing, or a cell in the table is not numeric. The message names file and cell.
+    """
+    path = Path(path)
+    rows = _sheet_rows(_open_workbook(path), path)
+    width = max(len(r) for r in rows)
+    rows = [list(r) + [""] * (width - len(r)) for r in rows]
+    header, ccol = _locate(rows, path)
+    col_codes = [_code(v) for v in rows[header]]
+    row_codes = [_code(r[ccol]) for r in rows]
+
+    sec_cols = [c for c, k in enumerate(col_codes) if re.fullmatch(r"\d{2}", k)]
+    sec_rows = [r for r, k in enumerate(row_codes) if r > header and re.fullmatch(r"\d{2}", k)]
+    for kind, idx, codes in (("column", sec_cols, col_codes), ("row", sec_rows, row_codes)):
+        got = tuple(codes[i] for i in idx)
+        if got != SECTOR_CODES:
+            raise IOTableFormatError(
+                f"{path}: sector {kind}s are {got[:3]}…{got[-3:]} ({len(got)}), "
+                f"expected '01'…'42' in order"
+            )
+    # columns after the last sector column, up to and including GO
+    try:
+        go_col = col_codes.index("GO")
+    except ValueError:  # pragma: no cover - _locate guarantees GO
+        raise IOTableFormatError(f"{path}: no 'GO' column") from None
+    fin_cols = [c for c in range(sec_cols[-1] + 1, go_col + 1) if col_codes[c] not in ("", "-")]
+    fin_items = [col_codes[c] for c in fin_cols]
+    for need in ("TIU", "TFU", "GO"):
+        if need not in fin_items:
+            raise IOTableFormatError(f"{path}: column {need!r} missing (found {fin_items})")
+    if len(set(fin_items)) != len(fin_items):
+        raise IOTableFormatError(f"{path}: duplicated final-use column codes {fin_items}")
+    va_rows = {}
+    for item in VA_ROWS:
+        hits = [r for r, k in enumerate(row_codes) if k == item and r > sec_rows[-1]]
+        if len(hits) != 1:
+            raise IOTableFormatError(
+                f"{path}: row {item!r} found {len(hits)} times below the sector rows"
+            )
+        va_rows[item] = hits[0]
+
+    arr = np.array(rows, dtype=object)
+    Z = _numeric(arr[np.ix_(sec_rows, sec_cols)], path, "intermediate", sec_rows[0], sec_cols[0])
+    F = _numeric(arr[np.ix_(sec_rows, fin_cols)], path, "final-use", sec_rows[0], fin_cols[0])
+    V = _numeric(
+        arr[np.ix_(list(va_rows.values()), sec_cols)], path, "value-added",
+        min(va_rows.values()), sec_cols[0],
+    )  # fmt: skip
+    final = pd.DataFrame(F, index=pd.Index(SECTOR_CODES, name="sector"), columns=fin_items)
+    va = pd.DataFrame(V, index=pd.Index(list(va_rows), name="item"), columns=list(SECTOR_CODES))
+    names = tuple(re.sub(r"\s+", "", str(rows[r][ccol - 1])) if ccol else "" for r in sec_rows)
+    return _Parsed(Z=Z, final=final, va=va, names=names)
+
+
+def _check_names(parsed: _Parsed, year: int, path: Path) -> None:
+    """The printed sector names must be the ``io_year`` classification (first two characters)."""
+    expected = io_sectors(year)["name_zh"].tolist()
+    bad = [
+        (code, got, want)
+        for code, got, want in zip(SECTOR_CODES, parsed.names, expected, strict=True)
+        if got and got[:2] != want[:2]
+    ]
+    if bad:
+        raise IOTableFormatError(
+            f"{path}: sector names do not match the {year} classification, e.g. "
+            + "; ".join(f"{c}: file {g!r} vs list {w!r}" for c, g, w in bad[:3])
+        )
+
+
+# --------------------------------------------------------------------------------------
+# the national HTML files (masked in the mirror)
+# --------------------------------------------------------------------------------------
+
+
+def read_national_html(path: Path | str) -> pd.DataFrame:
+    """Read a Word-HTML (MHTML) national table as the raw grid of cells.
+
+    The two national files in ``io_provincial/`` (2017 42-sector flow table, 2018 42-sector
+    non-competitive table) are MHTML documents saved by Word. In the mirrored copies every
+    number is replaced by ``[**]``, so no values can be read; this function raises in that
+    case, so that the masking is never mistaken for data.
+
+    Parameters
+    ----------
+    path : path
+        The ``.xls``-named MHTML file.
+
+    Returns
+    -------
+    DataFrame
+        The table's cells as strings (no header interpretation), if numbers are present.
+
+    Raises
+    ------
+    IOTableFormatError
+        If the file has no HTML table, or if its numeric cells are masked (``[**]``).
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    start = text.find("<html")
+    if start < 0:
+        start = text.find("<HTML")
+    if start < 0:
+        raise IOTableFormatError(f"{path}: no HTML part found")
+    tables = pd.read_html(io.StringIO(text[start:]), flavor="lxml")
+    if not tables:
+        raise IOTableFormatError(f"{path}: no <table> in the HTML part")
+    grid = tables[0].astype(str)
+    masked = int((grid == "[**]").to_numpy().sum())
+    if masked:
+        raise IOTableFormatError(
+            f"{path}: {masked} cells are masked as '[**]' in this copy; the table holds no "
+            "usable numbers (use the io_national R data for national tables instead)"
+        )
+    return grid
+
+
+# --------------------------------------------------------------------------------------
+# tidy frames
+# --------------------------------------------------------------------------------------
+
+
+def read_io(raw_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Read every provincial and national 42-sector table into tidy (long) frames.
+
+    Parameters
+    ----------
+    raw_dir : path
+        ``data/raw`` (holding ``io_provincial/``) or the ``io_provincial`` folder.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``"flows"``: ``province_code`` (int64, 0 = national), ``year`` (int64),
+        ``from_sector``, ``to_sector`` (``"01"``…``"42"``), ``flow`` (float, 万元) — the
+        42 × 42 intermediate block, every cell including zeros (1,764 rows per table).
+        ``"final"``: ``province_code``, ``year``, ``sector``, ``item``, ``value`` — the
+        columns from ``TIU`` to ``GO`` as published (items differ by year, see module doc).
+        ``"va"``: ``province_code``, ``year``, ``sector``, ``item`` (``TII``, ``VA001``…
+        ``VA004``, ``TVA``, ``TI``), ``value``.
+        ``"files"``: ``province_code``, ``year``, ``path`` of each table read.
+        ``"skipped"``: ``path``, ``reason`` for files that are present but not readable
+        (the two masked national MHTML files).
+
+    Notes
+    -----
+    Sector codes mean different sectors in different years: join with ``io_sectors()`` on
+    (``io_year`` = ``year``, ``sector``). Nothing is cached here (the pipeline caches).
+
+    Raises
+    ------
+    FileNotFoundError, IOTableFormatError
+        See :func:`list_io_files` and :func:`read_io_file`.
+    """
+    files = list_io_files(raw_dir)
+    flows, finals, vas = [], [], []
+    n = N_SECTORS
+    codes = np.array(SECTOR_CODES, dtype=object)
+    from_s, to_s = np.repeat(codes, n), np.tile(codes, n)
+    for code, year, path in files.itertuples(index=False):
+        t = read_io_file(path)
+        _check_names(t, year, path)
+        flows.append(
+            pd.DataFrame(
+                {
+                    "province_code": np.int64(code),
+                    "year": np.int64(year),
+                    "from_sector": from_s,
+                    "to_sector": to_s,
+                    "flow": t.Z.ravel(),
+                }
+            )
+        )
+        f = t.final
+        finals.append(
+            pd.DataFrame(
+                {
+                    "province_code": np.int64(code),
+                    "year": np.int64(year),
+                    "sector": np.repeat(codes, f.shape[1]),
+                    "item": np.tile(np.array(f.columns, dtype=object), n),
+                    "value": f.to_numpy().ravel(),
+                }
+            )
+        )
+        v = t.va
+        vas.append(
+            pd.DataFrame(
+                {
+                    "province_code": np.int64(code),
+                    "year": np.int64(year),
+                    "sector": np.tile(codes, v.shape[0]),
+                    "item": np.repeat(np.array(v.index, dtype=object), n),
+                    "value": v.to_numpy().ravel(),
+                }
+            )
+        )
+    root = _io_root(raw_dir)
+    skipped = pd.DataFrame(
+        [
+            (p, "MHTML national table with every number masked as '[**]' (see read_national_html)")
+            for p in sorted(root.glob("*.xls"))
+        ],
+        columns=["path", "reason"],
+    )
+    out = {
+        "flows": pd.concat(flows, ignore_index=True),
+        "final": pd.concat(finals, ignore_index=True),
+        "va": pd.concat(vas, ignore_index=True),
+        "files": files,
+        "skipped": skipped,
+    }
+    for key in ("flows", "final", "va"):
+        for col in ("province_code", "year"):
+            out[key][col] = out[key][col].astype("int64")
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# sectors
+# --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _sectors_cached() -> pd.DataFrame:
+    with resources.files("analysis.data").joinpath("io_sectors.csv").open(encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype={"sector": str, "io_year": "int64"})
+    for col in ("rd_intensive", "rd_intensive_broad"):
+        df[col] = df[col].astype(bool)
+    return df
+
+
+def io_sectors(io_year: int | None = None) -> pd.DataFrame:
+    """The 42-sector lists of the 2002, 2007 and 2012/2017 tables (package data).
+
+    Parameters
+    ----------
+    io_year : int, optional
+        2002, 2007, 2012 or 2017; ``None`` returns all four lists.
+
+    Returns
+    -------
+    DataFrame
+        ``io_year``, ``sector`` ("01"…"42"), ``name_zh`` (as printed in the tables),
+        ``name_en``, ``rd_intensive`` (bool, the project's R&D-intensive set: high-technology
+        manufacturing and information/R&D services), ``rd_intensive_broad`` (bool, adds the
+        OECD medium-high R&D-intensity manufacturing sectors), ``hightech_group``.
+        The choice and its sources are documented in ``analysis/data/io_sectors.md``.
+
+    Raises
+    ------
+    ValueError
+        If ``io_year`` is not one of the four table years.
+    """
+    df = _sectors_cached()
+    if io_year is None:
+        return df.copy()
+    if int(io_year) not in IO_YEARS:
+        raise ValueError(f"io_year must be one of {IO_YEARS}, got {io_year!r}")
+    return df[df["io_year"] == int(io_year)].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# one table as matrices
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IOTable:
+    """One 42-sector competitive-import input-output table (万元).
+
+    Attributes
+    ----------
+    province_code : int
+        GB/T 2260 code, 0 for the national table.
+    year : int
+        Table year (2002, 2007, 2012, 2017); also the sector classification year.
+    Z : DataFrame, 42 × 42
+        Intermediate flows z_ij (row i supplies column j), index/columns "01"…"42".
+    final : DataFrame, 42 × items
+        Columns ``TIU`` … ``GO`` as published (items differ by year, see module docstring).
+    va : DataFrame, 7 × 42
+        Rows ``TII``, ``VA001``…``VA004``, ``TVA``, ``TI``.
+    sectors : DataFrame
+        The year's rows of :func:`io_sectors` (index "01"…"42").
+    """
+
+    province_code: int
+    year: int
+    Z: pd.DataFrame
+    final: pd.DataFrame
+    va: pd.DataFrame
+    sectors: pd.DataFrame = field(repr=False)
+
+    @property
+    def x(self) -> pd.Series:
+        """Total output GO (column ``GO`` of the final block), length 42, 万元."""
+        return self.final["GO"].rename("x")
+
+    @property
+    def total_input(self) -> pd.Series:
+        """Total input TI (row ``TI``), length 42, 万元."""
+        return self.va.loc["TI"].rename("TI")
+
+    @property
+    def value_added(self) -> pd.Series:
+        """Total value added TVA, length 42, 万元."""
+        return self.va.loc["TVA"].rename("TVA")
+
+    def _cols(self, *items: str) -> pd.Series:
+        have = [c for c in items if c in self.final.columns]
+        return self.final[have].sum(axis=1) if have else pd.Series(0.0, index=self.final.index)
+
+    @property
+    def trade_basis(self) -> str:
+        """How gross outflows/inflows are known: ``gross``, ``gross_combined`` or ``net``.
+
+        ``gross``: EX, OF, IM, IF published (2012, 2017 provinces) or EX, IM (national);
+        ``gross_combined``: FU302 (exports + outflows) and FU304 (imports + inflows) (2007
+        provinces); ``net``: only the net outflow NOF (2002 provinces) — then exports are
+        max(NOF, 0) and imports max(−NOF, 0), the minimum-cross-hauling assumption.
+        """
+        cols = set(self.final.columns)
+        if "NOF" in cols:
+            return "net"
+        if "FU302" in cols or "FU304" in cols:
+            return "gross_combined"
+        return "gross"
+
+    @property
+    def exports(self) -> pd.Series:
+        """Goods leaving the region: exports + outflows to other provinces (EX + OF), 万元."""
+        if self.trade_basis == "net":
+            return self.final["NOF"].clip(lower=0).rename("exports")
+        return self._cols("EX", "OF", "FU302").rename("exports")
+
+    @property
+    def imports(self) -> pd.Series:
+        """Goods entering the region: imports + inflows from other provinces (IM + IF), 万元."""
+        if self.trade_basis == "net":
+            return (-self.final["NOF"]).clip(lower=0).rename("imports")
+        return self._cols("IM", "IF", "FU304").rename("imports")
+
+    @property
+    def discrepancy(self) -> pd.Series:
+        """The 其他/ERR column (0 where not published), 万元."""
+        return self._cols("ERR").rename("ERR")
+
+    @property
+    def rd_sectors(self) -> list[str]:
+        """Codes of the R&D-intensive sectors of this year's classification."""
+        return self.sectors.index[self.sectors["rd_intensive"]].tolist()
+
+
+def _make_table(code: int, year: int, Z: np.ndarray, final: pd.DataFrame, va: pd.DataFrame):
+    idx = pd.Index(SECTOR_CODES, name="sector")
+    sectors = io_sectors(year).set_index("sector")
+    return IOTable(
+        province_code=int(code),
+        year=int(year),
+        Z=pd.DataFrame(Z, index=idx.rename("from_sector"), columns=idx.rename("to_sector")),
+        final=final,
+        va=va,
+        sectors=sectors,
+    )
+
+
+def io_table(province_code: int, year: int, raw_dir: Path | str) -> IOTable:
+    """Read one province-year table as matrices.
+
+    Parameters
+    ----------
+    province_code : int
+        GB/T 2260 code (110000 …) or 0 for the national table.
+    year : int
+        2002, 2007, 2012 or 2017.
+    raw_dir : path
+        ``data/raw`` or the ``io_provincial`` folder.
+
+    Returns
+    -------
+    IOTable
+
+    Raises
+    ------
+    KeyError
+        If no file exists for that province-year (e.g. Tibet in 2002/2007, national 2017).
+    IOTableFormatError
+        See :func:`read_io_file`.
+    """
+    files = list_io_files(raw_dir)
+    hit = files[(files["province_code"] == province_code) & (files["year"] == year)]
+    if hit.empty:
+        raise KeyError(
+            f"no input-output table for province_code={province_code}, year={year}; "
+            f"available years for it: "
+            f"{sorted(files.loc[files['province_code'] == province_code, 'year'])}"
+        )
+    t = read_io_file(hit["path"].iloc[0])
+    _check_names(t, year, hit["path"].iloc[0])
+    return _make_table(province_code, year, t.Z, t.final, t.va)
+
+
+def io_tables_from_frames(frames: dict[str, pd.DataFrame]) -> dict[tuple[int, int], IOTable]:
+    """Rebuild :class:`IOTable` objects from the tidy frames of :func:`read_io`.
+
+    Parameters
+    ----------
+    frames : dict
+        At least ``"flows"``, ``"final"``, ``"va"`` as returned by :func:`read_io` (or read
+        back from ``io_flows.parquet`` etc.).
+
+    Returns
+    -------
+    dict
+        ``{(province_code, year): IOTable}``.
+
+    Raises
+    ------
+    ValueError
+        If a province-year does not have exactly 42 × 42 flows.
+    """
+    out: dict[tuple[int, int], IOTable] = {}
+    fin_groups = dict(tuple(frames["final"].groupby(["province_code", "year"], sort=False)))
+    va_groups = dict(tuple(frames["va"].groupby(["province_code", "year"], sort=False)))
+    for key, g in frames["flows"].groupby(["province_code", "year"], sort=True):
+        key = (int(key[0]), int(key[1]))
+        Z = g.pivot(index="from_sector", columns="to_sector", values="flow")
+        if Z.shape != (N_SECTORS, N_SECTORS):
+            raise ValueError(f"province-year {key}: flows form a {Z.shape} block, not 42 × 42")
+        Z = Z.reindex(index=list(SECTOR_CODES), columns=list(SECTOR_CODES))
+        fin = fin_groups[key]
+        items = list(dict.fromkeys(fin["item"]))
+        final = fin.pivot(index="sector", columns="item", values="value")
+        final = final.reindex(index=list(SECTOR_CODES), columns=items)
+        final.index.name, final.columns.name = "sector", None
+        v = va_groups[key]
+        va = v.pivot(index="item", columns="sector", values="value")
+        va = va.reindex(index=list(VA_ROWS), columns=list(SECTOR_CODES))
+        va.columns.name = None
+        out[key] = _make_table(key[0], key[1], Z.to_numpy(), final, va)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# identity check
+# --------------------------------------------------------------------------------------
+
+
+def go_ti_check(frames: dict[str, pd.DataFrame], *, rtol: float = 1e-4, atol: float = 1.0):
+    """Compare total output GO with total input TI for every province-year-sector.
+
+    Parameters
+    ----------
+    frames : dict
+        ``"final"`` and ``"va"`` of :func:`read_io`.
+    rtol, atol : float
+        A sector passes if |GO − TI| <= atol + rtol · max(|GO|, |TI|) (万元). The default
+        (0.01 % or 1 万元) allows the rounding of the published tables.
+
+    Returns
+    -------
+    DataFrame
+        One row per province-year-sector: ``province_code``, ``year``, ``sector``, ``GO``,
+        ``TI``, ``diff`` (GO − TI), ``rel_diff``, ``ok`` (bool).
+    """
+    go = frames["final"].query("item == 'GO'").rename(columns={"value": "GO"})
+    ti = frames["va"].query("item == 'TI'").rename(columns={"value": "TI"})
+    keys = ["province_code", "year", "sector"]
+    out = go[keys + ["GO"]].merge(ti[keys + ["TI"]], on=keys, how="outer", validate="1:1")
+    out["diff"] = out["GO"] - out["TI"]
+    scale = np.maximum(out["GO"].abs(), out["TI"].abs())
+    out["rel_diff"] = np.where(scale > 0, out["diff"].abs() / scale.where(scale > 0, 1), 0.0)
+    out["ok"] = out["diff"].abs() <= atol + rtol * scale
+    return out
