@@ -1,0 +1,1030 @@
+"""The integration framework computed: subsystems, coupling coordination, four models, five pathways.
+
+Pipeline (all pure functions on DataFrames; :func:`run` is the only part that touches files):
+
+1. :func:`compute_indicators` evaluates every formula of the specification (``spec.yaml``) on
+   the panel: one column per indicator, rows keyed by (``province_code``, ``year``).
+2. :func:`prepare_core` applies the **missing-value rule** (below) to the *core* indicators, those
+   that belong to a subsystem or a pillar.
+3. Subsystem scores ``U_st``, ``U_ind`` and the four pillar scores by the **panel entropy method**
+   (:func:`analysis.measures.entropy_weight`: min-max over all provinces and years of the window,
+   ``k = 1/ln(N·T)``, score ``s = Σ_j w_j z_j`` in [0, 1]), one entropy estimation per group.
+4. Coupling coordination of the two subsystems (:func:`analysis.measures.coupling_coordination`):
+   ``C = 2√(U_st·U_ind)/(U_st+U_ind)``, ``T = ½U_st + ½U_ind``, ``D = √(C·T)``; ten-level class of D
+   and the lagging subsystem (``|U_st − U_ind| ≤ tolerance`` → ``balanced``).
+5. **Typology rule** (:func:`classify_models`): standardise each pillar score across provinces
+   within the year, ``z_pit = (P_pit − mean_i P_pt) / sd_i P_pt`` (sample sd, ddof = 1, as Stata's
+   ``egen std()``); ``model_it = argmax_p z_pit`` if ``z_(1) − z_(2) > margin`` (largest minus
+   second-largest z), else ``multi``. The dominant model is therefore *relative*: the model in
+   which the province stands out most compared with other provinces that year.
+6. **Data-driven alternative** (:func:`cluster_models`): k-means (or Ward) on the pooled z-profiles
+   of all province-years, each cluster labelled by its centroid with the same rule (centroid's top
+   pillar if its lead exceeds the margin, else ``multi``); agreement with the rule reported as the
+   share agreeing and Cohen's kappa (:func:`model_agreement`).
+7. **Pathway diagnostics** (:func:`pathway_diagnostics`): for every indicator and province-year,
+   the percentile among provinces ``(rank − 1)/(n − 1)`` (1 = frontier, direction-aware, average
+   ranks for ties) and within the NBS region, gap to the frontier and to the regional leader (in
+   the indicator's unit and relative to the leader); pathway score = mean national percentile of
+   the pathway's indicators observed that year; the two weakest pathways.
+8. **Robustness** (:func:`robustness`): share of provinces whose dominant model is unchanged when
+   the pillar weights are equal instead of entropy weights, and when each pillar indicator in turn
+   is left out (weights re-estimated).
+
+Missing-value rule (flagged in the output, never silent)
+--------------------------------------------------------
+* Years: the entropy window is the set of years in which **every core indicator is observed for at
+  least ``min_coverage`` (default 90 %) of the provinces**. Years outside the window get no scores
+  (the panel entropy method needs one indicator set for all years). The window is printed and
+  stored (``IntegrationResult.window``).
+* Cells: inside the window a province's missing core value is filled by linear interpolation
+  over the province's own observed years (constant at the ends: the nearest observed year); a
+  province never observed for that indicator gets the year's worst observed value (NBS omits
+  provinces with negligible activity, e.g. Tibet in the high-tech industry tables). Each fill is
+  listed in ``IntegrationResult.fills`` and counted in the ``n_filled`` / ``filled`` columns.
+* Pathway-only indicators (subsystem and pillar ``none``) are never filled; percentiles use the
+  provinces observed that year, and a pathway score averages the indicators observed.
+* An indicator whose panel column does not exist at all (e.g. the chain-linkage table was not
+  built) is dropped with a note; a core indicator constant over the window is dropped with a note.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.framework.spec import PATHWAYS, PILLARS, Spec, evaluate_formula, load_spec
+
+try:  # the measurement library's contract names (docs: issue 3)
+    from analysis.measures import coupling_coordination, entropy_weight
+except ImportError:  # pragma: no cover - until analysis.measures re-exports them
+    from analysis.measures.coupling import coupling_coordination
+    from analysis.measures.entropy import entropy_weight
+
+__all__ = [
+    "MODELS",
+    "IntegrationResult",
+    "compute_indicators",
+    "prepare_core",
+    "composite_score",
+    "pillar_scores",
+    "standardise_within_year",
+    "classify_models",
+    "cluster_models",
+    "model_agreement",
+    "pathway_diagnostics",
+    "robustness",
+    "integrate",
+    "typology_table",
+    "codebook",
+    "run",
+]
+
+MODELS: tuple[str, ...] = (*PILLARS, "multi")
+KEYS = ["province_code", "year"]
+
+
+# ============================================================================ indicators
+
+
+def compute_indicators(panel: pd.DataFrame, spec: Spec) -> tuple[pd.DataFrame, list[str]]:
+    """Evaluate every indicator formula on the panel.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        One row per province-year with ``province_code``, ``year`` and the columns the formulas
+        use (docs/CONTRACTS.md units).
+    spec : Spec
+        The validated specification.
+
+    Returns
+    -------
+    indicators : pandas.DataFrame
+        Indexed by (``province_code``, ``year``), one float column per indicator (NaN where an
+        input is missing or a denominator is zero).
+    notes : list of str
+        Indicators dropped because a column they need is absent from ``panel``.
+
+    Raises
+    ------
+    KeyError
+        ``panel`` lacks ``province_code`` or ``year``.
+    ValueError
+        Duplicate (province_code, year) rows.
+    """
+    missing_keys = [k for k in KEYS if k not in panel.columns]
+    if missing_keys:
+        raise KeyError(f"panel lacks key column(s) {missing_keys}")
+    dup = panel.duplicated(KEYS)
+    if dup.any():
+        first = panel.loc[dup, KEYS].iloc[0].tolist()
+        raise ValueError(f"panel has {int(dup.sum())} duplicate province-year rows, first {first}")
+    data = panel.sort_values(KEYS).reset_index(drop=True)
+    out, notes = {}, []
+    for ind in spec.indicators:
+        absent = [c for c in ind.columns if c not in data.columns]
+        if absent:
+            notes.append(f"indicator {ind.name!r} dropped: panel has no column(s) {absent}")
+            continue
+        out[ind.name] = evaluate_formula(ind.formula, data).to_numpy()
+    index = pd.MultiIndex.from_frame(data[KEYS].astype("int64"))
+    return pd.DataFrame(out, index=index), notes
+
+
+def core_indicators(spec: Spec, available: Iterable[str]) -> list[str]:
+    """Indicators in a subsystem or a pillar (those that enter entropy scores)."""
+    available = set(available)
+    return [i.name for i in spec.indicators
+            if (i.subsystem != "none" or i.pillar != "none") and i.name in available]
+
+
+def prepare_core(
+    indicators: pd.DataFrame,
+    spec: Spec,
+    *,
+    min_coverage: float = 0.9,
+    years: Iterable[int] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[int], pd.DataFrame, list[str]]:
+    """Apply the missing-value rule to the core indicators (see the module notes).
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        From :func:`compute_indicators` (index province_code, year).
+    spec : Spec
+    min_coverage : float in (0, 1]
+        A year enters the window if every core indicator is observed for at least this share of
+        the provinces present in the panel.
+    years : iterable of int, optional
+        Restrict the window further to these years.
+
+    Returns
+    -------
+    core : pandas.DataFrame
+        Window rows only, core indicators only, no missing values.
+    fills : pandas.DataFrame
+        ``province_code, year, indicator, method`` (``interpolated`` | ``nearest year`` |
+        ``worst value of the year``) for every filled cell.
+    window : list of int
+        The window years.
+    coverage : pandas.DataFrame
+        Years by core indicators: share of provinces observed.
+    notes : list of str
+
+    Raises
+    ------
+    ValueError
+        No core indicators, or no year meets the coverage rule (the message lists the coverage of
+        the worst indicators).
+    """
+    if not 0 < min_coverage <= 1:
+        raise ValueError(f"min_coverage must be in (0, 1], got {min_coverage}")
+    notes: list[str] = []
+    names = core_indicators(spec, indicators.columns)
+    if not names:
+        raise ValueError("no core (subsystem or pillar) indicators available")
+    X = indicators[names]
+    n_prov = X.index.get_level_values("province_code").nunique()
+    coverage = X.notna().groupby(level="year").sum() / n_prov
+    ok = (coverage >= min_coverage - 1e-12).all(axis=1)
+    window = [int(y) for y in coverage.index[ok]]
+    if years is not None:
+        wanted = {int(y) for y in years}
+        window = [y for y in window if y in wanted]
+    if not window:
+        worst = coverage.max().sort_values().head(5)
+        raise ValueError(
+            f"no year has every core indicator observed for ≥{min_coverage:.0%} of provinces; "
+            f"best coverage of the weakest indicators: {worst.round(2).to_dict()}"
+        )
+    all_years = sorted(coverage.index)
+    out_years = [y for y in all_years if y not in window]
+    if out_years:
+        limiting = {}
+        for y in out_years:
+            bad = coverage.columns[coverage.loc[y] < min_coverage]
+            limiting[y] = list(bad)
+        notes.append(
+            f"entropy window: {_spans(window)}; years outside it get no scores. Limiting "
+            f"indicators by year: " + "; ".join(f"{y}: {', '.join(v[:4])}{'…' if len(v) > 4 else ''}"
+                                                for y, v in limiting.items() if v)
+        )
+    # fill cells inside the window
+    fills = []
+    filled = {}
+    for name in names:
+        wide = X[name].unstack("province_code")  # years by provinces
+        interp = wide.interpolate(method="index", limit_area="inside")
+        nearest = interp.ffill().bfill()
+        col = wide.loc[window].copy()
+        sign = spec[name].sign
+        for y in window:
+            row = col.loc[y]
+            for p in row.index[row.isna()]:
+                if not np.isnan(interp.at[y, p]):
+                    val, how = interp.at[y, p], "interpolated"
+                elif not np.isnan(nearest.at[y, p]):
+                    val, how = nearest.at[y, p], "nearest year"
+                else:
+                    obs = wide.loc[y].dropna()
+                    val = obs.min() if sign > 0 else obs.max()
+                    how = "worst value of the year"
+                col.at[y, p] = val
+                fills.append((int(p), int(y), name, how))
+        filled[name] = col.stack().rename(name)
+    core = pd.concat(filled, axis=1)
+    core.index = core.index.set_names(["year", "province_code"])
+    core = core.reorder_levels(KEYS).sort_index()[names]
+    fills_df = pd.DataFrame(fills, columns=["province_code", "year", "indicator", "method"])
+    if len(fills_df):
+        by = fills_df.groupby(["indicator", "method"]).size()
+        notes.append("filled core cells inside the window: "
+                     + "; ".join(f"{i} {m}: {n}" for (i, m), n in by.items()))
+    # constant indicators carry no information: drop with a note
+    const = [c for c in core.columns if core[c].max() - core[c].min() <= 0]
+    if const:
+        notes.append(f"core indicator(s) constant over the window, dropped: {const}")
+        core = core.drop(columns=const)
+    return core, fills_df, window, coverage, notes
+
+
+def _spans(years: list[int]) -> str:
+    years = sorted(years)
+    if not years:
+        return "none"
+    spans, start, prev = [], years[0], years[0]
+    for y in years[1:]:
+        if y != prev + 1:
+            spans.append(f"{start}–{prev}" if start != prev else f"{start}")
+            start = y
+        prev = y
+    spans.append(f"{start}–{prev}" if start != prev else f"{start}")
+    return ", ".join(spans)
+
+
+# ============================================================================ scores
+
+
+def composite_score(
+    X: pd.DataFrame,
+    directions: pd.Series | Mapping[str, int],
+    *,
+    weights: pd.Series | Literal["entropy", "equal"] = "entropy",
+    shift: float = 0.0,
+) -> tuple[pd.Series, pd.Series]:
+    """Composite index of a group of indicators on the panel-wide min-max scale.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        n_obs by m indicators (no missing values).
+    directions : Series or mapping
+        +1 / −1 per indicator.
+    weights : {"entropy", "equal"} or pandas.Series
+        ``"entropy"``: panel entropy weights (:func:`analysis.measures.entropy_weight`);
+        ``"equal"``: 1/m each; a Series: fixed weights (indexed by indicator, summing to 1).
+    shift : float
+        Entropy shift constant (see :func:`analysis.measures.entropy_weight`).
+
+    Returns
+    -------
+    scores : pandas.Series
+        ``s_i = Σ_j w_j z_ij`` with ``z`` the direction-aware min-max normalisation over all rows
+        of ``X`` (n_obs, in [0, 1]).
+    weights : pandas.Series
+        The weights used (m, sum 1).
+
+    Raises
+    ------
+    ValueError
+        As :func:`analysis.measures.entropy_weight` (missing values, constant column); fixed
+        weights not covering the indicators.
+    """
+    dirs = {c: ("+" if int(pd.Series(directions)[c]) > 0 else "-") for c in X.columns}
+    res = entropy_weight(X, dirs, shift=shift)
+    if isinstance(weights, str):
+        if weights == "entropy":
+            return res.scores, res.weights
+        if weights == "equal":
+            w = pd.Series(1.0 / X.shape[1], index=X.columns, name="weight")
+        else:
+            raise ValueError(f"weights must be 'entropy', 'equal' or a Series, got {weights!r}")
+    else:
+        w = pd.Series(weights, dtype=float)
+        missing = [c for c in X.columns if c not in w.index]
+        if missing:
+            raise ValueError(f"fixed weights missing for indicators {missing}")
+        w = w.reindex(X.columns)
+    scores = pd.Series(res.normalised.to_numpy() @ w.to_numpy(), index=X.index, name="score")
+    return scores, w
+
+
+def pillar_scores(
+    core: pd.DataFrame,
+    spec: Spec,
+    *,
+    weights: Literal["entropy", "equal"] | Mapping[str, pd.Series] = "entropy",
+    drop: Iterable[str] = (),
+    shift: float = 0.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The four pillar scores (and their weights) from the prepared core indicators.
+
+    Parameters
+    ----------
+    core : pandas.DataFrame
+        From :func:`prepare_core` (index province_code, year).
+    spec : Spec
+    weights : {"entropy", "equal"} or mapping pillar → Series
+        Weighting within each pillar (fixed weights per pillar if a mapping).
+    drop : iterable of str
+        Indicators left out (leave-one-out robustness).
+    shift : float
+
+    Returns
+    -------
+    scores : pandas.DataFrame
+        Columns ``pillar_chain`` … ``pillar_future`` aligned with ``core.index``, each in [0, 1].
+    weights : pandas.DataFrame
+        ``group, indicator, weight``.
+
+    Raises
+    ------
+    ValueError
+        A pillar has no indicator left.
+    """
+    drop = set(drop)
+    cols, wrows = {}, []
+    for p in PILLARS:
+        names = [n for n in spec.members(pillar=p) if n in core.columns and n not in drop]
+        if not names:
+            raise ValueError(f"pillar {p!r} has no indicator left (dropped or missing)")
+        w = weights[p] if isinstance(weights, Mapping) else weights
+        s, wt = composite_score(core[names], spec.directions(names), weights=w, shift=shift)
+        cols[f"pillar_{p}"] = s
+        wrows += [(f"pillar_{p}", k, float(v)) for k, v in wt.items()]
+    return pd.DataFrame(cols, index=core.index), pd.DataFrame(wrows, columns=["group", "indicator", "weight"])
+
+
+def standardise_within_year(scores: pd.DataFrame) -> pd.DataFrame:
+    """z-scores of each column across provinces within each year.
+
+    ``z_pit = (P_pit − mean_i P_pt) / sd_i P_pt`` with the sample sd (ddof = 1, Stata's
+    ``egen std()``). A column constant within a year gets z = 0 that year.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Index (province_code, year), one column per pillar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same shape; columns renamed ``pillar_x`` → ``z_x``.
+    """
+    g = scores.groupby(level="year")
+    mean = g.transform("mean")
+    sd = g.transform(lambda s: s.std(ddof=1))
+    z = (scores - mean) / sd.where(sd > 1e-12)
+    z = z.where(sd > 1e-12, 0.0)
+    return z.rename(columns=lambda c: c.replace("pillar_", "z_"))
+
+
+def classify_models(z: pd.DataFrame, *, margin: float = 0.5) -> pd.Series:
+    """Dominant integration model by the stated rule.
+
+    ``model = argmax_p z_p`` if ``z_(1) − z_(2) > margin`` else ``"multi"``, where ``z_(1)`` and
+    ``z_(2)`` are the largest and second-largest pillar z-scores of the row.
+
+    Parameters
+    ----------
+    z : pandas.DataFrame
+        n_obs by 4 (columns ``z_chain`` … ``z_future``, or any names ``<prefix>_<pillar>``).
+    margin : float, default 0.5
+        In standard deviations. 0 gives a pure argmax (ties → multi); larger margins classify
+        more province-years as multi-model.
+
+    Returns
+    -------
+    pandas.Series of str
+        One of ``chain``, ``platform``, ``demand``, ``future``, ``multi``; aligned with ``z.index``.
+
+    Raises
+    ------
+    ValueError
+        Negative margin or missing values.
+    """
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    v = z.to_numpy(dtype=float)
+    if np.isnan(v).any():
+        raise ValueError("pillar z-scores contain missing values")
+    labels = np.array([c.split("_", 1)[1] for c in z.columns], dtype=object)
+    order = np.sort(v, axis=1)
+    lead = order[:, -1] - order[:, -2]
+    out = np.where(lead > margin + 1e-12, labels[v.argmax(axis=1)], "multi")
+    return pd.Series(out, index=z.index, name="model", dtype=object)
+
+
+def cluster_models(
+    z: pd.DataFrame,
+    *,
+    n_clusters: int = 5,
+    method: Literal["kmeans", "ward"] = "kmeans",
+    margin: float = 0.5,
+    seed: int = 0,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Data-driven typology: cluster the pooled pillar z-profiles, label clusters by centroid.
+
+    Parameters
+    ----------
+    z : pandas.DataFrame
+        n_obs by 4 pillar z-scores (from :func:`standardise_within_year`).
+    n_clusters : int, default 5
+        Four models plus a mixed group.
+    method : {"kmeans", "ward"}
+        scikit-learn ``KMeans(n_init=20, random_state=seed)`` or ``AgglomerativeClustering``
+        with Ward linkage (deterministic).
+    margin : float
+        Centroid labelling uses :func:`classify_models` with this margin.
+    seed : int
+
+    Returns
+    -------
+    labels : pandas.Series
+        Model label of each row's cluster.
+    centroids : pandas.DataFrame
+        One row per cluster: the centroid's z-profile, its label and size.
+    """
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+
+    v = z.to_numpy(dtype=float)
+    k = min(n_clusters, len(np.unique(v.round(12), axis=0)))
+    if method == "kmeans":
+        cl = KMeans(n_clusters=k, n_init=20, random_state=seed).fit_predict(v)
+    elif method == "ward":
+        cl = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(v)
+    else:
+        raise ValueError(f"method must be 'kmeans' or 'ward', got {method!r}")
+    cent = pd.DataFrame(v, columns=z.columns).groupby(cl).mean()
+    cent["label"] = classify_models(cent[z.columns], margin=margin)
+    cent["size"] = pd.Series(cl).value_counts().sort_index()
+    cent.index.name = "cluster"
+    labels = pd.Series(cent["label"].to_numpy()[cl], index=z.index, name="model_cluster", dtype=object)
+    return labels, cent
+
+
+def model_agreement(a: pd.Series, b: pd.Series) -> dict[str, float]:
+    """Share of rows where two typologies agree and Cohen's kappa (sklearn)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    a, b = a.astype(str), b.astype(str)
+    share = float((a.to_numpy() == b.to_numpy()).mean())
+    if len(set(a) | set(b)) < 2:
+        kappa = 1.0 if share == 1.0 else 0.0
+    else:
+        kappa = float(cohen_kappa_score(a, b, labels=list(MODELS)))
+    return {"n": int(len(a)), "share_agree": share, "kappa": kappa}
+
+
+# ============================================================================ pathways
+
+
+def _pct_rank(v: pd.Series) -> pd.Series:
+    """(rank − 1)/(n − 1) with average ranks; 1 = best; NaN stays NaN; n = 1 → 1."""
+    n = v.notna().sum()
+    r = v.rank(method="average")
+    return (r - 1) / (n - 1) if n > 1 else r.where(r.isna(), 1.0)
+
+
+def pathway_diagnostics(
+    indicators: pd.DataFrame,
+    spec: Spec,
+    regions: pd.Series,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Percentiles, gaps to the frontier and the regional leader, pathway scores, weakest two.
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        Index (province_code, year), one column per indicator (NaN allowed: not observed).
+    spec : Spec
+    regions : pandas.Series
+        province_code → region (NBS four regions).
+
+    Returns
+    -------
+    long : pandas.DataFrame
+        One row per province-year-indicator observed: ``value``, ``pct_national``,
+        ``pct_region`` (percentiles, 1 = best, direction-aware), ``frontier`` (best value that
+        year), ``frontier_province``, ``gap_frontier`` (how far behind, in the indicator's unit,
+        ≥ 0), ``gap_frontier_rel`` (gap / |frontier|), ``region_leader``,
+        ``region_leader_value``, ``gap_region``, ``gap_region_rel``, ``pathway``.
+    wide : pandas.DataFrame
+        Index (province_code, year): ``pathway_<name>`` (mean national percentile of the
+        pathway's observed indicators, in [0, 1]) and ``weakest_pathways`` (the two lowest,
+        ``;``-separated, lowest first; ties broken in the specification's pathway order).
+
+    Raises
+    ------
+    ValueError
+        A province has no region.
+    """
+    names = [n for n in spec.names if n in indicators.columns]
+    long = indicators[names].stack().dropna().rename("value").reset_index()
+    long.columns = ["province_code", "year", "indicator", "value"]
+    reg = long["province_code"].map(regions)
+    if reg.isna().any():
+        raise ValueError(f"no region for province(s) {sorted(long.loc[reg.isna(), 'province_code'].unique())}")
+    long["region"] = reg
+    sign = long["indicator"].map({n: spec[n].sign for n in names})
+    long["signed"] = long["value"] * sign
+    g_nat = long.groupby(["year", "indicator"])["signed"]
+    g_reg = long.groupby(["year", "indicator", "region"])["signed"]
+    long["pct_national"] = g_nat.transform(_pct_rank)
+    long["pct_region"] = g_reg.transform(_pct_rank)
+    best_nat = g_nat.transform("max")
+    best_reg = g_reg.transform("max")
+    long["frontier"] = best_nat * sign
+    long["gap_frontier"] = best_nat - long["signed"]
+    long["region_leader_value"] = best_reg * sign
+    long["gap_region"] = best_reg - long["signed"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        long["gap_frontier_rel"] = long["gap_frontier"] / long["frontier"].abs()
+        long["gap_region_rel"] = long["gap_region"] / long["region_leader_value"].abs()
+    idx_nat = long.groupby(["year", "indicator"])["signed"].idxmax()
+    front = long.loc[idx_nat, ["year", "indicator", "province_code"]].rename(
+        columns={"province_code": "frontier_province"})
+    idx_reg = long.groupby(["year", "indicator", "region"])["signed"].idxmax()
+    lead = long.loc[idx_reg, ["year", "indicator", "region", "province_code"]].rename(
+        columns={"province_code": "region_leader"})
+    long = long.merge(front, on=["year", "indicator"], how="left").merge(
+        lead, on=["year", "indicator", "region"], how="left")
+    long["pathway"] = long["indicator"].map({n: spec[n].pathway for n in names})
+    long = long.drop(columns="signed").sort_values(["province_code", "year", "indicator"])
+    long = long.reset_index(drop=True)
+
+    wide = (long.groupby(["province_code", "year", "pathway"])["pct_national"].mean()
+            .unstack("pathway").reindex(columns=list(PATHWAYS)))
+    wide.columns = [f"pathway_{c}" for c in wide.columns]
+    vals = wide.to_numpy()
+
+    def weakest(row: np.ndarray) -> str:
+        ok = np.flatnonzero(~np.isnan(row))
+        order = ok[np.argsort(row[ok], kind="stable")]
+        return ";".join(PATHWAYS[i] for i in order[:2])
+
+    wide["weakest_pathways"] = [weakest(r) for r in vals]
+    return long, wide
+
+
+# ============================================================================ robustness
+
+
+def robustness(
+    core: pd.DataFrame,
+    spec: Spec,
+    baseline: pd.Series,
+    *,
+    margin: float = 0.5,
+    shift: float = 0.0,
+) -> pd.DataFrame:
+    """Share of provinces whose dominant model is unchanged under perturbations of the weights.
+
+    Perturbations: ``equal weights`` (1/m within each pillar instead of entropy weights) and
+    ``leave out <indicator>`` for every pillar indicator whose pillar keeps at least one other
+    indicator (entropy weights re-estimated without it). The typology rule and margin are those
+    of the baseline.
+
+    Parameters
+    ----------
+    core : pandas.DataFrame
+        Prepared core indicators (index province_code, year).
+    spec : Spec
+    baseline : pandas.Series
+        Baseline model per row of ``core``.
+    margin, shift : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``perturbation, year, n, share_unchanged``; one row per perturbation and year plus
+        ``year = 0`` for all years pooled.
+    """
+    def shares(name: str, models: pd.Series) -> list[tuple]:
+        same = (models.reindex(baseline.index) == baseline)
+        by = same.groupby(level="year").agg(["size", "mean"])
+        rows = [(name, int(y), int(r["size"]), float(r["mean"])) for y, r in by.iterrows()]
+        rows.append((name, 0, int(same.size), float(same.mean())))
+        return rows
+
+    def models_for(**kw) -> pd.Series:
+        scores, _ = pillar_scores(core, spec, shift=shift, **kw)
+        return classify_models(standardise_within_year(scores), margin=margin)
+
+    rows = shares("equal weights", models_for(weights="equal"))
+    for p in PILLARS:
+        members = [n for n in spec.members(pillar=p) if n in core.columns]
+        if len(members) < 2:
+            continue
+        for n in members:
+            rows += shares(f"leave out {n}", models_for(drop=[n]))
+    return pd.DataFrame(rows, columns=["perturbation", "year", "n", "share_unchanged"])
+
+
+# ============================================================================ the whole framework
+
+
+@dataclass
+class IntegrationResult:
+    """Everything the framework computes.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per province-year of the window (the integration.parquet contract columns and
+        more: ``z_*`` pillar z-scores, ``n_filled``, ``filled``).
+    indicators : pandas.DataFrame
+        Raw indicator values, all years (index province_code, year).
+    diagnostics : pandas.DataFrame
+        Long pathway diagnostics (see :func:`pathway_diagnostics`), all years.
+    weights : pandas.DataFrame
+        ``group, indicator, weight`` for the subsystems and pillars.
+    centroids : pandas.DataFrame
+        Cluster centroids of the data-driven typology.
+    agreement : pandas.DataFrame
+        Rule vs clusters by year (``year = 0``: pooled): ``n, share_agree, kappa``.
+    robustness : pandas.DataFrame
+        See :func:`robustness`.
+    fills, coverage : pandas.DataFrame
+        Filled cells and indicator coverage by year.
+    window : list of int
+    notes : list of str
+    params : dict
+    """
+
+    table: pd.DataFrame
+    indicators: pd.DataFrame
+    diagnostics: pd.DataFrame
+    weights: pd.DataFrame
+    centroids: pd.DataFrame
+    agreement: pd.DataFrame
+    robustness: pd.DataFrame
+    fills: pd.DataFrame
+    coverage: pd.DataFrame
+    window: list[int]
+    notes: list[str] = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+
+
+def integrate(
+    panel: pd.DataFrame,
+    spec: Spec | None = None,
+    *,
+    regions: pd.Series | None = None,
+    margin: float = 0.5,
+    min_coverage: float = 0.9,
+    years: Iterable[int] | None = None,
+    n_clusters: int = 5,
+    cluster_method: Literal["kmeans", "ward"] = "kmeans",
+    lag_tolerance: float = 0.1,
+    shift: float = 0.0,
+    seed: int = 0,
+    with_robustness: bool = True,
+) -> IntegrationResult:
+    """Compute the whole framework on a province-year panel.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Province-year panel (docs/CONTRACTS.md columns; chain-linkage columns merged in).
+    spec : Spec, optional
+        Default: the package's ``spec.yaml``.
+    regions : pandas.Series, optional
+        province_code → region; default ``analysis.data.provinces.PROVINCES["region"]``.
+    margin : float, default 0.5
+        Typology margin in within-year standard deviations (see :func:`classify_models`).
+    min_coverage : float, default 0.9
+        Window rule (see :func:`prepare_core`).
+    years : iterable of int, optional
+        Restrict the entropy window.
+    n_clusters, cluster_method, seed
+        Data-driven typology (see :func:`cluster_models`).
+    lag_tolerance : float, default 0.1
+        ``|U_st − U_ind| ≤ tolerance`` → ``balanced`` (else the lower subsystem lags).
+    shift : float, default 0
+        Entropy shift constant.
+    with_robustness : bool
+
+    Returns
+    -------
+    IntegrationResult
+
+    Raises
+    ------
+    ValueError, KeyError
+        From the steps (no window, missing keys, …), each naming what is wrong.
+    """
+    from analysis.measures.coupling import classify_coordination, relative_development_type
+
+    spec = spec or load_spec()
+    if regions is None:
+        from analysis.data.provinces import PROVINCES
+
+        regions = PROVINCES.set_index("province_code")["region"]
+    indicators, notes = compute_indicators(panel, spec)
+    core, fills, window, coverage, n2 = prepare_core(indicators, spec, min_coverage=min_coverage,
+                                                      years=years)
+    notes += n2
+    wrows = []
+    U = {}
+    for s in ("st", "ind"):
+        names = [n for n in spec.members(subsystem=s) if n in core.columns]
+        if not names:
+            raise ValueError(f"subsystem {s!r} has no indicator with data")
+        sc, w = composite_score(core[names], spec.directions(names), shift=shift)
+        U[f"U_{s}"] = sc
+        wrows += [(f"U_{s}", k, float(v)) for k, v in w.items()]
+    table = pd.DataFrame(U, index=core.index)
+    cc = coupling_coordination(table[["U_st", "U_ind"]])
+    table[["C", "T", "D"]] = cc[["C", "T", "D"]]
+    table["D_level"] = classify_coordination(table["D"], lang="level").astype("int64")
+    table["D_class"] = classify_coordination(table["D"], lang="en").astype(str)
+    table["D_class_zh"] = classify_coordination(table["D"], lang="zh").astype(str)
+    table["lagging"] = relative_development_type(
+        table[["U_st", "U_ind"]].rename(columns={"U_st": "st", "U_ind": "ind"}),
+        tolerance=lag_tolerance, balanced="balanced").astype(str)
+
+    pil, pw = pillar_scores(core, spec, shift=shift)
+    weights = pd.concat([pd.DataFrame(wrows, columns=["group", "indicator", "weight"]), pw],
+                        ignore_index=True)
+    z = standardise_within_year(pil)
+    table = table.join(pil).join(z)
+    table["model"] = classify_models(z, margin=margin)
+    table["model_cluster"], centroids = cluster_models(
+        z, n_clusters=n_clusters, method=cluster_method, margin=margin, seed=seed)
+    agree = [dict(year=int(y), **model_agreement(g["model"], g["model_cluster"]))
+             for y, g in table.groupby(level="year")]
+    agree.append(dict(year=0, **model_agreement(table["model"], table["model_cluster"])))
+    agreement = pd.DataFrame(agree)
+
+    diag, wide = pathway_diagnostics(indicators, spec, regions)
+    table = table.join(wide, how="left")
+    if len(fills):
+        nf = fills.groupby(["province_code", "year"])["indicator"].agg(["size", lambda s: ";".join(s)])
+        nf.columns = ["n_filled", "filled"]
+        table = table.join(nf, how="left")
+        table["n_filled"] = table["n_filled"].fillna(0).astype("int64")
+        table["filled"] = table["filled"].fillna("")
+    else:
+        table["n_filled"] = 0
+        table["filled"] = ""
+    rob = (robustness(core, spec, table["model"], margin=margin, shift=shift)
+           if with_robustness else pd.DataFrame(columns=["perturbation", "year", "n", "share_unchanged"]))
+    table = table.reset_index()
+    table.insert(2, "region", table["province_code"].map(regions))
+    params = dict(spec_version=spec.version, margin=margin, min_coverage=min_coverage,
+                  n_clusters=n_clusters, cluster_method=cluster_method, lag_tolerance=lag_tolerance,
+                  shift=shift, seed=seed)
+    return IntegrationResult(table=table, indicators=indicators, diagnostics=diag, weights=weights,
+                             centroids=centroids, agreement=agreement, robustness=rob, fills=fills,
+                             coverage=coverage, window=window, notes=notes, params=params)
+
+
+# ============================================================================ outputs
+
+
+def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
+    """All provinces' dominant model, D class and two weakest pathways in ``year``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per province (GB/T 2260 order): code, names, region, model, model_cluster, D,
+        D_class (en/zh), lagging, U_st, U_ind, weakest pathways, n_filled.
+    """
+    from analysis.data.provinces import PROVINCES
+
+    t = result.table[result.table["year"] == year].copy()
+    if t.empty:
+        raise ValueError(f"year {year} is not in the entropy window {_spans(result.window)}")
+    meta = PROVINCES.set_index("province_code")[["name_zh", "name_en"]]
+    t = t.join(meta, on="province_code")
+    cols = ["province_code", "name_zh", "name_en", "region", "model", "model_cluster", "D",
+            "D_class", "D_class_zh", "lagging", "U_st", "U_ind", "weakest_pathways", "n_filled"]
+    return t[cols].sort_values("province_code").reset_index(drop=True)
+
+
+_OUTPUT_COLUMNS = [
+    ("region", "区域", "NBS region", "east|central|west|northeast", "analysis.data.provinces"),
+    ("U_st", "科技创新子系统得分", "S&T innovation subsystem score (panel entropy method)", "[0, 1]", "entropy"),
+    ("U_ind", "产业创新子系统得分", "Industrial innovation subsystem score (panel entropy method)", "[0, 1]", "entropy"),
+    ("C", "耦合度", "Coupling degree C = 2√(U_st·U_ind)/(U_st+U_ind)", "[0, 1]", "coupling"),
+    ("T", "综合发展指数", "Comprehensive index T = 0.5·U_st + 0.5·U_ind", "[0, 1]", "coupling"),
+    ("D", "耦合协调度", "Coupling coordination degree D = √(C·T)", "[0, 1]", "coupling"),
+    ("D_level", "耦合协调等级", "Ten-level class of D (1 = [0, 0.1) … 10 = [0.9, 1])", "1–10", "coupling"),
+    ("D_class", "耦合协调类型(英)", "Class of D, English label", "label", "coupling"),
+    ("D_class_zh", "耦合协调类型", "Class of D, Chinese label", "label", "coupling"),
+    ("lagging", "滞后子系统", "Lagging subsystem: st, ind or balanced (|U_st − U_ind| ≤ tolerance)", "label", "coupling"),
+    ("pillar_chain", "产业链式融合指数", "Chain-based pillar score (entropy within pillar)", "[0, 1]", "entropy"),
+    ("pillar_platform", "平台型融合指数", "Platform-based pillar score", "[0, 1]", "entropy"),
+    ("pillar_demand", "需求驱动型融合指数", "Demand-driven pillar score", "[0, 1]", "entropy"),
+    ("pillar_future", "未来产业型融合指数", "Future-industries pillar score", "[0, 1]", "entropy"),
+    ("z_chain", "产业链式融合标准分", "Chain pillar z-score across provinces within year", "sd", "typology"),
+    ("z_platform", "平台型融合标准分", "Platform pillar z-score within year", "sd", "typology"),
+    ("z_demand", "需求驱动型融合标准分", "Demand pillar z-score within year", "sd", "typology"),
+    ("z_future", "未来产业型融合标准分", "Future pillar z-score within year", "sd", "typology"),
+    ("model", "主导融合模式", "Dominant model: argmax z if lead over second > margin, else multi", "label", "typology"),
+    ("model_cluster", "聚类融合模式", "Model of the province-year's cluster (k-means on z-profiles)", "label", "typology"),
+    ("weakest_pathways", "最薄弱的两条路径", "Two weakest pathways (lowest pathway scores), ';'-separated", "labels", "pathways"),
+    ("n_filled", "填补指标数", "Core indicator cells filled by the missing-value rule", "count", "missing rule"),
+    ("filled", "填补的指标", "Names of the filled core indicators, ';'-separated", "names", "missing rule"),
+]
+
+
+def codebook(spec: Spec) -> pd.DataFrame:
+    """Codebook rows for integration.parquet and the indicators, generated from the spec.
+
+    Columns follow :class:`analysis.data.codebook.Variable` (name, label_zh, label_en, unit,
+    source, table, transformation) plus role, subsystem, pillar, pathway, direction, reference.
+    """
+    rows = [dict(name="province_code", label_zh="省份代码", label_en="Province code (GB/T 2260)",
+                 unit="code", source="panel.parquet", table="integration.parquet",
+                 transformation="key", role="key"),
+            dict(name="year", label_zh="年份", label_en="Year", unit="year",
+                 source="panel.parquet", table="integration.parquet", transformation="key", role="key")]
+    for name, zh, en, unit, how in _OUTPUT_COLUMNS:
+        rows.append(dict(name=name, label_zh=zh, label_en=en, unit=unit, source="panel.parquet",
+                         table="integration.parquet", transformation=how, role="output"))
+    for p in PATHWAYS:
+        lab = spec.pathways[p]
+        rows.append(dict(name=f"pathway_{p}", label_zh=f"路径得分: {lab['label_zh']}",
+                         label_en=f"Pathway score: {lab['label_en']} (mean national percentile)",
+                         unit="[0, 1]", source="panel.parquet", table="integration.parquet",
+                         transformation="pathway diagnostics", role="output", pathway=p))
+    for i in spec.indicators:
+        rows.append(dict(name=i.name, label_zh=i.label_zh, label_en=i.label_en, unit=i.unit,
+                         source="panel.parquet", table="integration_diagnostics.parquet",
+                         transformation=i.formula, role="indicator", subsystem=i.subsystem,
+                         pillar=i.pillar, pathway=i.pathway, direction=i.direction,
+                         reference="; ".join(spec.references[r] for r in i.reference)))
+    cols = ["name", "label_zh", "label_en", "unit", "source", "table", "transformation", "role",
+            "subsystem", "pillar", "pathway", "direction", "reference"]
+    return pd.DataFrame(rows).reindex(columns=cols).fillna("")
+
+
+def _markdown(df: pd.DataFrame) -> str:
+    try:
+        return df.to_markdown(index=False)
+    except ImportError:  # pragma: no cover - tabulate is a dependency
+        return df.to_string(index=False)
+
+
+def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str:
+    rob = result.robustness
+    lines = [f"# Integration typology {year}", "",
+             f"Specification version {result.params['spec_version']}; entropy window "
+             f"{_spans(result.window)}; margin {result.params['margin']} sd; "
+             f"clusters: {result.params['cluster_method']} k={result.params['n_clusters']}.", ""]
+    dist = typ["model"].value_counts().reindex(list(MODELS), fill_value=0)
+    lines.append("Dominant models: " + ", ".join(f"{m} {n}" for m, n in dist.items()))
+    ag = result.agreement.set_index("year")
+    if year in ag.index:
+        lines.append(f"Rule vs clusters {year}: share agreeing {ag.at[year, 'share_agree']:.2f}, "
+                     f"Cohen's kappa {ag.at[year, 'kappa']:.2f}; pooled "
+                     f"{ag.at[0, 'share_agree']:.2f} / {ag.at[0, 'kappa']:.2f}.")
+    if len(rob):
+        ry = rob[rob["year"] == year]
+        eq = ry.loc[ry["perturbation"] == "equal weights", "share_unchanged"]
+        loo = ry.loc[ry["perturbation"].str.startswith("leave out"), ["perturbation", "share_unchanged"]]
+        if len(eq):
+            lines.append(f"Robustness {year}: unchanged under equal weights {eq.iloc[0]:.2f}; "
+                         f"leave-one-indicator-out mean {loo['share_unchanged'].mean():.2f}, min "
+                         f"{loo['share_unchanged'].min():.2f} ({loo.loc[loo['share_unchanged'].idxmin(), 'perturbation']}).")
+    lines.append("")
+    show = typ.copy()
+    show["D"] = show["D"].round(3)
+    show["U_st"] = show["U_st"].round(3)
+    show["U_ind"] = show["U_ind"].round(3)
+    lines.append(_markdown(show))
+    if result.notes:
+        lines += ["", "Notes:"] + [f"- {n}" for n in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResult | None:
+    """Build ``data/processed/integration.parquet`` and the ``year`` typology table.
+
+    Reads ``data/processed/panel.parquet`` (and ``chain_linkage_panel.parquet`` when present),
+    computes :func:`integrate`, and writes (temp file + rename):
+
+    * ``data/processed/integration.parquet`` — one row per province-year of the window;
+    * ``data/processed/integration_diagnostics.parquet`` — long pathway diagnostics;
+    * ``data/processed/integration_codebook.csv`` — from the specification;
+    * ``reports/framework/typology_<year>.{csv,md,html}``, ``robustness.csv``, ``agreement.csv``,
+      ``weights.csv``, ``notes.md``.
+
+    Parameters
+    ----------
+    force : bool
+        Recompute even if the outputs are newer than the panel and the specification.
+    verbose : bool
+        Print the window, notes and the typology table.
+    year : int, default 2022
+        Year of the typology table (the last window year if ``year`` is outside the window, with
+        a note).
+    **kwargs
+        Passed to :func:`integrate` (``margin``, ``min_coverage``, ``n_clusters`` …).
+
+    Returns
+    -------
+    IntegrationResult or None
+        None when the outputs were up to date (the stored table is printed).
+
+    Raises
+    ------
+    FileNotFoundError
+        The panel has not been built (``python -m analysis data build``).
+    """
+    import io
+
+    from analysis import paths
+    from analysis.framework.spec import DEFAULT_SPEC_PATH
+
+    t0 = time.perf_counter()
+    proc = paths.processed_dir()
+    rep = paths.reports_dir() / "framework"
+    panel_path = proc / "panel.parquet"
+    chain_path = proc / "chain_linkage_panel.parquet"
+    out_path = proc / "integration.parquet"
+    typ_csv = rep / f"typology_{year}.csv"
+    if not panel_path.exists():
+        raise FileNotFoundError(f"{panel_path} not found: run `python -m analysis data build` first")
+    inputs = [panel_path, DEFAULT_SPEC_PATH, __import__("pathlib").Path(__file__)]
+    if chain_path.exists():
+        inputs.append(chain_path)
+    if (not force and out_path.exists() and typ_csv.exists()
+            and min(out_path.stat().st_mtime, typ_csv.stat().st_mtime)
+            > max(p.stat().st_mtime for p in inputs)):
+        if verbose:
+            print(f"integration: up to date ({out_path}); --force to recompute")
+            md = rep / f"typology_{year}.md"
+            print(md.read_text(encoding="utf-8") if md.exists() else pd.read_csv(typ_csv).to_string())
+        return None
+
+    panel = pd.read_parquet(panel_path)
+    notes = []
+    if chain_path.exists():
+        chain = pd.read_parquet(chain_path)
+        keep = [c for c in chain.columns if c not in panel.columns or c in KEYS]
+        keep = [c for c in keep if c != "io_year"]
+        panel = panel.merge(chain[keep], on=KEYS, how="left")
+    else:
+        notes.append(f"{chain_path.name} not found: chain-linkage indicators dropped "
+                     "(build the IO measures to include them)")
+    spec = load_spec()
+    result = integrate(panel, spec, **kwargs)
+    result.notes[:0] = notes
+    if year not in result.window:
+        new = max(result.window)
+        result.notes.append(f"year {year} is outside the entropy window; typology shown for {new}")
+        year = new
+    typ = typology_table(result, year)
+
+    def write_df(path, df: pd.DataFrame, kind: str) -> None:
+        buf = io.BytesIO()
+        if kind == "parquet":
+            df.to_parquet(buf, index=False)
+        elif kind == "csv":
+            buf.write(df.to_csv(index=False).encode("utf-8-sig"))
+        paths.atomic_write_bytes(path, buf.getvalue())
+
+    write_df(out_path, result.table, "parquet")
+    write_df(proc / "integration_diagnostics.parquet", result.diagnostics, "parquet")
+    write_df(proc / "integration_codebook.csv", codebook(spec), "csv")
+    write_df(rep / f"typology_{year}.csv", typ, "csv")
+    write_df(rep / "robustness.csv", result.robustness, "csv")
+    write_df(rep / "agreement.csv", result.agreement, "csv")
+    write_df(rep / "weights.csv", result.weights, "csv")
+    write_df(rep / "centroids.csv", result.centroids.reset_index(), "csv")
+    text = _report_text(result, typ, year)
+    paths.atomic_write_bytes(rep / f"typology_{year}.md", text.encode("utf-8"))
+    html = ("<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>Integration typology {year}</title></head><body>"
+            f"<h1>Integration typology {year}</h1>"
+            + "".join(f"<p>{line}</p>" for line in text.split("\n\n")[1:3])
+            + typ.round(3).to_html(index=False, border=0)
+            + ("<h2>Notes</h2><ul>" + "".join(f"<li>{n}</li>" for n in result.notes) + "</ul>"
+               if result.notes else "")
+            + "</body></html>")
+    paths.atomic_write_bytes(rep / f"typology_{year}.html", html.encode("utf-8"))
+    paths.atomic_write_bytes(rep / "notes.md", ("\n".join(f"- {n}" for n in result.notes) + "\n").encode("utf-8"))
+    if verbose:
+        print(text)
+        print(f"integration: wrote {out_path} ({len(result.table)} rows) and {rep}/ "
+              f"in {time.perf_counter() - t0:.1f} s")
+    return result
