@@ -27,3 +27,49 @@ def raw_dir() -> Path:
     if found is None:
         pytest.skip("no raw data: run `python -m analysis data fetch` (or provide the mirror)")
     return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The processed data, built once per test session (data layer: analysis.data.pipeline).
+# ---------------------------------------------------------------------------------------------
+
+
+def _raw_source_for_build() -> Path | None:
+    """A verified copy of the raw files to fetch from: the mirror, else a fetched data/raw."""
+    mirror = paths.mirror_dir()
+    if mirror is not None:
+        return mirror
+    project_raw = paths.raw_dir()
+    if (project_raw / ".fetch_state.json").is_file():
+        return project_raw
+    return None
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory):
+    """Fetch raw files and build ``data/processed`` ONCE per session, in a temporary root.
+
+    Returns a dict: ``root`` (the temporary ANALYSIS_ROOT), ``raw`` and ``processed`` folders,
+    ``result`` (the :class:`analysis.data.pipeline.BuildResult` of the cold build).
+    ``ANALYSIS_ROOT`` is set only while building; use the returned paths afterwards.
+    """
+    source = _raw_source_for_build()
+    if source is None:
+        pytest.skip("no raw data: provide the mirror or run `python -m analysis data fetch`")
+    from analysis.data import pipeline
+
+    root = tmp_path_factory.mktemp("analysis_root")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYSIS_ROOT", str(root))
+        mp.setenv("ANALYSIS_MIRROR", str(source))
+        result = pipeline.build(force=True, verbose=False)
+    return {"root": root, "raw": root / "data" / "raw", "processed": root / "data" / "processed",
+            "result": result}
+
+
+@pytest.fixture(scope="session")
+def panel(built_data):
+    """The province-year panel (``panel.parquet``) built from the raw files for this session."""
+    import pandas as pd
+
+    return pd.read_parquet(built_data["processed"] / "panel.parquet")

