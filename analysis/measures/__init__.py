@@ -1,1 +1,72 @@
-"""See analysis/__init__.py for the layer map."""
+"""Measures: composite indices, coupling coordination, industrial structure, IO linkages,
+regional disparity, spatial weights.
+
+Every function takes plain DataFrames/arrays and knows nothing of files (see
+``analysis/__init__.py`` for the layer map). Modules:
+
+``entropy``     entropy weight method (panel and per-year), entropy-weighted TOPSIS
+``coupling``    coupling degree C, comprehensive index T, coordination degree D, classes
+``structure``   industrial-structure upgrading: TS, Theil TL, level coefficient H, high-tech share
+``disparity``   Gini and Dagum decomposition, σ/β-convergence, kernel densities
+``spatial``     spatial weights for provinces, Moran's I (imports libpysal/esda lazily)
+``io``          input-output linkages (Leontief, Ghosh, chain-linkage indicator)
+"""
+
+from analysis.measures.coupling import (
+    COORDINATION_CLASSES,
+    classify_coordination,
+    coupling_coordination,
+    coupling_degree,
+    relative_development_type,
+)
+from analysis.measures.disparity import (
+    BetaConvergenceResult,
+    DagumResult,
+    KernelDensity,
+    beta_convergence,
+    dagum_gini,
+    dagum_gini_by,
+    gini,
+    kernel_density,
+    kernel_density_by,
+    sigma_convergence,
+    stata_kdensity_bandwidth,
+    stata_percentile,
+)
+from analysis.measures.entropy import (
+    EntropyResult,
+    TopsisResult,
+    entropy_topsis,
+    entropy_weight,
+    entropy_weight_by_group,
+    minmax_normalise,
+)
+
+__all__ = [
+    # entropy
+    "EntropyResult",
+    "TopsisResult",
+    "entropy_topsis",
+    "entropy_weight",
+    "entropy_weight_by_group",
+    "minmax_normalise",
+    # coupling
+    "COORDINATION_CLASSES",
+    "classify_coordination",
+    "coupling_coordination",
+    "coupling_degree",
+    "relative_development_type",
+    # disparity
+    "BetaConvergenceResult",
+    "DagumResult",
+    "KernelDensity",
+    "beta_convergence",
+    "dagum_gini",
+    "dagum_gini_by",
+    "gini",
+    "kernel_density",
+    "kernel_density_by",
+    "sigma_convergence",
+    "stata_kdensity_bandwidth",
+    "stata_percentile",
+]
