@@ -118,18 +118,23 @@ def panel_schema(columns: list[str], units: dict[str, str] | None = None) -> pa.
     )
 
 
+_TABLE_CHECKS = {"multiple_fields_uniqueness", "all 31 provinces present in every year"}
+
+
 def _describe(table: str, exc: SchemaErrors, df: pd.DataFrame) -> str:
     fc = exc.failure_cases
-    lines = [f"{table}: {len(fc)} schema violation(s)"]
-    for (col, check), g in fc.groupby(["column", "check"], dropna=False, sort=False):
+    table_checks = fc["check"].astype(str).isin(_TABLE_CHECKS)
+    lines = [f"{table}: schema violation(s)"]
+    for check in fc.loc[table_checks, "check"].astype(str).unique():
+        lines.append(f"  table check {check!r} failed (details below)")
+    for (col, check), g in fc[~table_checks].groupby(["column", "check"], dropna=False, sort=False):
         idx = [i for i in g["index"].tolist() if i is not None and i == i][:5]
         examples = []
         for i in idx:
             try:
-                row = df.loc[i]
-                key = ", ".join(f"{k}={row[k]}" for k in ("province_code", "year") if k in df)
-                examples.append(f"({key}: {g.loc[g['index'] == i, 'failure_case'].iloc[0]!r})")
-            except (KeyError, TypeError):
+                key = ", ".join(f"{k}={df.at[i, k]}" for k in ("province_code", "year") if k in df)
+                examples.append(f"({key}: {g.loc[g['index'] == i, 'failure_case'].iloc[0]})")
+            except (KeyError, TypeError, ValueError):
                 examples.append(repr(i))
         if not examples:
             examples = [repr(v) for v in g["failure_case"].head(5)]
@@ -166,10 +171,11 @@ def validate_panel(panel: pd.DataFrame, units: dict[str, str] | None = None) -> 
             rows = panel.index[panel[k].isna()].tolist()[:5]
             raise SchemaError(f"panel: NaN in key column {k!r} at rows {rows}")
     schema = panel_schema(list(panel.columns), units)
+    flat = panel.reset_index(drop=True)  # pandera needs a unique index to report rows
     try:
-        schema.validate(panel, lazy=True)
+        schema.validate(flat, lazy=True)
     except SchemaErrors as exc:
-        msg = _describe("panel", exc, panel)
+        msg = _describe("panel", exc, flat)
         extra = _explain_missing_provinces(panel)
         if extra:
             msg += f"\n  provinces missing by year: {extra}"
@@ -220,10 +226,11 @@ def validate_io(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     missing = [c for c in IO_KEYS.get(kind, []) + [IO_VALUE.get(kind, "")] if c not in df.columns]
     if missing:
         raise SchemaError(f"io_{kind}: missing column(s) {missing}")
+    flat = df.reset_index(drop=True)
     try:
-        io_schema(kind, list(df.columns)).validate(df, lazy=True)
+        io_schema(kind, list(df.columns)).validate(flat, lazy=True)
     except SchemaErrors as exc:
-        raise SchemaError(_describe(f"io_{kind}", exc, df)) from None
+        raise SchemaError(_describe(f"io_{kind}", exc, flat)) from None
     return df
 
 
