@@ -7,9 +7,13 @@ Public entry points (contract, see docs/CONTRACTS.md and issue 4):
     (note: the name ``analysis.models.twfe`` is the *function*; the module is
     ``analysis.models.twfe`` in ``sys.modules`` and is reached with
     ``from analysis.models.twfe import ...``).
+``hansen_threshold(data, y, x, rx, q, entity, time, *, n_thresholds=1, grid=400, trim=0.01,
+bootstrap=300, seed=None)``
+    Hansen (1999) fixed-effect panel threshold regression (module ``threshold``).
 """
 
 from analysis.models.results import ModelResult
+from analysis.models.threshold import ThresholdResult, hansen_threshold
 from analysis.models.twfe import twfe
 
-__all__ = ["ModelResult", "twfe"]
+__all__ = ["ModelResult", "ThresholdResult", "hansen_threshold", "twfe"]
