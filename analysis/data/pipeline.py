@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import io
 import json
 import time
@@ -44,6 +45,9 @@ from analysis.data.codebook import Variable
 
 PANEL_SOURCES: list[str] = ["techme", "techme_yearbook", "nbs", "gpi", "nqp"]
 """Parsers in ``analysis.data.sources`` that return province-year tables, in priority order."""
+
+RECONCILIATION_READERS: dict[str, dict[str, str]] = {"nbs": {"nbs_revised": "read_gdp_revised"}}
+"""Extra series read only for cross-source reconciliation: source -> {frame name: function}."""
 
 OTHER_SOURCES: list[str] = ["boundaries", "hansen"]
 """Parsers whose output is not province-year (written as their own processed file)."""
@@ -448,6 +452,7 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     frames: dict[str, pd.DataFrame] = {}
     variables: dict[str, tuple[str, Variable]] = {}
     source_vars: dict[str, dict[str, Variable]] = {}
+    recon_frames: dict[str, pd.DataFrame] = {}
     missing: list[str] = []
     (out / "sources").mkdir(parents=True, exist_ok=True)
     for name in PANEL_SOURCES + OTHER_SOURCES:
@@ -456,7 +461,8 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
         if mod is None:
             missing.append(name)
             continue
-        df = mod.read(raw)
+        kwargs = {"base_year": base_year} if "base_year" in inspect.signature(mod.read).parameters else {}
+        df = mod.read(raw, **kwargs)
         timings[f"read {name}"] = time.perf_counter() - t
         if name in OTHER_SOURCES:
             _write_other(out, name, df)
@@ -465,6 +471,11 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
         frames[name] = df
         _write_bytes(out / "sources" / f"{name}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
         source_vars[name] = {v.name: v for v in getattr(mod, "VARIABLES", [])}
+        for extra, reader in RECONCILIATION_READERS.get(name, {}).items():
+            if hasattr(mod, reader):
+                recon_frames[extra] = _check_keys(getattr(mod, reader)(raw), f"{name}.{reader}")
+                _write_bytes(out / "sources" / f"{extra}.parquet",
+                             lambda b, d=recon_frames[extra]: d.to_parquet(b, index=False))
         if verbose:
             print(f"  read {name:<16} {df.shape[0]:>5} rows x {df.shape[1] - 2:>3} columns"
                   f"  {timings[f'read {name}']:.1f} s")
@@ -501,7 +512,7 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     timings["write"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    check_rows = checks.run_all(panel, {n: f for n, f in frames.items()}, io_tables,
+    check_rows = checks.run_all(panel, {**frames, **recon_frames}, io_tables,
                                 out / "checks")
     timings["checks"] = time.perf_counter() - t
 
