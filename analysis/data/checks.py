@@ -94,22 +94,24 @@ SPECS: list[Spec] = [
              "point (1.7% relative for Tibet's 0.29%); observed gaps are at most 3% "
              "(Inner Mongolia, Beijing 2016)"),
     Spec("recon_tertiary_share_nbs_nqp", "reconciliation",
-         ("nqp", _col("tertiary_share", "va_tertiary_share", "industry_advanced")),
+         ("nqp", _col("nqp_tertiary_share", "tertiary_share")),
          ("nbs", _ratio("va_tertiary", "gdp")),
-         tolerance=0.02, allowed_exceptions=40, absolute=True, winner="nbs",
-         why="both are NBS figures; NBS value added by sector is the primary table, the "
-             "2011-2023 panel was compiled later through EPS (post-census vintage): differences "
-             "up to ~2 percentage points are revisions"),
+         tolerance=0.001, allowed_exceptions=0, absolute=True, winner="nbs",
+         why="the 2011-2023 panel's 产业高级化率 is NBS tertiary value added / GDP of the same "
+             "first-published vintage as the NBS compilation (observed gap <= 0.002 percentage "
+             "points, rounding): 0.1 point allows rounding only. NBS wins as the primary table "
+             "with the sector levels"),
     Spec("recon_tertiary_share_nbs_gpi", "reconciliation",
          ("gpi", _col("tertiary_share", "ser")), ("nbs", _ratio("va_tertiary", "gdp")),
          tolerance=0.02, allowed_exceptions=60, absolute=True, winner="nbs",
          why="the GPI replication data (1985-2018) use an older vintage; NBS wins"),
     Spec("recon_gdp_nbs_nqp", "reconciliation",
-         ("nqp", _col("gdp")), ("nbs", _col("gdp")),
-         tolerance=0.02, allowed_exceptions=60, winner="nbs",
-         why="the NBS compilation holds figures as first published; the panel holds later "
-             "revised figures (2018 census, 2023 census): 2% covers ordinary revisions, larger "
-             "gaps are census revisions and listed"),
+         ("nqp", _col("nqp_gdp", "gdp")), ("nbs", _col("gdp")),
+         tolerance=0.001, allowed_exceptions=0, winner="nbs",
+         why="both hold the first-published NBS GDP (observed gap <= 0.002%, the panel rounds "
+             "to 0.1 亿元): 0.1% allows rounding only; a census-revised vintage in either would "
+             "show up as 2-36% gaps (see recon_gdp_nbs_revised). NBS wins: it carries the "
+             "sector breakdown and volume indices of the same vintage"),
     Spec("recon_gdp_nbs_revised", "reconciliation",
          ("nbs_revised", _col("gdp_revised")), ("nbs", _col("gdp")),
          tolerance=0.02, allowed_exceptions=0, winner="nbs (first published)",
@@ -121,15 +123,18 @@ SPECS: list[Spec] = [
              "with the sector breakdown, the volume indices and the yearbook's R&D intensity; "
              "any cell beyond 40% would signal a parsing error"),
     Spec("recon_patent_grant_techme_nqp", "reconciliation",
-         ("nqp", _col("patent_grant")), ("techme", _col("patent_grant")),
-         tolerance=0.01, allowed_exceptions=20, winner="techme",
-         why="both count patents granted by CNIPA by province; the S&T yearbook is the primary "
-             "publication, the panel copies NBS/EPS figures: they should agree to rounding"),
+         ("nqp", _col("nqp_patent_grant", "patent_grant")), ("techme", _col("patent_grant")),
+         tolerance=0.001, allowed_exceptions=0, winner="techme",
+         why="both count CNIPA patent grants by province (件, integers); observed: identical in "
+             "every province-year 2011-2023. The S&T yearbook is the primary publication and "
+             "also has invention grants and applications, so it wins"),
     Spec("recon_tech_market_techme_nqp", "reconciliation",
-         ("nqp", _col("tech_market_seller", "tech_market")), ("techme", _col("tech_market_seller")),
-         tolerance=0.01, allowed_exceptions=20, winner="techme",
-         why="technology-market turnover by seller region is published in the S&T yearbook; the "
-             "panel's 技术市场成交额 is the same series"),
+         ("nqp", _col("nqp_tech_market_seller", "tech_market_seller")),
+         ("techme", _col("tech_market_seller")),
+         tolerance=0.001, allowed_exceptions=0, winner="techme",
+         why="the panel's 技术市场成交额 is turnover by seller (outflow) region as in the S&T "
+             "yearbook (万元 there, 亿元 rounded to 0.0001 in the panel; observed gap <= "
+             "0.005%). The yearbook wins: primary publication, also gives the buyer side"),
 ]
 
 
