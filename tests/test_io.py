@@ -178,3 +178,337 @@ def test_broken_files_give_clear_errors(tmp_path, raw_dir):
     # no year folders at all
     with pytest.raises(FileNotFoundError, match="fetch"):
         io_tables.list_io_files(tmp_path)
+
+
+# --------------------------------------------------------------------------------------
+# measures: hand-worked examples (Miller & Blair 2009)
+# --------------------------------------------------------------------------------------
+
+from types import SimpleNamespace  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from analysis.measures import io as mio  # noqa: E402
+
+MB_Z = np.array([[150.0, 500.0], [200.0, 100.0]])
+MB_X = np.array([1000.0, 2000.0])
+
+
+def test_miller_blair_two_sector_example():
+    """M&B (2009) §2.3, the two-sector example (Z, x of their Table 2.3): A and L as printed."""
+    A = mio.technical_coefficients(MB_Z, MB_X)
+    np.testing.assert_array_equal(A, [[0.15, 0.25], [0.2, 0.05]])
+    L = mio.leontief_inverse(A)
+    np.testing.assert_array_equal(np.round(L, 3), [[1.254, 0.330], [0.264, 1.122]])
+    # exact: det(I − A) = 0.85·0.95 − 0.25·0.2 = 0.7575
+    np.testing.assert_allclose(L, np.array([[0.95, 0.25], [0.2, 0.85]]) / 0.7575, rtol=1e-14)
+    # x = L f with f = x − Z i = (350, 1700)
+    np.testing.assert_allclose(L @ (MB_X - MB_Z.sum(axis=1)), MB_X, rtol=1e-13)
+
+
+def test_ghosh_two_sector_example():
+    B = mio.ghosh_coefficients(MB_Z, MB_X)
+    np.testing.assert_array_equal(B, [[0.15, 0.5], [0.1, 0.05]])
+    G = mio.ghosh_inverse(B)
+    v = MB_X - MB_Z.sum(axis=0)  # value added (650, 1400)
+    np.testing.assert_allclose(v @ G, MB_X, rtol=1e-13)  # x' = v'G (M&B §12.1)
+    # G = x̂⁻¹ L x̂
+    L = mio.leontief_inverse(mio.technical_coefficients(MB_Z, MB_X))
+    np.testing.assert_allclose(G, np.diag(1 / MB_X) @ L @ np.diag(MB_X), rtol=1e-13)
+
+
+def test_linkages_two_sector_example():
+    li = mio.linkage_indices(MB_Z, MB_X)
+    L = np.array([[0.95, 0.25], [0.2, 0.85]]) / 0.7575
+    bl = L.sum(axis=0)  # (1.5182, 1.4521)
+    np.testing.assert_allclose(li["backward"], bl / bl.mean(), rtol=1e-13)
+    G = np.diag(1 / MB_X) @ L @ np.diag(MB_X)
+    fl = G.sum(axis=1)
+    np.testing.assert_allclose(li["forward"], fl / fl.mean(), rtol=1e-13)
+    assert li["backward"].round(4).tolist() == [1.0222, 0.9778]
+    li_l = mio.linkage_indices(MB_Z, MB_X, forward="leontief")
+    np.testing.assert_allclose(li_l["forward"], L.sum(axis=1) / L.sum(axis=1).mean(), rtol=1e-13)
+    # sector 1: BL 1.022 > 1, FL (Ghosh) = ?; key sector iff both > 1
+    assert li["key_sector"].tolist() == [
+        bool(li["backward"][0] > 1 and li["forward"][0] > 1),
+        bool(li["backward"][1] > 1 and li["forward"][1] > 1),
+    ]
+    assert mio.key_sectors(li) == li.index[li["key_sector"]].tolist()
+
+
+def test_three_sector_linkages_by_hand():
+    """Three sectors: sector 2 buys and sells most; it is the only key sector."""
+    Z = np.array([[10.0, 40.0, 5.0], [20.0, 30.0, 40.0], [5.0, 20.0, 5.0]])
+    x = np.array([100.0, 200.0, 100.0])
+    li = mio.linkage_indices(Z, x)
+    A = Z / x
+    L = np.linalg.inv(np.eye(3) - A)
+    G = np.linalg.inv(np.eye(3) - Z / x[:, None])
+    np.testing.assert_allclose(li["backward"], 3 * L.sum(0) / L.sum(), rtol=1e-13)
+    np.testing.assert_allclose(li["forward"], 3 * G.sum(1) / G.sum(), rtol=1e-13)
+    assert li["backward"].mean() == pytest.approx(1) and li["forward"].mean() == pytest.approx(1)
+    assert mio.key_sectors(li) == [1]
+
+
+def test_dataframe_labels_are_kept():
+    lab = ["a", "b"]
+    Z = pd.DataFrame(MB_Z, index=lab, columns=lab)
+    A = mio.technical_coefficients(Z, pd.Series(MB_X, index=lab))
+    assert isinstance(A, pd.DataFrame) and list(A.columns) == lab
+    li = mio.linkage_indices(Z, pd.Series(MB_X[::-1], index=lab[::-1]))  # aligned by label
+    np.testing.assert_allclose(li.loc[lab, "backward"], mio.linkage_indices(MB_Z, MB_X)["backward"])
+
+
+def test_rpc_hand_example():
+    x = np.array([100.0, 200.0, 50.0])
+    e = np.array([20.0, 50.0, 60.0])  # sector 3 re-exports: x − e < 0 -> r = 0
+    m = np.array([30.0, 0.0, 40.0])
+    r = mio.regional_purchase_coefficients(x, e, m)
+    np.testing.assert_allclose(r, [80 / 110, 1.0, 0.0])
+    with pytest.raises(ValueError, match="outside"):
+        mio.regional_purchase_coefficients(x, e, m, clip=False)
+    A = np.array([[0.1, 0.2, 0.3], [0.0, 0.1, 0.2], [0.3, 0.0, 0.1]])
+    Aloc = mio.local_coefficients(A, r)
+    np.testing.assert_allclose(Aloc, np.diag(r) @ A)
+    # equivalent form r = 1 − m / absorption, absorption = x − e + m (no ERR)
+    np.testing.assert_allclose(r[:2], 1 - m[:2] / (x - e + m)[:2])
+    # the cap: local intermediate sales r·TIU <= x − e
+    r_cap = mio.regional_purchase_coefficients(
+        x, e, m, intermediate_use=np.array([200.0, 10.0, 0.0])
+    )
+    np.testing.assert_allclose(r_cap, [80 / 200, 1.0, 0.0])
+
+
+def test_zero_output_sector():
+    Z = np.array([[10.0, 0.0, 5.0], [20.0, 0.0, 40.0], [7.0, 0.0, 5.0]])  # sector 2 not produced
+    x = np.array([100.0, 0.0, 100.0])
+    A = mio.technical_coefficients(Z, x)
+    np.testing.assert_array_equal(A[:, 1], 0.0)
+    B = mio.ghosh_coefficients(Z, x)
+    np.testing.assert_array_equal(B[1], 0.0)
+    li = mio.linkage_indices(Z, x)
+    assert np.isnan(li.loc[1, "backward"]) and not li.loc[1, "key_sector"]
+    assert li["backward"].mean() == pytest.approx(1.0)  # over the active sectors
+    with pytest.raises(ValueError, match="zero for sector positions \\[1\\]"):
+        mio.technical_coefficients(Z, x, zero_output="raise")
+
+
+def test_clear_errors():
+    with pytest.raises(ValueError, match="square"):
+        mio.technical_coefficients(np.ones((2, 3)), [1, 2])
+    with pytest.raises(ValueError, match="length 2"):
+        mio.technical_coefficients(MB_Z, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="negative flows"):
+        mio.technical_coefficients(np.array([[1.0, -1.0], [0.0, 1.0]]), [10.0, 10.0])
+    with pytest.raises(ValueError, match="negative"):
+        mio.technical_coefficients(MB_Z, [1000.0, -5.0])
+    with pytest.raises(ValueError, match="non-finite"):
+        mio.technical_coefficients(np.array([[np.nan, 1.0], [0.0, 1.0]]), [10.0, 10.0])
+    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+        mio.leontief_inverse(np.array([[0.5, 0.5], [0.5, 0.5]]))  # column sums 1
+    with pytest.raises(ValueError, match="forward"):
+        mio.linkage_indices(MB_Z, MB_X, forward="rows")
+    with pytest.raises(ValueError, match="labels"):
+        mio.technical_coefficients(
+            pd.DataFrame(MB_Z, index=["a", "b"], columns=["a", "b"]),
+            pd.Series(MB_X, index=["a", "c"]),
+        )
+
+
+# --------------------------------------------------------------------------------------
+# property tests: invariances
+# --------------------------------------------------------------------------------------
+
+
+@st.composite
+def io_systems(draw):
+    n = draw(st.integers(2, 7))
+    Z = draw(arrays(np.float64, (n, n), elements=st.floats(0, 100)))
+    f = draw(arrays(np.float64, n, elements=st.floats(1, 100)))
+    va = draw(arrays(np.float64, n, elements=st.floats(1, 100)))
+    # make the table balance column-wise too: x = row sum + f, and scale so x_j > col sum
+    x = Z.sum(axis=1) + f
+    x = np.maximum(x, Z.sum(axis=0) + va)
+    perm = draw(st.permutations(range(n)))
+    return Z, x, np.array(perm)
+
+
+@settings(max_examples=40, deadline=None)
+@given(io_systems(), st.floats(1e-3, 1e4))
+def test_invariances(system, c):
+    Z, x, p = system
+    A = mio.technical_coefficients(Z, x)
+    L = mio.leontief_inverse(A)
+    np.testing.assert_allclose((np.eye(len(x)) - A) @ L, np.eye(len(x)), atol=1e-10)
+    assert (A.sum(axis=0) < 1).all()
+    # scaling all flows leaves A (and everything derived) unchanged
+    np.testing.assert_allclose(mio.technical_coefficients(c * Z, c * x), A, rtol=1e-12)
+    # permuting sectors permutes the results
+    li = mio.linkage_indices(Z, x)
+    li_p = mio.linkage_indices(Z[np.ix_(p, p)], x[p])
+    np.testing.assert_allclose(li_p["backward"], li["backward"].to_numpy()[p], rtol=1e-9)
+    np.testing.assert_allclose(li_p["forward"], li["forward"].to_numpy()[p], rtol=1e-9)
+    np.testing.assert_allclose(
+        mio.technical_coefficients(Z[np.ix_(p, p)], x[p]), A[np.ix_(p, p)], rtol=1e-12
+    )
+    # Ghosh: x' = v'G
+    v = x - Z.sum(axis=0)
+    G = mio.ghosh_inverse(mio.ghosh_coefficients(Z, x))
+    np.testing.assert_allclose(v @ G, x, rtol=1e-8)
+
+
+# --------------------------------------------------------------------------------------
+# identities on the real tables
+# --------------------------------------------------------------------------------------
+
+
+def test_leontief_identity_real_tables(tables):
+    for key, t in tables.items():
+        A = mio.technical_coefficients(t.Z, t.x, negative="allow").to_numpy()
+        L = mio.leontief_inverse(A)
+        err = np.abs((np.eye(42) - A) @ L - np.eye(42)).max()
+        assert err < 1e-10, key
+
+
+def test_column_sums_of_A_real_tables(tables):
+    """Column sums of A < 1 except in the four sectors with negative value added."""
+    over = []
+    for key, t in tables.items():
+        s = mio.technical_coefficients(t.Z, t.x, negative="allow").sum(axis=0)
+        over += [(*key, j) for j in s.index[s >= 1]]
+        tva = t.value_added[s.index[s >= 1]]
+        assert (tva < 0).all(), key
+    assert sorted(over) == [
+        (150000, 2002, "24"),
+        (220000, 2002, "13"),
+        (460000, 2017, "18"),
+        (650000, 2007, "11"),
+    ]
+
+
+def test_ghosh_identity_real_tables(tables):
+    """x' = v'(I − B)⁻¹ with v = x − i'Z, for every table without zero-output sectors."""
+    n_checked = 0
+    for key, t in tables.items():
+        x = t.x.to_numpy()
+        if (x <= 1e-9 * x.sum()).any():
+            continue  # inactive rows hold only outside supplies: identity does not apply
+        G = mio.ghosh_inverse(mio.ghosh_coefficients(t.Z, t.x, negative="allow")).to_numpy()
+        v = x - t.Z.to_numpy().sum(axis=0)
+        np.testing.assert_allclose(v @ G, x, rtol=1e-8, err_msg=str(key))
+        n_checked += 1
+    assert n_checked >= 60
+
+
+# --------------------------------------------------------------------------------------
+# chain linkage
+# --------------------------------------------------------------------------------------
+
+
+def _toy_table(code=1, year=2012):
+    lab = ["01", "02", "03"]
+    Z = pd.DataFrame(
+        [[10.0, 40.0, 5.0], [20.0, 30.0, 40.0], [5.0, 20.0, 5.0]], index=lab, columns=lab
+    )
+    x = pd.Series([100.0, 200.0, 100.0], index=lab)
+    return SimpleNamespace(
+        province_code=code,
+        year=year,
+        Z=Z,
+        x=x,
+        exports=pd.Series([10.0, 50.0, 0.0], index=lab),
+        imports=pd.Series([30.0, 20.0, 0.0], index=lab),
+        rd_sectors=["02", "03"],
+        trade_basis="gross",
+    )
+
+
+def test_chain_linkage_toy_recomputed_independently():
+    t = _toy_table()
+    out = mio.chain_linkage({(1, 2012): t})
+    row = out.iloc[0]
+    x = t.x.to_numpy()
+    Z = t.Z.to_numpy()
+    e, m = t.exports.to_numpy(), t.imports.to_numpy()
+    r = (x - e) / (x - e + m)
+    Zl = np.diag(r) @ Z
+    L = np.linalg.inv(np.eye(3) - Zl / x)
+    G = np.linalg.inv(np.eye(3) - Zl / x[:, None])
+    bl = 3 * L.sum(0) / L.sum()
+    fl = 3 * G.sum(1) / G.sum()
+    S = [1, 2]
+    w = x[S] / x[S].sum()
+    assert row["chain_linkage"] == pytest.approx(float(w @ ((bl + fl) / 2)[S]), rel=1e-12)
+    assert row["chain_backward"] == pytest.approx(float(w @ bl[S]), rel=1e-12)
+    assert row["chain_forward"] == pytest.approx(float(w @ fl[S]), rel=1e-12)
+    assert row["local_sourcing"] == pytest.approx(Zl[:, S].sum() / Z[:, S].sum(), rel=1e-12)
+    assert row["rd_output_share"] == pytest.approx(300 / 400)
+    Lc = np.linalg.inv(np.eye(3) - Z / x)
+    assert row["chain_backward_competitive"] == pytest.approx(
+        float(w @ (3 * Lc.sum(0) / Lc.sum())[S]), rel=1e-12
+    )
+    # override of the R&D set
+    out2 = mio.chain_linkage({(1, 2012): t}, rd_sectors={2012: ["01"]})
+    assert out2["rd_output_share"].item() == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="not in its sectors"):
+        mio.chain_linkage({(1, 2012): t}, rd_sectors={2012: ["99"]})
+
+
+def test_chain_linkage_panel_rules():
+    chain = pd.DataFrame(
+        {
+            "province_code": [1, 1, 1, 2],
+            "io_year": [2007, 2012, 2017, 2012],
+            "chain_linkage": [1.0, 2.0, 4.0, 3.0],
+            "rpc_basis": ["gross_combined", "gross", "gross", "gross"],
+        }
+    )
+    years = range(2005, 2021)
+    cf = mio.chain_linkage_panel(chain, years).set_index(["province_code", "year"])
+    assert cf.loc[(1, 2011), "chain_linkage"] == 1.0 and cf.loc[(1, 2011), "io_year"] == 2007
+    assert cf.loc[(1, 2012), "chain_linkage_flag"] == "io_table"
+    assert cf.loc[(1, 2016), "chain_linkage"] == 2.0
+    assert cf.loc[(1, 2020), "chain_linkage"] == 4.0
+    assert cf.loc[(1, 2020), "chain_linkage_flag"] == "carried_forward"
+    assert np.isnan(cf.loc[(1, 2006), "chain_linkage"])
+    assert cf.loc[(1, 2006), "chain_linkage_flag"] == "no_table"
+    assert np.isnan(cf.loc[(2, 2011), "chain_linkage"])  # like Tibet before 2012
+    ip = mio.chain_linkage_panel(chain, years, method="interpolate").set_index(
+        ["province_code", "year"]
+    )
+    assert ip.loc[(1, 2009), "chain_linkage"] == pytest.approx(1.4)
+    assert ip.loc[(1, 2014), "chain_linkage"] == pytest.approx(2.8)
+    assert ip.loc[(1, 2014), "chain_linkage_flag"] == "interpolated"
+    assert ip.loc[(1, 2019), "chain_linkage"] == 4.0
+    assert len(cf) == 2 * 16
+    with pytest.raises(ValueError, match="method"):
+        mio.chain_linkage_panel(chain, years, method="nearest")
+    with pytest.raises(ValueError, match="duplicated"):
+        mio.chain_linkage_panel(pd.concat([chain, chain]), years)
+
+
+@pytest.fixture(scope="module")
+def chain(tables):
+    return mio.chain_linkage(tables)
+
+
+def test_chain_linkage_real_tables(chain):
+    prov = chain[chain.province_code != 0]
+    counts = prov.groupby("io_year").size().to_dict()
+    assert counts == {2002: 30, 2007: 30, 2012: 31, 2017: 31}
+    for col in ("local_sourcing", "rd_output_share"):
+        assert prov[col].between(0, 1).all(), col
+    assert prov["chain_linkage"].between(0.5, 2).all()
+    # local sourcing of the high-tech sectors is lower in Beijing and Shanghai (service and
+    # assembly hubs buying components from elsewhere) than in Shandong and Jiangsu
+    s = prov.set_index(["province_code", "io_year"])["local_sourcing"]
+    for y in (2012, 2017):
+        assert max(s[(110000, y)], s[(310000, y)]) < 0.3 < 0.6 < min(s[(320000, y)], s[(370000, y)])
+    # the R&D-intensive sectors are a larger share of output in Beijing, Guangdong, Shanghai,
+    # Jiangsu than in the median province
+    share = prov[prov.io_year == 2017].set_index("province_code")["rd_output_share"]
+    assert (share[[110000, 440000, 310000, 320000]] > share.median()).all()
+    # 2002 is on the net-trade basis (flagged)
+    assert set(prov.loc[prov.io_year == 2002, "rpc_basis"]) == {"net"}

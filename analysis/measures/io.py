@@ -1,0 +1,731 @@
+"""Input-output measures: Leontief and Ghosh models, linkages, regional purchase coefficients,
+and the province-level industrial-chain linkage indicator (产业链关联).
+
+Pure functions on arrays / DataFrames; nothing here reads files. Notation and equations follow
+Miller, R. E. and P. D. Blair (2009), *Input-Output Analysis: Foundations and Extensions*,
+2nd ed., Cambridge University Press (cited as M&B):
+
+* ``Z`` (n × n) intermediate flows, z_ij = sales of sector i to sector j;
+* ``x`` (n) total output; x̂ its diagonal matrix; ``i`` a vector of ones;
+* technical coefficients A = Z x̂⁻¹ (M&B §2.2, eq. 2.5), Leontief inverse L = (I − A)⁻¹
+  (M&B §2.3, eq. 2.10);
+* allocation (Ghosh) coefficients B = x̂⁻¹ Z and Ghosh inverse G = (I − B)⁻¹, with
+  x' = v'G (M&B §12.1);
+* Rasmussen–Hirschman linkage indices normalised to mean 1 (M&B §12.2).
+
+Equation numbers refer to the 2nd edition as we read it; section numbers are the safer reference.
+
+Inputs may be ``numpy`` arrays or ``pandas`` objects; when ``Z`` is a DataFrame, results keep
+its sector labels.
+
+Zero-output sectors
+-------------------
+Regional tables contain sectors with no local output (e.g. 03 crude oil in Zhejiang, 12 of 42
+sectors in Tibet 2012) that are nevertheless *used* (their row of a competitive-import table
+holds imported/inflowing supplies). A sector j is *inactive* when x_j <= ``zero_tol`` · Σ|x|
+(default 1e-9, i.e. rounding noise such as GO = 0.004 万元). Its column of A and its row of B are
+set to 0 (it neither buys nor sells from local production); L and G are still well defined
+(their j-th column / row is the unit vector). Linkage indices of inactive sectors are NaN and
+they are left out of the normalising means. ``zero_output="raise"`` makes this an error instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "IOTableLike",
+    "technical_coefficients",
+    "leontief_inverse",
+    "ghosh_coefficients",
+    "ghosh_inverse",
+    "linkage_indices",
+    "key_sectors",
+    "regional_purchase_coefficients",
+    "local_coefficients",
+    "chain_linkage",
+    "chain_linkage_panel",
+    "CHAIN_COLUMNS",
+]
+
+ZeroOutput = Literal["zero", "raise"]
+Negative = Literal["raise", "allow"]
+ForwardMethod = Literal["ghosh", "leontief"]
+PanelMethod = Literal["carry_forward", "interpolate"]
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+
+
+def _matrix(M, name: str) -> tuple[np.ndarray, pd.Index | None]:
+    if isinstance(M, pd.DataFrame):
+        if not M.index.equals(M.columns) and list(M.index) != list(M.columns):
+            raise ValueError(f"{name}: row labels and column labels differ")
+        labels = pd.Index(list(M.index), name="sector")
+        arr = M.to_numpy(dtype="float64")
+    else:
+        arr = np.asarray(M, dtype="float64")
+        labels = None
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name} must be a square n × n matrix, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name} has a non-finite value at row {bad[0]}, column {bad[1]}")
+    return arr, labels
+
+
+def _vector(v, n: int, name: str, labels: pd.Index | None) -> np.ndarray:
+    if isinstance(v, pd.Series) and labels is not None:
+        if not v.index.equals(labels):
+            if set(v.index) != set(labels):
+                raise ValueError(f"{name}: its labels do not match the sectors of Z")
+            v = v.reindex(labels)
+    arr = np.asarray(v, dtype="float64").ravel()
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have length {n} (one value per sector), got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(
+            f"{name} has a non-finite value at position {np.flatnonzero(~np.isfinite(arr))[0]}"
+        )
+    return arr
+
+
+def _wrap(arr: np.ndarray, labels: pd.Index | None, kind: str = "matrix"):
+    if labels is None:
+        return arr
+    if kind == "matrix":
+        return pd.DataFrame(arr, index=labels, columns=labels)
+    return pd.Series(arr, index=labels)
+
+
+def _active(x: np.ndarray, zero_tol: float, zero_output: ZeroOutput) -> np.ndarray:
+    tol = zero_tol * np.abs(x).sum()
+    if (x < -tol).any():
+        j = int(np.flatnonzero(x < -tol)[0])
+        raise ValueError(f"total output x is negative for sector position {j} ({x[j]!r})")
+    active = x > tol
+    if zero_output == "raise" and not active.all():
+        raise ValueError(
+            f"total output is zero for sector positions {np.flatnonzero(~active).tolist()} "
+            "(pass zero_output='zero' to treat them as inactive sectors)"
+        )
+    if not active.any():
+        raise ValueError("total output is zero for every sector")
+    return active
+
+
+def _check_negative(Z: np.ndarray, negative: Negative, name: str = "Z") -> None:
+    if negative == "raise" and (Z < 0).any():
+        cells = [tuple(map(int, c)) for c in np.argwhere(Z < 0)[:5]]
+        raise ValueError(
+            f"{name} has {(Z < 0).sum()} negative flows, e.g. at (row, column) {cells}; "
+            "pass negative='allow' to keep them (some published regional tables contain them)"
+        )
+
+
+def _inverse(M: np.ndarray, what: str) -> np.ndarray:
+    n = M.shape[0]
+    cond = np.linalg.cond(M)
+    if not np.isfinite(cond) or cond > 1e12:
+        raise np.linalg.LinAlgError(
+            f"{what} is singular or nearly so (condition number {cond:.3g}); the table is not "
+            "productive (some column sums of A reach 1?)"
+        )
+    return np.linalg.solve(M, np.eye(n))
+
+
+# --------------------------------------------------------------------------------------
+# Leontief and Ghosh
+# --------------------------------------------------------------------------------------
+
+
+def technical_coefficients(
+    Z, x, *, zero_output: ZeroOutput = "zero", negative: Negative = "raise", zero_tol: float = 1e-9
+):
+    """Technical (input) coefficients A = Z x̂⁻¹, a_ij = z_ij / x_j.
+
+    Parameters
+    ----------
+    Z : array-like or DataFrame, n × n
+        Intermediate flows (row i sells to column j), any money unit.
+    x : array-like or Series, length n
+        Total output, same unit as ``Z``.
+    zero_output : {"zero", "raise"}
+        Inactive sectors (x_j <= zero_tol · Σ|x|): set column j of A to 0 (default) or raise.
+    negative : {"raise", "allow"}
+        Negative flows in ``Z``: raise (default) or keep them.
+    zero_tol : float
+        Relative threshold for zero output (default 1e-9).
+
+    Returns
+    -------
+    ndarray or DataFrame, n × n
+        A; a DataFrame with Z's labels if Z is a DataFrame. Scale-free: A(cZ, cx) = A(Z, x).
+
+    Notes
+    -----
+    M&B (2009) §2.2, eq. (2.5): A = Z x̂⁻¹. Column sums of A are below 1 whenever value added
+    is positive; published regional tables have a few sectors with negative value added, whose
+    column sums exceed 1 (not an error here).
+
+    Raises
+    ------
+    ValueError
+        Non-square ``Z``, ``x`` of the wrong length, non-finite values, negative ``x``, negative
+        flows (with ``negative="raise"``), zero output (with ``zero_output="raise"``).
+    """
+    Zm, labels = _matrix(Z, "Z")
+    n = Zm.shape[0]
+    xv = _vector(x, n, "x", labels)
+    _check_negative(Zm, negative)
+    active = _active(xv, zero_tol, zero_output)
+    A = np.where(active[None, :], Zm / np.where(active, xv, 1.0)[None, :], 0.0)
+    return _wrap(A, labels)
+
+
+def leontief_inverse(A):
+    """Leontief inverse L = (I − A)⁻¹ (total requirements matrix).
+
+    Parameters
+    ----------
+    A : array-like or DataFrame, n × n
+        Technical coefficients (see :func:`technical_coefficients`).
+
+    Returns
+    -------
+    ndarray or DataFrame, n × n
+        L, with l_ij = output of sector i needed per unit of final demand for sector j.
+
+    Notes
+    -----
+    M&B (2009) §2.3, eq. (2.10): x = (I − A)⁻¹ f = L f. Computed by solving (I − A) L = I.
+
+    Raises
+    ------
+    ValueError
+        Non-square or non-finite ``A``.
+    numpy.linalg.LinAlgError
+        If I − A is singular or nearly so (condition number above 1e12).
+    """
+    Am, labels = _matrix(A, "A")
+    L = _inverse(np.eye(Am.shape[0]) - Am, "I − A")
+    return _wrap(L, labels)
+
+
+def ghosh_coefficients(
+    Z, x, *, zero_output: ZeroOutput = "zero", negative: Negative = "raise", zero_tol: float = 1e-9
+):
+    """Allocation (output, Ghosh) coefficients B = x̂⁻¹ Z, b_ij = z_ij / x_i.
+
+    Parameters
+    ----------
+    Z, x, zero_output, negative, zero_tol
+        As in :func:`technical_coefficients`; for an inactive sector i the *row* i of B is set
+        to 0 (in a competitive-import table such a row holds only supplies from outside).
+
+    Returns
+    -------
+    ndarray or DataFrame, n × n
+        B. Row sums of B are the shares of output sold to intermediate users.
+
+    Notes
+    -----
+    M&B (2009) §12.1 (the supply-side model): B = x̂⁻¹ Z, x' = i'Z + v' = x'B + v'.
+
+    Raises
+    ------
+    ValueError
+        As in :func:`technical_coefficients`.
+    """
+    Zm, labels = _matrix(Z, "Z")
+    n = Zm.shape[0]
+    xv = _vector(x, n, "x", labels)
+    _check_negative(Zm, negative)
+    active = _active(xv, zero_tol, zero_output)
+    B = np.where(active[:, None], Zm / np.where(active, xv, 1.0)[:, None], 0.0)
+    return _wrap(B, labels)
+
+
+def ghosh_inverse(B):
+    """Ghosh inverse G = (I − B)⁻¹, so that x' = v'G.
+
+    Parameters
+    ----------
+    B : array-like or DataFrame, n × n
+        Allocation coefficients (see :func:`ghosh_coefficients`).
+
+    Returns
+    -------
+    ndarray or DataFrame, n × n
+        G; g_ij = output of sector j made possible per unit of primary input into sector i.
+
+    Notes
+    -----
+    M&B (2009) §12.1: x' = v'(I − B)⁻¹ = v'G; G = x̂⁻¹ L x̂ when all x > 0.
+
+    Raises
+    ------
+    ValueError
+        Non-square or non-finite ``B``.
+    numpy.linalg.LinAlgError
+        If I − B is singular or nearly so.
+    """
+    Bm, labels = _matrix(B, "B")
+    G = _inverse(np.eye(Bm.shape[0]) - Bm, "I − B")
+    return _wrap(G, labels)
+
+
+# --------------------------------------------------------------------------------------
+# linkages
+# --------------------------------------------------------------------------------------
+
+
+def linkage_indices(
+    Z,
+    x,
+    *,
+    forward: ForwardMethod = "ghosh",
+    zero_output: ZeroOutput = "zero",
+    negative: Negative = "raise",
+    zero_tol: float = 1e-9,
+) -> pd.DataFrame:
+    """Rasmussen–Hirschman backward and forward linkage indices, normalised to mean 1.
+
+    Parameters
+    ----------
+    Z : array-like or DataFrame, n × n
+        Intermediate flows.
+    x : array-like or Series, length n
+        Total output.
+    forward : {"ghosh", "leontief"}
+        Forward linkage from row sums of the Ghosh inverse G (default, M&B's recommendation
+        for total forward linkage, §12.2) or from row sums of the Leontief inverse L (the
+        original Rasmussen 1956 "sensitivity of dispersion" index, common in the Chinese
+        literature as 感应度系数).
+    zero_output, negative, zero_tol
+        As in :func:`technical_coefficients`.
+
+    Returns
+    -------
+    DataFrame, n rows (index = sector labels or 0..n−1)
+        ``backward`` = BL̄_j = (i'L)_j / [(1/m) Σ_k∈act (i'L)_k],
+        ``forward`` = FL̄_i = (G i)_i / [(1/m) Σ_k∈act (G i)_k] (or L i),
+        ``key_sector`` (both > 1), ``active`` (x > 0); m = number of active sectors.
+        Inactive sectors have NaN indices and ``key_sector`` False. Both indices average
+        exactly 1 over the active sectors.
+
+    Notes
+    -----
+    M&B (2009) §12.2: total backward linkage = column sums of L; total forward linkage = row
+    sums of G; normalised versions divide by the average, so values > 1 mean above-average
+    linkage; key sectors have both indices above 1. (Rasmussen 1956; Hirschman 1958.)
+
+    Raises
+    ------
+    ValueError, numpy.linalg.LinAlgError
+        As in :func:`technical_coefficients` and :func:`leontief_inverse`.
+    """
+    Zm, labels = _matrix(Z, "Z")
+    n = Zm.shape[0]
+    xv = _vector(x, n, "x", labels)
+    active = _active(xv, zero_tol, zero_output)
+    kw = dict(zero_output=zero_output, negative=negative, zero_tol=zero_tol)
+    L = leontief_inverse(technical_coefficients(Zm, xv, **kw))
+    bl = L.sum(axis=0)
+    if forward == "ghosh":
+        fl = ghosh_inverse(ghosh_coefficients(Zm, xv, **kw)).sum(axis=1)
+    elif forward == "leontief":
+        fl = L.sum(axis=1)
+    else:
+        raise ValueError(f"forward must be 'ghosh' or 'leontief', got {forward!r}")
+    return _normalised_linkages(bl, fl, active, labels)
+
+
+def _normalised_linkages(bl, fl, active, labels) -> pd.DataFrame:
+    bl_n = np.where(active, bl / bl[active].mean(), np.nan)
+    fl_n = np.where(active, fl / fl[active].mean(), np.nan)
+    out = pd.DataFrame(
+        {"backward": bl_n, "forward": fl_n},
+        index=labels if labels is not None else pd.RangeIndex(len(bl)),
+    )
+    out["key_sector"] = (out["backward"] > 1) & (out["forward"] > 1)
+    out["active"] = active
+    return out
+
+
+def key_sectors(linkages: pd.DataFrame) -> list:
+    """Labels of the key sectors (backward > 1 and forward > 1) of a :func:`linkage_indices` frame.
+
+    Raises
+    ------
+    KeyError
+        If ``linkages`` lacks the ``backward``/``forward`` columns.
+    """
+    return linkages.index[(linkages["backward"] > 1) & (linkages["forward"] > 1)].tolist()
+
+
+# --------------------------------------------------------------------------------------
+# regional purchase coefficients
+# --------------------------------------------------------------------------------------
+
+
+def regional_purchase_coefficients(
+    x, exports, imports, *, intermediate_use=None, clip: bool = True
+):
+    """Regional purchase coefficients of a competitive-import regional table.
+
+    r_i = (x_i − e_i) / (x_i − e_i + m_i),
+
+    e_i = exports + outflows to other provinces (EX + OF), m_i = imports + inflows from other
+    provinces (IM + IF).
+
+    Parameters
+    ----------
+    x : array-like or Series, length n
+        Total output.
+    exports : array-like or Series, length n
+        EX + OF (goods leaving the region).
+    imports : array-like or Series, length n
+        IM + IF (goods entering the region), as positive numbers.
+    intermediate_use : array-like or Series, length n, optional
+        Row sums of Z (TIU). If given, r_i is also capped so that local intermediate sales
+        r_i · TIU_i do not exceed local output net of exports, max(x_i − e_i, 0). Under the
+        proportionality assumption this holds automatically unless local final use is
+        negative (inventory run-downs, the 废品废料 scrap rows), where the cap binds.
+    clip : bool
+        Clip r to [0, 1] (default). Values outside arise from re-exports (x_i < e_i), from
+        negative published inflows, or when nothing is absorbed in the region (denominator
+        <= 0, then r_i = 0). With ``clip=False`` such values raise.
+
+    Returns
+    -------
+    ndarray or Series, length n
+        r_i in [0, 1]: the share of the region's use of product i that is produced in the region.
+
+    Notes
+    -----
+    Assumption (standard for competitive-import tables): within the region every use of
+    product i other than exports/outflows — intermediate use by each sector j and local final
+    use — draws on local output and on imports+inflows **in the same proportion**, and exports
+    and outflows are entirely locally produced (no re-exports). Local absorption is
+    x_i − e_i + m_i (= TIU_i + TC_i + GCF_i + ERR_i, by the row identity GO = TIU + TFU − IM −
+    IF + ERR), of which x_i − e_i is local output; hence r_i above and the local (domestic-
+    regional) flows z^rr_ij = r_i z_ij, i.e. A^rr = r̂ A. These are M&B's (2009) regional
+    supply percentages (ch. 3, single-region models; ch. 8 on regional purchase coefficients),
+    estimated from the table's own trade columns rather than from survey data. The unadjusted A
+    (the "competitive" or technical coefficients) remains available: apply
+    :func:`technical_coefficients` to Z directly.
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, non-finite values, or (``clip=False``) a coefficient outside [0, 1].
+    """
+    labels = x.index if isinstance(x, pd.Series) else None
+    xv = np.asarray(x, dtype="float64").ravel()
+    n = xv.shape[0]
+    e = _vector(exports, n, "exports", labels)
+    m = _vector(imports, n, "imports", labels)
+    _vector(xv, n, "x", None)
+    num = xv - e
+    den = xv - e + m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+    out_of_range = (r < 0) | (r > 1) | (den <= 0) & (num != 0)
+    if out_of_range.any() and not clip:
+        j = int(np.flatnonzero(out_of_range)[0])
+        raise ValueError(
+            f"regional purchase coefficient outside [0, 1] at position {j}: x={xv[j]!r}, "
+            f"exports={e[j]!r}, imports={m[j]!r} (pass clip=True to clip)"
+        )
+    r = np.clip(r, 0.0, 1.0)
+    if intermediate_use is not None:
+        u = _vector(intermediate_use, n, "intermediate_use", labels)
+        avail = np.maximum(num, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cap = np.where(u > avail, avail / np.where(u > 0, u, 1.0), 1.0)
+        r = np.minimum(r, cap)
+    return pd.Series(r, index=labels, name="rpc") if labels is not None else r
+
+
+def local_coefficients(A, r):
+    """Domestic-regional (local) input coefficients A^rr = r̂ A.
+
+    Parameters
+    ----------
+    A : array-like or DataFrame, n × n
+        Technical coefficients of the competitive-import table.
+    r : array-like or Series, length n
+        Regional purchase coefficients in [0, 1] (:func:`regional_purchase_coefficients`).
+
+    Returns
+    -------
+    ndarray or DataFrame, n × n
+        a^rr_ij = r_i a_ij: inputs of i per unit of j's output that are produced in the region.
+
+    Raises
+    ------
+    ValueError
+        Shapes differ, or r outside [0, 1].
+    """
+    Am, labels = _matrix(A, "A")
+    rv = _vector(r, Am.shape[0], "r", labels)
+    if (rv < 0).any() or (rv > 1).any():
+        raise ValueError("regional purchase coefficients must lie in [0, 1]")
+    return _wrap(rv[:, None] * Am, labels)
+
+
+# --------------------------------------------------------------------------------------
+# province chain-linkage indicator
+# --------------------------------------------------------------------------------------
+
+
+class IOTableLike(Protocol):
+    """What :func:`chain_linkage` needs of a table (``analysis.data.io_tables.IOTable`` fits)."""
+
+    province_code: int
+    year: int
+    Z: pd.DataFrame  # n × n, labels = sector codes
+    x: pd.Series  # total output
+    exports: pd.Series  # EX + OF
+    imports: pd.Series  # IM + IF
+    rd_sectors: list[str]  # codes of the R&D-intensive sectors
+    trade_basis: str  # "gross", "gross_combined" or "net"
+
+
+CHAIN_COLUMNS = [
+    "chain_linkage",
+    "chain_backward",
+    "chain_forward",
+    "chain_backward_competitive",
+    "local_sourcing",
+    "rd_output_share",
+    "rd_key_sectors",
+    "rpc_basis",
+    "n_inactive_sectors",
+    "n_negative_flows",
+    "n_rpc_capped",
+]
+
+
+def _chain_one(t: IOTableLike, rd: Sequence[str], forward: ForwardMethod, zero_tol: float):
+    Z = t.Z.astype("float64")
+    labels = pd.Index(list(Z.index))
+    x = t.x.reindex(labels).to_numpy(dtype="float64")
+    Zm = Z.to_numpy()
+    missing = [s for s in rd if s not in labels]
+    if missing:
+        raise ValueError(
+            f"table {t.province_code}/{t.year}: R&D-intensive sectors {missing} not in its sectors"
+        )
+    sel = labels.isin(list(rd))
+    kw = dict(zero_output="zero", negative="allow", zero_tol=zero_tol)
+    active = _active(x, zero_tol, "zero")
+    e = t.exports.reindex(labels).to_numpy(dtype="float64")
+    m = t.imports.reindex(labels).to_numpy(dtype="float64")
+    r_plain = regional_purchase_coefficients(x, e, m)
+    r = regional_purchase_coefficients(x, e, m, intermediate_use=Zm.sum(axis=1))
+    Zloc = r[:, None] * Zm
+
+    def linkages(Zuse):
+        L = leontief_inverse(technical_coefficients(Zuse, x, **kw))
+        if forward == "ghosh":
+            fl = ghosh_inverse(ghosh_coefficients(Zuse, x, **kw)).sum(axis=1)
+        else:
+            fl = L.sum(axis=1)
+        return _normalised_linkages(L.sum(axis=0), fl, active, None)
+
+    loc = linkages(Zloc)
+    bl_comp = leontief_inverse(technical_coefficients(Zm, x, **kw)).sum(axis=0)
+    bl_comp = np.where(active, bl_comp / bl_comp[active].mean(), np.nan)
+    w = np.where(sel & active, x, 0.0)
+    wsum = w.sum()
+
+    def wmean(v):
+        return float(np.nansum(w * np.nan_to_num(v)) / wsum) if wsum > 0 else np.nan
+
+    total_loc = (loc["backward"].to_numpy() + loc["forward"].to_numpy()) / 2
+    inputs = Zm[:, sel].sum()
+    return {
+        "chain_linkage": wmean(total_loc),
+        "chain_backward": wmean(loc["backward"].to_numpy()),
+        "chain_forward": wmean(loc["forward"].to_numpy()),
+        "chain_backward_competitive": wmean(bl_comp),
+        "local_sourcing": float(Zloc[:, sel].sum() / inputs) if inputs > 0 else np.nan,
+        "rd_output_share": float(x[sel & active].sum() / x[active].sum()),
+        "rd_key_sectors": int((loc["key_sector"].to_numpy() & sel).sum()),
+        "rpc_basis": t.trade_basis,
+        "n_inactive_sectors": int((~active).sum()),
+        "n_negative_flows": int((Zm < 0).sum()),
+        "n_rpc_capped": int((r < r_plain - 1e-12).sum()),
+    }
+
+
+def chain_linkage(
+    tables: Mapping[tuple[int, int], IOTableLike],
+    *,
+    rd_sectors: Mapping[int, Sequence[str]] | None = None,
+    forward: ForwardMethod = "ghosh",
+    zero_tol: float = 1e-9,
+) -> pd.DataFrame:
+    """Province industrial-chain linkage of the R&D-intensive sectors, one row per IO table.
+
+    With S the R&D-intensive sectors, BL̄ and FL̄ the normalised backward and forward linkage
+    indices of the province's **local** (RPC-adjusted) table, and x_j total output::
+
+        chain_linkage = Σ_{j∈S} x_j · (BL̄_j + FL̄_j) / 2  /  Σ_{j∈S} x_j
+
+    i.e. the output-weighted mean total linkage of the R&D-intensive sectors, on the scale on
+    which the average sector of the province scores 1 (> 1: the province's high-tech sectors
+    are more tightly woven into its own production chain than its average sector).
+
+    Parameters
+    ----------
+    tables : mapping
+        ``{(province_code, io_year): table}``; each table has ``Z`` (42 × 42 DataFrame), ``x``,
+        ``exports`` (EX + OF), ``imports`` (IM + IF), ``rd_sectors``, ``trade_basis`` (see
+        :class:`IOTableLike`; ``analysis.data.io_tables.IOTable`` provides them).
+    rd_sectors : mapping io_year -> sector codes, optional
+        Overrides each table's ``rd_sectors`` (e.g. the ``rd_intensive_broad`` set).
+    forward : {"ghosh", "leontief"}
+        Forward linkage variant (see :func:`linkage_indices`).
+    zero_tol : float
+        Relative zero-output threshold.
+
+    Returns
+    -------
+    DataFrame
+        ``province_code``, ``io_year``, then
+
+        * ``chain_linkage`` — the formula above (local table);
+        * ``chain_backward``, ``chain_forward`` — its two components (output-weighted BL̄, FL̄);
+        * ``chain_backward_competitive`` — output-weighted BL̄ of the unadjusted table, in
+          which inputs from other provinces and abroad count as if local (kept for comparison:
+          chain_backward_competitive − chain_backward shows how much of the input chain lies
+          outside the province). No competitive *forward* index is offered: in a
+          competitive-import regional table a row of Z includes supplies from outside, so
+          x̂⁻¹Z can have row sums far above 1 (e.g. Gansu 2002 scrap: 259) and the Ghosh
+          inverse is not meaningful;
+        * ``local_sourcing`` = Σ_i Σ_{j∈S} r_i z_ij / Σ_i Σ_{j∈S} z_ij — share of the
+          R&D-intensive sectors' intermediate inputs produced inside the province (under the
+          RPC assumption), in [0, 1];
+        * ``rd_output_share`` = Σ_{j∈S} x_j / Σ_j x_j — share of gross output, in [0, 1];
+        * ``rd_key_sectors`` — number of R&D-intensive sectors that are key sectors (local);
+        * ``rpc_basis`` — ``gross`` (EX, OF, IM, IF published: 2012, 2017), ``gross_combined``
+          (2007: outflows and inflows published with exports/imports included) or ``net``
+          (2002: only net outflow, so imports = max(−NOF, 0); this assumes no cross-hauling,
+          overstates local sourcing and the local linkages — compare 2002 values with care);
+        * ``n_inactive_sectors``, ``n_negative_flows``, ``n_rpc_capped`` — data-quality counts
+          (negative flows are kept as published; ``n_rpc_capped``: sectors whose r_i was capped
+          so that local intermediate sales do not exceed local output, see
+          :func:`regional_purchase_coefficients`).
+
+    Notes
+    -----
+    Linkages and RPC adjustment: M&B (2009) §12.2 and chs. 3/8; see :func:`linkage_indices`,
+    :func:`regional_purchase_coefficients`. Because indices are normalised within each table,
+    ``chain_linkage`` compares the R&D sectors with the same province's average sector; it is
+    comparable across provinces and years as a relative position, not as an absolute multiplier.
+
+    Raises
+    ------
+    ValueError
+        If a table lacks an R&D-intensive sector code, or its data are invalid (see above).
+    numpy.linalg.LinAlgError
+        If a table's I − A is singular.
+    """
+    rows = []
+    for (code, year), t in sorted(tables.items()):
+        rd = list(rd_sectors[year]) if rd_sectors is not None else list(t.rd_sectors)
+        if not rd:
+            raise ValueError(f"table {code}/{year}: no R&D-intensive sectors given")
+        rows.append(
+            {"province_code": int(code), "io_year": int(year)}
+            | _chain_one(t, rd, forward, zero_tol)
+        )
+    out = pd.DataFrame(rows, columns=["province_code", "io_year", *CHAIN_COLUMNS])
+    return out.astype({"province_code": "int64", "io_year": "int64"})
+
+
+def chain_linkage_panel(
+    chain_df: pd.DataFrame,
+    years: Iterable[int],
+    *,
+    method: PanelMethod = "carry_forward",
+) -> pd.DataFrame:
+    """Assign the benchmark-year chain-linkage indicators to panel years.
+
+    Rules
+    -----
+    ``carry_forward`` (default): year t takes the most recent IO table at or before t
+    (2002 for 2002–2006, 2007 for 2007–2011, 2012 for 2012–2016, 2017 for 2017 onwards).
+    Uses no information from after t, so it is safe as a (lagged) regressor; years before a
+    province's first table are NaN (Tibet: before 2012).
+    ``interpolate``: linear interpolation between the two benchmark tables around t; years
+    after the last table carry it forward, years before the first are NaN. Smoother, but uses
+    the later table (look-ahead).
+
+    Parameters
+    ----------
+    chain_df : DataFrame
+        Output of :func:`chain_linkage` (``province_code``, ``io_year``, indicator columns).
+    years : iterable of int
+        Panel years.
+    method : {"carry_forward", "interpolate"}
+
+    Returns
+    -------
+    DataFrame
+        ``province_code``, ``year``, ``io_year`` (the table used; for interpolated years the
+        earlier of the two), the numeric indicator columns, ``rpc_basis``, and
+        ``chain_linkage_flag``: ``"io_table"`` (t is a table year), ``"carried_forward"`` or
+        ``"interpolated"``; NaN rows have flag ``"no_table"``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``method``, missing key columns, or duplicated (province_code, io_year).
+    """
+    if method not in ("carry_forward", "interpolate"):
+        raise ValueError(f"method must be 'carry_forward' or 'interpolate', got {method!r}")
+    for col in ("province_code", "io_year"):
+        if col not in chain_df.columns:
+            raise ValueError(f"chain_df lacks the column {col!r}")
+    if chain_df.duplicated(["province_code", "io_year"]).any():
+        raise ValueError("chain_df has duplicated (province_code, io_year) rows")
+    years = sorted({int(y) for y in years})
+    num_cols = [
+        c
+        for c in chain_df.columns
+        if c not in ("province_code", "io_year") and pd.api.types.is_numeric_dtype(chain_df[c])
+    ]
+    other_cols = [c for c in chain_df.columns if c not in ("province_code", "io_year", *num_cols)]
+    out = []
+    for code, g in chain_df.sort_values("io_year").groupby("province_code", sort=True):
+        bench = g["io_year"].to_numpy()
+        vals = g[num_cols].to_numpy(dtype="float64")
+        for y in years:
+            k = np.searchsorted(bench, y, side="right") - 1  # last table <= y
+            row = {"province_code": int(code), "year": y}
+            if k < 0:
+                row |= {"io_year": pd.NA, **dict.fromkeys(num_cols, np.nan)}
+                row |= dict.fromkeys(other_cols, None) | {"chain_linkage_flag": "no_table"}
+            elif bench[k] == y or method == "carry_forward" or k == len(bench) - 1:
+                row |= {"io_year": int(bench[k]), **dict(zip(num_cols, vals[k], strict=True))}
+                row |= {c: g[c].iloc[k] for c in other_cols}
+                row["chain_linkage_flag"] = "io_table" if bench[k] == y else "carried_forward"
+            else:
+                w = (y - bench[k]) / (bench[k + 1] - bench[k])
+                v = (1 - w) * vals[k] + w * vals[k + 1]
+                row |= {"io_year": int(bench[k]), **dict(zip(num_cols, v, strict=True))}
+                row |= {c: g[c].iloc[k] for c in other_cols}
+                row["chain_linkage_flag"] = "interpolated"
+            out.append(row)
+    res = pd.DataFrame(out)
+    res["io_year"] = res["io_year"].astype("Int64")
+    return res.astype({"province_code": "int64", "year": "int64"})
