@@ -1,0 +1,224 @@
+"""End-to-end data build (once per session, in a temporary root) and the pipeline's pieces."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.data import checks, pipeline
+from analysis.data.fetch import RawDataError
+from analysis.data.schemas import PROVINCE_CODES
+
+GD, BJ, TJ = 440000, 110000, 120000
+
+
+@pytest.fixture
+def in_built_root(built_data, monkeypatch):
+    """Point ANALYSIS_ROOT at the session's built root for this test."""
+    monkeypatch.setenv("ANALYSIS_ROOT", str(built_data["root"]))
+    return built_data
+
+
+def _at(panel, code, year, col):
+    return panel.loc[(panel.province_code == code) & (panel.year == year), col].item()
+
+
+# ------------------------------------------------------------------------------------------
+# the real build
+# ------------------------------------------------------------------------------------------
+
+def test_shape_and_keys(panel, built_data):
+    years = sorted(panel.year.unique())
+    assert set(range(2010, 2024)) <= set(years)
+    assert years == list(range(years[0], years[-1] + 1))  # no hole in the year grid
+    assert len(panel) == 31 * len(years) == built_data["result"].rows
+    assert panel.province_code.dtype == "int64" and panel.year.dtype == "int64"
+    assert not panel.duplicated(["province_code", "year"]).any()
+    assert set(panel.province_code) == set(PROVINCE_CODES)
+    assert (panel.groupby("year").province_code.nunique() == 31).all()
+
+
+def test_contract_columns_present(panel):
+    """Columns of docs/CONTRACTS.md supplied by the parsers landed so far."""
+    core = ["rd_exp", "rd_intensity", "rd_fte", "rd_exp_government", "rd_exp_enterprise",
+            "basic_share", "patent_app", "patent_grant", "tech_market_seller", "tech_market_buyer",
+            "gdp", "va_primary", "va_secondary", "va_tertiary", "gdp_real", "gdp_deflator",
+            "emp_total", "urbanisation"]
+    assert [c for c in core if c not in panel.columns] == []
+
+
+def test_known_values(panel):
+    # Guangdong 2022 GDP, first published (NBS; gdp.xlsx sheet1): 129,118.58 亿元
+    assert _at(panel, GD, 2022, "gdp") == pytest.approx(129118.58, abs=0.05)
+    # Beijing 2022 R&D intensity: 6.83 % (S&T yearbook 2023)
+    assert _at(panel, BJ, 2022, "rd_intensity") == pytest.approx(0.0683, abs=5e-5)
+    # ... and it agrees with R&D expenditure / GDP recomputed here (2,843.3 / 41,610.9)
+    ratio = _at(panel, BJ, 2022, "rd_exp") / _at(panel, BJ, 2022, "gdp")
+    assert ratio == pytest.approx(0.0683, rel=0.01)
+    # sector value added sums to GDP (2022, published to 0.01 亿元)
+    va = sum(_at(panel, GD, 2022, c) for c in ("va_primary", "va_secondary", "va_tertiary"))
+    assert va == pytest.approx(_at(panel, GD, 2022, "gdp"), abs=0.05)
+
+
+def test_real_gdp_chain_recomputed(panel):
+    """gdp_real(2010 prices) = gdp_2010 x prod(index/100); deflator 1 in 2010."""
+    g = panel[panel.province_code == GD].set_index("year")
+    assert g.loc[2010, "gdp_real"] == pytest.approx(g.loc[2010, "gdp"])
+    assert g.loc[2010, "gdp_deflator"] == pytest.approx(1.0)
+    expected = g.loc[2010, "gdp"] * np.prod(g.loc[2011:2015, "gdp_index"] / 100)
+    assert g.loc[2015, "gdp_real"] == pytest.approx(expected, rel=1e-12)
+    back = g.loc[2010, "gdp"] / (g.loc[2010, "gdp_index"] / 100)
+    assert g.loc[2009, "gdp_real"] == pytest.approx(back, rel=1e-12)
+
+
+def test_missing_values_are_not_filled(panel, built_data):
+    """GDP by sector stops in 2022 in the NBS compilation: 2023 stays NaN and is in gaps.csv."""
+    assert panel.loc[panel.year == 2023, "gdp"].isna().all()
+    gaps = pd.read_csv(built_data["processed"] / "gaps.csv")
+    row = gaps[(gaps.variable == "gdp") & (gaps.year == 2023)]
+    assert row.n_missing.item() == 31
+    value_cols = [c for c in panel.columns
+                  if c not in ("province_code", "year") and not c.endswith("_flag")]
+    assert gaps.n_missing.sum() == panel[value_cols].isna().sum().sum()
+
+
+def test_codebook(panel, built_data):
+    cb = pd.read_csv(built_data["processed"] / "codebook.csv", encoding="utf-8-sig")
+    assert list(cb.variable) == list(panel.columns)
+    cb = cb.set_index("variable")
+    assert cb.loc["gdp", "unit"] == "亿元" and cb.loc["rd_intensity", "unit"] == "share"
+    assert cb.loc["gdp", "source"] == "nbs_compilations/gdp.xlsx"
+    assert (cb["n_missing"] == panel.isna().sum().reindex(cb.index)).all()
+    assert cb.loc["rd_exp", "years_covered"] == "2010-2023"
+    assert cb.drop(index=[c for c in cb.index if c.endswith("_flag")])["label_zh"].notna().all()
+
+
+def test_stata_file_has_labels_and_same_values(panel, built_data):
+    path = built_data["processed"] / "panel.dta"
+    with pd.io.stata.StataReader(path) as rd:
+        labels = rd.variable_labels()
+        dta = rd.read()
+    assert labels["gdp"].startswith("地区生产总值 / GDP")
+    assert all(len(v) <= 80 for v in labels.values())
+    assert list(dta.columns) == list(panel.columns)
+    assert np.allclose(dta["gdp"], panel["gdp"], equal_nan=True)
+    assert (dta["province_code"].astype("int64") == panel["province_code"]).all()
+
+
+def test_csv_has_bom_and_round_trips(panel, built_data):
+    raw = (built_data["processed"] / "panel.csv").read_bytes()
+    assert raw[:3] == b"\xef\xbb\xbf"
+    back = pd.read_csv(built_data["processed"] / "panel.csv", encoding="utf-8-sig")
+    assert list(back.columns) == list(panel.columns)
+    assert np.allclose(back["rd_exp"], panel["rd_exp"], equal_nan=True)
+
+
+def test_io_tables_written_and_balanced(built_data):
+    d = built_data["processed"]
+    flows = pd.read_parquet(d / "io_flows.parquet")
+    assert set(flows.columns) >= {"province_code", "year", "from_sector", "to_sector", "flow"}
+    assert set(flows.year) == {2002, 2007, 2012, 2017}
+    # 42 x 42 cells per table
+    assert (flows.groupby(["province_code", "year"]).size() == 42 * 42).all()
+    rec, table = checks.io_go_ti({"final": pd.read_parquet(d / "io_final.parquet"),
+                                  "va": pd.read_parquet(d / "io_va.parquet")})
+    assert rec["ok"] and rec["n_exceed"] <= 1
+
+
+def test_checks_pass_and_are_written(built_data, in_built_root, capsys):
+    assert pipeline.check(verbose=True) is True
+    out = capsys.readouterr().out
+    assert "identity_gdp_sum_va" in out and "data check: PASSED" in out
+    summary = pd.read_csv(built_data["processed"] / "checks" / "summary.csv")
+    gdp = summary.set_index("name").loc["identity_gdp_sum_va"]
+    assert gdp.n_unexpected == 0  # every exception is in a documented vintage-break year
+    t = pd.read_csv(built_data["processed"] / "checks" / "identity_gdp_sum_va.csv")
+    assert not t.loc[t.exceed, "year"].isin(range(2009, 2013)).any()
+
+
+def test_rebuild_is_cached_and_reads_nothing(built_data, in_built_root, monkeypatch):
+    manifest = json.loads((built_data["processed"] / ".build.json").read_text())
+    assert manifest["inputs_hash"] == built_data["result"].inputs_hash
+    monkeypatch.setattr(pipeline, "_load_source",
+                        lambda name: pytest.fail(f"parser {name} called on a cached build"))
+    res = pipeline.build()
+    assert res.cached is True
+    assert res.inputs_hash == built_data["result"].inputs_hash
+    assert res.rows == built_data["result"].rows
+
+
+def test_inputs_hash_depends_on_parameters_and_registry(monkeypatch, tmp_path):
+    a = pipeline.inputs_manifest(2010)
+    assert pipeline.inputs_manifest(2015) != a
+    reg = tmp_path / "registry.csv"
+    reg.write_bytes(pipeline._fetch.REGISTRY.read_bytes() + b"\n")
+    monkeypatch.setattr(pipeline._fetch, "REGISTRY", reg)
+    assert pipeline.inputs_manifest(2010)["registry_sha256"] != a["registry_sha256"]
+
+
+def test_truncated_raw_file_stops_the_build(built_data, tmp_path, monkeypatch):
+    """A raw file truncated after fetching: build refuses, naming the file and hashes."""
+    root = tmp_path / "root"
+    monkeypatch.setenv("ANALYSIS_ROOT", str(root))
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(built_data["raw"]))
+    pipeline.fetch()
+    victim = root / "data" / "raw" / "nbs_compilations" / "gdp.xlsx"
+    victim.chmod(0o644)
+    victim.write_bytes(victim.read_bytes()[:5000])
+    with pytest.raises(RawDataError, match=r"nbs_compilations/gdp\.xlsx: sha256 mismatch"):
+        pipeline.build()
+    assert not (root / "data" / "processed" / "panel.parquet").exists()
+
+
+# ------------------------------------------------------------------------------------------
+# pieces, on hand-made inputs
+# ------------------------------------------------------------------------------------------
+
+def test_chain_real_gdp_hand_worked():
+    df = pd.DataFrame({"province_code": 1, "year": [2009, 2010, 2011, 2012],
+                       "gdp": [90.0, 100.0, 120.0, 150.0],
+                       "gdp_index": [105.0, 110.0, 110.0, np.nan]})
+    out = pipeline.chain_real_gdp(df, base_year=2010).set_index("year")
+    # 2011: 100 * 1.10 = 110; 2009: 100 / 1.10 = 90.909...; 2012 index missing -> NaN
+    assert out.loc[2011, "gdp_real"] == pytest.approx(110.0)
+    assert out.loc[2009, "gdp_real"] == pytest.approx(100 / 1.1)
+    assert np.isnan(out.loc[2012, "gdp_real"])
+    assert out.loc[2011, "gdp_deflator"] == pytest.approx(120 / 110)
+
+
+def test_merge_priority_and_grid():
+    a = pd.DataFrame({"province_code": [110000], "year": [2015], "gdp": [1.0], "x": [5.0]})
+    b = pd.DataFrame({"province_code": [110000, 120000], "year": [2015, 2016],
+                      "gdp": [2.0, 3.0], "y": [7.0, 8.0]})
+    panel, owner, dropped = pipeline.merge_sources({"techme": a, "nbs": b}, list(PROVINCE_CODES))
+    assert owner["gdp"] == "nbs"  # PREFERRED overrides order
+    assert dropped == ["gdp (techme; nbs wins)"]
+    assert len(panel) == 31 * len(range(2010, 2024))
+    assert _at(panel, 110000, 2015, "gdp") == 2.0
+    assert np.isnan(_at(panel, 130000, 2015, "y"))  # not filled
+
+
+def test_merge_rejects_unknown_province():
+    a = pd.DataFrame({"province_code": [710000], "year": [2015], "v": [1.0]})
+    with pytest.raises(ValueError, match=r"parser x: province codes not among .*710000"):
+        pipeline.merge_sources({"x": a}, list(PROVINCE_CODES))
+
+
+def test_parser_output_with_duplicate_or_nan_keys():
+    dup = pd.DataFrame({"province_code": [110000, 110000], "year": [2015, 2015], "v": [1, 2]})
+    with pytest.raises(ValueError, match=r"parser p: duplicated \(province_code, year\)"):
+        pipeline._check_keys(dup, "p")
+    nan = pd.DataFrame({"province_code": [110000, np.nan], "year": [2015, 2016], "v": [1, 2]})
+    with pytest.raises(ValueError, match="parser p: NaN in key columns"):
+        pipeline._check_keys(nan, "p")
+
+
+def test_stata_label_limit():
+    from analysis.data.codebook import Variable
+
+    v = Variable("x", "很长的中文标签" * 5, "A very long English label " * 4, "亿元", "f")
+    lab = pipeline.stata_label(v, "x")
+    assert len(lab) == 80 and lab.endswith("…")
