@@ -370,16 +370,23 @@ def pillar_scores(
     return pd.DataFrame(cols, index=core.index), pd.DataFrame(wrows, columns=["group", "indicator", "weight"])
 
 
-def standardise_within_year(scores: pd.DataFrame) -> pd.DataFrame:
-    """z-scores of each column across provinces within each year.
+def standardise_within_year(
+    scores: pd.DataFrame, method: Literal["z", "rank"] = "z"
+) -> pd.DataFrame:
+    """Standardise each column across provinces within each year.
 
-    ``z_pit = (P_pit − mean_i P_pt) / sd_i P_pt`` with the sample sd (ddof = 1, Stata's
-    ``egen std()``). A column constant within a year gets z = 0 that year.
+    ``method="z"``: ``z_pit = (P_pit − mean_i P_pt) / sd_i P_pt`` with the sample sd (ddof = 1,
+    Stata's ``egen std()``); a column constant within a year gets z = 0 that year.
+    ``method="rank"``: van der Waerden normal scores ``Φ⁻¹(r_pit / (N_t + 1))`` with ``r`` the
+    average rank within the year (Stata: ``egen r = rank(P), by(year)`` then
+    ``invnormal(r/(N+1))``): the same standard-deviation scale, but one extreme province cannot
+    compress everyone else's scores in that pillar.
 
     Parameters
     ----------
     scores : pandas.DataFrame
         Index (province_code, year), one column per pillar.
+    method : {"z", "rank"}
 
     Returns
     -------
@@ -387,10 +394,19 @@ def standardise_within_year(scores: pd.DataFrame) -> pd.DataFrame:
         Same shape; columns renamed ``pillar_x`` → ``z_x``.
     """
     g = scores.groupby(level="year")
-    mean = g.transform("mean")
-    sd = g.transform(lambda s: s.std(ddof=1))
-    z = (scores - mean) / sd.where(sd > 1e-12)
-    z = z.where(sd > 1e-12, 0.0)
+    if method == "z":
+        mean = g.transform("mean")
+        sd = g.transform(lambda s: s.std(ddof=1))
+        z = (scores - mean) / sd.where(sd > 1e-12)
+        z = z.where(sd > 1e-12, 0.0)
+    elif method == "rank":
+        from scipy.stats import norm
+
+        r = g.rank(method="average")
+        n = g.transform("count")
+        z = pd.DataFrame(norm.ppf(r / (n + 1)), index=scores.index, columns=scores.columns)
+    else:
+        raise ValueError(f"method must be 'z' or 'rank', got {method!r}")
     return z.rename(columns=lambda c: c.replace("pillar_", "z_"))
 
 
@@ -592,6 +608,7 @@ def robustness(
     *,
     margin: float = 0.5,
     shift: float = 0.0,
+    standardise: Literal["z", "rank"] = "z",
 ) -> pd.DataFrame:
     """Share of provinces whose dominant model is unchanged under perturbations of the weights.
 
@@ -608,6 +625,7 @@ def robustness(
     baseline : pandas.Series
         Baseline model per row of ``core``.
     margin, shift : float
+    standardise : {"z", "rank"}
 
     Returns
     -------
@@ -624,7 +642,7 @@ def robustness(
 
     def models_for(**kw) -> pd.Series:
         scores, _ = pillar_scores(core, spec, shift=shift, **kw)
-        return classify_models(standardise_within_year(scores), margin=margin)
+        return classify_models(standardise_within_year(scores, standardise), margin=margin)
 
     rows = shares("equal weights", models_for(weights="equal"))
     for p in PILLARS:
@@ -687,6 +705,7 @@ def integrate(
     *,
     regions: pd.Series | None = None,
     margin: float = 0.5,
+    standardise: Literal["z", "rank"] = "z",
     min_coverage: float = 0.9,
     years: Iterable[int] | None = None,
     n_clusters: int = 5,
@@ -708,6 +727,8 @@ def integrate(
         province_code → region; default ``analysis.data.provinces.PROVINCES["region"]``.
     margin : float, default 0.5
         Typology margin in within-year standard deviations (see :func:`classify_models`).
+    standardise : {"z", "rank"}, default "z"
+        Within-year standardisation of the pillar scores (see :func:`standardise_within_year`).
     min_coverage : float, default 0.9
         Window rule (see :func:`prepare_core`).
     years : iterable of int, optional
@@ -762,7 +783,7 @@ def integrate(
     pil, pw = pillar_scores(core, spec, shift=shift)
     weights = pd.concat([pd.DataFrame(wrows, columns=["group", "indicator", "weight"]), pw],
                         ignore_index=True)
-    z = standardise_within_year(pil)
+    z = standardise_within_year(pil, standardise)
     table = table.join(pil).join(z)
     table["model"] = classify_models(z, margin=margin)
     table["model_cluster"], centroids = cluster_models(
@@ -783,11 +804,12 @@ def integrate(
     else:
         table["n_filled"] = 0
         table["filled"] = ""
-    rob = (robustness(core, spec, table["model"], margin=margin, shift=shift)
+    rob = (robustness(core, spec, table["model"], margin=margin, shift=shift, standardise=standardise)
            if with_robustness else pd.DataFrame(columns=["perturbation", "year", "n", "share_unchanged"]))
     table = table.reset_index()
     table.insert(2, "region", table["province_code"].map(regions))
-    params = dict(spec_version=spec.version, margin=margin, min_coverage=min_coverage,
+    params = dict(spec_version=spec.version, margin=margin, standardise=standardise,
+                  min_coverage=min_coverage,
                   n_clusters=n_clusters, cluster_method=cluster_method, lag_tolerance=lag_tolerance,
                   shift=shift, seed=seed)
     return IntegrationResult(table=table, indicators=indicators, diagnostics=diag, weights=weights,

@@ -1,0 +1,417 @@
+"""The integration framework on small synthetic panels with known answers.
+
+What is checked (numbers, not just that code runs):
+* subsystem scores equal an independent re-implementation of the panel entropy method here;
+  C, T, D equal their formulas; z-scores have mean 0 and sd 1 within each year;
+* the typology rule on hand-worked rows; a province built to be platform-dominant is classified
+  so, and provinces with equal pillars are multi-model; clusters recover planted types;
+* monotonicity, stated precisely: with the pillar weights held fixed, raising a positive indicator
+  (or lowering a negative one) of one province never lowers that province's pillar score — whether
+  the min-max bounds are held fixed or re-estimated. With entropy weights re-estimated it can
+  fall: a concrete counterexample is kept as a test;
+* the missing-value rule (window by coverage, interpolation, worst-value fill) cell by cell;
+* pathway percentiles and gaps on a hand example; robustness shares with known values;
+* run() end to end in a temporary project root: contract columns and all 31 provinces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.data.provinces import PROVINCES
+from analysis.framework import integration as I
+from analysis.framework.spec import PATHWAYS, PILLARS, load_spec, validate_spec
+from analysis.measures import entropy_weight
+
+LABELS = {k: {"label_zh": k, "label_en": k} for k in (*PILLARS, *PATHWAYS, "st", "ind")}
+REGIONS = PROVINCES.set_index("province_code")["region"]
+CODES = PROVINCES["province_code"].tolist()
+
+# pillar -> its two indicators and their subsystem / pathway
+_PLAN = {
+    "chain": [("c1", "st", "enterprise"), ("c2", "ind", "enterprise")],
+    "platform": [("p1", "st", "pilot_platform"), ("p2", "ind", "pilot_platform")],
+    "demand": [("d1", "st", "scenario_cluster"), ("d2", "ind", "scenario_cluster")],
+    "future": [("f1", "st", "core_tech"), ("f2", "ind", "core_tech")],
+}
+COLS = [n for v in _PLAN.values() for n, _, _ in v] + ["g1"]
+
+
+def small_spec(directions: dict[str, str] | None = None):
+    directions = directions or {}
+    inds = []
+    for pillar, members in _PLAN.items():
+        for name, sub, path in members:
+            inds.append(dict(name=name, label_zh=name, label_en=name, formula=name,
+                             direction=directions.get(name, "positive"), unit="x",
+                             subsystem=sub, pillar=pillar, pathway=path, reference=["r"]))
+    inds.append(dict(name="g1", label_zh="g1", label_en="g1", formula="g1", direction="positive",
+                     unit="x", subsystem="none", pillar="none", pathway="institution_finance",
+                     reference=["r"]))
+    raw = dict(version="test", subsystems={k: LABELS[k] for k in ("st", "ind")},
+               pillars={k: LABELS[k] for k in PILLARS}, pathways={k: LABELS[k] for k in PATHWAYS},
+               references={"r": "test"}, indicators=inds)
+    return validate_spec(raw, columns=COLS)
+
+
+def flat_panel(n: int = 10, years=(2020, 2021, 2022)) -> pd.DataFrame:
+    """Every indicator equals the same province base value: all pillars identical."""
+    rows = []
+    for i, code in enumerate(CODES[:n]):
+        for y in years:
+            base = 1.0 + i + 0.1 * (y - years[0])
+            rows.append({"province_code": code, "year": y, **{c: base for c in COLS}})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------- typology rule
+
+
+def test_classify_models_hand_rows():
+    z = pd.DataFrame(
+        [[1.0, 0.2, 0.1, 0.0],   # lead 0.8 > 0.5 -> chain
+         [0.1, 1.0, 0.7, 0.0],   # lead 0.3 -> multi
+         [0.3, 0.3, 0.3, 0.3],   # equal pillars -> multi
+         [-2.0, -1.0, -1.9, -0.2],  # lead 0.8 -> future (relative strength)
+         [0.0, 0.0, 0.5, 0.0]],  # lead exactly 0.5: not > margin -> multi
+        columns=[f"z_{p}" for p in PILLARS])
+    got = I.classify_models(z, margin=0.5).tolist()
+    assert got == ["chain", "multi", "multi", "future", "multi"]
+    # margin 0: pure argmax, ties still multi
+    assert I.classify_models(z, margin=0.0).tolist() == ["chain", "platform", "multi", "future", "demand"]
+    with pytest.raises(ValueError, match="margin"):
+        I.classify_models(z, margin=-1)
+
+
+def test_standardise_within_year_is_z():
+    rng = np.random.default_rng(3)
+    idx = pd.MultiIndex.from_product([CODES[:8], [2020, 2021]], names=I.KEYS)
+    s = pd.DataFrame(rng.uniform(size=(16, 4)), index=idx, columns=[f"pillar_{p}" for p in PILLARS])
+    s.loc[(slice(None), 2021), "pillar_chain"] = 0.4  # constant within a year -> z = 0
+    z = I.standardise_within_year(s)
+    g = z.groupby(level="year")
+    np.testing.assert_allclose(g["z_platform"].mean(), 0, atol=1e-12)
+    np.testing.assert_allclose(g["z_platform"].std(ddof=1), 1, atol=1e-12)
+    assert (z.xs(2021, level="year")["z_chain"] == 0).all()
+    # hand value: province 0, 2020
+    col = s.xs(2020, level="year")["pillar_demand"]
+    assert z.loc[(CODES[0], 2020), "z_demand"] == pytest.approx(
+        (col.iloc[0] - col.mean()) / col.std(ddof=1))
+
+
+def test_platform_dominant_province_and_equal_pillars_multi():
+    spec = small_spec()
+    panel = flat_panel()
+    target = CODES[3]
+    panel.loc[panel["province_code"] == target, ["p1", "p2"]] = 12.0  # just above the best
+    res = I.integrate(panel, spec, regions=REGIONS, with_robustness=False)
+    t = res.table.set_index(I.KEYS)
+    assert (t.xs(target, level="province_code")["model"] == "platform").all()
+    others = t.drop(index=target, level="province_code")
+    assert (others["model"] == "multi").all()
+    # the rank (normal-score) standardisation agrees
+    res_r = I.integrate(panel, spec, regions=REGIONS, standardise="rank", with_robustness=False)
+    assert (res_r.table["model"] == res.table["model"]).all()
+    # without the planted province every pillar is identical -> all multi, z all equal
+    res0 = I.integrate(flat_panel(), spec, regions=REGIONS, with_robustness=False)
+    z = res0.table[[f"z_{p}" for p in PILLARS]].to_numpy()
+    np.testing.assert_allclose(z - z[:, :1], 0, atol=1e-9)
+    assert (res0.table["model"] == "multi").all()
+
+
+def test_outlier_compresses_z_but_not_rank_scores():
+    """Known weakness of the z rule, and why `standardise="rank"` exists: one extreme province
+    inflates the pillar's sd, so the weakest province is least far behind in that pillar and
+    becomes 'platform' under z; normal scores of ranks keep it multi."""
+    spec = small_spec()
+    panel = flat_panel()
+    panel.loc[panel["province_code"] == CODES[3], ["p1", "p2"]] = 30.0
+    z = I.integrate(panel, spec, regions=REGIONS, with_robustness=False).table.set_index(I.KEYS)
+    r = I.integrate(panel, spec, regions=REGIONS, standardise="rank",
+                    with_robustness=False).table.set_index(I.KEYS)
+    assert z.loc[(CODES[0], 2022), "model"] == "platform"
+    assert r.loc[(CODES[0], 2022), "model"] == "multi"
+    assert r.loc[(CODES[3], 2022), "model"] == "platform"
+    # normal scores by hand: the target ranks 10 of 10 in platform -> Φ⁻¹(10/11)
+    from scipy.stats import norm
+    assert r.loc[(CODES[3], 2022), "z_platform"] == pytest.approx(norm.ppf(10 / 11))
+    assert r.loc[(CODES[3], 2022), "z_chain"] == pytest.approx(norm.ppf(4 / 11))
+
+
+def test_planted_types_recovered_by_clusters_with_full_agreement():
+    spec = small_spec()
+    panel = flat_panel(n=14)
+    plant = {"chain": ("c1", "c2"), "platform": ("p1", "p2"), "demand": ("d1", "d2"),
+             "future": ("f1", "f2")}
+    for k, cols in enumerate(plant.values()):
+        for code in CODES[2 * k: 2 * k + 2]:
+            panel.loc[panel["province_code"] == code, list(cols)] = 60.0
+    res = I.integrate(panel, spec, regions=REGIONS, margin=0.5, n_clusters=5, with_robustness=False)
+    t = res.table.set_index("province_code")
+    for k, pillar in enumerate(plant):
+        assert set(t.loc[CODES[2 * k: 2 * k + 2], "model"]) == {pillar}
+    assert set(t.loc[CODES[8:14], "model"]) == {"multi"}
+    pooled = res.agreement.set_index("year").loc[0]
+    assert pooled["share_agree"] == 1.0 and pooled["kappa"] == pytest.approx(1.0)
+    # Ward gives the same partition on these well-separated groups
+    res_w = I.integrate(panel, spec, regions=REGIONS, cluster_method="ward", with_robustness=False)
+    assert (res_w.table["model_cluster"] == res.table["model"]).all()
+
+
+def test_model_agreement_kappa_by_hand():
+    a = pd.Series(["chain", "chain", "multi", "multi"])
+    b = pd.Series(["chain", "multi", "multi", "multi"])
+    out = I.model_agreement(a, b)
+    # po = 3/4; pe = (2/4)(1/4) + (2/4)(3/4) = 1/2; kappa = (0.75 − 0.5)/(1 − 0.5) = 0.5
+    assert out["share_agree"] == 0.75 and out["kappa"] == pytest.approx(0.5)
+
+
+# --------------------------------------------------------------------- entropy and coupling
+
+
+def _entropy_by_hand(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Panel entropy method written out independently (all indicators positive, shift 0)."""
+    x = X.to_numpy(float)
+    z = (x - x.min(0)) / (x.max(0) - x.min(0))
+    p = z / z.sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(p > 0, p * np.log(p), 0.0)
+    e = -plogp.sum(0) / np.log(len(x))
+    w = (1 - e) / (1 - e).sum()
+    return w, z @ w
+
+
+def test_subsystem_scores_and_coupling_recomputed():
+    spec = small_spec()
+    rng = np.random.default_rng(7)
+    panel = flat_panel(n=12)
+    panel[COLS] = rng.uniform(1, 10, size=(len(panel), len(COLS)))
+    res = I.integrate(panel, spec, regions=REGIONS, with_robustness=False)
+    t = res.table.set_index(I.KEYS)
+    X = panel.set_index(I.KEYS).sort_index()
+    for sub in ("st", "ind"):
+        names = spec.members(subsystem=sub)
+        w, s = _entropy_by_hand(X[names])
+        np.testing.assert_allclose(t[f"U_{sub}"].to_numpy(), s, rtol=1e-12)
+        got_w = res.weights[res.weights["group"] == f"U_{sub}"].set_index("indicator")["weight"]
+        np.testing.assert_allclose(got_w[names].to_numpy(), w, rtol=1e-12)
+    u1, u2 = t["U_st"].to_numpy(), t["U_ind"].to_numpy()
+    C = 2 * np.sqrt(u1 * u2) / (u1 + u2)
+    T = 0.5 * u1 + 0.5 * u2
+    np.testing.assert_allclose(t["C"], C, rtol=1e-12)
+    np.testing.assert_allclose(t["D"], np.sqrt(C * T), rtol=1e-12)
+    assert (t["D_level"] == np.floor(t["D"] * 10).astype(int) + 1).all()
+    lag = np.where(np.abs(u1 - u2) <= 0.1, "balanced", np.where(u1 < u2, "st", "ind"))
+    assert (t["lagging"].to_numpy() == lag).all()
+    # pillar scores are entropy composites of their two indicators
+    w, s = _entropy_by_hand(X[["d1", "d2"]])
+    np.testing.assert_allclose(t["pillar_demand"], s, rtol=1e-12)
+
+
+# --------------------------------------------------------------------- monotonicity
+
+
+def test_monotonicity_fails_with_reestimated_entropy_weights():
+    """Why the property is stated with fixed weights: a documented counterexample."""
+    X = pd.DataFrame({"a": [1.0, 4.0, 2.0, 0.0], "b": [0.0, 4.0, 0.0, 2.0]})
+    before = entropy_weight(X).scores.iloc[3]
+    X.loc[3, "a"] = 1.0  # province 3 improves on a positive indicator ...
+    after = entropy_weight(X).scores.iloc[3]
+    assert after < before - 0.05  # ... yet its re-weighted score falls (0.318 -> 0.238)
+    assert before == pytest.approx(0.3176, abs=1e-3) and after == pytest.approx(0.2382, abs=1e-3)
+
+
+_vals = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), n=st.integers(3, 8), m=st.integers(1, 4))
+def test_monotonicity_with_fixed_weights(data, n, m):
+    x = np.array(data.draw(st.lists(st.lists(_vals, min_size=m, max_size=m), min_size=n, max_size=n)))
+    x[0] = 0.0
+    x[1] = 100.0  # every column has a range
+    X = pd.DataFrame(x, columns=[f"x{j}" for j in range(m)])
+    signs = data.draw(st.lists(st.sampled_from([1, -1]), min_size=m, max_size=m))
+    dirs = pd.Series(signs, index=X.columns)
+    raw_w = np.array(data.draw(st.lists(st.floats(0.01, 1.0), min_size=m, max_size=m)))
+    w = pd.Series(raw_w / raw_w.sum(), index=X.columns)
+    i = data.draw(st.integers(0, n - 1))
+    j = data.draw(st.integers(0, m - 1))
+    delta = data.draw(st.floats(0.0, 200.0))
+    before, _ = I.composite_score(X, dirs, weights=w)
+    X2 = X.copy()
+    X2.iloc[i, j] += delta * dirs.iloc[j]  # an improvement: up if positive, down if negative
+    # (a) bounds re-estimated on the new data, weights fixed
+    after, _ = I.composite_score(X2, dirs, weights=w)
+    assert after.iloc[i] >= before.iloc[i] - 1e-12
+    # (b) bounds and weights both fixed: the score rises by exactly w_j·delta/range_j (capped)
+    lo, hi = X.min().to_numpy(), X.max().to_numpy()
+    z_new = np.clip((X2.to_numpy() - lo) / (hi - lo), 0, 1)
+    z_new = np.where(dirs.to_numpy() > 0, z_new, 1 - z_new)
+    fixed_after = float(z_new[i] @ w.to_numpy())
+    assert fixed_after >= before.iloc[i] - 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(0, 9), bump=st.floats(0.0, 20.0))
+def test_pillar_monotonicity_through_pillar_scores(seed, k, bump):
+    """Same property through pillar_scores with the entropy weights of the baseline held fixed."""
+    spec = small_spec(directions={"d2": "negative"})
+    rng = np.random.default_rng(seed)
+    panel = flat_panel(n=10)
+    panel[COLS] = rng.uniform(1, 10, size=(len(panel), len(COLS)))
+    core = panel.set_index(I.KEYS)[spec.members(subsystem="st") + spec.members(subsystem="ind")]
+    s0, w0 = I.pillar_scores(core, spec)
+    fixed = {p: w0[w0["group"] == f"pillar_{p}"].set_index("indicator")["weight"] for p in PILLARS}
+    row = core.index[k * 3]
+    for name, sign in (("p1", 1), ("d2", -1)):
+        bumped = core.copy()
+        bumped.loc[row, name] += sign * bump
+        s1, _ = I.pillar_scores(bumped, spec, weights=fixed)
+        pillar = f"pillar_{spec[name].pillar}"
+        assert s1.loc[row, pillar] >= s0.loc[row, pillar] - 1e-12
+
+
+# --------------------------------------------------------------------- missing-value rule
+
+
+def test_prepare_core_window_interpolation_and_worst_fill():
+    spec = small_spec()
+    panel = flat_panel(n=10, years=(2019, 2020, 2021, 2022))
+    panel.loc[panel["year"] == 2019, "f2"] = np.nan  # 0% coverage in 2019: year leaves the window
+    a, b = CODES[1], CODES[2]
+    sel = (panel["province_code"] == a) & (panel["year"] == 2021)
+    panel.loc[sel, "c1"] = np.nan  # interior gap: interpolated between 2020 and 2022
+    panel.loc[panel["province_code"] == b, "p2"] = np.nan  # never observed: worst value
+    panel.loc[panel["province_code"] == b, "g1"] = np.nan  # pathway-only: never filled
+    ind, _ = I.compute_indicators(panel, spec)
+    core, fills, window, cov, notes = I.prepare_core(ind, spec, min_coverage=0.9)
+    assert window == [2020, 2021, 2022]
+    assert cov.loc[2019, "f2"] == 0 and cov.loc[2020, "p2"] == pytest.approx(0.9)
+    exp = (ind.loc[(a, 2020), "c1"] + ind.loc[(a, 2022), "c1"]) / 2
+    assert core.loc[(a, 2021), "c1"] == pytest.approx(exp)
+    for y in window:
+        assert core.loc[(b, y), "p2"] == ind.xs(y, level="year")["p2"].min()
+    assert set(fills["method"]) == {"interpolated", "worst value of the year"}
+    assert len(fills) == 1 + 3
+    assert "g1" not in core.columns and core.notna().all().all()
+    res = I.integrate(panel, spec, regions=REGIONS, with_robustness=False)
+    t = res.table.set_index(I.KEYS)
+    assert t.loc[(b, 2020), "n_filled"] == 1 and t.loc[(b, 2020), "filled"] == "p2"
+    assert 2019 not in res.window and any("window" in n for n in res.notes)
+    with pytest.raises(ValueError, match="no year has every core indicator"):
+        I.prepare_core(ind, spec, min_coverage=1.0, years=[2019])
+
+
+def test_missing_column_dropped_with_note():
+    spec = small_spec()
+    panel = flat_panel().drop(columns="g1")
+    ind, notes = I.compute_indicators(panel, spec)
+    assert "g1" not in ind.columns and "g1" in notes[0]
+
+
+# --------------------------------------------------------------------- pathway diagnostics
+
+
+def test_pathway_diagnostics_hand_example():
+    spec = small_spec(directions={"c2": "negative"})
+    codes = [110000, 120000, 510000, 520000]  # east, east, west, west
+    idx = pd.MultiIndex.from_product([codes, [2022]], names=I.KEYS)
+    ind = pd.DataFrame({"c1": [1.0, 2.0, 3.0, 4.0], "c2": [1.0, 2.0, 3.0, 4.0],
+                        "g1": [5.0, np.nan, 1.0, 3.0]}, index=idx)
+    long, wide = I.pathway_diagnostics(ind, spec, REGIONS)
+    c1 = long[long["indicator"] == "c1"].set_index("province_code")
+    np.testing.assert_allclose(c1["pct_national"], [0, 1 / 3, 2 / 3, 1])
+    np.testing.assert_allclose(c1["pct_region"], [0, 1, 0, 1])
+    np.testing.assert_allclose(c1["gap_frontier"], [3, 2, 1, 0])
+    np.testing.assert_allclose(c1["gap_frontier_rel"], [0.75, 0.5, 0.25, 0])
+    np.testing.assert_allclose(c1["gap_region"], [1, 0, 1, 0])
+    assert (c1["frontier_province"] == 520000).all()
+    assert list(c1["region_leader"]) == [120000, 120000, 520000, 520000]
+    c2 = long[long["indicator"] == "c2"].set_index("province_code")  # negative: lower is better
+    np.testing.assert_allclose(c2["pct_national"], [1, 2 / 3, 1 / 3, 0])
+    np.testing.assert_allclose(c2["gap_frontier"], [0, 1, 2, 3])
+    assert (c2["frontier"] == 1.0).all()
+    g1 = long[long["indicator"] == "g1"].set_index("province_code")
+    assert 120000 not in g1.index  # unobserved: no row, percentile over the 3 observed
+    np.testing.assert_allclose(g1["pct_national"], [1, 0, 0.5])
+    w = wide.xs(2022, level="year")
+    # enterprise = mean(c1, c2) = 0.5 for all; institution_finance = g1 percentile
+    np.testing.assert_allclose(w["pathway_enterprise"], 0.5)
+    assert np.isnan(w.loc[120000, "pathway_institution_finance"])
+    assert w.loc[510000, "weakest_pathways"] == "institution_finance;enterprise"
+    assert w.loc[120000, "weakest_pathways"] == "enterprise"  # only one pathway observed
+
+
+# --------------------------------------------------------------------- robustness
+
+
+def test_robustness_known_shares():
+    spec = small_spec()
+    panel = flat_panel(n=10)
+    target = CODES[3]
+    # platform dominance rests on p1 alone; p2 at the province's flat value
+    panel.loc[panel["province_code"] == target, "p1"] = 40.0
+    res = I.integrate(panel, spec, regions=REGIONS)
+    t = res.table.set_index(I.KEYS)
+    assert (t.xs(target, level="province_code")["model"] == "platform").all()
+    rob = res.robustness.set_index(["perturbation", "year"])["share_unchanged"]
+    # leaving p1 out makes every pillar identical again: the target becomes multi -> 9 of 10
+    assert rob[("leave out p1", 2022)] == pytest.approx(0.9)
+    assert rob[("leave out p1", 0)] == pytest.approx(0.9)
+    # leaving out an indicator of another (flat) pillar changes nothing
+    assert rob[("leave out c1", 0)] == 1.0 and rob[("leave out f2", 0)] == 1.0
+    # equal weights: platform = (z_p1 + z_p2)/2 still leads by far for the target
+    assert rob[("equal weights", 0)] == 1.0
+    assert set(res.robustness["perturbation"]) == {"equal weights"} | {f"leave out {c}" for c in COLS[:-1]}
+
+
+# --------------------------------------------------------------------- codebook and run()
+
+
+def test_codebook_from_spec():
+    spec = load_spec()
+    cb = I.codebook(spec)
+    assert cb["name"].is_unique
+    for col in ["province_code", "year", "D", "model", "model_cluster", "weakest_pathways",
+                *[f"pillar_{p}" for p in PILLARS], *[f"pathway_{p}" for p in PATHWAYS]]:
+        assert col in set(cb["name"]), col
+    rows = cb.set_index("name")
+    assert rows.loc["rd_fte_per_10k", "transformation"] == "rd_fte / population * 10000"
+    assert rows.loc["rd_fte_per_10k", "pathway"] == "core_tech"
+
+
+def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
+    spec = load_spec()
+    rng = np.random.default_rng(11)
+    rows = [{"province_code": c, "year": y, **{k: rng.uniform(1, 10) for k in spec.columns}}
+            for c in CODES for y in range(2019, 2023)]
+    proc = tmp_path / "data" / "processed"
+    proc.mkdir(parents=True)
+    panel = pd.DataFrame(rows)
+    chain_cols = ["rdi_linkage", "rdi_local_sourcing"]
+    panel.drop(columns=chain_cols).to_parquet(proc / "panel.parquet", index=False)
+    panel[["province_code", "year", *chain_cols]].to_parquet(proc / "chain_linkage_panel.parquet", index=False)
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    res = I.run(force=True, verbose=True, with_robustness=False)
+    out = pd.read_parquet(proc / "integration.parquet")
+    for col in ["province_code", "year", "U_st", "U_ind", "C", "T", "D", "D_class", "lagging",
+                *[f"pillar_{p}" for p in PILLARS], "model", "model_cluster",
+                *[f"pathway_{p}" for p in PATHWAYS], "weakest_pathways"]:
+        assert col in out.columns, col
+    assert set(out["model"]) <= set(I.MODELS)
+    assert len(out) == 31 * 4 and not out.duplicated(I.KEYS).any()
+    assert "rdi_linkage" in res.indicators.columns  # chain-linkage table merged
+    typ = pd.read_csv(tmp_path / "reports" / "framework" / "typology_2022.csv")
+    assert len(typ) == 31 and typ["province_code"].tolist() == CODES
+    assert (tmp_path / "reports" / "framework" / "typology_2022.html").exists()
+    assert "Integration typology 2022" in capsys.readouterr().out
+    cb = pd.read_csv(proc / "integration_codebook.csv")
+    assert set(spec.names) <= set(cb["name"])
+    # second call without force: up to date, nothing recomputed
+    assert I.run(force=False, verbose=False) is None
