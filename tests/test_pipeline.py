@@ -222,3 +222,18 @@ def test_stata_label_limit():
     v = Variable("x", "很长的中文标签" * 5, "A very long English label " * 4, "亿元", "f")
     lab = pipeline.stata_label(v, "x")
     assert len(lab) == 80 and lab.endswith("…")
+
+
+def test_interpolation_is_explicit_and_flagged():
+    from analysis.data.impute import interpolate_linear
+
+    df = pd.DataFrame({"province_code": [1] * 6 + [2] * 3,
+                       "year": [2010, 2011, 2012, 2013, 2014, 2015, 2010, 2011, 2012],
+                       "x": [1.0, np.nan, np.nan, 4.0, np.nan, np.nan, np.nan, 5.0, 6.0]})
+    out = interpolate_linear(df, ["x"], max_gap=2)
+    assert out.loc[1, "x"] == pytest.approx(2.0) and out.loc[2, "x"] == pytest.approx(3.0)
+    assert out.loc[1, "x_flag"] == "linear interpolation 2010-2013"
+    assert np.isnan(out.loc[4, "x"]) and np.isnan(out.loc[6, "x"])  # no extrapolation
+    assert out["x_flag"].notna().sum() == 2
+    assert df["x"].isna().sum() == 5  # input untouched
+    assert interpolate_linear(df, ["x"], max_gap=1)["x"].isna().sum() == 5  # gap of 2 too long
