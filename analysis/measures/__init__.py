@@ -41,6 +41,26 @@ from analysis.measures.entropy import (
     entropy_weight_by_group,
     minmax_normalise,
 )
+from analysis.measures.spatial import (
+    ALBERS_CHINA,
+    HAINAN_LINK,
+    contiguity_weights,
+    distance_weights,
+    economic_distance_weights,
+    great_circle_km,
+    local_moran,
+    moran_by_year,
+    province_centroids,
+    queen_neighbours,
+    weights_frame,
+)
+from analysis.measures.structure import (
+    advanced_structure,
+    hightech_share,
+    rationalisation_theil,
+    structure_indices,
+    structure_level,
+)
 
 __all__ = [
     # entropy
@@ -69,4 +89,22 @@ __all__ = [
     "sigma_convergence",
     "stata_kdensity_bandwidth",
     "stata_percentile",
+    # structure
+    "advanced_structure",
+    "hightech_share",
+    "rationalisation_theil",
+    "structure_indices",
+    "structure_level",
+    # spatial
+    "ALBERS_CHINA",
+    "HAINAN_LINK",
+    "contiguity_weights",
+    "distance_weights",
+    "economic_distance_weights",
+    "great_circle_km",
+    "local_moran",
+    "moran_by_year",
+    "province_centroids",
+    "queen_neighbours",
+    "weights_frame",
 ]
