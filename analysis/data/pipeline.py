@@ -448,6 +448,8 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     from analysis.data import checks, schemas
     from analysis.data.provinces import PROVINCES
 
+    # a build that fails half-way must not leave a manifest claiming the outputs are current
+    (out / ".build.json").unlink(missing_ok=True)
     codes = [int(c) for c in PROVINCES["province_code"]]
     frames: dict[str, pd.DataFrame] = {}
     variables: dict[str, tuple[str, Variable]] = {}
@@ -491,6 +493,9 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     else:
         io_tables = io_mod.read_io(raw)
         timings["read io_tables"] = time.perf_counter() - t
+        if verbose:
+            print(f"  read {'io_tables':<16} {len(io_tables['flows']):>7} flows"
+                  f"  {timings['read io_tables']:.1f} s")
         for key in ("flows", "final", "va"):
             schemas.validate_io(io_tables[key], key)
 
@@ -560,6 +565,8 @@ def summary_text(res: BuildResult) -> str:
         from analysis.data.checks import summary_text as checks_text
 
         lines.append(checks_text(res.checks))
+    if res.timings:
+        lines.append("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in res.timings.items()))
     lines.append(f"  written to {paths.processed_dir()}")
     lines.append("-" * 78)
     return "\n".join(lines)
