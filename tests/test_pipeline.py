@@ -237,3 +237,58 @@ def test_interpolation_is_explicit_and_flagged():
     assert out["x_flag"].notna().sum() == 2
     assert df["x"].isna().sum() == 5  # input untouched
     assert interpolate_linear(df, ["x"], max_gap=1)["x"].isna().sum() == 5  # gap of 2 too long
+
+
+def test_failed_build_leaves_no_manifest(built_data, tmp_path, monkeypatch):
+    root = tmp_path / "root"
+    monkeypatch.setenv("ANALYSIS_ROOT", str(root))
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(built_data["raw"]))
+    proc = root / "data" / "processed"
+    proc.mkdir(parents=True)
+    (proc / ".build.json").write_text("{}")
+
+    class Broken:
+        @staticmethod
+        def read(raw):
+            raise ValueError("parser exploded")
+
+    monkeypatch.setattr(pipeline, "_load_source", lambda name: Broken)
+    with pytest.raises(ValueError, match="parser exploded"):
+        pipeline.build()
+    assert not (proc / ".build.json").exists()
+
+
+def _identity_panel(gap_year: int) -> pd.DataFrame:
+    rows = []
+    for code in PROVINCE_CODES:
+        for year in (2007, 2010):
+            va = (10.0, 40.0, 50.0)
+            gdp = 100.0 * (1.05 if (year == gap_year and code == GD) else 1.0)
+            rows.append((code, year, gdp, *va))
+    return pd.DataFrame(rows, columns=["province_code", "year", "gdp", "va_primary",
+                                       "va_secondary", "va_tertiary"])
+
+
+def test_identity_check_flags_gap_outside_exception_years():
+    spec = next(s for s in checks.SPECS if s.name == "identity_gdp_sum_va")
+    rec, table = checks.run_spec(spec, _identity_panel(2010), {})
+    assert rec["n_exceed"] == 1 and rec["n_unexpected"] == 1 and rec["ok"] is False
+    gap = table[table.exceed].iloc[0]
+    assert (gap.province_code, gap.year) == (GD, 2010)
+    assert gap.rel_diff == pytest.approx(abs(100 - 105) / 105)
+    rec, _ = checks.run_spec(spec, _identity_panel(2007), {})  # 2007: documented vintage break
+    assert rec["n_exceed"] == 1 and rec["n_unexpected"] == 0 and rec["ok"] is True
+
+
+def test_reconciliation_skips_missing_source_and_uses_absolute_share_gap():
+    spec = next(s for s in checks.SPECS if s.name == "recon_tertiary_share_nbs_nqp")
+    rec, table = checks.run_spec(spec, pd.DataFrame(), {})
+    assert table is None and "not available" in rec["skipped"]
+    nbs = pd.DataFrame({"province_code": [BJ, TJ], "year": 2020, "gdp": [100.0, 200.0],
+                        "va_tertiary": [80.0, 100.0]})
+    nqp = pd.DataFrame({"province_code": [BJ, TJ], "year": 2020,
+                        "nqp_tertiary_share": [0.8005, 0.49]})
+    rec, table = checks.run_spec(spec, pd.DataFrame(), {"nbs": nbs, "nqp": nqp})
+    # Beijing 0.05 point apart (rounding, within 0.1 point); Tianjin 1 point apart (exceeds)
+    assert rec["n_compared"] == 2 and rec["n_exceed"] == 1 and not rec["ok"]
+    assert table.set_index("province_code").loc[TJ, "diff"] == pytest.approx(-0.01)
