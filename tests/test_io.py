@@ -279,6 +279,11 @@ def test_rpc_hand_example():
         x, e, m, intermediate_use=np.array([200.0, 10.0, 0.0])
     )
     np.testing.assert_allclose(r_cap, [80 / 200, 1.0, 0.0])
+    # re-exports allowed: r = x / (x + m)
+    r_ts = mio.regional_purchase_coefficients(x, e, m, assumption="total_supply")
+    np.testing.assert_allclose(r_ts, [100 / 130, 1.0, 50 / 90])
+    with pytest.raises(ValueError, match="assumption"):
+        mio.regional_purchase_coefficients(x, e, m, assumption="lq")
 
 
 def test_zero_output_sector():
@@ -445,6 +450,12 @@ def test_chain_linkage_toy_recomputed_independently():
     assert row["chain_forward"] == pytest.approx(float(w @ fl[S]), rel=1e-12)
     assert row["local_sourcing"] == pytest.approx(Zl[:, S].sum() / Z[:, S].sum(), rel=1e-12)
     assert row["rd_output_share"] == pytest.approx(300 / 400)
+    assert row["chain_multiplier_backward"] == pytest.approx(float(w @ L.sum(0)[S]), rel=1e-12)
+    assert row["chain_multiplier_forward"] == pytest.approx(float(w @ G.sum(1)[S]), rel=1e-12)
+    sec = mio.sector_chain_table(t)
+    np.testing.assert_allclose(sec["rpc"], r, rtol=1e-12)
+    np.testing.assert_allclose(sec["local_input_share"], Zl.sum(0) / Z.sum(0), rtol=1e-12)
+    assert sec["rd_intensive"].tolist() == [False, True, True]
     Lc = np.linalg.inv(np.eye(3) - Z / x)
     assert row["chain_backward_competitive"] == pytest.approx(
         float(w @ (3 * Lc.sum(0) / Lc.sum())[S]), rel=1e-12

@@ -47,6 +47,7 @@ __all__ = [
     "key_sectors",
     "regional_purchase_coefficients",
     "local_coefficients",
+    "sector_chain_table",
     "chain_linkage",
     "chain_linkage_panel",
     "CHAIN_COLUMNS",
@@ -56,6 +57,7 @@ ZeroOutput = Literal["zero", "raise"]
 Negative = Literal["raise", "allow"]
 ForwardMethod = Literal["ghosh", "leontief"]
 PanelMethod = Literal["carry_forward", "interpolate"]
+RPCAssumption = Literal["no_reexport", "total_supply"]
 
 # --------------------------------------------------------------------------------------
 # helpers
@@ -375,7 +377,13 @@ def key_sectors(linkages: pd.DataFrame) -> list:
 
 
 def regional_purchase_coefficients(
-    x, exports, imports, *, intermediate_use=None, clip: bool = True
+    x,
+    exports,
+    imports,
+    *,
+    intermediate_use=None,
+    clip: bool = True,
+    assumption: RPCAssumption = "no_reexport",
 ):
     """Regional purchase coefficients of a competitive-import regional table.
 
@@ -397,6 +405,11 @@ def regional_purchase_coefficients(
         r_i · TIU_i do not exceed local output net of exports, max(x_i − e_i, 0). Under the
         proportionality assumption this holds automatically unless local final use is
         negative (inventory run-downs, the 废品废料 scrap rows), where the cap binds.
+    assumption : {"no_reexport", "total_supply"}
+        ``"no_reexport"`` (default): the formula above. ``"total_supply"``: r_i = x_i / (x_i
+        + m_i), i.e. imports/inflows are spread over *all* uses including exports/outflows
+        (re-exports allowed). Use it for hub economies whose published exports + outflows
+        exceed output (Beijing, Shanghai electronics: x − e < 0, so the default gives r = 0).
     clip : bool
         Clip r to [0, 1] (default). Values outside arise from re-exports (x_i < e_i), from
         negative published inflows, or when nothing is absorbed in the region (denominator
@@ -432,8 +445,14 @@ def regional_purchase_coefficients(
     e = _vector(exports, n, "exports", labels)
     m = _vector(imports, n, "imports", labels)
     _vector(xv, n, "x", None)
-    num = xv - e
-    den = xv - e + m
+    if assumption == "no_reexport":
+        num = xv - e
+        den = xv - e + m
+    elif assumption == "total_supply":
+        num = xv.copy()
+        den = xv + m
+    else:
+        raise ValueError(f"assumption must be 'no_reexport' or 'total_supply', got {assumption!r}")
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
     out_of_range = (r < 0) | (r > 1) | (den <= 0) & (num != 0)
@@ -502,6 +521,8 @@ CHAIN_COLUMNS = [
     "chain_linkage",
     "chain_backward",
     "chain_forward",
+    "chain_multiplier_backward",
+    "chain_multiplier_forward",
     "chain_backward_competitive",
     "local_sourcing",
     "rd_output_share",
@@ -513,56 +534,133 @@ CHAIN_COLUMNS = [
 ]
 
 
-def _chain_one(t: IOTableLike, rd: Sequence[str], forward: ForwardMethod, zero_tol: float):
-    Z = t.Z.astype("float64")
-    labels = pd.Index(list(Z.index))
-    x = t.x.reindex(labels).to_numpy(dtype="float64")
-    Zm = Z.to_numpy()
+def sector_chain_table(
+    table: IOTableLike,
+    rd_sectors: Sequence[str] | None = None,
+    *,
+    forward: ForwardMethod = "ghosh",
+    rpc_assumption: RPCAssumption = "no_reexport",
+    zero_tol: float = 1e-9,
+) -> pd.DataFrame:
+    """Per-sector local (RPC-adjusted) linkages of one regional table.
+
+    Parameters
+    ----------
+    table : IOTableLike
+        See :class:`IOTableLike` (``analysis.data.io_tables.IOTable`` fits).
+    rd_sectors : sequence of str, optional
+        R&D-intensive sector codes (default ``table.rd_sectors``).
+    forward : {"ghosh", "leontief"}
+        Forward linkage variant (see :func:`linkage_indices`).
+    rpc_assumption : {"no_reexport", "total_supply"}
+        See :func:`regional_purchase_coefficients`.
+    zero_tol : float
+        Relative zero-output threshold.
+
+    Returns
+    -------
+    DataFrame, one row per sector (index = sector code)
+        ``x`` output; ``rpc`` r_i (capped so that local intermediate sales do not exceed
+        local output net of exports); ``rpc_uncapped``; ``backward``, ``forward`` normalised
+        local linkage indices (mean 1 over active sectors); ``multiplier_backward`` (i'L^rr)_j
+        and ``multiplier_forward`` (G^rr i)_i, the unnormalised local output multipliers;
+        ``backward_competitive`` normalised BL̄ of the unadjusted table; ``key_sector``;
+        ``local_input_share`` Σ_i r_i z_ij / Σ_i z_ij (share of j's intermediate inputs produced
+        in the province); ``rd_intensive``; ``active``.
+
+    Raises
+    ------
+    ValueError
+        If an R&D-intensive code is not a sector of the table, or the data are invalid.
+    numpy.linalg.LinAlgError
+        If I − A (local or unadjusted) is singular.
+    """
+    Z = table.Z.astype("float64")
+    labels = pd.Index(list(Z.index), name="sector")
+    rd = list(table.rd_sectors if rd_sectors is None else rd_sectors)
     missing = [s for s in rd if s not in labels]
     if missing:
         raise ValueError(
-            f"table {t.province_code}/{t.year}: R&D-intensive sectors {missing} not in its sectors"
+            f"table {table.province_code}/{table.year}: R&D-intensive sectors {missing} "
+            "not in its sectors"
         )
-    sel = labels.isin(list(rd))
+    x = table.x.reindex(labels).to_numpy(dtype="float64")
+    Zm = Z.to_numpy()
     kw = dict(zero_output="zero", negative="allow", zero_tol=zero_tol)
     active = _active(x, zero_tol, "zero")
-    e = t.exports.reindex(labels).to_numpy(dtype="float64")
-    m = t.imports.reindex(labels).to_numpy(dtype="float64")
-    r_plain = regional_purchase_coefficients(x, e, m)
-    r = regional_purchase_coefficients(x, e, m, intermediate_use=Zm.sum(axis=1))
+    e = table.exports.reindex(labels).to_numpy(dtype="float64")
+    m = table.imports.reindex(labels).to_numpy(dtype="float64")
+    r_plain = regional_purchase_coefficients(x, e, m, assumption=rpc_assumption)
+    r = regional_purchase_coefficients(
+        x, e, m, intermediate_use=Zm.sum(axis=1), assumption=rpc_assumption
+    )
     Zloc = r[:, None] * Zm
-
-    def linkages(Zuse):
-        L = leontief_inverse(technical_coefficients(Zuse, x, **kw))
-        if forward == "ghosh":
-            fl = ghosh_inverse(ghosh_coefficients(Zuse, x, **kw)).sum(axis=1)
-        else:
-            fl = L.sum(axis=1)
-        return _normalised_linkages(L.sum(axis=0), fl, active, None)
-
-    loc = linkages(Zloc)
+    L = leontief_inverse(technical_coefficients(Zloc, x, **kw))
+    if forward == "ghosh":
+        fl = ghosh_inverse(ghosh_coefficients(Zloc, x, **kw)).sum(axis=1)
+    elif forward == "leontief":
+        fl = L.sum(axis=1)
+    else:
+        raise ValueError(f"forward must be 'ghosh' or 'leontief', got {forward!r}")
+    bl = L.sum(axis=0)
+    loc = _normalised_linkages(bl, fl, active, labels)
     bl_comp = leontief_inverse(technical_coefficients(Zm, x, **kw)).sum(axis=0)
-    bl_comp = np.where(active, bl_comp / bl_comp[active].mean(), np.nan)
-    w = np.where(sel & active, x, 0.0)
+    inputs = Zm.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lis = np.where(inputs > 0, Zloc.sum(axis=0) / np.where(inputs > 0, inputs, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "x": x,
+            "rpc": r,
+            "rpc_uncapped": r_plain,
+            "backward": loc["backward"].to_numpy(),
+            "forward": loc["forward"].to_numpy(),
+            "multiplier_backward": np.where(active, bl, np.nan),
+            "multiplier_forward": np.where(active, fl, np.nan),
+            "backward_competitive": np.where(active, bl_comp / bl_comp[active].mean(), np.nan),
+            "key_sector": loc["key_sector"].to_numpy(),
+            "local_input_share": lis,
+            "intermediate_inputs": inputs,
+            "local_intermediate_inputs": Zloc.sum(axis=0),
+            "rd_intensive": labels.isin(rd),
+            "active": active,
+            "n_negative_flows": (Zm < 0).sum(axis=0),
+        },
+        index=labels,
+    )
+
+
+def _chain_one(t: IOTableLike, rd: Sequence[str], forward, rpc_assumption, zero_tol: float):
+    s = sector_chain_table(t, rd, forward=forward, rpc_assumption=rpc_assumption, zero_tol=zero_tol)
+    sel = s["rd_intensive"].to_numpy() & s["active"].to_numpy()
+    w = np.where(sel, s["x"].to_numpy(), 0.0)
     wsum = w.sum()
 
-    def wmean(v):
-        return float(np.nansum(w * np.nan_to_num(v)) / wsum) if wsum > 0 else np.nan
+    def wmean(col):
+        v = s[col].to_numpy(dtype="float64")
+        return float(np.sum(w * np.nan_to_num(v)) / wsum) if wsum > 0 else np.nan
 
-    total_loc = (loc["backward"].to_numpy() + loc["forward"].to_numpy()) / 2
-    inputs = Zm[:, sel].sum()
+    s["total"] = (s["backward"] + s["forward"]) / 2
+    rd_all = s["rd_intensive"].to_numpy()
+    inputs = s.loc[rd_all, "intermediate_inputs"].sum()
     return {
-        "chain_linkage": wmean(total_loc),
-        "chain_backward": wmean(loc["backward"].to_numpy()),
-        "chain_forward": wmean(loc["forward"].to_numpy()),
-        "chain_backward_competitive": wmean(bl_comp),
-        "local_sourcing": float(Zloc[:, sel].sum() / inputs) if inputs > 0 else np.nan,
-        "rd_output_share": float(x[sel & active].sum() / x[active].sum()),
-        "rd_key_sectors": int((loc["key_sector"].to_numpy() & sel).sum()),
+        "chain_linkage": wmean("total"),
+        "chain_backward": wmean("backward"),
+        "chain_forward": wmean("forward"),
+        "chain_multiplier_backward": wmean("multiplier_backward"),
+        "chain_multiplier_forward": wmean("multiplier_forward"),
+        "chain_backward_competitive": wmean("backward_competitive"),
+        "local_sourcing": (
+            float(s.loc[rd_all, "local_intermediate_inputs"].sum() / inputs)
+            if inputs > 0
+            else np.nan
+        ),
+        "rd_output_share": float(w.sum() / s.loc[s["active"], "x"].sum()),
+        "rd_key_sectors": int((s["key_sector"] & s["rd_intensive"]).sum()),
         "rpc_basis": t.trade_basis,
-        "n_inactive_sectors": int((~active).sum()),
-        "n_negative_flows": int((Zm < 0).sum()),
-        "n_rpc_capped": int((r < r_plain - 1e-12).sum()),
+        "n_inactive_sectors": int((~s["active"]).sum()),
+        "n_negative_flows": int(s["n_negative_flows"].sum()),
+        "n_rpc_capped": int((s["rpc"] < s["rpc_uncapped"] - 1e-12).sum()),
     }
 
 
@@ -571,6 +669,7 @@ def chain_linkage(
     *,
     rd_sectors: Mapping[int, Sequence[str]] | None = None,
     forward: ForwardMethod = "ghosh",
+    rpc_assumption: RPCAssumption = "no_reexport",
     zero_tol: float = 1e-9,
 ) -> pd.DataFrame:
     """Province industrial-chain linkage of the R&D-intensive sectors, one row per IO table.
@@ -594,6 +693,10 @@ def chain_linkage(
         Overrides each table's ``rd_sectors`` (e.g. the ``rd_intensive_broad`` set).
     forward : {"ghosh", "leontief"}
         Forward linkage variant (see :func:`linkage_indices`).
+    rpc_assumption : {"no_reexport", "total_supply"}
+        How imports/inflows are attributed (see :func:`regional_purchase_coefficients`). The
+        default gives r = 0 where published exports + outflows exceed output (re-exporting
+        hubs: Beijing and Shanghai electronics); ``"total_supply"`` is the sensitivity check.
     zero_tol : float
         Relative zero-output threshold.
 
@@ -604,6 +707,11 @@ def chain_linkage(
 
         * ``chain_linkage`` — the formula above (local table);
         * ``chain_backward``, ``chain_forward`` — its two components (output-weighted BL̄, FL̄);
+        * ``chain_multiplier_backward``, ``chain_multiplier_forward`` — the same weighted means
+          of the *unnormalised* local multipliers (column sums of L^rr, row sums of G^rr):
+          absolute, comparable across provinces (the normalised indices compare the R&D
+          sectors with the same province's average sector, so a province with weak linkages
+          everywhere — e.g. Tibet — can score high on ``chain_linkage``);
         * ``chain_backward_competitive`` — output-weighted BL̄ of the unadjusted table, in
           which inputs from other provinces and abroad count as if local (kept for comparison:
           chain_backward_competitive − chain_backward shows how much of the input chain lies
@@ -646,7 +754,7 @@ def chain_linkage(
             raise ValueError(f"table {code}/{year}: no R&D-intensive sectors given")
         rows.append(
             {"province_code": int(code), "io_year": int(year)}
-            | _chain_one(t, rd, forward, zero_tol)
+            | _chain_one(t, rd, forward, rpc_assumption, zero_tol)
         )
     out = pd.DataFrame(rows, columns=["province_code", "io_year", *CHAIN_COLUMNS])
     return out.astype({"province_code": "int64", "io_year": "int64"})
