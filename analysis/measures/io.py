@@ -327,6 +327,11 @@ def linkage_indices(
     sums of G; normalised versions divide by the average, so values > 1 mean above-average
     linkage; key sectors have both indices above 1. (Rasmussen 1956; Hirschman 1958.)
 
+    For a *regional competitive-import* table pass the local flows r̂Z (see
+    :func:`regional_purchase_coefficients`): there a row of Z also holds supplies from other
+    provinces and abroad, so x̂⁻¹Z can have row sums far above 1 and the Ghosh forward index is
+    then meaningless. :func:`sector_chain_table` does this for you.
+
     Raises
     ------
     ValueError, numpy.linalg.LinAlgError
