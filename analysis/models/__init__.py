@@ -10,10 +10,29 @@ Public entry points (contract, see docs/CONTRACTS.md and issue 4):
 ``hansen_threshold(data, y, x, rx, q, entity, time, *, n_thresholds=1, grid=400, trim=0.01,
 bootstrap=300, seed=None)``
     Hansen (1999) fixed-effect panel threshold regression (module ``threshold``).
+``spatial_panel(data, y, x, entity, time, w, *, model="sdm", effects="twoways", ...)``,
+``spatial_lm_tests(...)``, ``lesage_pace_effects(...)``
+    SAR / SEM / SDM panels with fixed effects by ML (Lee-Yu), LM tests, LeSage-Pace effects
+    (module ``spatial``).
 """
 
 from analysis.models.results import ModelResult
+from analysis.models.spatial import (
+    SpatialResult,
+    lesage_pace_effects,
+    spatial_lm_tests,
+    spatial_panel,
+)
 from analysis.models.threshold import ThresholdResult, hansen_threshold
 from analysis.models.twfe import twfe
 
-__all__ = ["ModelResult", "ThresholdResult", "hansen_threshold", "twfe"]
+__all__ = [
+    "ModelResult",
+    "SpatialResult",
+    "ThresholdResult",
+    "hansen_threshold",
+    "lesage_pace_effects",
+    "spatial_lm_tests",
+    "spatial_panel",
+    "twfe",
+]
