@@ -79,10 +79,13 @@ def test_classify_models_hand_rows():
          [-2.0, -1.0, -1.9, -0.2],  # lead 0.8 -> future (relative strength)
          [0.0, 0.0, 0.5, 0.0]],  # lead exactly 0.5: not > margin -> multi
         columns=[f"z_{p}" for p in PILLARS])
-    got = I.classify_models(z, margin=0.5).tolist()
+    got = I.classify_models(z, margin=0.5, floor=None).tolist()
     assert got == ["chain", "multi", "multi", "future", "multi"]
+    # floor 0 (default): row 4 leads in future but is below the mean everywhere -> multi
+    assert I.classify_models(z, margin=0.5).tolist() == ["chain", "multi", "multi", "multi", "multi"]
     # margin 0: pure argmax, ties still multi
-    assert I.classify_models(z, margin=0.0).tolist() == ["chain", "platform", "multi", "future", "demand"]
+    assert I.classify_models(z, margin=0.0, floor=None).tolist() == [
+        "chain", "platform", "multi", "future", "demand"]
     with pytest.raises(ValueError, match="margin"):
         I.classify_models(z, margin=-1)
 
@@ -124,16 +127,21 @@ def test_platform_dominant_province_and_equal_pillars_multi():
 
 
 def test_outlier_compresses_z_but_not_rank_scores():
-    """Known weakness of the z rule, and why `standardise="rank"` exists: one extreme province
-    inflates the pillar's sd, so the weakest province is least far behind in that pillar and
-    becomes 'platform' under z; normal scores of ranks keep it multi."""
+    """Known weakness of a purely relative z rule, and why the floor and `standardise="rank"`
+    exist: one extreme province inflates the pillar's sd, so the weakest province is least far
+    behind in that pillar and becomes 'platform' (floor=None); with the floor (its best z is
+    below the mean) or with normal scores of ranks it stays multi."""
     spec = small_spec()
     panel = flat_panel()
     panel.loc[panel["province_code"] == CODES[3], ["p1", "p2"]] = 30.0
-    z = I.integrate(panel, spec, regions=REGIONS, with_robustness=False).table.set_index(I.KEYS)
-    r = I.integrate(panel, spec, regions=REGIONS, standardise="rank",
+    z = I.integrate(panel, spec, regions=REGIONS, floor=None,
+                    with_robustness=False).table.set_index(I.KEYS)
+    zf = I.integrate(panel, spec, regions=REGIONS, with_robustness=False).table.set_index(I.KEYS)
+    r = I.integrate(panel, spec, regions=REGIONS, standardise="rank", floor=None,
                     with_robustness=False).table.set_index(I.KEYS)
     assert z.loc[(CODES[0], 2022), "model"] == "platform"
+    assert zf.loc[(CODES[0], 2022), "model"] == "multi"
+    assert zf.loc[(CODES[3], 2022), "model"] == "platform"
     assert r.loc[(CODES[0], 2022), "model"] == "multi"
     assert r.loc[(CODES[3], 2022), "model"] == "platform"
     # normal scores by hand: the target ranks 10 of 10 in platform -> Φ⁻¹(10/11)
@@ -367,7 +375,17 @@ def test_robustness_known_shares():
     assert rob[("leave out c1", 0)] == 1.0 and rob[("leave out f2", 0)] == 1.0
     # equal weights: platform = (z_p1 + z_p2)/2 still leads by far for the target
     assert rob[("equal weights", 0)] == 1.0
-    assert set(res.robustness["perturbation"]) == {"equal weights"} | {f"leave out {c}" for c in COLS[:-1]}
+    weights = res.robustness[res.robustness["kind"] == "weights"]
+    assert set(weights["perturbation"]) == {"equal weights"} | {f"leave out {c}" for c in COLS[:-1]}
+    assert rob[("leave out p2", 0)] == 1.0
+    # rule perturbations keep every classification here
+    assert rob[("margin 0.25", 0)] == 1.0 and rob[("margin 0.75", 0)] == 1.0
+    assert rob[("standardise rank", 0)] == 1.0
+    # without the floor, the outlier at 40 inflates the platform sd: leaving p2 out (platform =
+    # p1 alone) makes the two weakest provinces least far behind in platform and they flip
+    res_nf = I.integrate(panel, spec, regions=REGIONS, floor=None)
+    rob_nf = res_nf.robustness.set_index(["perturbation", "year"])["share_unchanged"]
+    assert rob_nf[("leave out p2", 0)] == pytest.approx(0.8)
 
 
 # --------------------------------------------------------------------- codebook and run()
@@ -393,7 +411,7 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     proc = tmp_path / "data" / "processed"
     proc.mkdir(parents=True)
     panel = pd.DataFrame(rows)
-    chain_cols = ["rdi_linkage", "rdi_local_sourcing"]
+    chain_cols = ["chain_multiplier_backward", "local_sourcing"]
     panel.drop(columns=chain_cols).to_parquet(proc / "panel.parquet", index=False)
     panel[["province_code", "year", *chain_cols]].to_parquet(proc / "chain_linkage_panel.parquet", index=False)
     (tmp_path / "pyproject.toml").write_text("")
@@ -406,7 +424,7 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
         assert col in out.columns, col
     assert set(out["model"]) <= set(I.MODELS)
     assert len(out) == 31 * 4 and not out.duplicated(I.KEYS).any()
-    assert "rdi_linkage" in res.indicators.columns  # chain-linkage table merged
+    assert "chain_multiplier" in res.indicators.columns  # chain-linkage table merged
     typ = pd.read_csv(tmp_path / "reports" / "framework" / "typology_2022.csv")
     assert len(typ) == 31 and typ["province_code"].tolist() == CODES
     assert (tmp_path / "reports" / "framework" / "typology_2022.html").exists()

@@ -15,8 +15,10 @@ Pipeline (all pure functions on DataFrames; :func:`run` is the only part that to
 5. **Typology rule** (:func:`classify_models`): standardise each pillar score across provinces
    within the year, ``z_pit = (P_pit − mean_i P_pt) / sd_i P_pt`` (sample sd, ddof = 1, as Stata's
    ``egen std()``); ``model_it = argmax_p z_pit`` if ``z_(1) − z_(2) > margin`` (largest minus
-   second-largest z), else ``multi``. The dominant model is therefore *relative*: the model in
-   which the province stands out most compared with other provinces that year.
+   second-largest z) **and** ``z_(1) > floor`` (default 0: above the year's cross-province
+   mean), else ``multi``. The dominant model is *relative*: the model in which the province
+   stands out most compared with other provinces that year; ``multi`` = no single model stands
+   out (several models coexist, or none is above the mean — read D to tell which).
 6. **Data-driven alternative** (:func:`cluster_models`): k-means (or Ward) on the pooled z-profiles
    of all province-years, each cluster labelled by its centroid with the same rule (centroid's top
    pillar if its lead exceeds the margin, else ``multi``); agreement with the rule reported as the
@@ -205,14 +207,14 @@ def prepare_core(
     all_years = sorted(coverage.index)
     out_years = [y for y in all_years if y not in window]
     if out_years:
-        limiting = {}
-        for y in out_years:
-            bad = coverage.columns[coverage.loc[y] < min_coverage]
-            limiting[y] = list(bad)
+        # limiting indicators for the years around and inside the window (earlier years lack
+        # most indicators and would only repeat the same list)
+        near = [y for y in out_years if min(window) - 2 <= y <= max(window) + 2]
+        limiting = {y: list(coverage.columns[coverage.loc[y] < min_coverage]) for y in near}
         notes.append(
-            f"entropy window: {_spans(window)}; years outside it get no scores. Limiting "
-            f"indicators by year: " + "; ".join(f"{y}: {', '.join(v[:4])}{'…' if len(v) > 4 else ''}"
-                                                for y, v in limiting.items() if v)
+            f"entropy window: {_spans(window)} (years with every core indicator observed for "
+            f"≥{min_coverage:.0%} of provinces); no scores for {_spans(out_years)}. "
+            "Limiting indicators: " + "; ".join(f"{y}: {', '.join(v)}" for y, v in limiting.items() if v)
         )
     # fill cells inside the window
     fills = []
@@ -410,11 +412,14 @@ def standardise_within_year(
     return z.rename(columns=lambda c: c.replace("pillar_", "z_"))
 
 
-def classify_models(z: pd.DataFrame, *, margin: float = 0.5) -> pd.Series:
+def classify_models(z: pd.DataFrame, *, margin: float = 0.5, floor: float | None = 0.0) -> pd.Series:
     """Dominant integration model by the stated rule.
 
-    ``model = argmax_p z_p`` if ``z_(1) − z_(2) > margin`` else ``"multi"``, where ``z_(1)`` and
-    ``z_(2)`` are the largest and second-largest pillar z-scores of the row.
+    ``model = argmax_p z_p`` if ``z_(1) − z_(2) > margin`` and ``z_(1) > floor``, else
+    ``"multi"``; ``z_(1)`` and ``z_(2)`` are the largest and second-largest pillar z-scores of the
+    row. The floor keeps a province that is below the national mean in every pillar from being
+    typed by its least-weak pillar: ``multi`` then means "no single model stands out" (read D to
+    tell a balanced strong province from a uniformly weak one).
 
     Parameters
     ----------
@@ -423,6 +428,9 @@ def classify_models(z: pd.DataFrame, *, margin: float = 0.5) -> pd.Series:
     margin : float, default 0.5
         In standard deviations. 0 gives a pure argmax (ties → multi); larger margins classify
         more province-years as multi-model.
+    floor : float or None, default 0.0
+        The top pillar's z must exceed it (0 = the cross-province mean of the year); ``None``
+        drops the condition (a purely relative typology).
 
     Returns
     -------
@@ -442,7 +450,10 @@ def classify_models(z: pd.DataFrame, *, margin: float = 0.5) -> pd.Series:
     labels = np.array([c.split("_", 1)[1] for c in z.columns], dtype=object)
     order = np.sort(v, axis=1)
     lead = order[:, -1] - order[:, -2]
-    out = np.where(lead > margin + 1e-12, labels[v.argmax(axis=1)], "multi")
+    ok = lead > margin + 1e-12
+    if floor is not None:
+        ok &= order[:, -1] > floor
+    out = np.where(ok, labels[v.argmax(axis=1)], "multi")
     return pd.Series(out, index=z.index, name="model", dtype=object)
 
 
@@ -452,6 +463,7 @@ def cluster_models(
     n_clusters: int = 5,
     method: Literal["kmeans", "ward"] = "kmeans",
     margin: float = 0.5,
+    floor: float | None = 0.0,
     seed: int = 0,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Data-driven typology: cluster the pooled pillar z-profiles, label clusters by centroid.
@@ -465,8 +477,8 @@ def cluster_models(
     method : {"kmeans", "ward"}
         scikit-learn ``KMeans(n_init=20, random_state=seed)`` or ``AgglomerativeClustering``
         with Ward linkage (deterministic).
-    margin : float
-        Centroid labelling uses :func:`classify_models` with this margin.
+    margin, floor : float
+        Centroid labelling uses :func:`classify_models` with this margin and floor.
     seed : int
 
     Returns
@@ -487,7 +499,7 @@ def cluster_models(
     else:
         raise ValueError(f"method must be 'kmeans' or 'ward', got {method!r}")
     cent = pd.DataFrame(v, columns=z.columns).groupby(cl).mean()
-    cent["label"] = classify_models(cent[z.columns], margin=margin)
+    cent["label"] = classify_models(cent[z.columns], margin=margin, floor=floor)
     cent["size"] = pd.Series(cl).value_counts().sort_index()
     cent.index.name = "cluster"
     labels = pd.Series(cent["label"].to_numpy()[cl], index=z.index, name="model_cluster", dtype=object)
@@ -609,13 +621,15 @@ def robustness(
     margin: float = 0.5,
     shift: float = 0.0,
     standardise: Literal["z", "rank"] = "z",
+    floor: float | None = 0.0,
 ) -> pd.DataFrame:
     """Share of provinces whose dominant model is unchanged under perturbations of the weights.
 
-    Perturbations: ``equal weights`` (1/m within each pillar instead of entropy weights) and
-    ``leave out <indicator>`` for every pillar indicator whose pillar keeps at least one other
-    indicator (entropy weights re-estimated without it). The typology rule and margin are those
-    of the baseline.
+    Weight perturbations: ``equal weights`` (1/m within each pillar instead of entropy weights)
+    and ``leave out <indicator>`` for every pillar indicator whose pillar keeps at least one other
+    indicator (entropy weights re-estimated without it); the typology rule and margin are those
+    of the baseline. Rule perturbations (reported separately, ``kind = "rule"``): margin ±0.25
+    and the other standardisation (``z`` ↔ ``rank``).
 
     Parameters
     ----------
@@ -626,23 +640,24 @@ def robustness(
         Baseline model per row of ``core``.
     margin, shift : float
     standardise : {"z", "rank"}
+    floor : float or None
 
     Returns
     -------
     pandas.DataFrame
-        ``perturbation, year, n, share_unchanged``; one row per perturbation and year plus
-        ``year = 0`` for all years pooled.
+        ``kind`` (``weights`` | ``rule``), ``perturbation, year, n, share_unchanged``; one row
+        per perturbation and year plus ``year = 0`` for all years pooled.
     """
-    def shares(name: str, models: pd.Series) -> list[tuple]:
+    def shares(name: str, models: pd.Series, kind: str = "weights") -> list[tuple]:
         same = (models.reindex(baseline.index) == baseline)
         by = same.groupby(level="year").agg(["size", "mean"])
-        rows = [(name, int(y), int(r["size"]), float(r["mean"])) for y, r in by.iterrows()]
-        rows.append((name, 0, int(same.size), float(same.mean())))
+        rows = [(kind, name, int(y), int(r["size"]), float(r["mean"])) for y, r in by.iterrows()]
+        rows.append((kind, name, 0, int(same.size), float(same.mean())))
         return rows
 
-    def models_for(**kw) -> pd.Series:
+    def models_for(std=standardise, mar=margin, **kw) -> pd.Series:
         scores, _ = pillar_scores(core, spec, shift=shift, **kw)
-        return classify_models(standardise_within_year(scores, standardise), margin=margin)
+        return classify_models(standardise_within_year(scores, std), margin=mar, floor=floor)
 
     rows = shares("equal weights", models_for(weights="equal"))
     for p in PILLARS:
@@ -651,7 +666,12 @@ def robustness(
             continue
         for n in members:
             rows += shares(f"leave out {n}", models_for(drop=[n]))
-    return pd.DataFrame(rows, columns=["perturbation", "year", "n", "share_unchanged"])
+    for mar in (margin - 0.25, margin + 0.25):
+        if mar >= 0:
+            rows += shares(f"margin {mar:g}", models_for(mar=mar), "rule")
+    other = "rank" if standardise == "z" else "z"
+    rows += shares(f"standardise {other}", models_for(std=other), "rule")
+    return pd.DataFrame(rows, columns=["kind", "perturbation", "year", "n", "share_unchanged"])
 
 
 # ============================================================================ the whole framework
@@ -705,6 +725,7 @@ def integrate(
     *,
     regions: pd.Series | None = None,
     margin: float = 0.5,
+    floor: float | None = 0.0,
     standardise: Literal["z", "rank"] = "z",
     min_coverage: float = 0.9,
     years: Iterable[int] | None = None,
@@ -727,6 +748,8 @@ def integrate(
         province_code → region; default ``analysis.data.provinces.PROVINCES["region"]``.
     margin : float, default 0.5
         Typology margin in within-year standard deviations (see :func:`classify_models`).
+    floor : float or None, default 0.0
+        The dominant pillar's z must exceed it (see :func:`classify_models`).
     standardise : {"z", "rank"}, default "z"
         Within-year standardisation of the pillar scores (see :func:`standardise_within_year`).
     min_coverage : float, default 0.9
@@ -785,9 +808,9 @@ def integrate(
                         ignore_index=True)
     z = standardise_within_year(pil, standardise)
     table = table.join(pil).join(z)
-    table["model"] = classify_models(z, margin=margin)
+    table["model"] = classify_models(z, margin=margin, floor=floor)
     table["model_cluster"], centroids = cluster_models(
-        z, n_clusters=n_clusters, method=cluster_method, margin=margin, seed=seed)
+        z, n_clusters=n_clusters, method=cluster_method, margin=margin, floor=floor, seed=seed)
     agree = [dict(year=int(y), **model_agreement(g["model"], g["model_cluster"]))
              for y, g in table.groupby(level="year")]
     agree.append(dict(year=0, **model_agreement(table["model"], table["model_cluster"])))
@@ -804,11 +827,13 @@ def integrate(
     else:
         table["n_filled"] = 0
         table["filled"] = ""
-    rob = (robustness(core, spec, table["model"], margin=margin, shift=shift, standardise=standardise)
-           if with_robustness else pd.DataFrame(columns=["perturbation", "year", "n", "share_unchanged"]))
+    rob = (robustness(core, spec, table["model"], margin=margin, shift=shift, standardise=standardise,
+                      floor=floor)
+           if with_robustness
+           else pd.DataFrame(columns=["kind", "perturbation", "year", "n", "share_unchanged"]))
     table = table.reset_index()
     table.insert(2, "region", table["province_code"].map(regions))
-    params = dict(spec_version=spec.version, margin=margin, standardise=standardise,
+    params = dict(spec_version=spec.version, margin=margin, floor=floor, standardise=standardise,
                   min_coverage=min_coverage,
                   n_clusters=n_clusters, cluster_method=cluster_method, lag_tolerance=lag_tolerance,
                   shift=shift, seed=seed)
@@ -927,6 +952,10 @@ def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str
             lines.append(f"Robustness {year}: unchanged under equal weights {eq.iloc[0]:.2f}; "
                          f"leave-one-indicator-out mean {loo['share_unchanged'].mean():.2f}, min "
                          f"{loo['share_unchanged'].min():.2f} ({loo.loc[loo['share_unchanged'].idxmin(), 'perturbation']}).")
+        rule = ry[ry["kind"] == "rule"]
+        if len(rule):
+            lines.append("Rule sensitivity " + str(year) + ": " + "; ".join(
+                f"{r.perturbation} {r.share_unchanged:.2f}" for r in rule.itertuples()) + ".")
     lines.append("")
     show = typ.copy()
     show["D"] = show["D"].round(3)

@@ -68,8 +68,18 @@ PANEL_COLUMNS: frozenset[str] = frozenset(
     """.split()
 )
 
-#: Chain-linkage indicators of ``data/processed/chain_linkage_panel.parquet`` (IO layer).
-CHAIN_COLUMNS: frozenset[str] = frozenset({"rdi_linkage", "rdi_local_sourcing"})
+#: Chain-linkage indicators of ``data/processed/chain_linkage_panel.parquet`` (IO layer,
+#: ``analysis.measures.io.CHAIN_COLUMNS``; the fallback list is the one current at writing).
+try:
+    from analysis.measures.io import CHAIN_COLUMNS as _IO_CHAIN_COLUMNS
+except ImportError:  # pragma: no cover - keeps the spec loader usable without the IO module
+    _IO_CHAIN_COLUMNS = [
+        "chain_linkage", "chain_backward", "chain_forward", "chain_multiplier_backward",
+        "chain_multiplier_forward", "chain_backward_competitive", "local_sourcing",
+        "rd_output_share", "rd_key_sectors",
+    ]
+CHAIN_COLUMNS: frozenset[str] = frozenset(_IO_CHAIN_COLUMNS) - {
+    "rpc_basis", "n_inactive_sectors", "n_negative_flows", "n_rpc_capped"}
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("spec.yaml")
 
