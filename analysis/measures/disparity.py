@@ -469,6 +469,10 @@ def stata_kdensity_bandwidth(x) -> float:
     ``h = 0.9 · m · n^(−1/5)``, ``m = min(sd, IQR/1.349)``, sd with ddof = 1 and the IQR from
     ``summarize, detail`` percentiles ([R] kdensity, Methods and formulas; Silverman 1986,
     eq. 3.31). Stata applies this Gaussian-scaled rule whatever the kernel.
+
+    Verified: Stata's ``sysuse auto`` / ``kdensity price`` reports ``r(width) = 605.64238``
+    (Statalist, 2006); this function gives 605.6423839 (numpy's default linear percentiles would
+    give 595.77). See ``tests/test_disparity.py``.
     """
     x = np.asarray(x, dtype=float)
     n = x.size
