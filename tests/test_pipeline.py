@@ -50,6 +50,16 @@ def test_contract_columns_present(panel):
     assert [c for c in core if c not in panel.columns] == []
 
 
+def test_sector_shares_use_sum_of_sectors(panel):
+    """Beijing 2004: the compilation's gdp (6,060) is census-revised, sectors (sum 4,283) not."""
+    row = panel[(panel.province_code == BJ) & (panel.year == 2004)].iloc[0]
+    total = row.va_primary + row.va_secondary + row.va_tertiary
+    assert row.tertiary_share == pytest.approx(row.va_tertiary / total)
+    assert abs(row.va_tertiary / row.gdp - row.tertiary_share) > 0.1  # why gdp is not used
+    ok = panel.dropna(subset=["tertiary_share"])
+    assert ((ok.tertiary_share > 0) & (ok.tertiary_share + ok.secondary_share < 1)).all()
+
+
 def test_known_values(panel):
     # Guangdong 2022 GDP, first published (NBS; gdp.xlsx sheet1): 129,118.58 亿元
     assert _at(panel, GD, 2022, "gdp") == pytest.approx(129118.58, abs=0.05)
@@ -284,7 +294,9 @@ def test_reconciliation_skips_missing_source_and_uses_absolute_share_gap():
     spec = next(s for s in checks.SPECS if s.name == "recon_tertiary_share_nbs_nqp")
     rec, table = checks.run_spec(spec, pd.DataFrame(), {})
     assert table is None and "not available" in rec["skipped"]
-    nbs = pd.DataFrame({"province_code": [BJ, TJ], "year": 2020, "gdp": [100.0, 200.0],
+    # shares over the sum of sectors (not gdp): Beijing 80/100, Tianjin 100/200
+    nbs = pd.DataFrame({"province_code": [BJ, TJ], "year": 2020, "gdp": [999.0, 999.0],
+                        "va_primary": [5.0, 50.0], "va_secondary": [15.0, 50.0],
                         "va_tertiary": [80.0, 100.0]})
     nqp = pd.DataFrame({"province_code": [BJ, TJ], "year": 2020,
                         "nqp_tertiary_share": [0.8005, 0.49]})

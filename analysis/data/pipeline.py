@@ -15,8 +15,9 @@ Steps of :func:`build`
    :data:`PREFERRED` (else the earlier one in :data:`PANEL_SOURCES`) wins; the other stays in its
    ``sources/<name>.parquet`` for reconciliation. Nothing is filled: a cell no source has is NaN
    and appears in ``gaps.csv``.
-5. Derived columns (documented in :data:`DERIVED`): ``basic_share``, ``gdp_deflator``,
-   ``gdp_real`` (chained volume indices, base year a parameter).
+5. Derived columns (documented in :data:`DERIVED`), each only if no parser supplies it:
+   ``basic_share``, ``secondary_share``, ``tertiary_share`` (over the sum of sectors),
+   ``gdp_deflator``, ``gdp_real`` (chained volume indices, base year a parameter).
 6. Validate with the pandera schemas (:mod:`analysis.data.schemas`); a failure stops the build.
 7. Write ``panel.parquet``, ``panel.dta`` (Stata 118, zh/en labels), ``panel.csv`` (UTF-8 with
    BOM), ``codebook.csv``, ``gaps.csv``, ``io_flows|io_final|io_va.parquet``; run identities and
@@ -49,8 +50,11 @@ PANEL_SOURCES: list[str] = ["techme", "techme_yearbook", "nbs", "gpi", "nqp"]
 RECONCILIATION_READERS: dict[str, dict[str, str]] = {"nbs": {"nbs_revised": "read_gdp_revised"}}
 """Extra series read only for cross-source reconciliation: source -> {frame name: function}."""
 
-OTHER_SOURCES: list[str] = ["boundaries", "hansen"]
-"""Parsers whose output is not province-year (written as their own processed file)."""
+OTHER_SOURCES: dict[str, tuple[str, str]] = {
+    "boundaries": ("read_boundaries", "boundaries.parquet"),  # GeoParquet, EPSG:4326
+    "hansen": ("read_hansen", "hansen1999.parquet"),  # firm-year threshold example data
+}
+"""Parsers whose output is not province-year: module -> (function, processed file)."""
 
 PREFERRED: dict[str, str] = {
     # NBS compilation (GDP by sector as published; revised totals are compared in checks)
@@ -73,6 +77,15 @@ DERIVED: list[Variable] = [
     Variable("basic_share", "基础研究经费占比", "Basic research share of R&D expenditure", "share",
              "techme/rda/RDActivity.rda", "RDActivity",
              "rd_exp_basic / rd_exp (computed in pipeline when the parser does not supply it)"),
+    Variable("secondary_share", "第二产业增加值占比", "Secondary-sector share of value added",
+             "share", "nbs_compilations/gdp.xlsx", "sheet1: 地区生产总值-第一/二/三产业",
+             "va_secondary / (va_primary + va_secondary + va_tertiary): the sum of sectors, not "
+             "gdp, because in 2001-2008 and 2013 the compilation's gdp is census-revised while "
+             "the sectors are not (see checks/identity_gdp_sum_va.csv)"),
+    Variable("tertiary_share", "第三产业增加值占比", "Tertiary-sector share of value added",
+             "share", "nbs_compilations/gdp.xlsx", "sheet1: 地区生产总值-第一/二/三产业",
+             "va_tertiary / (va_primary + va_secondary + va_tertiary) (denominator: see "
+             "secondary_share); equals the GPI data's `ser` to 0.2 point 2000-2018"),
     Variable("gdp_deflator", "GDP平减指数", "GDP deflator (base year = 1)", "index",
              "nbs_compilations/gdp.xlsx", "GDP, volume index",
              "gdp / gdp_real; gdp_real chains the previous-year = 100 volume indices from the "
@@ -139,6 +152,7 @@ def inputs_manifest(base_year: int) -> dict:
 
 
 OUTPUTS = ["panel.parquet", "panel.dta", "panel.csv", "codebook.csv", "gaps.csv",
+           "boundaries.parquet", "hansen1999.parquet",
            "io_flows.parquet", "io_final.parquet", "io_va.parquet"]
 
 
@@ -228,6 +242,13 @@ def add_derived(panel: pd.DataFrame, base_year: int) -> tuple[pd.DataFrame, list
     if "basic_share" not in panel and {"rd_exp_basic", "rd_exp"} <= set(panel):
         panel["basic_share"] = panel["rd_exp_basic"] / panel["rd_exp"]
         added.append(by_name["basic_share"])
+    sectors = ["va_primary", "va_secondary", "va_tertiary"]
+    if set(sectors) <= set(panel):
+        total = panel[sectors].sum(axis=1, min_count=3)
+        for col, num in (("secondary_share", "va_secondary"), ("tertiary_share", "va_tertiary")):
+            if col not in panel:
+                panel[col] = panel[num] / total
+                added.append(by_name[col])
     if {"gdp", "gdp_index"} <= set(panel) and "gdp_real" not in panel:
         real = chain_real_gdp(panel[["province_code", "year", "gdp", "gdp_index"]], base_year)
         panel = panel.drop(columns=["gdp_deflator"], errors="ignore").merge(
@@ -457,18 +478,25 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     recon_frames: dict[str, pd.DataFrame] = {}
     missing: list[str] = []
     (out / "sources").mkdir(parents=True, exist_ok=True)
-    for name in PANEL_SOURCES + OTHER_SOURCES:
+    for name in PANEL_SOURCES + list(OTHER_SOURCES):
         t = time.perf_counter()
         mod = _load_source(name)
         if mod is None:
             missing.append(name)
             continue
+        if name in OTHER_SOURCES:
+            func, fname = OTHER_SOURCES[name]
+            reader = getattr(mod, func, None) or getattr(mod, "read", None)
+            if reader is None:
+                raise AttributeError(f"parser {name}: neither {func}() nor read() defined")
+            _write_other(out / fname, reader(raw))
+            timings[f"read {name}"] = time.perf_counter() - t
+            if verbose:
+                print(f"  read {name:<16} -> {fname}  {timings[f'read {name}']:.1f} s")
+            continue
         kwargs = {"base_year": base_year} if "base_year" in inspect.signature(mod.read).parameters else {}
         df = mod.read(raw, **kwargs)
         timings[f"read {name}"] = time.perf_counter() - t
-        if name in OTHER_SOURCES:
-            _write_other(out, name, df)
-            continue
         df = _check_keys(df, name)
         frames[name] = df
         _write_bytes(out / "sources" / f"{name}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
@@ -540,12 +568,9 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     return res
 
 
-def _write_other(out: Path, name: str, obj) -> None:
-    """Write a non-panel parser output (boundaries: GeoParquet; others: parquet)."""
-    if obj is None:
-        return
-    _write_bytes(out / f"{name}.parquet", lambda b: obj.to_parquet(b, index=False)
-                 if not hasattr(obj, "geometry") else obj.to_parquet(b))
+def _write_other(path: Path, obj) -> None:
+    """Write a non-panel parser output (GeoDataFrame: GeoParquet; DataFrame: parquet)."""
+    _write_bytes(path, lambda b: obj.to_parquet(b, index=False))
 
 
 def summary_text(res: BuildResult) -> str:
