@@ -295,3 +295,22 @@ def test_bad_inputs(small):
         spatial_panel(d, "y", ["x1"], "id", "t", W, model="sac")
     with pytest.raises(KeyError, match="nope"):
         spatial_panel(d, "y", ["nope"], "id", "t", W)
+
+
+def test_sdm_specification_tests():
+    from analysis.models.spatial import sdm_specification_tests
+
+    d, W = simulate(N=40, T=10, rho=0.4, th=(0.0, 0.0), seed=3)  # a SAR
+    t = sdm_specification_tests(d, "y", ["x1", "x2"], "id", "t", W)
+    sdm = spatial_panel(d, "y", ["x1", "x2"], "id", "t", W, n_sim=0)
+    th = sdm.params[["W*x1", "W*x2"]].to_numpy()
+    Vt = sdm.vcov.loc[["W*x1", "W*x2"], ["W*x1", "W*x2"]].to_numpy()
+    assert t.loc["Wald SAR", "statistic"] == pytest.approx(th @ np.linalg.solve(Vt, th))
+    assert t.loc["Wald SAR", "statistic"] == pytest.approx(t.loc["LR SAR", "statistic"], rel=0.05)
+    assert t.loc["Wald SAR", "p_value"] > 0.01 and t.loc["Wald SEM", "p_value"] < 0.001
+    d, W = simulate(N=40, T=10, rho=0.0, th=(0.0, 0.0), lam=0.5, seed=3)  # a SEM
+    t = sdm_specification_tests(d, "y", ["x1", "x2"], "id", "t", W)
+    assert t.loc["Wald SEM", "p_value"] > 0.5 and t.loc["LR SEM", "p_value"] > 0.5
+    d, W = simulate(N=40, T=10, seed=3)  # an SDM
+    t = sdm_specification_tests(d, "y", ["x1", "x2"], "id", "t", W)
+    assert t["p_value"].max() < 1e-5

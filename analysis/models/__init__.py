@@ -11,7 +11,7 @@ Public entry points (contract, see docs/CONTRACTS.md and issue 4):
 bootstrap=300, seed=None)``
     Hansen (1999) fixed-effect panel threshold regression (module ``threshold``).
 ``spatial_panel(data, y, x, entity, time, w, *, model="sdm", effects="twoways", ...)``,
-``spatial_lm_tests(...)``, ``lesage_pace_effects(...)``
+``spatial_lm_tests(...)``, ``sdm_specification_tests(...)``, ``lesage_pace_effects(...)``
     SAR / SEM / SDM panels with fixed effects by ML (Lee-Yu), LM tests, LeSage-Pace effects
     (module ``spatial``).
 """
@@ -20,6 +20,7 @@ from analysis.models.results import ModelResult
 from analysis.models.spatial import (
     SpatialResult,
     lesage_pace_effects,
+    sdm_specification_tests,
     spatial_lm_tests,
     spatial_panel,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "ThresholdResult",
     "hansen_threshold",
     "lesage_pace_effects",
+    "sdm_specification_tests",
     "spatial_lm_tests",
     "spatial_panel",
     "twfe",

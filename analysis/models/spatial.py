@@ -43,7 +43,13 @@ from scipy import linalg, optimize, stats
 
 from analysis.models.results import ModelResult
 
-__all__ = ["SpatialResult", "lesage_pace_effects", "spatial_lm_tests", "spatial_panel"]
+__all__ = [
+    "SpatialResult",
+    "lesage_pace_effects",
+    "sdm_specification_tests",
+    "spatial_lm_tests",
+    "spatial_panel",
+]
 
 SpatialModel = Literal["sar", "sem", "sdm"]
 Effects = Literal["entity", "time", "twoways"]
@@ -641,4 +647,60 @@ def spatial_lm_tests(
                        index=["LM lag", "LM error", "robust LM lag", "robust LM error"])
     out["df"] = 1
     out["p_value"] = stats.chi2.sf(out["statistic"], 1)
+    return out
+
+
+def sdm_specification_tests(
+    data: pd.DataFrame,
+    y: str,
+    x: Sequence[str],
+    entity: str,
+    time: str,
+    w,
+    *,
+    effects: Effects = "twoways",
+    bias_correction: bool = True,
+    row_standardise: bool = False,
+) -> pd.DataFrame:
+    """Can the spatial Durbin model be simplified? Wald and LR tests (Elhorst 2014, Section 2.3).
+
+    H0 ``θ = 0`` (SDM → SAR) and H0 ``θ + ρβ = 0`` (common-factor restriction, SDM → SEM), each
+    χ²(k) with k = number of regressors. Wald statistics use the SDM's ML covariance (the
+    common-factor one by the delta method, gradient ``[ρ I, I, β]`` with respect to
+    ``(β, θ, ρ)``); LR statistics are ``2 (ln L_SDM − ln L_restricted)`` with the SAR / SEM fitted
+    on the same transformed data. If both are rejected the SDM describes the data best; if
+    the LM tests pointed to SAR (SEM) and θ = 0 (θ + ρβ = 0) is not rejected, use SAR (SEM).
+
+    Parameters
+    ----------
+    data, y, x, entity, time, w, effects, bias_correction, row_standardise
+        As in :func:`spatial_panel` (every regressor enters W·x).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``Wald SAR``, ``LR SAR``, ``Wald SEM``, ``LR SEM``; columns ``statistic``, ``df``,
+        ``p_value``.
+    """
+    x = [x] if isinstance(x, str) else list(x)
+    kw = dict(effects=effects, bias_correction=bias_correction, row_standardise=row_standardise,
+              n_sim=0)
+    sdm = spatial_panel(data, y, x, entity, time, w, model="sdm", **kw)
+    sar = spatial_panel(data, y, x, entity, time, w, model="sar", **kw)
+    sem = spatial_panel(data, y, x, entity, time, w, model="sem", **kw)
+    k = len(x)
+    p = sdm.params.to_numpy()
+    V = sdm.vcov.to_numpy()
+    b, th, r = p[:k], p[k:2 * k], p[-1]
+    Vt = V[k:2 * k, k:2 * k]
+    wald_sar = float(th @ np.linalg.solve(Vt, th))
+    g = th + r * b
+    Jg = np.hstack([r * np.eye(k), np.eye(k), b[:, None]])
+    wald_sem = float(g @ np.linalg.solve(Jg @ V @ Jg.T, g))
+    lr_sar = 2 * (sdm.loglik - sar.loglik)
+    lr_sem = 2 * (sdm.loglik - sem.loglik)
+    out = pd.DataFrame({"statistic": [wald_sar, lr_sar, wald_sem, lr_sem]},
+                       index=["Wald SAR", "LR SAR", "Wald SEM", "LR SEM"])
+    out["df"] = k
+    out["p_value"] = stats.chi2.sf(out["statistic"], k)
     return out

@@ -386,9 +386,11 @@ def hansen_threshold(
         Degrees of freedom of the error variance used in the F and LR statistics:
         ``"hansen"``: σ̂² = S / (N (T − 1)) (Hansen 1999, eq. 9, the residual variance after the
         within transformation with T − 1 degrees of freedom per entity); ``"xthreg"``:
-        σ̂² = S / (N T), the ``MSE`` column of ``xthreg``'s test table (the Mata code divides by
-        the number of stacked observations). The two F statistics differ by the factor T/(T − 1);
-        thresholds, SSR and coefficients do not depend on the choice.
+        σ̂² = S / (N T), our reading of the ``MSE`` column of ``xthreg``'s test table (RSS over
+        the number of stacked observations). NOT verified: xthreg's compiled Mata source and a
+        printed xthreg run on the Hansen data were not available to us; check against a Stata
+        run (``e(Fstat)``) before relying on it. The two F statistics differ by the factor
+        T/(T − 1); thresholds, SSR and coefficients do not depend on the choice.
     level : float
         Confidence level of the LR confidence sets (``xthreg``'s ``thlevel()``/100).
     balance : {"error", "drop"}
