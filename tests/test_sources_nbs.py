@@ -47,17 +47,24 @@ def test_known_values(panel):
 
 
 def test_gdp_identity(panel):
-    """GDP = sum of sector value added, 2010-2022, to 0.1 % — except 2013.
+    """GDP = sum of sector value added to 0.1 % in 2000, 2009-2012 and 2014-2022 (31 provinces).
 
-    In 2013 the compilation mixes vintages within the row: GDP is the figure revised after the
-    third economic census, value added the first-published one (北京: 19,800.81 vs
-    161.83 + 4,352.30 + 14,986.43 = 19,500.56). All 31 provinces fall 0.1-1.6 % short that year.
+    In 2001-2008 and 2013 the compilation mixes vintages within a row: GDP is the total revised
+    after an economic census (2004, 2008 and 2013 censuses), the sectors (and the published
+    shares) are first-published. 北京 2003: GDP 5,023.77 vs 95.64 + 1,311.86 + 2,255.60 =
+    3,663.10 (NBS first release 3,663.1). Hence the pipeline computes sector shares over the sum
+    of the sectors, not over gdp.
     """
-    d = panel[(panel.year >= 2010) & (panel.year <= 2022)]
+    d = panel[(panel.year >= 2000) & (panel.year <= 2022)]
     gap = (d.va_primary + d.va_secondary + d.va_tertiary - d.gdp) / d.gdp
-    assert gap[d.year != 2013].abs().max() < 1e-3
-    g13 = gap[d.year == 2013]
-    assert len(g13) == 31 and (g13 < -0.001).all() and (g13 > -0.016).all()
+    mixed = d.year.between(2001, 2008) | (d.year == 2013)
+    assert mixed.sum() == 31 * 9 and (~mixed).sum() == 31 * 14
+    assert gap[~mixed].abs().max() < 1e-3
+    assert (gap[mixed].abs() > 1e-3).mean() > 0.8
+    assert gap[d.year == 2013].between(-0.016, -0.001).all()
+    bj03 = d[(d.province_code == 110000) & (d.year == 2003)]
+    assert bj03.gdp.item() == pytest.approx(5023.77)
+    assert (bj03.va_primary + bj03.va_secondary + bj03.va_tertiary).item() == pytest.approx(3663.10)
 
 
 def test_employment_identity(panel):

@@ -10,6 +10,11 @@ Files (relative to ``data/raw``)
   economic census) — a *different vintage* from the first-published 2022 figures (北京 2022:
   41,610.9 first published vs 45,222.4 revised). :func:`read` therefore stops ``gdp`` at 2022;
   the revised 2015–2024 totals come from :func:`read_gdp_revised`.
+  Within sheet1, GDP and the sectors also mix vintages in 2001–2008 and 2013: GDP is the
+  census-revised total, value added by sector (and the published shares) the first release
+  (北京 2003: GDP 5,023.77 vs sectors summing to 3,663.10). Elsewhere (2000, 2009–2012,
+  2014–2022) GDP equals the sum of the sectors to 0.1 %. Sector shares should therefore be
+  computed over the sum of the sectors (the pipeline does so).
 * ``nbs_compilations/分省份按三次产业分从业人员数（就业人员数）1985-2023年数据.xlsx`` sheet ``面板数据``:
   employment by sector (万人), with the province code in ``省份编码`` (cross-checked against the
   name); ``中国`` (code 152) is the national row. Sheets ``2021``–``2023`` repeat those years.
@@ -88,7 +93,7 @@ _URB_FLAGS = {
 
 VARIABLES: list[Variable] = [
     Variable("gdp", "地区生产总值", "GDP", "亿元", GDP_FILE, "sheet1: 地区生产总值/亿元",
-             "as published (first-published vintages, to 2022)"),
+             "as published, to 2022 (census-revised totals in 2001-2008 and 2013, first releases otherwise)"),
     Variable("va_primary", "第一产业增加值", "Value added, primary sector", "亿元", GDP_FILE,
              "sheet1: 地区生产总值-第一产业/亿元"),
     Variable("va_secondary", "第二产业增加值", "Value added, secondary sector", "亿元", GDP_FILE,
