@@ -10,6 +10,7 @@ from analysis.measures import (
     economic_distance_weights,
     great_circle_km,
     local_moran,
+    local_moran_by_year,
     moran_by_year,
     province_centroids,
     queen_neighbours,
@@ -145,3 +146,8 @@ def test_moran_matches_hand_formula_and_seed(provinces, queen_r):
     m2 = (z @ z) / 30  # esda (like GeoDa) divides z'z by n - 1 in the local statistic
     np.testing.assert_allclose(lisa["Ii"].to_numpy(), z / m2 * (W @ z), rtol=1e-10)
     assert set(lisa["label"]) <= {"HH", "LH", "LL", "HL"}
+    by_year = local_moran_by_year(data, "x", w, permutations=99, seed=3)
+    assert len(by_year) == 62
+    np.testing.assert_allclose(
+        by_year.loc[by_year.year == 2022].set_index("province_code")["Ii"].reindex(CODES),
+        lisa["Ii"].reindex(CODES), rtol=1e-13)

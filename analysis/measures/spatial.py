@@ -43,6 +43,7 @@ __all__ = [
     "weights_frame",
     "moran_by_year",
     "local_moran",
+    "local_moran_by_year",
 ]
 
 HAINAN_LINK: dict[int, list[int]] = {460000: [440000]}
@@ -392,3 +393,37 @@ def local_moran(
         index=pd.Index(list(w.id_order), name="province_code"),
     )
     return out
+
+
+def local_moran_by_year(
+    data: pd.DataFrame,
+    value: str,
+    w,
+    *,
+    unit: str = "province_code",
+    time: str = "year",
+    permutations: int = 999,
+    seed: int | None = 12345,
+) -> pd.DataFrame:
+    """Local Moran's I for each year (long table).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel with ``unit``, ``time``, ``value``.
+    w, permutations, seed
+        As :func:`local_moran` (the same seed is used for every year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``time``, ``unit``, ``Ii``, ``quadrant``, ``label``, ``p_sim``,
+        ``significant_05``.
+    """
+    frames = []
+    for yr, sub in data.groupby(time, sort=True):
+        lm = local_moran(sub.set_index(unit)[value], w, permutations=permutations, seed=seed)
+        lm = lm.rename_axis(unit).reset_index()
+        lm.insert(0, time, yr)
+        frames.append(lm)
+    return pd.concat(frames, ignore_index=True)
