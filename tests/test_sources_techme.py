@@ -172,3 +172,19 @@ def test_wrong_unit_raises(tmp_path, raw_dir):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="RDActivity.rda"):
         techme.read(tmp_path)
+
+
+def test_rd_intensity_agrees_with_rd_over_gdp(raw_dir, panel):
+    """Yearbook R&D intensity vs rd_exp / GDP (NBS compilation), 2011-2022: within 3.5 %.
+
+    The published intensity uses the GDP vintage of its yearbook, and is rounded to 0.01 %,
+    so a few per cent of relative difference is expected (largest: 3.0 % in 2016).
+    """
+    from analysis.data.sources import nbs
+
+    g = nbs.read_gdp(raw_dir)
+    m = panel.merge(g, on=["province_code", "year"]).dropna(subset=["rd_intensity", "gdp"])
+    assert len(m) == 31 * 12
+    ratio = m.rd_exp / m.gdp / m.rd_intensity
+    assert ratio.between(0.965, 1.035).all()
+    assert abs(ratio.median() - 1) < 0.002
