@@ -433,3 +433,25 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     assert set(spec.names) <= set(cb["name"])
     # second call without force: up to date, nothing recomputed
     assert I.run(force=False, verbose=False) is None
+
+
+@pytest.mark.slow
+def test_real_panel_plausibility():
+    """On the real panel (skipped when it has not been built): Beijing has the highest D in 2022,
+    the east's mean D exceeds the west's, every province is typed, and D rises 2016 → 2022."""
+    from analysis import paths
+
+    p = paths.processed_dir() / "panel.parquet"
+    if not p.exists():
+        pytest.skip("data/processed/panel.parquet not built")
+    res = I.integrate(pd.read_parquet(p), with_robustness=False)
+    if 2022 not in res.window:
+        pytest.skip(f"2022 outside the entropy window {res.window}")
+    t = res.table[res.table["year"] == 2022].set_index("province_code")
+    assert len(t) == 31 and set(t["model"]) <= set(I.MODELS)
+    assert t["D"].idxmax() == 110000
+    by_region = t.groupby("region")["D"].mean()
+    assert by_region["east"] > by_region["central"] > by_region["west"]
+    assert t.loc[[310000, 320000, 440000], "D"].min() > t["D"].median()
+    mean_d = res.table.groupby("year")["D"].mean()
+    assert mean_d.loc[2022] > mean_d.loc[min(res.window)]

@@ -967,6 +967,16 @@ def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str
     return "\n".join(lines) + "\n"
 
 
+def _chain_from_io_tables(proc, years) -> pd.DataFrame:
+    """Chain-linkage panel from ``io_*.parquet`` via :mod:`analysis.measures.io` (in memory)."""
+    from analysis.data.io_tables import io_tables_from_frames
+    from analysis.measures.io import chain_linkage, chain_linkage_panel
+
+    frames = {k: pd.read_parquet(proc / f"io_{k}.parquet") for k in ("flows", "final", "va")}
+    tables = {k: v for k, v in io_tables_from_frames(frames).items() if k[0] != 0}
+    return chain_linkage_panel(chain_linkage(tables), years)
+
+
 def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResult | None:
     """Build ``data/processed/integration.parquet`` and the ``year`` typology table.
 
@@ -1016,8 +1026,8 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
     if not panel_path.exists():
         raise FileNotFoundError(f"{panel_path} not found: run `python -m analysis data build` first")
     inputs = [panel_path, DEFAULT_SPEC_PATH, __import__("pathlib").Path(__file__)]
-    if chain_path.exists():
-        inputs.append(chain_path)
+    inputs += [p for p in (chain_path, *(proc / f"io_{k}.parquet" for k in ("flows", "final", "va")))
+               if p.exists()]
     if (not force and out_path.exists() and typ_csv.exists()
             and min(out_path.stat().st_mtime, typ_csv.stat().st_mtime)
             > max(p.stat().st_mtime for p in inputs)):
@@ -1029,14 +1039,22 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
 
     panel = pd.read_parquet(panel_path)
     notes = []
+    chain = None
     if chain_path.exists():
         chain = pd.read_parquet(chain_path)
-        keep = [c for c in chain.columns if c not in panel.columns or c in KEYS]
-        keep = [c for c in keep if c != "io_year"]
-        panel = panel.merge(chain[keep], on=KEYS, how="left")
+    elif all((proc / f"io_{k}.parquet").exists() for k in ("flows", "final", "va")):
+        # the IO measures have not been written: compute them in memory with the IO layer's
+        # own functions and default options (nothing is written)
+        chain = _chain_from_io_tables(proc, sorted(panel["year"].unique()))
+        notes.append(f"{chain_path.name} not found: chain-linkage indicators computed in memory "
+                     "from io_*.parquet (analysis.measures.io defaults: carry-forward assignment)")
     else:
-        notes.append(f"{chain_path.name} not found: chain-linkage indicators dropped "
-                     "(build the IO measures to include them)")
+        notes.append(f"{chain_path.name} and io_*.parquet not found: chain-linkage indicators "
+                     "dropped (build the data and IO measures to include them)")
+    if chain is not None:
+        keep = [c for c in chain.columns
+                if (c not in panel.columns or c in KEYS) and c != "io_year"]
+        panel = panel.merge(chain[keep], on=KEYS, how="left")
     spec = load_spec()
     result = integrate(panel, spec, **kwargs)
     result.notes[:0] = notes
