@@ -2,15 +2,15 @@
 
 For subsystem scores ``U_1 … U_n`` in [0, 1] (e.g. entropy-method scores):
 
-* coupling degree, standard form (Wang et al. 2021, eq. 1, the "规范公式")::
+* coupling degree, standard form (the normative formula "规范公式" of Wang et al. 2021)::
 
       C = [ Π_i U_i / ((1/n) Σ_i U_i)^n ]^(1/n)  =  geometric mean / arithmetic mean
 
   for n = 2: ``C = 2 sqrt(U1 U2) / (U1 + U2)``. ``C ∈ [0, 1]`` and ``C = 1`` iff all ``U_i`` are
   equal (AM–GM). Dropping the factor n (``C = [ΠU / (ΣU)^n]^(1/n)``, the "丢失系数" mistake
   criticised by Wang et al.) caps C at 1/n; that form is not offered.
-* coupling degree, modified form of Wang, Kong, Ren, Zhi & Dai (2021), 国内耦合协调度模型的误区及修正,
-  自然资源学报 36(3), 793–810 (``variant="wang2021"``)::
+* coupling degree, modified form of 王淑佳, 孔伟, 任亮, 治丹丹 & 戴彬婷 (Wang, Kong, Ren, Zhi & Dai
+  2021), 国内耦合协调度模型的误区及修正, 自然资源学报 36(3), 793–810 (``variant="wang2021"``)::
 
       C = sqrt{ [1 − Σ_{i>j} sqrt((U_i − U_j)²) / Σ_{m=1}^{n−1} m] × Π_i (U_i / max_i U_i)^(1/(n−1)) }
 
