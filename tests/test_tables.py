@@ -101,3 +101,9 @@ def test_real_twfe_table_numbers():
     # reghdfe: value 0.1177 (0.0108), capital 0.3579 (0.0478)
     assert t.body.iloc[:4, 0].tolist() == ["0.1177***", "(0.0108)", "0.3579***", "(0.0478)"]
     assert t.body.loc["firm FE", "(1)"] == "Yes"
+
+
+def test_labels_from_processed_codebook_layout():
+    cb = pd.DataFrame({"variable": ["rd_intensity"], "label_zh": ["R&D经费投入强度"],
+                       "label_en": ["R&D intensity"]})
+    assert labels_from_codebook(cb, "zh") == {"rd_intensity": "R&D经费投入强度"}

@@ -51,13 +51,15 @@ KEY_LABELS: dict[str, dict[str, str]] = {
 
 
 def labels_from_codebook(codebook: pd.DataFrame, lang: LANG = "en") -> dict[str, str]:
-    """Mapping ``name -> label`` from a codebook table (columns ``name``, ``label_zh``,
-    ``label_en``; ``data/processed/codebook.csv``)."""
+    """Mapping ``name -> label`` from a codebook table (columns ``variable`` (or ``name``),
+    ``label_zh``, ``label_en``; ``data/processed/codebook.csv``)."""
     col = f"label_{lang}"
-    if "name" not in codebook.columns or col not in codebook.columns:
-        raise ValueError(f"codebook needs columns 'name' and {col!r}, has {list(codebook.columns)}")
+    key = "variable" if "variable" in codebook.columns else "name"
+    if key not in codebook.columns or col not in codebook.columns:
+        raise ValueError(f"codebook needs columns 'variable' (or 'name') and {col!r}, has "
+                         f"{list(codebook.columns)}")
     cb = codebook.dropna(subset=[col])
-    return dict(zip(cb["name"], cb[col], strict=True))
+    return dict(zip(cb[key], cb[col], strict=True))
 
 
 def stars_for(p: float, levels: Sequence[float] = (0.10, 0.05, 0.01)) -> str:

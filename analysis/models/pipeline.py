@@ -1,0 +1,472 @@
+"""Estimate the paper's models on the real province panel and store their results once.
+
+Called by ``python -m analysis models`` (and ``all``). Reads
+
+* ``data/processed/panel.parquet`` (required; ``python -m analysis data build``),
+* ``data/processed/integration.parquet`` (optional: ``U_st``, ``D``; framework layer),
+* ``data/processed/chain_linkage_panel.parquet`` (optional: ``chain_linkage``; measures layer),
+* ``data/processed/codebook.csv`` (labels), and province boundaries for the spatial weights
+  (``data/processed/boundaries.parquet``, else the raw GeoJSON files).
+
+Variables (province-year, 31 provinces)
+---------------------------------------
+* Outcome: advanced industrial structure ``TS = va_tertiary / va_secondary``
+  (:func:`analysis.measures.structure.advanced_structure`; 干春晖等 2011). Alternatives in the
+  robustness table: structure level ``H`` and rationalisation ``TL_neg = −Theil``.
+* S&T innovation: ``rd_intensity_pct`` = R&D expenditure / GDP × 100.
+* Integration: coupling coordination ``D`` of the S&T and industrial subsystems (when the
+  integration table exists), industrial-chain linkage ``chain_linkage`` (when it exists).
+* Controls: ``ln_gdp_pc`` = log real GDP per capita (元, base-year prices), ``urbanisation``
+  (share), ``fiscal_share`` = general budget expenditure / GDP.
+
+Models
+------
+1. Baseline two-way FE (province and year), province-clustered, reghdfe small-sample
+   correction: (1) R&D + controls; (2) + D; (3) + chain linkage (as available).
+2. Robustness of (1): regressors lagged one year, winsorised 1/99 %, without the four
+   municipalities, alternative outcomes H and TL_neg.
+3. Heterogeneity of (1) by NBS region, with the interaction Wald test.
+4. Hansen (1999) threshold model (``analysis.models.threshold.hansen_threshold``): TS on
+   R&D intensity with regimes in log GDP per capita, controls regime-independent, double
+   threshold tested, 300 bootstrap replications, seed 20260101.
+5. Spatial Durbin model (``analysis.models.spatial.spatial_panel``), two-way FE, queen
+   contiguity (Hainan linked to Guangdong), LeSage–Pace effects (1000 draws, seed), plus the
+   LM tests.
+
+Outputs: tables ``reports/paper/<name>_<lang>.{md,html,tex,csv}`` and tidy results in
+``data/processed/results/`` (parquet + ``results.json``), which the per-province reports read:
+``baseline.parquet``, ``robustness.parquet``, ``heterogeneity.parquet``,
+``threshold_regimes.parquet`` (each province-year's regime and regime coefficient),
+``threshold_tests.parquet``, ``spatial_effects.parquet``, ``spatial_lm.parquet``.
+Skips (with a message) when inputs are missing; skips when the inputs and the model code are
+unchanged since the last run, unless ``force``.
+
+This module is the models layer's only reader/writer of files (the estimators know nothing of
+paths), in the way ``analysis.data.pipeline`` is for the data layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import paths
+
+SEED = 20260101
+KEYS = ["province_code", "year"]
+CONTROLS = ["ln_gdp_pc", "urbanisation", "fiscal_share"]
+X_MAIN = "rd_intensity_pct"
+Y_MAIN = "TS"
+
+#: Labels of the variables derived here (the codebook labels the panel's own columns).
+DERIVED_LABELS = {
+    "en": {
+        "TS": "Advanced structure (TS)", "H": "Structure level (H)",
+        "TL_neg": "Rationalisation (−Theil)", "rd_intensity_pct": "R&D intensity (%)",
+        "ln_gdp_pc": "Log real GDP per capita", "urbanisation": "Urbanisation rate",
+        "fiscal_share": "Fiscal expenditure / GDP", "D": "Integration (coupling coordination D)",
+        "U_st": "S&T subsystem score", "chain_linkage": "Industrial-chain linkage",
+        "province_code": "Province", "year": "Year",
+        "instruments": "Instruments", "hansen_p": "Hansen J p", "ar2_p": "AR(2) p",
+    },
+    "zh": {
+        "TS": "产业结构高级化（TS）", "H": "产业结构层次系数（H）",
+        "TL_neg": "产业结构合理化（−泰尔指数）", "rd_intensity_pct": "R&D投入强度（%）",
+        "ln_gdp_pc": "人均实际GDP（对数）", "urbanisation": "城镇化率",
+        "fiscal_share": "财政支出/GDP", "D": "科技创新与产业创新融合度（耦合协调度D）",
+        "U_st": "科技创新子系统得分", "chain_linkage": "产业链关联度",
+        "province_code": "省份", "year": "年份",
+        "instruments": "工具变量数", "hansen_p": "Hansen J检验p值", "ar2_p": "AR(2)检验p值",
+    },
+}
+
+
+def _log(verbose: bool, msg: str) -> None:
+    if verbose:
+        print(f"models: {msg}", flush=True)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
+
+
+def _code_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted((paths.PACKAGE_DIR / "models").glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _write_df(path: Path, df: pd.DataFrame) -> None:
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    paths.atomic_write_bytes(path, buf.getvalue())
+
+
+def _write_table(out: Path, name: str, table_by_lang: dict) -> list[str]:
+    written = []
+    for lang, tab in table_by_lang.items():
+        for ext in ("md", "html", "tex", "csv"):
+            p = out / f"{name}_{lang}.{ext}"
+            paths.atomic_write_bytes(p, tab.render(ext).encode("utf-8"))
+            written.append(p.name)
+    return written
+
+
+def load_labels() -> dict[str, dict[str, str]]:
+    """Labels for tables: the codebook's, then the derived variables' (both languages)."""
+    out = {"en": dict(DERIVED_LABELS["en"]), "zh": dict(DERIVED_LABELS["zh"])}
+    for name in ("codebook.csv", "integration_codebook.csv"):
+        p = paths.processed_dir() / name
+        if not p.exists():
+            continue
+        cb = pd.read_csv(p, encoding="utf-8-sig")
+        key = "variable" if "variable" in cb.columns else "name"
+        for lang in ("en", "zh"):
+            col = f"label_{lang}"
+            if key in cb.columns and col in cb.columns:
+                for k, v in zip(cb[key], cb[col], strict=True):
+                    if isinstance(v, str) and k not in DERIVED_LABELS[lang]:
+                        out[lang][k] = v
+    return out
+
+
+def build_analysis_frame(panel: pd.DataFrame, integration: pd.DataFrame | None,
+                         chain: pd.DataFrame | None) -> pd.DataFrame:
+    """Province-year frame with the outcome, regressors and controls described above."""
+    from analysis.data.provinces import PROVINCES
+    from analysis.measures.structure import structure_indices
+
+    df = panel.copy()
+    si = structure_indices(df)
+    for c in ("TS", "H", "TL_neg"):
+        if c in si.columns:
+            df[c] = si[c].to_numpy()
+    df["rd_intensity_pct"] = 100 * df["rd_intensity"]
+    gdp = df["gdp_real"] if "gdp_real" in df.columns else df["gdp"]
+    # 亿元 / 万人 = 1e4 元 per person
+    df["ln_gdp_pc"] = np.log(gdp * 1e4 / df["population"])
+    df["fiscal_share"] = df["budget_exp"] / df["gdp"]
+    reg = PROVINCES[["province_code", "region"]]
+    df = df.merge(reg, on="province_code", how="left")
+    if integration is not None:
+        cols = [c for c in ("U_st", "U_ind", "D") if c in integration.columns]
+        df = df.merge(integration[KEYS + cols], on=KEYS, how="left")
+    if chain is not None:
+        yr = "year" if "year" in chain.columns else None
+        if yr and "chain_linkage" in chain.columns:
+            df = df.merge(chain[KEYS + ["chain_linkage"]], on=KEYS, how="left")
+    return df
+
+
+def _balanced(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Longest run of years in which every province has all ``cols``."""
+    ok = df.dropna(subset=cols)
+    full = ok.groupby("year")["province_code"].nunique()
+    years = sorted(full[full == df["province_code"].nunique()].index)
+    if not years:
+        return ok.iloc[0:0]
+    # longest consecutive run
+    runs, cur = [], [years[0]]
+    for y in years[1:]:
+        if y == cur[-1] + 1:
+            cur.append(y)
+        else:
+            runs.append(cur)
+            cur = [y]
+    runs.append(cur)
+    best = max(runs, key=len)
+    return ok[ok["year"].isin(best)].sort_values(KEYS).reset_index(drop=True)
+
+
+def _spatial_weights(verbose: bool):
+    """Queen contiguity W over the 31 provinces, from processed or raw boundaries."""
+    import geopandas as gpd
+
+    from analysis.measures.spatial import contiguity_weights
+
+    p = paths.processed_dir() / "boundaries.parquet"
+    gdf = None
+    if p.exists():
+        gdf = gpd.read_parquet(p)
+    else:
+        for d in (paths.raw_dir() / "boundaries",
+                  (paths.mirror_dir() / "boundaries") if paths.mirror_dir() else None):
+            if d is not None and (d / "110000.geojson").exists():
+                frames = []
+                for f in sorted(d.glob("[1-6]*.geojson")):
+                    g = gpd.read_file(f)
+                    frames.append(gpd.GeoDataFrame({"province_code": [int(f.stem)]},
+                                                   geometry=[g.union_all()], crs=g.crs))
+                gdf = pd.concat(frames, ignore_index=True)
+                break
+    if gdf is None:
+        raise FileNotFoundError("no province boundaries (data/processed/boundaries.parquet or "
+                                "data/raw/boundaries/*.geojson)")
+    if "province_code" not in gdf.columns:
+        raise KeyError("boundaries lack province_code")
+    gdf = gdf[gdf["province_code"].between(110000, 659999)]
+    if gdf["province_code"].duplicated().any():
+        gdf = gdf.dissolve(by="province_code").reset_index()
+    return contiguity_weights(gdf)
+
+
+def run(force: bool = False, verbose: bool = False) -> dict:
+    """Estimate every model and write tables and tidy results; see the module docstring.
+
+    Returns
+    -------
+    dict
+        ``status`` ("done", "skipped", "unchanged"), ``written`` (file names), ``failed``
+        (block -> reason), ``todo`` (blocks not available).
+    """
+    from analysis.models.heterogeneity import heterogeneity
+    from analysis.models.robustness import MUNICIPALITIES, robustness
+    from analysis.models.tables import regression_table
+    from analysis.models.twfe import twfe
+
+    t0 = time.perf_counter()
+    proc = paths.processed_dir()
+    panel_p = proc / "panel.parquet"
+    integ_p = proc / "integration.parquet"
+    chain_p = proc / "chain_linkage_panel.parquet"
+    if not panel_p.exists():
+        msg = f"{panel_p} not found: run `python -m analysis data build` first; models skipped"
+        print(f"models: {msg}")
+        return {"status": "skipped", "reason": msg, "written": [], "failed": {}, "todo": []}
+
+    res_dir = proc / "results"
+    out_dir = paths.reports_dir() / "paper"
+    manifest_p = res_dir / "manifest.json"
+    key = {"panel": _sha(panel_p), "integration": _sha(integ_p), "chain": _sha(chain_p),
+           "codebook": _sha(proc / "codebook.csv"), "code": _code_hash(), "seed": SEED}
+    if not force and manifest_p.exists():
+        try:
+            old = json.loads(manifest_p.read_text())
+            if old.get("key") == key:
+                _log(True, "inputs and model code unchanged since the last run; skipped "
+                     "(use --force to re-estimate)")
+                return {"status": "unchanged", "written": old.get("written", []),
+                        "failed": old.get("failed", {}), "todo": old.get("todo", [])}
+        except (json.JSONDecodeError, OSError):
+            pass
+
+    panel = pd.read_parquet(panel_p)
+    integration = pd.read_parquet(integ_p) if integ_p.exists() else None
+    chain = pd.read_parquet(chain_p) if chain_p.exists() else None
+    labels = load_labels()
+    df = build_analysis_frame(panel, integration, chain)
+    written: list[str] = []
+    failed: dict[str, str] = {}
+    todo: list[str] = []
+    summary: dict = {"seed": SEED, "inputs": {k: v for k, v in key.items() if k != "code"}}
+    if integration is None:
+        todo.append("integration.parquet absent: baseline column with D not estimated")
+    if chain is None:
+        todo.append("chain_linkage_panel.parquet absent: chain-linkage column not estimated")
+
+    def tables(name: str, results, **kw) -> None:
+        tabs = {lang: regression_table(results, labels=labels[lang], lang=lang, **kw)
+                for lang in ("en", "zh")}
+        written.extend(_write_table(out_dir, name, tabs))
+
+    # ---- 1. baseline --------------------------------------------------------------------
+    base_cols = [Y_MAIN, X_MAIN, *CONTROLS]
+    base_df = df.dropna(subset=base_cols)
+    baseline: dict = {}
+    try:
+        baseline["(1)"] = twfe(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year")
+        if "D" in df.columns and df["D"].notna().any():
+            baseline["(2)"] = twfe(df, Y_MAIN, [X_MAIN, "D", *CONTROLS], "province_code", "year")
+        if "chain_linkage" in df.columns and df["chain_linkage"].notna().any():
+            xs = [X_MAIN] + (["D"] if "(2)" in baseline else []) + ["chain_linkage", *CONTROLS]
+            baseline["(3)"] = twfe(df, Y_MAIN, xs, "province_code", "year")
+        tables("baseline", baseline, title="")
+        rows = []
+        for k, r in baseline.items():
+            t = r.tidy()
+            t.insert(0, "model", k)
+            t["depvar"], t["nobs"], t["r2_within"] = r.depvar, r.nobs, r.r2_within
+            t["years"] = f"{int(base_df.year.min())}-{int(base_df.year.max())}" if k == "(1)" \
+                else ""
+            rows.append(t)
+        _write_df(res_dir / "baseline.parquet", pd.concat(rows, ignore_index=True))
+        written.append("results/baseline.parquet")
+        b1 = baseline["(1)"]
+        summary["baseline"] = {
+            "term": X_MAIN, "estimate": float(b1.params[X_MAIN]),
+            "std_error": float(b1.std_errors[X_MAIN]), "p_value": float(b1.pvalues[X_MAIN]),
+            "nobs": b1.nobs, "years": [int(base_df.year.min()), int(base_df.year.max())],
+            "notes": b1.notes,
+        }
+        _log(verbose, f"baseline: {X_MAIN} = {b1.params[X_MAIN]:.4f} "
+             f"({b1.std_errors[X_MAIN]:.4f}), N = {b1.nobs}")
+    except Exception as exc:  # one block failing must not hide the others
+        failed["baseline"] = f"{type(exc).__name__}: {exc}"
+        _log(verbose, f"baseline failed: {exc}")
+
+    # ---- 2. robustness -------------------------------------------------------------------
+    try:
+        alts = [c for c in ("H", "TL_neg") if c in df.columns and df[c].notna().any()]
+        rob = robustness(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year",
+                         lags=1, winsorize=(0.01, 0.99),
+                         exclude={"excl. municipalities": MUNICIPALITIES},
+                         alt_outcomes=alts)
+        tables("robustness", rob.results, keep=[X_MAIN, *CONTROLS])
+        _write_df(res_dir / "robustness.parquet", rob.table)
+        written.append("results/robustness.parquet")
+        if rob.failed:
+            failed.update({f"robustness: {k}": v for k, v in rob.failed.items()})
+    except Exception as exc:
+        failed["robustness"] = f"{type(exc).__name__}: {exc}"
+
+    # ---- 3. heterogeneity ----------------------------------------------------------------
+    try:
+        het = heterogeneity(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year",
+                            group="region")
+        reg_labels = {"en": {"east": "East", "central": "Central", "west": "West",
+                             "northeast": "Northeast"},
+                      "zh": {"east": "东部", "central": "中部", "west": "西部",
+                             "northeast": "东北"}}
+        for lang in ("en", "zh"):
+            subs = {reg_labels[lang].get(k, k): v for k, v in het.subsamples.items()}
+            note = (f"Equal {X_MAIN} slopes across regions: F({het.test['df1']}, "
+                    f"{het.test['df2']:g}) = {het.test['stat']:.3f}, p = "
+                    f"{het.test['p_value']:.4f}.")
+            tab = regression_table(subs, labels=labels[lang], lang=lang, notes=[note])
+            written.extend(_write_table(out_dir, "heterogeneity", {lang: tab}))
+        sl = het.slopes.copy()
+        sl["wald_F"], sl["wald_p"] = het.test["stat"], het.test["p_value"]
+        _write_df(res_dir / "heterogeneity.parquet", sl)
+        written.append("results/heterogeneity.parquet")
+        summary["heterogeneity"] = {"F": het.test["stat"], "p_value": het.test["p_value"],
+                                    "df1": het.test["df1"], "df2": het.test["df2"]}
+    except Exception as exc:
+        failed["heterogeneity"] = f"{type(exc).__name__}: {exc}"
+
+    # ---- 4. Hansen threshold -------------------------------------------------------------
+    try:
+        from analysis.models.threshold import hansen_threshold
+    except ImportError:
+        hansen_threshold = None
+        todo.append("analysis.models.threshold.hansen_threshold not available")
+    if hansen_threshold is not None:
+        try:
+            q = "ln_gdp_pc"
+            thr_df = _balanced(df, [Y_MAIN, X_MAIN, *CONTROLS])
+            th_test = hansen_threshold(thr_df, Y_MAIN, list(CONTROLS), X_MAIN, q,
+                                       "province_code", "year", n_thresholds=2, grid=400,
+                                       trim=0.05, bootstrap=300, seed=SEED)
+            # sequential selection (Hansen 1999, Sect. 4): keep thresholds while the test of
+            # k-1 vs k thresholds rejects at 5 %; the reported regimes come from that model
+            m = 0
+            for pv in th_test.p_values:
+                if pv < 0.05:
+                    m += 1
+                else:
+                    break
+            n_sel = max(m, 1)
+            th = th_test if n_sel == 2 else hansen_threshold(
+                thr_df, Y_MAIN, list(CONTROLS), X_MAIN, q, "province_code", "year",
+                n_thresholds=n_sel, grid=400, trim=0.05, bootstrap=0, seed=SEED)
+            if m == 0:
+                th.notes.append("no significant threshold at 5 %: single-threshold fit shown "
+                                "for reference only")
+            # regime coefficients of the fitted model
+            reg = th.regime.rename("regime").reset_index()
+            reg = reg.merge(thr_df[KEYS + [q]], on=KEYS, how="left")
+            coef = {int(n.rsplit("_r", 1)[1]): (float(th.params[n]), float(th.std_errors[n]))
+                    for n in th.params.index if n.startswith(f"{X_MAIN}_r")}
+            reg["coef"] = reg["regime"].map(lambda j: coef.get(int(j), (np.nan, np.nan))[0])
+            reg["std_error"] = reg["regime"].map(lambda j: coef.get(int(j), (np.nan, np.nan))[1])
+            reg["threshold_var"] = q
+            _write_df(res_dir / "threshold_regimes.parquet", reg)
+            tests = th_test.tests.reset_index().rename(columns={"index": "test"}) \
+                if th_test.tests is not None else pd.DataFrame()
+            _write_df(res_dir / "threshold_tests.parquet", tests)
+            written += ["results/threshold_regimes.parquet", "results/threshold_tests.parquet"]
+            fnote = "; ".join(f"F{i + 1} = {f:.2f} (bootstrap p = {p:.3f})"
+                              for i, (f, p) in enumerate(zip(th_test.f_stats,
+                                                             th_test.p_values, strict=False)))
+            tnote = ", ".join(f"{g:.4f}" for g in th.thresholds)
+            edges = [-np.inf, *th.thresholds, np.inf]
+            for lang in ("en", "zh"):
+                lab = dict(labels[lang])
+                for j in range(len(edges) - 1):
+                    lo_, hi_ = edges[j], edges[j + 1]
+                    cond = (f"{q} ≤ {hi_:.3f}" if j == 0 else f"{q} > {lo_:.3f}"
+                            if not np.isfinite(hi_) else f"{lo_:.3f} < {q} ≤ {hi_:.3f}")
+                    lab[f"{X_MAIN}_r{j}"] = f"{lab.get(X_MAIN, X_MAIN)} × ({cond})"
+                head = (f"Thresholds in {q}: {tnote}. {fnote}." if lang == "en" else
+                        f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。")
+                tab = regression_table({"Hansen threshold" if lang == "en" else "门槛回归": th},
+                                       labels=lab, lang=lang, notes=[head])
+                written.extend(_write_table(out_dir, "threshold", {lang: tab}))
+            summary["threshold"] = {"q": q, "thresholds": list(map(float, th.thresholds)),
+                                    "n_significant": m,
+                                    "f_stats": list(map(float, th_test.f_stats)),
+                                    "p_values": list(map(float, th_test.p_values)),
+                                    "years": [int(thr_df.year.min()), int(thr_df.year.max())]}
+            _log(verbose, f"threshold: gammas {tnote}; {fnote}")
+        except Exception as exc:
+            failed["threshold"] = f"{type(exc).__name__}: {exc}"
+            _log(verbose, f"threshold failed: {exc}")
+
+    # ---- 5. spatial Durbin ---------------------------------------------------------------
+    try:
+        from analysis.models.spatial import spatial_lm_tests, spatial_panel
+    except ImportError:
+        spatial_panel = None
+        todo.append("analysis.models.spatial.spatial_panel not available")
+    if spatial_panel is not None:
+        try:
+            w = _spatial_weights(verbose)
+            sp_df = _balanced(df, [Y_MAIN, X_MAIN, *CONTROLS])
+            xs = [X_MAIN, *CONTROLS]
+            lm = spatial_lm_tests(sp_df, Y_MAIN, xs, "province_code", "year", w)
+            sdm = spatial_panel(sp_df, Y_MAIN, xs, "province_code", "year", w, model="sdm",
+                                effects="twoways", n_sim=1000, seed=SEED)
+            eff = sdm.effects.reset_index() if sdm.effects is not None else pd.DataFrame()
+            _write_df(res_dir / "spatial_effects.parquet", eff)
+            _write_df(res_dir / "spatial_lm.parquet", lm.reset_index().rename(
+                columns={"index": "test"}))
+            written += ["results/spatial_effects.parquet", "results/spatial_lm.parquet"]
+            for lang in ("en", "zh"):
+                lab = dict(labels[lang])
+                for c in xs:
+                    lab[f"W*{c}"] = f"W×{lab.get(c, c)}"
+                tab = regression_table({"SDM": sdm}, labels=lab, lang=lang,
+                                       notes=[f"rho = {sdm.rho:.4f}; queen contiguity W."])
+                written.extend(_write_table(out_dir, "spatial_sdm", {lang: tab}))
+            if not eff.empty:
+                paths.atomic_write_bytes(out_dir / "spatial_effects.csv",
+                                         eff.to_csv(index=False).encode("utf-8"))
+                written.append("spatial_effects.csv")
+            summary["spatial"] = {"rho": float(sdm.rho) if sdm.rho is not None else None,
+                                  "nobs": sdm.nobs}
+            _log(verbose, f"spatial Durbin: rho = {sdm.rho:.4f}")
+        except Exception as exc:
+            failed["spatial"] = f"{type(exc).__name__}: {exc}"
+            _log(verbose, f"spatial failed: {exc}")
+            if verbose:
+                traceback.print_exc()
+
+    summary.update({"written": written, "failed": failed, "todo": todo,
+                    "seconds": round(time.perf_counter() - t0, 1)})
+    paths.atomic_write_bytes(res_dir / "results.json",
+                             json.dumps(summary, ensure_ascii=False, indent=1,
+                                        default=str).encode("utf-8"))
+    paths.atomic_write_bytes(manifest_p, json.dumps(
+        {"key": key, "written": written, "failed": failed, "todo": todo,
+         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=1).encode("utf-8"))
+    _log(verbose, f"{len(written)} files written in {summary['seconds']} s"
+         + (f"; FAILED: {failed}" if failed else "") + (f"; TODO: {todo}" if todo else ""))
+    return {"status": "done", "written": written, "failed": failed, "todo": todo}
