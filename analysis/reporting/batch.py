@@ -1,0 +1,888 @@
+"""Render every province's report (papermill → HTML), the index page, and the research notebooks.
+
+``python -m analysis reports`` calls :func:`main`. The batch
+
+1. makes sure the inputs exist: builds the data, the integration table and the model results
+   once (each step skips itself when up to date; estimation happens once per run, never per
+   province), unless ``build=False``;
+2. renders ``notebooks/province_report.ipynb`` for each province × language with papermill into
+   ``reports/provinces/<province_code>_<lang>.html`` (code cells and prompts removed, figures
+   embedded as data URIs, written through a temporary file and a rename); the executed notebooks
+   are kept in ``reports/provinces/notebooks/`` so every number can be traced (scrapbook);
+3. writes ``reports/index.html``: a sortable table (plain JavaScript, no CDN) of the provinces'
+   key metrics with a national map, linking to each report.
+
+Robustness: a bounded process pool (default: the number of cores), each worker keeping ONE
+Jupyter kernel alive and executing its provinces in sequence (papermill with a shared kernel
+manager: kernel start-up and imports are paid once per worker, not once per report); kernel
+start failures (port races when many kernels start at once) retried with back-off; a
+per-notebook (per-cell) timeout — nbclient's ``CellTimeoutError``, which papermill does not mark
+as a failure, is caught and reported, and the kernel is restarted; one failing province does not
+stop the others; a status summary at the end and a non-zero exit if any failed; reports whose
+inputs (notebook, reporting code, processed tables, parameters — by content hash) are unchanged
+are skipped unless ``force``; a tqdm progress bar. ``scheduler`` runs the same tasks on a Dask
+cluster (``distributed.Client(address)``; a ``LocalCluster`` when ``"local"``).
+"""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures as cf
+import hashlib
+import html
+import io
+import json
+import multiprocessing as mp
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis import paths
+
+DEFAULT_YEARS = (2010, 2023)
+DEFAULT_TIMEOUT = 300
+KERNEL_START_RETRIES = 4
+NOTEBOOK_NAME = "province_report.ipynb"
+RESEARCH_NOTEBOOKS = (
+    "01_data_overview",
+    "02_measurement",
+    "03_baseline",
+    "04_mechanisms_thresholds",
+    "05_spatial",
+    "06_heterogeneity_gmm",
+)
+_REPORTING_DIR = Path(__file__).resolve().parent
+
+
+# --------------------------------------------------------------------------------------------
+# jobs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """One report to render."""
+
+    province_code: int
+    lang: str
+    html_path: str
+    nb_path: str
+    params: dict[str, Any]
+    fingerprint: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.province_code}_{self.lang}"
+
+
+@dataclass
+class JobResult:
+    """Outcome of one job: ``status`` is ``ok``, ``skipped``, ``failed`` or ``timeout``."""
+
+    name: str
+    status: str
+    seconds: float = 0.0
+    error: str = ""
+    attempts: int = 1
+    worker: str = ""
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def notebooks_dir() -> Path:
+    """``notebooks/`` at the project root."""
+    return paths.project_root() / "notebooks"
+
+
+def resolve_provinces(provinces: list[Any] | None) -> list[int]:
+    """GB/T 2260 codes for a list of codes or any spellings the normaliser accepts.
+
+    ``None`` or empty → all 31 provinces (ascending code).
+
+    Raises
+    ------
+    analysis.data.provinces.UnknownProvinceError
+        For a name the normaliser does not know (its message names the closest known names).
+    ValueError
+        For a code that is not one of the 31 provincial codes.
+    """
+    from analysis.data.provinces import PROVINCES, normalise
+
+    codes = [int(c) for c in PROVINCES["province_code"]]
+    if not provinces:
+        return sorted(codes)
+    out: list[int] = []
+    for p in provinces:
+        code = normalise(p, source="--province")
+        if code not in codes:
+            raise ValueError(f"--province {p!r}: {code} is not one of the 31 provincial codes")
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _hash_file(h, f: Path) -> None:
+    h.update(f.name.encode())
+    with open(f, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+
+
+def inputs_fingerprint(notebook: Path, data_dir: Path) -> str:
+    """Content hash of everything a report depends on, except its parameters.
+
+    The notebook, the reporting package's code, and every processed input the report reads
+    (:func:`analysis.reporting.province.input_files`).
+    """
+    from analysis.reporting.province import input_files
+
+    h = hashlib.sha256()
+    _hash_file(h, notebook)
+    for f in sorted(_REPORTING_DIR.glob("*.py")):
+        _hash_file(h, f)
+    for f in input_files(data_dir):
+        _hash_file(h, f)
+    return h.hexdigest()
+
+
+def job_fingerprint(base: str, params: dict[str, Any]) -> str:
+    return hashlib.sha256((base + json.dumps(params, sort_keys=True, default=str)).encode()).hexdigest()[:24]
+
+
+# --------------------------------------------------------------------------------------------
+# the worker side: one kernel per worker process (or thread), reused across reports
+# --------------------------------------------------------------------------------------------
+
+_LOCAL = threading.local()
+
+
+class KernelStartError(RuntimeError):
+    """The Jupyter kernel did not start after the retries."""
+
+
+def _start_kernel(start_timeout: float, cwd: str):
+    # nbclient needs an *async* kernel client: with a blocking one its iopub poll blocks the
+    # event loop and the per-cell timeout never fires
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    last: BaseException | None = None
+    for attempt in range(1, KERNEL_START_RETRIES + 1):
+        # IPC transport (Unix sockets in a private folder): no TCP ports, so kernels started
+        # many at a time cannot race for them; TCP as the fallback on the last attempt
+        ipc = attempt < KERNEL_START_RETRIES and os.name == "posix"
+        sock_dir = tempfile.mkdtemp(prefix="kernel-") if ipc else None
+        if ipc:
+            km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sock_dir) / "k"))
+        else:
+            km = AsyncKernelManager(kernel_name="python3")
+        try:
+            run_sync(km.start_kernel)(cwd=cwd)
+            kc = km.client()
+            kc.start_channels()
+            run_sync(kc.wait_for_ready)(timeout=start_timeout)
+            km._analysis_sock_dir = sock_dir  # removed at shutdown
+            return km, kc, attempt
+        except Exception as exc:  # noqa: BLE001 - port races, slow start: retry
+            last = exc
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001
+                pass
+            if sock_dir:
+                shutil.rmtree(sock_dir, ignore_errors=True)
+            time.sleep(0.5 * attempt + random.random())
+    raise KernelStartError(f"kernel failed to start after {KERNEL_START_RETRIES} attempts: {last!r}")
+
+
+def _get_kernel(start_timeout: float, cwd: str):
+    from jupyter_core.utils import run_sync
+
+    k = getattr(_LOCAL, "kernel", None)
+    if k is not None and run_sync(k[0].is_alive)():
+        return k[0], k[1], 0
+    if k is not None:
+        _shutdown_kernel()
+    km, kc, attempts = _start_kernel(start_timeout, cwd)
+    _LOCAL.kernel = (km, kc)
+    if not getattr(_LOCAL, "finaliser", False):
+        from multiprocessing import util
+
+        util.Finalize(None, _shutdown_kernel, exitpriority=10)
+        import atexit
+
+        atexit.register(_shutdown_kernel)
+        _LOCAL.finaliser = True
+    return km, kc, attempts
+
+
+def _shutdown_kernel() -> None:
+    k = getattr(_LOCAL, "kernel", None)
+    _LOCAL.kernel = None
+    if k is None:
+        return
+    from jupyter_core.utils import run_sync
+
+    km, kc = k
+    try:
+        kc.stop_channels()
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001
+        pass
+    sock_dir = getattr(km, "_analysis_sock_dir", None)
+    if sock_dir:
+        shutil.rmtree(sock_dir, ignore_errors=True)
+
+
+def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_timeout: float = 60.0,
+               pdf: bool = False) -> JobResult:
+    """Execute one report with papermill in this worker's kernel, then export it to HTML.
+
+    Never raises: failures are returned as a :class:`JobResult` with ``status`` ``failed`` or
+    ``timeout`` and the error text. A dead kernel or a timed-out cell restarts the kernel (the
+    next report gets a fresh one); a dead kernel is retried once.
+    """
+    import nbformat
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    t0 = time.perf_counter()
+    name = job.name
+    worker = f"{os.getpid()}"
+    attempts = 0
+    phases: dict[str, float] = {}
+    html_path, nb_path = Path(job.html_path), Path(job.nb_path)
+    for tries in range(2):
+        try:
+            ts = time.perf_counter()
+            km, kc, k_attempts = _get_kernel(start_timeout, str(paths.project_root()))
+            phases["kernel_start"] = phases.get("kernel_start", 0.0) + time.perf_counter() - ts
+            attempts += max(k_attempts, 1)
+        except KernelStartError as exc:
+            return JobResult(name, "failed", time.perf_counter() - t0, str(exc), attempts + KERNEL_START_RETRIES, worker)
+        nb_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_nb = nb_path.with_name(f".{nb_path.stem}.tmp{os.getpid()}.ipynb")
+        try:
+            ts = time.perf_counter()
+            nb = pm.execute_notebook(
+                notebook,
+                str(tmp_nb),
+                parameters=job.params,
+                kernel_name="python3",
+                km=km,
+                kc=kc,
+                execution_timeout=timeout,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                log_output=False,
+            )
+            phases["execute"] = time.perf_counter() - ts
+            os.replace(tmp_nb, nb_path)
+        except CellTimeoutError as exc:
+            _shutdown_kernel()
+            _cleanup(tmp_nb)
+            return JobResult(name, "timeout", time.perf_counter() - t0,
+                             f"a cell exceeded {timeout:.0f} s: {str(exc).splitlines()[0] if str(exc) else ''}",
+                             attempts, worker)
+        except DeadKernelError as exc:
+            _shutdown_kernel()
+            _cleanup(tmp_nb)
+            if tries == 0:
+                continue
+            return JobResult(name, "failed", time.perf_counter() - t0, f"kernel died: {exc}", attempts, worker)
+        except Exception as exc:  # noqa: BLE001 - PapermillExecutionError and anything else
+            _cleanup(tmp_nb)
+            if tmp_nb.exists():
+                tmp_nb.unlink()
+            return JobResult(name, "failed", time.perf_counter() - t0, _short_error(exc), attempts, worker)
+        try:
+            ts = time.perf_counter()
+            nb = nbformat.from_dict(nb) if not isinstance(nb, nbformat.NotebookNode) else nb
+            page = notebook_to_html(nb, job.lang, job.province_code)
+            paths.atomic_write_bytes(html_path, page.encode("utf-8"))
+            phases["html"] = time.perf_counter() - ts
+            if pdf:
+                msg = print_pdf(html_path, html_path.with_suffix(".pdf"))
+                if msg:
+                    phases["pdf_skipped"] = 1.0
+        except Exception as exc:  # noqa: BLE001
+            return JobResult(name, "failed", time.perf_counter() - t0, f"HTML export: {_short_error(exc)}", attempts, worker)
+        return JobResult(name, "ok", time.perf_counter() - t0, "", attempts, worker, phases)
+    return JobResult(name, "failed", time.perf_counter() - t0, "unreachable", attempts, worker)
+
+
+def _cleanup(p: Path) -> None:
+    try:
+        if p.exists():
+            p.unlink()
+    except OSError:
+        pass
+
+
+def _short_error(exc: BaseException) -> str:
+    s = str(exc).strip()
+    # papermill's message ends with the traceback; keep the exception line
+    lines = [ln for ln in s.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if "Error" in ln or "Exception" in ln:
+            return f"{type(exc).__name__}: {ln.strip()[:400]}"
+    return f"{type(exc).__name__}: {(lines[-1] if lines else '')[:400]}"
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
+
+PAGE_CSS = """
+:root { --ink:#1f2d3d; --muted:#5b6b7b; --accent:#c0392b; --line:#e3e8ee; }
+* { box-sizing: border-box; }
+body { margin:0; background:#f6f8fa; color:var(--ink);
+  font-family: "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
+  "WenQuanYi Micro Hei","Helvetica Neue",Arial,sans-serif; line-height:1.65; font-size:16px; }
+nav { background:#1f2d3d; color:#fff; padding:.6rem 1.2rem; font-size:.92rem; }
+nav a { color:#fff; text-decoration:none; margin-right:1.2rem; }
+nav a:hover { text-decoration:underline; }
+main { max-width: 980px; margin: 1.2rem auto 3rem; background:#fff; padding: 1.5rem 2.4rem 2.5rem;
+  border:1px solid var(--line); border-radius:6px; }
+h1 { font-size:1.7rem; margin:.4rem 0 .2rem; line-height:1.3; }
+h1 + p { color:var(--muted); margin-top:0; }
+h2 { font-size:1.3rem; margin:2.0rem 0 .6rem; padding-bottom:.3rem; border-bottom:2px solid var(--line); }
+p, li { max-width: 60em; }
+img { max-width:100%; height:auto; display:block; margin:.6rem auto; }
+table { border-collapse:collapse; margin:.6rem 0 1rem; font-size:.92rem; }
+th, td { padding:.35rem .7rem; border-bottom:1px solid var(--line); text-align:left; }
+th { background:#f0f3f6; font-weight:600; }
+td:nth-child(n+2) { font-variant-numeric: tabular-nums; }
+footer { max-width:980px; margin:0 auto 2rem; color:var(--muted); font-size:.82rem; padding:0 1rem; }
+.output_stderr, .output_error { display:none; }
+@media print { nav { display:none; } body { background:#fff; } main { border:none; margin:0; padding:0 1rem; }
+  h2 { break-after: avoid; } img, table { break-inside: avoid; } }
+"""
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exp = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                       exclude_output_prompt=True)
+    trp = TagRemovePreprocessor(remove_cell_tags={"remove_cell", "parameters", "injected-parameters"})
+    trp.enabled = True
+    exp.register_preprocessor(trp, enabled=True)
+    return exp
+
+
+def _strip_for_html(nb):
+    """Copy of ``nb`` without scrapbook payloads and stderr streams (kept in the .ipynb)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        keep = []
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                continue
+            data = o.get("data", {})
+            if data and all(k.startswith("application/scrapbook") for k in data):
+                continue
+            keep.append(o)
+        cell["outputs"] = keep
+    return nb
+
+
+def html_page(body: str, title: str, lang: str, nav: str = "", footer: str = "") -> str:
+    """A self-contained HTML page (inline CSS, no external scripts or fonts)."""
+    hl = "zh-CN" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{hl}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+        f"{nav}\n<main>\n{body}\n</main>\n{footer}\n</body>\n</html>\n"
+    )
+
+
+def notebook_to_html(nb, lang: str, code: int) -> str:
+    """Executed report notebook → a self-contained page without code or prompts."""
+    from analysis.reporting.i18n import t
+
+    body, _ = _exporter().from_notebook_node(_strip_for_html(nb))
+    title = _first_heading(nb) or str(code)
+    other = "en" if lang == "zh" else "zh"
+    nav = (f'<nav><a href="../index.html">{html.escape(t("back_to_index", lang))}</a>'
+           f'<a href="{code}_{other}.html">{"English" if other == "en" else "中文"}</a></nav>')
+    foot = ("<footer>" + ("数据与方法：见项目 README；本报告由 <code>python -m analysis reports</code> 自动生成。" if lang == "zh"
+            else "Data and methods: see the project README. Generated by <code>python -m analysis reports</code>.") + "</footer>")
+    return html_page(body, title, lang, nav, foot)
+
+
+def _first_heading(nb) -> str:
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            md = o.get("data", {}).get("text/markdown")
+            if md and md.lstrip().startswith("# "):
+                return md.lstrip()[2:].splitlines()[0].strip()
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
+# index page
+# --------------------------------------------------------------------------------------------
+
+INDEX_JS = """
+document.querySelectorAll('table.sortable th').forEach(function (th, col) {
+  th.addEventListener('click', function () {
+    var table = th.closest('table'), body = table.tBodies[0];
+    var asc = th.getAttribute('data-dir') !== 'asc';
+    table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('data-dir'); });
+    th.setAttribute('data-dir', asc ? 'asc' : 'desc');
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : String(x).localeCompare(String(y), 'zh');
+      if (x === '' && y !== '') return 1; if (y === '' && x !== '') return -1;
+      return asc ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""
+
+INDEX_CSS = """
+table.sortable th { cursor:pointer; user-select:none; white-space:nowrap; }
+table.sortable th:after { content:' \\2195'; color:#aab4be; font-size:.8em; }
+table.sortable th[data-dir=asc]:after { content:' \\2191'; color:#1f2d3d; }
+table.sortable th[data-dir=desc]:after { content:' \\2193'; color:#1f2d3d; }
+table.sortable td.num { text-align:right; }
+main { max-width: 1180px; }
+.lede { color:#5b6b7b; }
+"""
+
+
+def _fig_png_b64(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: list[str]) -> Path:
+    """Write ``reports/index.html``: sortable metrics table, national map, links to reports.
+
+    Only reports that exist on disk are linked. Returns the path written.
+    """
+    import pandas as pd
+
+    from analysis.reporting import i18n, maps, province
+    from analysis.reporting.fonts import setup_style
+
+    setup_style()
+    inp = province.load_inputs(data_dir)
+    m = province.index_metrics(inp, year_end)
+    prov_dir = out_root / "provinces"
+    map_html = ""
+    shapes = inp.shapes()
+    if shapes is not None:
+        vals = m.set_index("province_code")["D"] if "D" in m.columns else None
+        fig = maps.draw_map(shapes, vals, figsize=(8.5, 6.6),
+                            legend_label="D" + (f" ({int(m['D_year'].max())})" if "D_year" in m.columns and m["D_year"].notna().any() else ""))
+        map_html = f'<img alt="map" src="data:image/png;base64,{_fig_png_b64(fig)}">'
+
+    def cell(v, fmt_fn=None, cls=""):
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return f'<td data-v="" class="{cls}">—</td>'
+        shown = fmt_fn(v) if fmt_fn else str(v)
+        return f'<td data-v="{html.escape(str(v))}" class="{cls}">{html.escape(shown)}</td>'
+
+    has = set(m.columns)
+    cols = [("代码<br>Code", None), ("省份<br>Province", None), ("区域<br>Region", None)]
+    if "gdp" in has:
+        cols += [("GDP（亿元）<br>GDP (100m yuan)", None), ("人均 GDP（元）<br>GDP per capita (yuan)", None),
+                 ("R&amp;D 强度<br>R&amp;D intensity", None)]
+    if "D" in has:
+        cols += [("耦合协调度 D<br>Coordination D", None), ("协调等级<br>Class", None), ("主导模式<br>Model", None)]
+    if "weakest_pathways" in has:
+        cols += [("最薄弱路径<br>Weakest pathways", None)]
+    cols += [("报告<br>Reports", None)]
+    rows = []
+    for _, r in m.sort_values("province_code").iterrows():
+        code = int(r["province_code"])
+        links = " · ".join(
+            f'<a href="provinces/{code}_{lg}.html">{"中文" if lg == "zh" else "EN"}</a>'
+            for lg in langs if (prov_dir / f"{code}_{lg}.html").exists()
+        )
+        first = next((lg for lg in ("zh", "en") if (prov_dir / f"{code}_{lg}.html").exists()), None)
+        pname = f"{r['name_zh']} {r['name_en']}"
+        pcell = (f'<td data-v="{html.escape(str(r["name_en"]))}"><a href="provinces/{code}_{first}.html">{html.escape(pname)}</a></td>'
+                 if first else f'<td data-v="{html.escape(str(r["name_en"]))}">{html.escape(pname)}</td>')
+        tds = [f'<td data-v="{code}">{code}</td>', pcell,
+               f'<td data-v="{r["region"]}">{i18n.region_label(r["region"], "zh")} {i18n.region_label(r["region"], "en")}</td>']
+        if "gdp" in has:
+            tds += [cell(r.get("gdp"), lambda v: f"{v:,.0f}", "num"), cell(r.get("gdp_per_capita"), lambda v: f"{v:,.0f}", "num"),
+                    cell(r.get("rd_intensity"), lambda v: f"{v * 100:.2f}%", "num")]
+        if "D" in has:
+            tds += [cell(r.get("D"), lambda v: f"{v:.3f}", "num"),
+                    cell(i18n.d_class_label(r.get("D_class"), "zh", r.get("D")) + " / " + i18n.d_class_label(r.get("D_class"), "en", r.get("D"))),
+                    cell(i18n.model_label(r.get("model"), "zh") + " / " + i18n.model_label(r.get("model"), "en"))]
+        if "weakest_pathways" in has:
+            w = r.get("weakest_pathways")
+            tds += [cell("；".join(i18n.pathway_label(x, "zh") for x in str(w).split(";")) if isinstance(w, str) else None)]
+        tds += [f'<td data-v="">{links}</td>']
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    head = "".join(f"<th>{c}</th>" for c, _ in cols)
+    body = (
+        f"<h1>{i18n.t('index_title', 'zh')}<br><small>{i18n.t('index_title', 'en')}</small></h1>"
+        f"<p class=lede>{i18n.t('index_hint', 'zh')} {i18n.t('index_hint', 'en')}</p>"
+        f"{map_html}"
+        f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f"<script>{INDEX_JS}</script>"
+    )
+    page = html_page(body, "Provincial reports · 省级报告", "zh").replace("</style>", INDEX_CSS + "</style>", 1)
+    out = out_root / "index.html"
+    paths.atomic_write_bytes(out, page.encode("utf-8"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------------------------
+
+
+def chromium_binary() -> str | None:
+    """Path of a headless-capable Chromium/Chrome, or ``None``."""
+    for b in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
+        p = shutil.which(b)
+        if p:
+            return p
+    return None
+
+
+def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 60) -> str:
+    """Print an HTML page to PDF with headless Chromium; returns ``""`` or why it was skipped."""
+    exe = chromium_binary()
+    if exe is None:
+        return "PDF skipped: no Chromium/Chrome found (install `chromium`, e.g. apt-get install chromium)"
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp{os.getpid()}")
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--no-pdf-header-footer", f"--print-to-pdf={tmp}", Path(html_path).resolve().as_uri()]
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
+        os.replace(tmp, pdf_path)
+    except (subprocess.SubprocessError, OSError) as exc:
+        _cleanup(tmp)
+        return f"PDF failed for {html_path.name}: {exc}"
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
+# driver
+# --------------------------------------------------------------------------------------------
+
+
+def ensure_inputs(verbose: bool = True) -> list[str]:
+    """Build data, integration table and model results if needed (each step skips if current).
+
+    Returns the list of steps that failed (their reports' sections then say the input is
+    missing); a step whose module does not exist yet is reported as such, not failed.
+    """
+    problems = []
+    steps = [
+        ("data", "analysis.data.pipeline", "build"),
+        ("integration", "analysis.framework.integration", "run"),
+        ("models", "analysis.models.pipeline", "run"),
+    ]
+    import importlib
+
+    for label, mod, fn in steps:
+        try:
+            module = importlib.import_module(mod)
+        except ImportError as exc:
+            print(f"[reports] {label}: {mod} not available ({exc}); sections needing it will say so", file=sys.stderr)
+            continue
+        try:
+            getattr(module, fn)(force=False, verbose=verbose)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"{label}: {type(exc).__name__}: {exc}")
+            print(f"[reports] {label} step failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return problems
+
+
+def plan_jobs(codes: list[int], langs: list[str], out_dir: Path, notebook: Path, data_dir: Path,
+              year_start: int, year_end: int, force: bool) -> tuple[list[Job], list[JobResult]]:
+    """Jobs to run and those skipped because their output is up to date."""
+    base = inputs_fingerprint(notebook, data_dir)
+    stamps = _read_stamps(out_dir)
+    todo, skipped = [], []
+    for code in codes:
+        for lang in langs:
+            params = {"province_code": int(code), "lang": lang, "year_start": int(year_start),
+                      "year_end": int(year_end), "data_dir": str(data_dir)}
+            fp = job_fingerprint(base, params)
+            job = Job(int(code), lang, str(out_dir / f"{code}_{lang}.html"),
+                      str(out_dir / "notebooks" / f"{code}_{lang}.ipynb"), params, fp)
+            if not force and Path(job.html_path).exists() and stamps.get(job.name) == fp:
+                skipped.append(JobResult(job.name, "skipped"))
+            else:
+                todo.append(job)
+    return todo, skipped
+
+
+def _stamp_file(out_dir: Path) -> Path:
+    return out_dir / ".fingerprints.json"
+
+
+def _read_stamps(out_dir: Path) -> dict[str, str]:
+    f = _stamp_file(out_dir)
+    try:
+        return json.loads(f.read_text()) if f.exists() else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_stamps(out_dir: Path, stamps: dict[str, str]) -> None:
+    paths.atomic_write_bytes(_stamp_file(out_dir), json.dumps(stamps, indent=0, sort_keys=True).encode())
+
+
+def _chunks_order(jobs: list[Job]) -> list[Job]:
+    return jobs
+
+
+def run_jobs(jobs: list[Job], notebook: Path, workers: int, timeout: float, scheduler: str | None,
+             pdf: bool = False, progress: bool = True) -> list[JobResult]:
+    """Run the jobs on a process pool (or a Dask cluster); returns one result per job."""
+    from tqdm.auto import tqdm
+
+    results: list[JobResult] = []
+    if not jobs:
+        return results
+    bar = tqdm(total=len(jobs), desc="reports", unit="report", disable=not progress, file=sys.stderr)
+    try:
+        if scheduler:
+            results = _run_dask(jobs, notebook, workers, timeout, scheduler, pdf, bar)
+        else:
+            ctx = mp.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futs = {pool.submit(render_job, j, str(notebook), timeout, 60.0, pdf): j for j in jobs}
+                for f in cf.as_completed(futs):
+                    j = futs[f]
+                    try:
+                        r = f.result()
+                    except Exception as exc:  # noqa: BLE001 - a worker crashed
+                        r = JobResult(j.name, "failed", 0.0, f"worker crashed: {exc!r}")
+                    results.append(r)
+                    bar.update(1)
+                    if r.status != "ok":
+                        bar.write(f"  {r.name}: {r.status}: {r.error}")
+    finally:
+        bar.close()
+    return results
+
+
+def _run_dask(jobs, notebook, workers, timeout, scheduler, pdf, bar) -> list[JobResult]:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    results = []
+    try:
+        futs = [client.submit(render_job, j, str(notebook), timeout, 60.0, pdf, pure=False, key=f"report-{j.name}")
+                for j in jobs]
+        by_key = {f.key: j for f, j in zip(futs, jobs, strict=True)}
+        for f in as_completed(futs):
+            j = by_key[f.key]
+            try:
+                r = f.result()
+            except Exception as exc:  # noqa: BLE001
+                r = JobResult(j.name, "failed", 0.0, f"dask task failed: {exc!r}")
+            results.append(r)
+            bar.update(1)
+            if r.status != "ok":
+                bar.write(f"  {r.name}: {r.status}: {r.error}")
+        try:
+            client.run(_shutdown_kernel)
+        except Exception:  # noqa: BLE001
+            pass
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return results
+
+
+def summarise(results: list[JobResult], seconds: float, problems: list[str] | None = None) -> str:
+    """One-screen status summary naming every failure."""
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    lines = [
+        "reports: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f" — {seconds:.1f} s"
+    ]
+    for r in sorted(results, key=lambda r: r.name):
+        if r.status in ("failed", "timeout"):
+            lines.append(f"  FAILED {r.name} ({r.status}): {r.error}")
+    for p in problems or []:
+        lines.append(f"  upstream step failed: {p}")
+    return "\n".join(lines)
+
+
+def main(provinces: list[Any] | None = None, langs: list[str] | None = None, force: bool = False,
+         scheduler: str | None = None, workers: int | None = None, pdf: bool = False, *,
+         year_start: int = DEFAULT_YEARS[0], year_end: int = DEFAULT_YEARS[1],
+         data_dir: str | Path | None = None, out_root: str | Path | None = None,
+         notebook: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT, build: bool = True,
+         progress: bool = True, status_file: str | Path | None = None) -> int:
+    """Render the province reports and the index. Returns the exit code (0 = all rendered).
+
+    Parameters
+    ----------
+    provinces : list, optional
+        Codes or any spellings :func:`analysis.data.provinces.normalise` accepts (default: all 31).
+    langs : list of {"zh", "en"}, optional
+        Default both.
+    force : bool
+        Re-render reports that are up to date (does not force the data/model steps).
+    scheduler : str, optional
+        Dask scheduler address, or ``"local"`` for a LocalCluster; default a process pool.
+    workers : int, optional
+        Parallel kernels (default: the number of cores).
+    pdf : bool
+        Also print each report to PDF with headless Chromium (skipped with a message if absent).
+    year_start, year_end : int
+        Year range shown in the reports.
+    data_dir, out_root, notebook : path, optional
+        Processed tables (default ``data/processed``), output root (default ``reports``),
+        report notebook (default ``notebooks/province_report.ipynb``).
+    timeout : float
+        Seconds allowed per notebook cell.
+    build : bool
+        Run the data / integration / models steps first if needed (default True).
+    status_file : path, optional
+        Where to write the JSON status of every job (default ``<out_root>/provinces/status.json``).
+
+    Returns
+    -------
+    int
+        0 if every report rendered (or was up to date) and no upstream step failed, else 1.
+
+    Raises
+    ------
+    analysis.data.provinces.UnknownProvinceError, ValueError
+        For an unknown province or language (before anything runs).
+    """
+    from analysis.reporting.i18n import LANGS
+
+    t0 = time.perf_counter()
+    langs = list(langs) if langs else list(LANGS)
+    bad = [lg for lg in langs if lg not in LANGS]
+    if bad:
+        raise ValueError(f"unknown language(s) {bad}; choose from {list(LANGS)}")
+    codes = resolve_provinces(provinces)
+    problems = ensure_inputs() if build else []
+    data_dir = Path(data_dir) if data_dir else paths.processed_dir()
+    out_root = Path(out_root) if out_root else paths.reports_dir()
+    out_dir = out_root / "provinces"
+    notebook = Path(notebook) if notebook else notebooks_dir() / NOTEBOOK_NAME
+    if not notebook.exists():
+        raise FileNotFoundError(f"report notebook not found: {notebook}")
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # warm the boundary cache once, before workers race to build it
+    try:
+        from analysis.reporting import maps, province
+
+        codes_all = [int(c) for c in province.provinces_table()["province_code"]]
+        maps.province_shapes(codes_all)
+        maps.queen_neighbours(codes_all)
+    except Exception as exc:  # noqa: BLE001
+        print(f"[reports] map cache not built: {exc}", file=sys.stderr)
+    todo, skipped = plan_jobs(codes, langs, out_dir, notebook, data_dir, year_start, year_end, force)
+    workers = min(workers, max(1, len(todo)))
+    results = run_jobs(todo, notebook, workers, timeout, scheduler, pdf, progress)
+    stamps = _read_stamps(out_dir)
+    fp = {j.name: j.fingerprint for j in todo}
+    for r in results:
+        if r.status == "ok":
+            stamps[r.name] = fp[r.name]
+        else:
+            stamps.pop(r.name, None)
+    _write_stamps(out_dir, stamps)
+    try:
+        write_index(out_root, data_dir, year_end, langs=["zh", "en"])
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"index: {type(exc).__name__}: {exc}")
+        traceback.print_exc()
+    if pdf and chromium_binary() is None:
+        print(print_pdf(Path("x.html"), Path("x.pdf")), file=sys.stderr)
+    allr = skipped + results
+    secs = time.perf_counter() - t0
+    print(summarise(allr, secs, problems))
+    sf = Path(status_file) if status_file else out_dir / "status.json"
+    paths.atomic_write_bytes(sf, json.dumps({"seconds": secs, "problems": problems,
+                                             "jobs": [asdict(r) for r in allr]}, indent=1).encode())
+    failed = [r for r in allr if r.status in ("failed", "timeout")]
+    return 1 if failed or problems else 0
+
+
+# --------------------------------------------------------------------------------------------
+# research notebooks
+# --------------------------------------------------------------------------------------------
+
+
+def run_research_notebooks(names: list[str] | None = None, *, out_dir: str | Path | None = None,
+                           timeout: float = 1200, verbose: bool = True) -> int:
+    """Execute the numbered research notebooks with papermill (one kernel each, in order).
+
+    Each writes its tables (LaTeX, CSV) and figures (PNG, PDF) to ``reports/paper/``; the
+    executed notebooks are saved to ``reports/paper/notebooks/<name>.ipynb``. A failing notebook
+    does not stop the next. Returns 0 if all ran, else 1 (failures printed).
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError
+
+    out_dir = Path(out_dir) if out_dir else paths.reports_dir() / "paper"
+    nb_out = out_dir / "notebooks"
+    nb_out.mkdir(parents=True, exist_ok=True)
+    failed = []
+    for name in names or RESEARCH_NOTEBOOKS:
+        src = notebooks_dir() / f"{name}.ipynb"
+        if not src.exists():
+            failed.append(f"{name}: notebook not found ({src})")
+            continue
+        t0 = time.perf_counter()
+        tmp = nb_out / f".{name}.tmp.ipynb"
+        try:
+            pm.execute_notebook(str(src), str(tmp), parameters={"out_dir": str(out_dir)},
+                                kernel_name="python3", execution_timeout=timeout, progress_bar=False,
+                                cwd=str(notebooks_dir()))
+            os.replace(tmp, nb_out / f"{name}.ipynb")
+            if verbose:
+                print(f"[paper] {name}: ok ({time.perf_counter() - t0:.1f} s)")
+        except CellTimeoutError:
+            failed.append(f"{name}: a cell exceeded {timeout:.0f} s")
+        except Exception as exc:  # noqa: BLE001
+            failed.append(f"{name}: {_short_error(exc)}")
+            if tmp.exists():
+                os.replace(tmp, nb_out / f"{name}.failed.ipynb")
+    for f in failed:
+        print(f"[paper] FAILED {f}", file=sys.stderr)
+    return 1 if failed else 0

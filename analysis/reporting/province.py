@@ -1,0 +1,1066 @@
+"""The numbers, tables and figures of one province's report.
+
+Each ``section_*`` function takes the loaded inputs (:class:`ReportInputs`), a province code, a
+language and a year range, and returns a :class:`Section`: a title, Markdown paragraphs, an
+optional table and figure, and ``numbers`` — a flat ``{name: value}`` dictionary of every number
+the text or table quotes. The notebook ``notebooks/province_report.py`` only calls these
+functions and :func:`show`, which displays a section and records each number with scrapbook
+(``sb.glue``), so a test can compare the report with the processed tables.
+
+A section whose inputs are missing (a table not yet built, a column not present) returns a
+one-sentence notice instead of failing.
+
+Inputs are read once per kernel and cached (:func:`load_inputs`), so a kernel that renders
+several provinces in sequence reads the processed tables once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import paths
+from analysis.reporting import i18n
+from analysis.reporting.i18n import t
+
+# --------------------------------------------------------------------------------------------
+# inputs
+# --------------------------------------------------------------------------------------------
+
+
+class UnknownProvinceCodeError(ValueError):
+    """A province code that is not one of the 31 GB/T 2260 provincial codes."""
+
+
+@dataclass
+class ReportInputs:
+    """Processed tables a report reads (``None`` where a table is not built yet).
+
+    Attributes
+    ----------
+    data_dir : pathlib.Path
+        ``data/processed`` (or a test folder with the same layout).
+    provinces : pandas.DataFrame
+        ``analysis.data.provinces.PROVINCES`` (31 rows).
+    panel, codebook, integration, chain_linkage : pandas.DataFrame or None
+        ``panel.parquet``, ``codebook.csv``, ``integration.parquet``, ``chain_linkage.parquet``.
+    results : dict
+        Every table in ``results/`` (``.parquet``, ``.csv``; ``.json`` as parsed objects), keyed by
+        file stem.
+    """
+
+    data_dir: Path
+    provinces: pd.DataFrame
+    panel: pd.DataFrame | None = None
+    codebook: pd.DataFrame | None = None
+    integration: pd.DataFrame | None = None
+    chain_linkage: pd.DataFrame | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+    _io: dict[tuple[str, int], pd.DataFrame | None] = field(default_factory=dict, repr=False)
+    _shapes: Any = field(default=None, repr=False)
+    _neighbours: dict[int, list[int]] | None = field(default=None, repr=False)
+
+    def io_table(self, name: str, code: int) -> pd.DataFrame | None:
+        """Rows of ``io_<name>.parquet`` for one province (read on demand, cached)."""
+        key = (name, code)
+        if key not in self._io:
+            f = self.data_dir / f"io_{name}.parquet"
+            self._io[key] = (
+                pd.read_parquet(f, filters=[("province_code", "==", code)]) if f.exists() else None
+            )
+        return self._io[key]
+
+    @property
+    def codes(self) -> list[int]:
+        return [int(c) for c in self.provinces["province_code"]]
+
+    def shapes(self):
+        if self._shapes is None:
+            from analysis.reporting import maps
+
+            self._shapes = maps.province_shapes(self.codes) if True else None
+            if self._shapes is None:
+                self._shapes = False
+        return self._shapes if self._shapes is not False else None
+
+    def neighbours(self) -> dict[int, list[int]]:
+        if self._neighbours is None:
+            self._neighbours = _neighbours_from_measures(self.codes)
+            if not self._neighbours:
+                from analysis.reporting import maps
+
+                self._neighbours = maps.queen_neighbours(self.codes)
+        return self._neighbours
+
+
+_CACHE: dict[tuple, ReportInputs] = {}
+
+INPUT_FILES = (
+    "panel.parquet",
+    "codebook.csv",
+    "integration.parquet",
+    "chain_linkage.parquet",
+    "io_flows.parquet",
+    "io_final.parquet",
+    "io_va.parquet",
+)
+
+
+def input_files(data_dir: Path) -> list[Path]:
+    """Processed files a report depends on (those that exist), including ``results/*``."""
+    data_dir = Path(data_dir)
+    out = [data_dir / f for f in INPUT_FILES if (data_dir / f).exists()]
+    rdir = data_dir / "results"
+    if rdir.is_dir():
+        out += sorted(p for p in rdir.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return out
+
+
+def provinces_table() -> pd.DataFrame:
+    """The province table of the data layer (31 rows, GB/T 2260 codes, names, NBS regions)."""
+    from analysis.data.provinces import PROVINCES
+
+    return PROVINCES.copy()
+
+
+def load_inputs(data_dir: str | Path | None = None) -> ReportInputs:
+    """Read the processed tables once (cached on the files' sizes and modification times).
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path, optional
+        Folder with the processed tables (default ``data/processed``).
+    """
+    data_dir = Path(data_dir) if data_dir else paths.processed_dir()
+    files = input_files(data_dir)
+    key = (str(data_dir), tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    if key in _CACHE:
+        return _CACHE[key]
+
+    def opt(name: str, reader):
+        f = data_dir / name
+        return reader(f) if f.exists() else None
+
+    inp = ReportInputs(
+        data_dir=data_dir,
+        provinces=provinces_table(),
+        panel=opt("panel.parquet", pd.read_parquet),
+        codebook=opt("codebook.csv", pd.read_csv),
+        integration=opt("integration.parquet", pd.read_parquet),
+        chain_linkage=opt("chain_linkage.parquet", pd.read_parquet),
+        results=_load_results(data_dir / "results"),
+    )
+    _CACHE.clear()
+    _CACHE[key] = inp
+    return inp
+
+
+def _load_results(rdir: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not rdir.is_dir():
+        return out
+    for p in sorted(rdir.rglob("*")):
+        if not p.is_file() or p.name.startswith("."):
+            continue
+        stem = str(p.relative_to(rdir).with_suffix("")).replace("/", ".")
+        try:
+            if p.suffix == ".parquet":
+                out[stem] = pd.read_parquet(p)
+            elif p.suffix == ".csv":
+                out.setdefault(stem, pd.read_csv(p))
+            elif p.suffix == ".json":
+                out.setdefault(stem, json.loads(p.read_text(encoding="utf-8")))
+        except Exception:  # noqa: BLE001 - an unreadable result only blanks its section
+            continue
+    return out
+
+
+def _neighbours_from_measures(codes: list[int]) -> dict[int, list[int]]:
+    """Neighbour lists from the measures layer's contiguity weights, if it provides them."""
+    try:
+        from analysis import measures
+    except ImportError:
+        return {}
+    fn = getattr(measures, "queen_neighbours", None)
+    if fn is None:
+        return {}
+    try:
+        nb = fn()
+        return {int(k): sorted(int(x) for x in v) for k, v in dict(nb).items() if int(k) in codes}
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def province_info(inp: ReportInputs, code: int) -> pd.Series:
+    """Row of the province table for ``code``.
+
+    Raises
+    ------
+    UnknownProvinceCodeError
+        If ``code`` is not one of the 31 provincial codes (the message lists the valid range).
+    """
+    try:
+        code = int(code)
+    except (TypeError, ValueError) as exc:
+        raise UnknownProvinceCodeError(f"province_code must be an integer GB/T 2260 code, got {code!r}") from exc
+    hit = inp.provinces.loc[inp.provinces["province_code"] == code]
+    if hit.empty:
+        known = ", ".join(f"{c} {n}" for c, n in zip(inp.provinces["province_code"], inp.provinces["name_en"], strict=False))
+        raise UnknownProvinceCodeError(f"unknown province code {code}; known codes: {known}")
+    return hit.iloc[0]
+
+
+def province_name(row: pd.Series, lang: str) -> str:
+    """Short name in ``lang`` (北京 / Beijing)."""
+    return str(row["name_zh"] if lang == "zh" else row["name_en"])
+
+
+# --------------------------------------------------------------------------------------------
+# sections
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """One report section.
+
+    Attributes
+    ----------
+    key : str
+        Short name; prefixes the glued numbers (``"glance"`` → ``glance.gdp.value``).
+    title : str
+        Heading in the report's language.
+    paragraphs : list of str
+        Markdown text.
+    table : pandas.DataFrame or None
+        Shown after the text (already labelled and formatted for reading).
+    figure : matplotlib.figure.Figure or None
+    numbers : dict
+        Every number quoted, JSON-serialisable (floats, ints, str, lists, dicts).
+    available : bool
+        False when the section's inputs are missing (it then says so in one sentence).
+    """
+
+    key: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    table: pd.DataFrame | None = None
+    figure: Any = None
+    numbers: dict[str, Any] = field(default_factory=dict)
+    available: bool = True
+
+
+def _missing(key: str, title: str, lang: str, what: str) -> Section:
+    return Section(key, title, [t("missing", lang, what=what)], available=False)
+
+
+def _num(x: Any) -> Any:
+    """JSON-friendly scalar (NaN → None, numpy → Python)."""
+    if x is None:
+        return None
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def fmt(x: Any, digits: int = 3) -> str:
+    """Number for text: thousands separators for large values, ``digits`` significant otherwise."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    if isinstance(x, int | np.integer):
+        return f"{int(x):,}"
+    x = float(x)
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:.1f}"
+    return f"{x:.{digits}g}" if abs(x) < 1 else f"{x:.2f}"
+
+
+def _years(df: pd.DataFrame, year_start: int, year_end: int, col: str = "year") -> pd.DataFrame:
+    return df[(df[col] >= year_start) & (df[col] <= year_end)]
+
+
+def _with_region(inp: ReportInputs, df: pd.DataFrame) -> pd.DataFrame:
+    reg = inp.provinces[["province_code", "region"]]
+    return df.merge(reg, on="province_code", how="left") if "region" not in df.columns else df
+
+
+def rank_desc(values: pd.Series) -> pd.Series:
+    """Rank, 1 = highest; ties share the best rank (``method="min"``); NaN not ranked."""
+    return values.rank(ascending=False, method="min")
+
+
+# key indicators: (key, unit, how computed from the panel, percent display?)
+GLANCE = [
+    ("gdp", "亿元", lambda p: p["gdp"], False),
+    ("gdp_per_capita", "元", lambda p: p["gdp"] / p["population"] * 1e4, False),
+    ("rd_exp", "亿元", lambda p: p["rd_exp"], False),
+    ("rd_intensity", "%", lambda p: p["rd_intensity"], True),
+    ("patent_grant_invention_pc", "件/万人", lambda p: p["patent_grant_invention"] / p["population"], False),
+    ("hightech_revenue_share", "%", lambda p: p["hightech_revenue"] / p["gdp"], True),
+    ("tech_market_seller_share", "%", lambda p: p["tech_market_seller"] / p["gdp"], True),
+    ("tertiary_share", "%", lambda p: p["va_tertiary"] / p["gdp"], True),
+]
+
+
+def glance_frame(panel: pd.DataFrame) -> pd.DataFrame:
+    """Key indicators per province-year (columns named as in :data:`GLANCE`).
+
+    Ratios are formed from the panel's own columns: GDP per capita = ``gdp`` (亿元) /
+    ``population`` (万人) × 10⁴ (元); invention patents per 万人 = ``patent_grant_invention`` /
+    ``population``; shares of GDP are ratios of 亿元 to 亿元. Missing inputs give NaN.
+    """
+    out = panel[["province_code", "year"]].copy()
+    for key, _unit, f, _pct in GLANCE:
+        try:
+            out[key] = pd.to_numeric(f(panel), errors="coerce").astype(float)
+        except KeyError:
+            out[key] = np.nan
+    return out
+
+
+def _rank_in(frame: pd.DataFrame, year: int, col: str, code: int, region: str) -> tuple[int, int, int, int]:
+    y = frame[(frame["year"] == year) & frame[col].notna()]
+    r = rank_desc(y[col])
+    rank = int(r[y["province_code"] == code].iloc[0])
+    yr = y[y["region"] == region]
+    rr = rank_desc(yr[col])
+    rank_r = int(rr[yr["province_code"] == code].iloc[0])
+    return rank, len(y), rank_r, len(yr)
+
+
+def section_glance(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Key indicators in the latest year with data, rank among provinces and within the region.
+
+    Each indicator uses its own latest year in ``[year_start, year_end]`` with a value for the
+    province; ranks (1 = highest, ties share the best rank) are among the provinces with a value
+    in that year, and within the province's NBS region.
+    """
+    title = t("sec_glance", lang)
+    if inp.panel is None:
+        return _missing("glance", title, lang, "panel.parquet")
+    info = province_info(inp, code)
+    region = info["region"]
+    g = _with_region(inp, _years(glance_frame(inp.panel), year_start, year_end))
+    rows, nums = [], {}
+    integ = None
+    if inp.integration is not None and "D" in inp.integration.columns:
+        integ = _with_region(inp, _years(inp.integration[["province_code", "year", "D"]], year_start, year_end))
+    items = [(k, u, pct, g) for k, u, _f, pct in GLANCE] + ([("D", "index", False, integ)] if integ is not None else [])
+    for key, unit, pct, frame in items:
+        own = frame[(frame["province_code"] == code) & frame[key].notna()]
+        if own.empty:
+            continue
+        year = int(own["year"].max())
+        value = float(own.loc[own["year"] == year, key].iloc[0])
+        rank, n, rank_r, n_r = _rank_in(frame, year, key, code, region)
+        shown = value * 100 if pct else value
+        rows.append(
+            {
+                t("indicator", lang): i18n.var_label(key, lang, inp.codebook),
+                t("year", lang): year,
+                t("value", lang): fmt(shown),
+                t("unit", lang): i18n.unit_label(unit, lang),
+                t("rank31", lang): f"{rank}/{n}",
+                t("rank_region", lang): f"{rank_r}/{n_r}",
+            }
+        )
+        nums.update(
+            {
+                f"glance.{key}.value": value,
+                f"glance.{key}.year": year,
+                f"glance.{key}.rank": rank,
+                f"glance.{key}.n": n,
+                f"glance.{key}.rank_region": rank_r,
+                f"glance.{key}.n_region": n_r,
+            }
+        )
+    if not rows:
+        return _missing("glance", title, lang, "panel.parquet")
+    name = province_name(info, lang)
+    reg = i18n.region_label(region, lang)
+    n_region = int((inp.provinces["region"] == region).sum())
+    if lang == "zh":
+        p = f"{name}属于{reg}地区（共 {n_region} 个省份）。下表列出主要指标的最新值及其在全国 31 个省份和{reg}地区内的排名（1 表示最高）。"
+    else:
+        p = (
+            f"{name} belongs to the {reg} region ({n_region} provinces). The table gives the latest value "
+            f"of each key indicator and its rank among the 31 provinces and within the region (1 = highest)."
+        )
+    nums["glance.region"] = str(region)
+    return Section("glance", title, [p], table=pd.DataFrame(rows), numbers=nums)
+
+
+def _series_stats(df: pd.DataFrame, col: str, code: int, region: str) -> pd.DataFrame:
+    """Per year: the province's value, the national median and the mean of regional peers."""
+    own = df[df["province_code"] == code].set_index("year")[col].rename("own")
+    med = df.groupby("year")[col].median().rename("national_median")
+    peers = df[(df["region"] == region) & (df["province_code"] != code)].groupby("year")[col].mean().rename("peers")
+    return pd.concat([own, med, peers], axis=1).sort_index()
+
+
+def _line_panel(ax, s: pd.DataFrame, label_own: str, lang: str, ylabel: str):
+    ax.plot(s.index, s["own"], marker="o", ms=3.5, lw=2.2, color="#c0392b", label=label_own)
+    ax.plot(s.index, s["national_median"], lw=1.5, ls="--", color="#34495e", label=t("national_median", lang))
+    if s["peers"].notna().any():
+        ax.plot(s.index, s["peers"], lw=1.5, ls=":", color="#2980b9", label=t("regional_peers", lang))
+    ax.set_ylabel(ylabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+
+
+def section_indices(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """S&T (``U_st``) and industrial (``U_ind``) innovation indices over time.
+
+    Compared with the national median and the mean of the other provinces of the region, by
+    year (from ``integration.parquet``).
+    """
+    import matplotlib.pyplot as plt
+
+    title = t("sec_indices", lang)
+    need = {"U_st", "U_ind"}
+    if inp.integration is None or not need <= set(inp.integration.columns):
+        return _missing("indices", title, lang, "integration.parquet (U_st, U_ind)")
+    info = province_info(inp, code)
+    df = _with_region(inp, _years(inp.integration, year_start, year_end))
+    if df[df["province_code"] == code][["U_st", "U_ind"]].dropna(how="all").empty:
+        return _missing("indices", title, lang, "integration.parquet (U_st, U_ind)")
+    name = province_name(info, lang)
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4), sharey=True)
+    nums: dict[str, Any] = {}
+    texts = []
+    for ax, col in zip(axes, ["U_st", "U_ind"], strict=True):
+        s = _series_stats(df, col, code, info["region"])
+        _line_panel(ax, s, name, lang, "")
+        ax.set_title(t("u_st" if col == "U_st" else "u_ind", lang), fontsize=11)
+        own = s["own"].dropna()
+        if own.empty:
+            continue
+        y1, y0 = int(own.index.max()), int(own.index.min())
+        latest, first = float(own.loc[y1]), float(own.loc[y0])
+        rank, n, rank_r, n_r = _rank_in(df, y1, col, code, info["region"])
+        nums.update(
+            {
+                f"indices.{col}.year": y1,
+                f"indices.{col}.latest": latest,
+                f"indices.{col}.first_year": y0,
+                f"indices.{col}.first": first,
+                f"indices.{col}.national_median": float(s.loc[y1, "national_median"]),
+                f"indices.{col}.peers_mean": _num(float(s.loc[y1, "peers"])),
+                f"indices.{col}.rank": rank,
+                f"indices.{col}.series": {str(int(k)): float(v) for k, v in own.items()},
+            }
+        )
+        label = t("u_st" if col == "U_st" else "u_ind", lang)
+        med = float(s.loc[y1, "national_median"])
+        if lang == "zh":
+            rel = "高于" if latest > med else "低于"
+            texts.append(f"{label}：{y0} 年 {fmt(first)}，{y1} 年 {fmt(latest)}，{rel}全国中位数（{fmt(med)}），全国第 {rank} 位。")
+        else:
+            rel = "above" if latest > med else "below"
+            texts.append(
+                f"{label}: {fmt(first)} in {y0}, {fmt(latest)} in {y1}, {rel} the national median "
+                f"({fmt(med)}); rank {rank} of {n}."
+            )
+    axes[0].legend(fontsize=8, loc="upper left", frameon=False)
+    fig.tight_layout()
+    intro = (
+        "两个子系统指数由面板熵值法计算（0–1，越高越好）。"
+        if lang == "zh"
+        else "Both subsystem indices come from the panel entropy-weight method (0–1, higher is better)."
+    )
+    return Section("indices", title, [intro, *("- " + x for x in texts)], figure=fig, numbers=nums)
+
+
+def section_coupling(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Coupling coordination degree D over time, its class and the lagging subsystem.
+
+    D = √(C·T), C = 2√(U₁U₂)/(U₁+U₂), T = αU₁ + βU₂ (computed by the framework layer); the
+    class is the standard ten-level classification of D.
+    """
+    import matplotlib.pyplot as plt
+
+    title = t("sec_coupling", lang)
+    if inp.integration is None or "D" not in inp.integration.columns:
+        return _missing("coupling", title, lang, "integration.parquet (D)")
+    info = province_info(inp, code)
+    df = _with_region(inp, _years(inp.integration, year_start, year_end))
+    s = _series_stats(df, "D", code, info["region"])
+    own = s["own"].dropna()
+    if own.empty:
+        return _missing("coupling", title, lang, "integration.parquet (D)")
+    row = df[(df["province_code"] == code)].set_index("year").sort_index()
+    y0, y1 = int(own.index.min()), int(own.index.max())
+    d0, d1 = float(own.loc[y0]), float(own.loc[y1])
+    cls1 = i18n.d_class_label(row.loc[y1].get("D_class"), lang, d1)
+    cls0 = i18n.d_class_label(row.loc[y0].get("D_class"), lang, d0)
+    lag = i18n.lagging_label(row.loc[y1].get("lagging"), lang)
+    rank, n, rank_r, n_r = _rank_in(df, y1, "D", code, info["region"])
+    nums = {
+        "coupling.D.year": y1,
+        "coupling.D.latest": d1,
+        "coupling.D.first_year": y0,
+        "coupling.D.first": d0,
+        "coupling.D.rank": rank,
+        "coupling.D.rank_region": rank_r,
+        "coupling.D.national_median": float(s.loc[y1, "national_median"]),
+        "coupling.class": cls1,
+        "coupling.lagging": lag,
+    }
+    for c in ("C", "T"):
+        if c in row.columns:
+            nums[f"coupling.{c}.latest"] = _num(float(row.loc[y1, c]))
+    fig, ax = plt.subplots(figsize=(8.5, 3.4))
+    lo = max(0.0, math.floor(min(own.min(), s["national_median"].min()) * 10) / 10 - 0.05)
+    hi = min(1.0, math.ceil(max(own.max(), s["national_median"].max()) * 10) / 10 + 0.05)
+    for k in range(10):
+        a, b = k / 10, (k + 1) / 10
+        if b > lo and a < hi:
+            ax.axhspan(a, b, color=plt.cm.RdYlGn(0.15 + 0.07 * k), alpha=0.12, lw=0)
+            ax.text(s.index.max() + 0.3, min(max((a + b) / 2, lo + 0.01), hi - 0.01), i18n.D_CLASSES[k][lang],
+                    fontsize=7.5, va="center", color="#555555")
+    _line_panel(ax, s, province_name(info, lang), lang, "D")
+    ax.set_ylim(lo, hi)
+    ax.set_xlim(s.index.min() - 0.3, s.index.max() + 2.6 if lang == "en" else s.index.max() + 1.8)
+    ax.legend(fontsize=8, loc="upper left", frameon=False)
+    fig.tight_layout()
+    name = province_name(info, lang)
+    if lang == "zh":
+        p = (
+            f"{name}科技创新与产业创新的耦合协调度 D 从 {y0} 年的 {fmt(d0)}（{cls0}）变为 {y1} 年的 {fmt(d1)}"
+            f"（{cls1}），全国第 {rank}/{n} 位、区域内第 {rank_r}/{n_r} 位；{y1} 年的相对发展类型：{lag}。"
+        )
+    else:
+        p = (
+            f"The coupling coordination degree D of {name}'s S&T and industrial innovation moved from "
+            f"{fmt(d0)} ({cls0}) in {y0} to {fmt(d1)} ({cls1}) in {y1}: rank {rank} of {n} nationally and "
+            f"{rank_r} of {n_r} in the region. Relative development in {y1}: {lag}."
+        )
+    return Section("coupling", title, [p], figure=fig, numbers=nums)
+
+
+PILLAR_COLS = list(i18n.PILLARS)
+
+
+def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Pillar scores of the four integration models, the dominant model and its changes."""
+    import matplotlib.pyplot as plt
+
+    title = t("sec_models", lang)
+    if inp.integration is None or "model" not in inp.integration.columns:
+        return _missing("models", title, lang, "integration.parquet (model)")
+    df = _years(inp.integration, year_start, year_end)
+    own = df[df["province_code"] == code].sort_values("year")
+    own = own[own["model"].notna()]
+    if own.empty:
+        return _missing("models", title, lang, "integration.parquet (model)")
+    y1 = int(own["year"].max())
+    last = own[own["year"] == y1].iloc[0]
+    changes = []
+    prev = None
+    for _, r in own.iterrows():
+        m = str(r["model"])
+        if prev is not None and m != prev:
+            changes.append([int(r["year"]), prev, m])
+        prev = m
+    nums: dict[str, Any] = {"models.year": y1, "models.model": str(last["model"]), "models.changes": changes}
+    if "model_cluster" in own.columns:
+        nums["models.cluster"] = _num(last["model_cluster"]) if not isinstance(last["model_cluster"], str) else last["model_cluster"]
+    pcols = [c for c in PILLAR_COLS if c in df.columns]
+    fig = None
+    table = None
+    if pcols:
+        nat = df[df["year"] == y1][pcols].median()
+        vals = last[pcols].astype(float)
+        for c in pcols:
+            nums[f"models.{c}"] = _num(float(vals[c]))
+            nums[f"models.{c}.national_median"] = _num(float(nat[c]))
+        labels = [i18n.PILLARS[c][lang] for c in pcols]
+        fig, ax = plt.subplots(figsize=(7.5, 2.9))
+        ypos = np.arange(len(pcols))
+        ax.barh(ypos + 0.18, vals.to_numpy(), height=0.36, color="#c0392b", label=province_name(province_info(inp, code), lang))
+        ax.barh(ypos - 0.18, nat.to_numpy(), height=0.36, color="#95a5a6", label=t("national_median", lang))
+        ax.set_yticks(ypos, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(t("score", lang) + f" ({y1})")
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        fig.tight_layout()
+    seq = own[["year", "model"]].copy()
+    seq["model"] = seq["model"].map(lambda m: i18n.model_label(m, lang))
+    name = province_name(province_info(inp, code), lang)
+    cur = i18n.model_label(last["model"], lang)
+    if lang == "zh":
+        p = f"{y1} 年{name}的主导融合模式为 **{cur}**。"
+        if changes:
+            p += "期间的变化：" + "；".join(f"{y} 年由{i18n.model_label(a, lang)}转为{i18n.model_label(b, lang)}" for y, a, b in changes) + "。"
+        else:
+            p += f"{int(own['year'].min())}–{y1} 年主导模式没有变化。"
+        if "model_cluster" in own.columns:
+            p += f" 聚类方法的归类：{i18n.model_label(last['model_cluster'], lang)}。"
+    else:
+        p = f"In {y1} {name}'s dominant integration model is **{cur}**."
+        if changes:
+            p += " Changes: " + "; ".join(f"{i18n.model_label(a, lang)} → {i18n.model_label(b, lang)} in {y}" for y, a, b in changes) + "."
+        else:
+            p += f" It did not change over {int(own['year'].min())}–{y1}."
+        if "model_cluster" in own.columns:
+            p += f" The clustering alternative assigns: {i18n.model_label(last['model_cluster'], lang)}."
+    return Section("models", title, [p], table=table, figure=fig, numbers=nums)
+
+
+def pathway_columns(df: pd.DataFrame) -> list[str]:
+    """Pathway score columns ``pathway_<name>`` (numeric ones only)."""
+    return [c for c in df.columns if c.startswith("pathway_") and pd.api.types.is_numeric_dtype(df[c])]
+
+
+def pathway_diagnostics(integration: pd.DataFrame, provinces: pd.DataFrame, code: int, year: int) -> pd.DataFrame:
+    """Percentiles and gaps of the province's pathway scores in ``year``.
+
+    Percentile = share of provinces with a score ≤ the province's (``rank(pct=True)``, ×100),
+    among all provinces and within the NBS region; gap to frontier = max − own; gap to the
+    regional leader = regional max − own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index pathway column; columns ``score``, ``percentile``, ``percentile_region``,
+        ``gap_frontier``, ``gap_leader``.
+    """
+    cols = pathway_columns(integration)
+    y = integration[integration["year"] == year].merge(provinces[["province_code", "region"]], on="province_code", how="left")
+    region = y.loc[y["province_code"] == code, "region"].iloc[0]
+    own = y[y["province_code"] == code].iloc[0]
+    yr = y[y["region"] == region]
+    rows = {}
+    for c in cols:
+        pct = y[c].rank(pct=True, method="max")
+        pct_r = yr[c].rank(pct=True, method="max")
+        rows[c] = {
+            "score": float(own[c]),
+            "percentile": float(pct[y["province_code"] == code].iloc[0]) * 100,
+            "percentile_region": float(pct_r[yr["province_code"] == code].iloc[0]) * 100,
+            "gap_frontier": float(y[c].max() - own[c]),
+            "gap_leader": float(yr[c].max() - own[c]),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Pathway diagnostics with the two weakest pathways spelled out."""
+    import matplotlib.pyplot as plt
+
+    title = t("sec_pathways", lang)
+    if inp.integration is None or not pathway_columns(inp.integration):
+        return _missing("pathways", title, lang, "integration.parquet (pathway_*)")
+    df = _years(inp.integration, year_start, year_end)
+    cols = pathway_columns(df)
+    own = df[(df["province_code"] == code)].dropna(subset=cols, how="all")
+    if own.empty:
+        return _missing("pathways", title, lang, "integration.parquet (pathway_*)")
+    y1 = int(own["year"].max())
+    diag = pathway_diagnostics(df, inp.provinces, code, y1)
+    row = own[own["year"] == y1].iloc[0]
+    if "weakest_pathways" in df.columns and isinstance(row["weakest_pathways"], str) and row["weakest_pathways"]:
+        weakest = [w.strip().removeprefix("pathway_") for w in row["weakest_pathways"].split(";") if w.strip()]
+        source = "framework"
+    else:
+        weakest = [c.removeprefix("pathway_") for c in diag.sort_values("percentile").index[:2]]
+        source = "lowest percentile"
+    nums: dict[str, Any] = {"pathways.year": y1, "pathways.weakest": weakest, "pathways.weakest_source": source}
+    for c, r in diag.iterrows():
+        k = c.removeprefix("pathway_")
+        for m in ("score", "percentile", "percentile_region", "gap_frontier", "gap_leader"):
+            nums[f"pathways.{k}.{m}"] = _num(float(r[m]))
+    table = pd.DataFrame(
+        {
+            t("pathway", lang): [i18n.pathway_label(c, lang) for c in diag.index],
+            t("score", lang): [fmt(v) for v in diag["score"]],
+            t("percentile", lang): [f"{v:.0f}" for v in diag["percentile"]],
+            t("percentile_region", lang): [f"{v:.0f}" for v in diag["percentile_region"]],
+            t("gap_frontier", lang): [fmt(v) for v in diag["gap_frontier"]],
+            t("gap_leader", lang): [fmt(v) for v in diag["gap_leader"]],
+        }
+    )
+    fig, ax = plt.subplots(figsize=(7.5, 2.9))
+    labels = [i18n.pathway_label(c, lang) for c in diag.index]
+    colors = ["#c0392b" if c.removeprefix("pathway_") in weakest else "#7f8c8d" for c in diag.index]
+    ax.barh(np.arange(len(diag)), diag["percentile"], color=colors)
+    ax.axvline(50, color="#34495e", lw=1, ls="--")
+    ax.set_yticks(np.arange(len(diag)), labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(t("percentile", lang) + f" ({y1})")
+    fig.tight_layout()
+    name = province_name(province_info(inp, code), lang)
+    parts = []
+    for w in weakest:
+        c = f"pathway_{w}"
+        if c in diag.index:
+            r = diag.loc[c]
+            parts.append((i18n.pathway_label(w, lang), r["percentile"], r["gap_frontier"], r["gap_leader"]))
+        else:
+            parts.append((i18n.pathway_label(w, lang), float("nan"), float("nan"), float("nan")))
+    if lang == "zh":
+        p = f"{y1} 年{name}最薄弱的两条路径是：" + "；".join(
+            f"**{lab}**（全国百分位 {pc:.0f}，距全国最高 {fmt(g)}，距区域最高 {fmt(gl)}）" for lab, pc, g, gl in parts
+        ) + "。这是推进融合最值得着力之处。"
+    else:
+        p = f"In {y1} {name}'s two weakest pathways are " + " and ".join(
+            f"**{lab}** (percentile {pc:.0f} nationally; {fmt(g)} below the frontier, {fmt(gl)} below the regional leader)"
+            for lab, pc, g, gl in parts
+        ) + ": the places where a push would do most for integration."
+    return Section("pathways", title, [p], table=table, figure=fig, numbers=nums)
+
+
+def _io_linkage_table(inp: ReportInputs, code: int, year_end: int) -> tuple[int, pd.DataFrame] | None:
+    """Rasmussen–Hirschman linkages of the province's latest IO table ≤ ``year_end``.
+
+    Uses the measures layer (``analysis.measures.io_linkages`` or ``linkages``) when present;
+    returns ``None`` otherwise, or when the province has no IO table.
+    """
+    flows = inp.io_table("flows", code)
+    if flows is None or flows.empty:
+        return None
+    years = sorted(int(y) for y in flows["year"].unique() if y <= year_end)
+    if not years:
+        return None
+    year = years[-1]
+    try:
+        from analysis import measures
+    except ImportError:
+        return None
+    fn = getattr(measures, "io_linkages", None) or getattr(measures, "linkages", None)
+    if fn is None:
+        return None
+    try:
+        res = fn(flows[flows["year"] == year], inp.io_table("final", code), inp.io_table("va", code))
+    except Exception:  # noqa: BLE001
+        return None
+    return year, pd.DataFrame(res)
+
+
+def section_chain(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Industrial-chain profile from the province's input-output tables.
+
+    Reads the chain-linkage indicators of the measures layer (``chain_linkage.parquet``) for the
+    latest IO year ≤ ``year_end``, and the key sectors (backward and forward linkage > 1) when the
+    measures layer provides sector linkages.
+    """
+    title = t("sec_chain", lang)
+    cl = inp.chain_linkage
+    if cl is None or "province_code" not in cl.columns:
+        return _missing("chain", title, lang, "chain_linkage.parquet")
+    ycol = "io_year" if "io_year" in cl.columns else "year"
+    own = cl[(cl["province_code"] == code) & (cl[ycol] <= year_end)].sort_values(ycol)
+    if own.empty:
+        return _missing("chain", title, lang, "chain_linkage.parquet")
+    y = int(own[ycol].max())
+    row = own[own[ycol] == y].iloc[0]
+    ind = [c for c in cl.columns if c not in ("province_code", ycol, "year") and pd.api.types.is_numeric_dtype(cl[c])]
+    same = cl[cl[ycol] == y]
+    rows, nums = [], {"chain.io_year": y}
+    for c in ind:
+        v = row[c]
+        if pd.isna(v):
+            continue
+        rank = int(rank_desc(same[c])[same["province_code"] == code].iloc[0])
+        n = int(same[c].notna().sum())
+        nums[f"chain.{c}"] = float(v)
+        nums[f"chain.{c}.rank"] = rank
+        rows.append({t("indicator", lang): i18n.var_label(c, lang, inp.codebook), t("value", lang): fmt(float(v)),
+                     t("rank31", lang): f"{rank}/{n}"})
+    paras = []
+    name = province_name(province_info(inp, code), lang)
+    paras.append(
+        f"依据{name} {y} 年投入产出表（42 部门）计算。" if lang == "zh"
+        else f"From {name}'s {y} input-output table (42 sectors)."
+    )
+    link = _io_linkage_table(inp, code, year_end)
+    if link is not None:
+        ly, lt = link
+        if {"backward", "forward"} <= set(lt.columns):
+            key = lt[(lt["backward"] > 1) & (lt["forward"] > 1)]
+            nums["chain.key_sectors"] = [str(s) for s in key.index]
+            names = [str(s) for s in key.index]
+            paras.append(("关键部门（影响力系数与感应度系数均大于 1）：" if lang == "zh" else "Key sectors (backward and forward linkage both > 1): ") + ("、" if lang == "zh" else ", ").join(names))
+    return Section("chain", title, paras, table=pd.DataFrame(rows) if rows else None, numbers=nums)
+
+
+def _find_result(results: dict[str, Any], *needles: str) -> tuple[str, Any] | None:
+    for k, v in results.items():
+        if all(n in k.lower() for n in needles):
+            return k, v
+    return None
+
+
+def section_threshold(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Where the province sits among the Hansen threshold regimes and the effect there.
+
+    Reads the threshold model stored by ``python -m analysis models`` (``results/threshold*``:
+    thresholds, the threshold variable and regime coefficients) and the province's latest value
+    of the threshold variable from the panel or ``integration.parquet``.
+    """
+    title = t("sec_threshold", lang)
+    hit = _find_result(inp.results, "threshold")
+    if hit is None:
+        return _missing("threshold", title, lang, "results/threshold (python -m analysis models)")
+    spec = _threshold_spec(hit[1])
+    if spec is None:
+        return _missing("threshold", title, lang, "results/threshold (python -m analysis models)")
+    q, gammas, regimes = spec["q"], spec["thresholds"], spec["regimes"]
+    src = None
+    for frame in (inp.integration, inp.panel):
+        if frame is not None and q in frame.columns:
+            src = frame
+            break
+    if src is None:
+        return _missing("threshold", title, lang, f"{q}")
+    own = _years(src, year_start, year_end)
+    own = own[(own["province_code"] == code) & own[q].notna()]
+    if own.empty:
+        return _missing("threshold", title, lang, f"{q}")
+    y = int(own["year"].max())
+    qv = float(own.loc[own["year"] == y, q].iloc[0])
+    k = int(np.searchsorted(np.asarray(gammas, dtype=float), qv, side="right"))
+    reg = regimes[k] if k < len(regimes) else None
+    nums = {"threshold.q": q, "threshold.year": y, "threshold.q_value": qv, "threshold.gammas": [float(g) for g in gammas],
+            "threshold.regime": k + 1}
+    if reg is not None:
+        nums["threshold.effect"] = _num(reg.get("estimate"))
+        nums["threshold.effect_se"] = _num(reg.get("std_error"))
+    edges = [-np.inf, *gammas, np.inf]
+    table = pd.DataFrame(
+        {
+            t("regime", lang): [f"{fmt(edges[i]) if i else '−∞'} < q ≤ {fmt(edges[i + 1]) if i + 1 < len(edges) - 1 else '∞'}" for i in range(len(regimes))],
+            t("estimate", lang): [fmt(r.get("estimate")) for r in regimes],
+            t("std_error", lang): [fmt(r.get("std_error")) for r in regimes],
+            t("this_province", lang): ["◀" if i == k else "" for i in range(len(regimes))],
+        }
+    )
+    qlab = i18n.var_label(q, lang, inp.codebook)
+    name = province_name(province_info(inp, code), lang)
+    eff = fmt(nums.get("threshold.effect"))
+    if lang == "zh":
+        p = (f"门槛变量为{qlab}。{name} {y} 年的取值为 {fmt(qv)}，位于第 {k + 1} 个区间（共 {len(regimes)} 个）；"
+             f"该区间内{spec.get('rx_label_zh', spec['rx'])}对{spec.get('y_label_zh', spec['y'])}的估计效应为 {eff}。")
+    else:
+        p = (f"The threshold variable is {qlab}. {name}'s value in {y} is {fmt(qv)}, in regime {k + 1} of {len(regimes)}; "
+             f"the estimated effect of {spec['rx']} on {spec['y']} in that regime is {eff}.")
+    return Section("threshold", title, [p], table=table, numbers=nums)
+
+
+def _threshold_spec(obj: Any) -> dict[str, Any] | None:
+    """Normalise a stored threshold result to ``{q, rx, y, thresholds, regimes}``.
+
+    Accepts a JSON object with keys ``q``/``threshold_var``, ``thresholds``, ``rx``, ``y``/
+    ``depvar`` and ``regimes`` (list of ``{estimate, std_error}``) or ``params``/``std_errors``
+    mappings whose keys name the regimes in order; or a tidy DataFrame with a ``term`` column
+    (regime terms contain ``regime``/``_r``) and ``estimate``/``std_error`` columns plus
+    ``thresholds`` stored in ``attrs``. Returns ``None`` if the shape is not recognised.
+    """
+    if isinstance(obj, dict):
+        q = obj.get("q") or obj.get("threshold_var") or obj.get("threshold_variable")
+        gam = obj.get("thresholds")
+        if q is None or gam is None:
+            return None
+        regimes = obj.get("regimes")
+        if regimes is None and "params" in obj:
+            rk = [k for k in obj["params"] if "regime" in str(k).lower() or "_r" in str(k)]
+            regimes = [{"estimate": obj["params"][k], "std_error": (obj.get("std_errors") or {}).get(k)} for k in rk]
+        if not regimes:
+            return None
+        return {"q": q, "thresholds": sorted(float(g) for g in gam), "regimes": regimes,
+                "rx": obj.get("rx", ""), "y": obj.get("y") or obj.get("depvar", "")}
+    return None
+
+
+def section_spatial(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Contiguous neighbours, their coordination degree, and the spatial Durbin effects.
+
+    Neighbours: queen contiguity (Hainan linked to Guangdong). Spillovers: LeSage–Pace direct,
+    indirect and total effects stored by ``python -m analysis models`` (``results/*sdm*`` or
+    ``*spatial*``), when present.
+    """
+    title = t("sec_spatial", lang)
+    nb = inp.neighbours().get(int(code), [])
+    if not nb:
+        return _missing("spatial", title, lang, "boundaries / spatial weights")
+    info = province_info(inp, code)
+    names = inp.provinces.set_index("province_code")["name_zh" if lang == "zh" else "name_en"]
+    nums: dict[str, Any] = {"spatial.neighbours": [int(c) for c in nb]}
+    table = None
+    paras = []
+    name = province_name(info, lang)
+    sep = "、" if lang == "zh" else ", "
+    nb_names = sep.join(str(names.get(c, c)) for c in nb)
+    if inp.integration is not None and "D" in inp.integration.columns:
+        df = _years(inp.integration, year_start, year_end)
+        own = df[(df["province_code"] == code) & df["D"].notna()]
+        if not own.empty:
+            y = int(own["year"].max())
+            dy = df[df["year"] == y].set_index("province_code")["D"]
+            own_d = float(dy.get(code))
+            nbd = dy.reindex(nb)
+            nums.update({"spatial.year": y, "spatial.D_own": own_d, "spatial.D_neighbours_mean": _num(float(nbd.mean()))})
+            table = pd.DataFrame({t("neighbour", lang): [names.get(c, c) for c in nb], "D": [fmt(v) for v in nbd]})
+            if lang == "zh":
+                paras.append(f"{name}与 {len(nb)} 个省份相邻：{nb_names}。{y} 年相邻省份耦合协调度的平均值为 {fmt(float(nbd.mean()))}，本省为 {fmt(own_d)}。")
+            else:
+                paras.append(f"{name} borders {len(nb)} provinces: {nb_names}. In {y} their mean coupling coordination degree is {fmt(float(nbd.mean()))}, against {fmt(own_d)} here.")
+    if not paras:
+        paras.append(f"{name}的相邻省份：{nb_names}。" if lang == "zh" else f"{name} borders {nb_names}.")
+    hit = _find_result(inp.results, "sdm") or _find_result(inp.results, "spatial")
+    if hit is not None and isinstance(hit[1], pd.DataFrame) and {"effect", "estimate"} <= set(hit[1].columns):
+        eff = hit[1]
+        for _, r in eff.iterrows():
+            nums[f"spatial.effect.{r.get('term', '')}.{r['effect']}"] = _num(float(r["estimate"]))
+        paras.append(
+            "空间杜宾模型的直接、间接（溢出）和总效应见下表（全国共同估计，所有省份相同）。" if lang == "zh"
+            else "Direct, indirect (spillover) and total effects of the spatial Durbin model (estimated once for all provinces):"
+        )
+        keep = [c for c in ("term", "effect", "estimate", "std_error", "p_value") if c in eff.columns]
+        table2 = eff[keep].copy()
+        for c in ("estimate", "std_error", "p_value"):
+            if c in table2:
+                table2[c] = table2[c].map(fmt)
+        table = table2 if table is None else table
+    else:
+        paras.append(
+            "空间杜宾模型的溢出效应结果尚未生成。" if lang == "zh" else "The spatial Durbin model's spillover effects are not available in this run."
+        )
+    return Section("spatial", title, paras, table=table, numbers=nums)
+
+
+def section_map(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """A map of China with the province outlined and provinces coloured by D (latest year)."""
+    from analysis.reporting import maps
+
+    title = t("sec_map", lang)
+    shapes = inp.shapes()
+    if shapes is None:
+        return _missing("map", title, lang, "boundaries")
+    info = province_info(inp, code)
+    values, y = None, None
+    if inp.integration is not None and "D" in inp.integration.columns:
+        df = _years(inp.integration, year_start, year_end)
+        own = df[(df["province_code"] == code) & df["D"].notna()]
+        if not own.empty:
+            y = int(own["year"].max())
+            values = df[df["year"] == y].set_index("province_code")["D"].astype(float)
+    nb = inp.neighbours().get(int(code), [])
+    fig = maps.draw_map(shapes, values, highlight=int(code), outline=nb,
+                        legend_label=f"D ({y})" if y else "")
+    name = province_name(info, lang)
+    if values is not None:
+        p = (f"红色粗线为{name}，虚线为其相邻省份；颜色表示 {y} 年的耦合协调度 D。" if lang == "zh"
+             else f"{name} is outlined in red, its neighbours dashed; colours show the coupling coordination degree D in {y}.")
+    else:
+        p = f"红色为{name}。" if lang == "zh" else f"{name} in red."
+    return Section("map", title, [p], figure=fig, numbers={"map.year": y})
+
+
+SECTIONS = (
+    section_glance,
+    section_indices,
+    section_coupling,
+    section_models,
+    section_pathways,
+    section_chain,
+    section_threshold,
+    section_spatial,
+    section_map,
+)
+
+
+def header(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Title block: province name, region, year range, date."""
+    i18n.check_lang(lang)
+    info = province_info(inp, code)
+    name = str(info["full_name_zh"]) if lang == "zh" else str(info["name_en"])
+    title = t("title", lang, name=name)
+    sub = t("subtitle", lang, region=i18n.region_label(info["region"], lang), y0=year_start, y1=year_end,
+            date=_dt.date.today().isoformat())
+    nums = {"province_code": int(code), "name": province_name(info, lang), "lang": lang,
+            "year_start": int(year_start), "year_end": int(year_end)}
+    return Section("header", title, [sub], numbers=nums)
+
+
+def safe_section(fn, inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
+    """Run a section; an unexpected error becomes a one-sentence notice (and is recorded).
+
+    A :class:`UnknownProvinceCodeError` is re-raised: an unknown province is the caller's error.
+    """
+    try:
+        return fn(inp, code, lang, year_start, year_end)
+    except UnknownProvinceCodeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one section must not sink the report
+        key = fn.__name__.removeprefix("section_")
+        title = t(f"sec_{key}" if f"sec_{key}" in i18n.TEXT else "sec_notes", lang)
+        msg = ("本节因数据问题未能生成：" if lang == "zh" else "This section could not be produced: ") + f"`{type(exc).__name__}: {exc}`"
+        return Section(key, title, [msg], numbers={f"{key}.error": f"{type(exc).__name__}: {exc}"}, available=False)
+
+
+# --------------------------------------------------------------------------------------------
+# display (inside the notebook kernel)
+# --------------------------------------------------------------------------------------------
+
+
+def show(section: Section, level: int = 2) -> None:
+    """Display a section (heading, text, table, figure) and glue its numbers with scrapbook.
+
+    Each number is glued under its name (``glance.gdp.value`` …) with ``display=False``; the
+    section's availability under ``<key>.available``.
+    """
+    import matplotlib.pyplot as plt
+    import scrapbook as sb
+    from IPython.display import HTML, Markdown, display
+
+    display(Markdown("#" * level + " " + section.title + "\n\n" + "\n\n".join(section.paragraphs)))
+    if section.table is not None and len(section.table):
+        display(HTML(section.table.to_html(index=False, classes="report-table", border=0, escape=True)))
+    if section.figure is not None:
+        display(section.figure)
+        plt.close(section.figure)
+    sb.glue(f"{section.key}.available", bool(section.available))
+    for k, v in section.numbers.items():
+        sb.glue(k, _jsonable(v))
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    return _num(v)
+
+
+def index_metrics(inp: ReportInputs, year_end: int) -> pd.DataFrame:
+    """One row per province with the metrics shown in ``reports/index.html``.
+
+    Columns: ``province_code``, names, ``region``, ``gdp``, ``rd_intensity`` (latest year ≤
+    ``year_end`` per province), and, when ``integration.parquet`` exists, ``D``, ``D_class``,
+    ``model``, ``weakest_pathways`` (latest year ≤ ``year_end``).
+    """
+    out = inp.provinces[["province_code", "name_zh", "name_en", "region"]].copy()
+    if inp.panel is not None:
+        g = glance_frame(inp.panel)
+        g = g[g["year"] <= year_end]
+        for col in ("gdp", "gdp_per_capita", "rd_intensity"):
+            last = g.dropna(subset=[col]).sort_values("year").groupby("province_code").tail(1)
+            out = out.merge(last[["province_code", col]], on="province_code", how="left")
+    if inp.integration is not None and "D" in inp.integration.columns:
+        it = inp.integration[(inp.integration["year"] <= year_end) & inp.integration["D"].notna()]
+        last = it.sort_values("year").groupby("province_code").tail(1)
+        keep = [c for c in ("year", "D", "D_class", "model", "weakest_pathways") if c in last.columns]
+        out = out.merge(last[["province_code", *keep]].rename(columns={"year": "D_year"}), on="province_code", how="left")
+    return out

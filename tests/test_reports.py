@@ -1,0 +1,285 @@
+"""Province reports: fonts, section numbers, papermill execution, HTML, index, batch robustness.
+
+Runs on synthetic processed tables (``analysis.reporting.synthetic``) written to a temporary
+folder, so it does not depend on the other layers' outputs; the numbers recorded in the reports
+(scrapbook) are compared with those tables, recomputed independently here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import paths
+from analysis.data.provinces import PROVINCES, UnknownProvinceError
+from analysis.reporting import batch, fonts, i18n
+from analysis.reporting import province as pr
+from analysis.reporting.synthetic import write_synthetic
+
+ROOT = paths.project_root()
+NOTEBOOK = ROOT / "notebooks" / "province_report.ipynb"
+MIRROR = paths.mirror_dir()
+
+
+# ------------------------------------------------------------------------------------ fonts
+
+
+def test_cjk_font_renders_chinese_without_missing_glyphs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib import font_manager
+
+    sns.set_theme()  # resets the font family: setup_style must configure the font after it
+    name = fonts.setup_style()
+    assert name == fonts.CJK_FONT_NAME
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig, ax = plt.subplots()
+        ax.set_title("科技创新与产业创新耦合协调度 U₁ −0.5")
+        ax.set_xlabel("年份")
+        ax.plot([1, 2], [-1, 2])
+        fig.canvas.draw()
+        used = {str(font_manager.findfont(t.get_fontproperties())) for t in (ax.title, ax.xaxis.label)}
+        plt.close(fig)
+    glyph = [str(w.message) for w in caught if "Glyph" in str(w.message)]
+    assert glyph == []
+    assert used == {str(fonts.cjk_font_path())}
+
+
+def test_set_theme_after_setup_loses_font_and_setup_restores_it():
+    import matplotlib as mpl
+    import seaborn as sns
+
+    fonts.setup_style()
+    sns.set_theme()
+    assert mpl.rcParams["font.family"][0] != fonts.CJK_FONT_NAME
+    fonts.setup_style()
+    assert mpl.rcParams["font.family"][0] == fonts.CJK_FONT_NAME
+    assert mpl.rcParams["axes.unicode_minus"] is False
+
+
+# ------------------------------------------------------------------- sections (no kernel)
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory) -> Path:
+    return write_synthetic(tmp_path_factory.mktemp("processed") / "processed")
+
+
+def test_glance_ranks_match_independent_computation(synth):
+    inp = pr.load_inputs(synth)
+    panel = pd.read_parquet(synth / "panel.parquet")
+    sec = pr.section_glance(inp, 320000, "en", 2010, 2023)
+    # independent: R&D intensity in 2023, rank 1 = highest, within the East region
+    y = panel[panel["year"] == 2023].set_index("province_code")["rd_intensity"]
+    own = y.loc[320000]
+    assert sec.numbers["glance.rd_intensity.value"] == pytest.approx(own)
+    assert sec.numbers["glance.rd_intensity.rank"] == int((y > own).sum()) + 1
+    east = PROVINCES.loc[PROVINCES["region"] == "east", "province_code"]
+    assert sec.numbers["glance.rd_intensity.rank_region"] == int((y.loc[east] > own).sum()) + 1
+    assert sec.numbers["glance.rd_intensity.n_region"] == 10
+    gdp_pc = panel.query("province_code == 320000 and year == 2023")
+    assert sec.numbers["glance.gdp_per_capita.value"] == pytest.approx(
+        float(gdp_pc["gdp"].iloc[0] / gdp_pc["population"].iloc[0] * 1e4)
+    )
+    # Tibet's R&D intensity is missing in 2010-2011: its glance uses 2023, ranks among 31
+    tib = pr.section_glance(inp, 540000, "zh", 2010, 2011)
+    assert "glance.rd_intensity.value" not in tib.numbers
+    assert tib.numbers["glance.gdp.year"] == 2011
+
+
+def test_pathway_percentiles_and_gaps(synth):
+    integ = pd.read_parquet(synth / "integration.parquet")
+    d = pr.pathway_diagnostics(integ, PROVINCES, 110000, 2020)
+    y = integ[integ["year"] == 2020].set_index("province_code")["pathway_pilot"]
+    own = y.loc[110000]
+    assert d.loc["pathway_pilot", "percentile"] == pytest.approx((y <= own).mean() * 100)
+    assert d.loc["pathway_pilot", "gap_frontier"] == pytest.approx(y.max() - own)
+    east = PROVINCES.loc[PROVINCES["region"] == "east", "province_code"]
+    assert d.loc["pathway_pilot", "gap_leader"] == pytest.approx(y.loc[east].max() - own)
+
+
+def test_threshold_regime_from_stored_thresholds(synth):
+    inp = pr.load_inputs(synth)
+    sec = pr.section_threshold(inp, 110000, "en", 2010, 2023)
+    q = sec.numbers["threshold.q_value"]
+    expected = 1 + sum(q > g for g in [0.012, 0.022])
+    assert sec.numbers["threshold.regime"] == expected
+    assert sec.numbers["threshold.effect"] == [0.21, 0.45, 0.62][expected - 1]
+
+
+def test_missing_inputs_give_one_sentence(tmp_path):
+    d = write_synthetic(tmp_path / "p", parts=("panel",))
+    inp = pr.load_inputs(d)
+    for fn in (pr.section_indices, pr.section_coupling, pr.section_models, pr.section_pathways,
+               pr.section_chain, pr.section_threshold):
+        sec = pr.safe_section(fn, inp, 110000, "zh", 2010, 2023)
+        assert not sec.available
+        assert len(sec.paragraphs) == 1 and sec.paragraphs[0].endswith("。")
+    assert pr.section_glance(inp, 110000, "zh", 2010, 2023).available
+
+
+def test_unknown_province_code_is_a_clear_error(synth):
+    inp = pr.load_inputs(synth)
+    with pytest.raises(pr.UnknownProvinceCodeError, match="unknown province code 990000"):
+        pr.province_info(inp, 990000)
+    with pytest.raises(pr.UnknownProvinceCodeError):
+        pr.safe_section(pr.section_glance, inp, 990000, "en", 2010, 2023)
+
+
+def test_unknown_province_name_in_batch_raises_before_running(tmp_path):
+    with pytest.raises(UnknownProvinceError, match="Atlantis"):
+        batch.main(provinces=["Atlantis"], build=False, data_dir=tmp_path, out_root=tmp_path)
+    with pytest.raises(ValueError, match="language"):
+        batch.main(provinces=[110000], langs=["fr"], build=False, data_dir=tmp_path, out_root=tmp_path)
+
+
+def test_resolve_provinces_accepts_spellings():
+    assert batch.resolve_provinces(["内蒙古自治区", "Jiangsu", 110000, "11"]) == [150000, 320000, 110000]
+    assert len(batch.resolve_provinces(None)) == 31
+
+
+def test_d_class_labels():
+    assert i18n.d_class_label(None, "zh", 0.55) == "勉强协调"
+    assert i18n.d_class_label(np.int64(7), "en") == "primary coordination"
+    assert i18n.d_class_label(None, "en", 1.0) == "high-quality coordination"
+
+
+# ------------------------------------------------------------- papermill end to end
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, synth):
+    """Two provinces (one given by name) × two languages, one worker (kernel reused)."""
+    out = tmp_path_factory.mktemp("reports")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ANALYSIS_ROOT", str(out))  # map cache under the temporary root
+    if MIRROR is not None:
+        mp.setenv("ANALYSIS_MIRROR", str(MIRROR))
+    try:
+        rc = batch.main(provinces=[320000, "海南省"], langs=["zh", "en"], workers=1, build=False,
+                        data_dir=synth, out_root=out, notebook=NOTEBOOK, progress=False, timeout=120)
+    finally:
+        mp.undo()
+    return rc, out
+
+
+def _scraps(path: Path) -> dict:
+    import scrapbook as sb
+
+    return {k: v.data for k, v in sb.read_notebook(str(path)).scraps.items()}
+
+
+def test_reports_render_and_numbers_equal_processed_data(rendered, synth):
+    rc, out = rendered
+    status = json.loads((out / "provinces" / "status.json").read_text())
+    assert rc == 0, status
+    panel = pd.read_parquet(synth / "panel.parquet")
+    integ = pd.read_parquet(synth / "integration.parquet")
+    for code in (320000, 460000):
+        for lang in ("zh", "en"):
+            s = _scraps(out / "provinces" / "notebooks" / f"{code}_{lang}.ipynb")
+            assert s["province_code"] == code and s["lang"] == lang
+            p = panel[(panel["province_code"] == code) & (panel["year"] == 2023)].iloc[0]
+            assert s["glance.gdp.value"] == pytest.approx(p["gdp"])
+            assert s["glance.rd_exp.value"] == pytest.approx(p["rd_exp"])
+            y = panel[panel["year"] == 2023].set_index("province_code")["gdp"]
+            assert s["glance.gdp.rank"] == int((y > p["gdp"]).sum()) + 1
+            it = integ[(integ["province_code"] == code)].set_index("year")
+            assert s["coupling.D.latest"] == pytest.approx(it.loc[2023, "D"])
+            assert s["coupling.D.first"] == pytest.approx(it.loc[2010, "D"])
+            assert s["indices.U_st.latest"] == pytest.approx(it.loc[2023, "U_st"])
+            assert s["indices.U_ind.national_median"] == pytest.approx(
+                integ.loc[integ["year"] == 2023, "U_ind"].median())
+            assert s["models.model"] == it.loc[2023, "model"]
+            assert s["pathways.weakest"] == it.loc[2023, "weakest_pathways"].split(";")
+            assert s["coupling.D.latest"] == pytest.approx(
+                np.sqrt(s["coupling.C.latest"] * s["coupling.T.latest"]))
+    if MIRROR is not None:
+        s = _scraps(out / "provinces" / "notebooks" / "460000_en.ipynb")
+        assert s["spatial.neighbours"] == [440000]  # Hainan linked to Guangdong by convention
+        s = _scraps(out / "provinces" / "notebooks" / "320000_en.ipynb")
+        assert s["spatial.neighbours"] == [310000, 330000, 340000, 370000]
+
+
+def test_html_has_name_and_no_code(rendered):
+    _, out = rendered
+    for code, zh, en in ((320000, "江苏", "Jiangsu"), (460000, "海南", "Hainan")):
+        for lang, name in (("zh", zh), ("en", en)):
+            page = (out / "provinces" / f"{code}_{lang}.html").read_text(encoding="utf-8")
+            assert name in page
+            assert "In [" not in page and "In&nbsp;[" not in page
+            assert 'class="jp-InputArea' not in page and "input_area" not in page
+            assert "pr.show" not in page and "import " not in page
+            assert "<script src=" not in page  # self-contained: no external scripts
+            assert page.count('src="data:image/png;base64,') >= 4  # figures embedded
+            assert "application/scrapbook" not in page
+
+
+def test_index_links_reports_and_is_sortable(rendered):
+    _, out = rendered
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for name in ("provinces/320000_zh.html", "provinces/320000_en.html", "provinces/460000_en.html"):
+        assert f'href="{name}"' in page
+    assert 'href="provinces/110000_zh.html"' not in page  # not rendered: not linked
+    assert 'class="sortable"' in page and "addEventListener" in page
+    assert "<script src=" not in page
+    assert len(re.findall(r"<tr>", page)) == 31 + 1
+
+
+def test_up_to_date_reports_are_skipped(rendered, synth):
+    _, out = rendered
+    rc = batch.main(provinces=[320000], langs=["en"], build=False, data_dir=synth, out_root=out,
+                    notebook=NOTEBOOK, progress=False)
+    assert rc == 0
+    jobs = json.loads((out / "provinces" / "status.json").read_text())["jobs"]
+    assert [(j["name"], j["status"]) for j in jobs] == [("320000_en", "skipped")]
+
+
+# ------------------------------------------------------------------- batch robustness
+
+
+def _tiny_notebook(path: Path, body: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell("province_code = 110000\nlang = 'zh'\nyear_start = 2010\nyear_end = 2023\ndata_dir = None")
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(body),
+                nbformat.v4.new_code_cell("from IPython.display import Markdown\nMarkdown(f'# report {province_code}')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_failing_notebook_does_not_stop_others(tmp_path, capsys):
+    nb = _tiny_notebook(tmp_path / "nb.ipynb",
+                        "if province_code == 120000:\n    raise RuntimeError('boom for Tianjin')")
+    rc = batch.main(provinces=[110000, 120000, 130000], langs=["en"], workers=2, build=False,
+                    data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False)
+    assert rc == 1
+    out = capsys.readouterr().out
+    assert "FAILED 120000_en" in out and "boom for Tianjin" in out
+    assert "ok 2" in out
+    assert (tmp_path / "r" / "provinces" / "110000_en.html").exists()
+    assert (tmp_path / "r" / "provinces" / "130000_en.html").exists()
+    assert not (tmp_path / "r" / "provinces" / "120000_en.html").exists()
+
+
+def test_cell_timeout_is_reported_as_failure(tmp_path, capsys):
+    nb = _tiny_notebook(tmp_path / "nb.ipynb",
+                        "import time\nif province_code == 110000:\n    time.sleep(60)")
+    rc = batch.main(provinces=[110000, 120000], langs=["zh"], workers=1, build=False,
+                    data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False, timeout=3)
+    assert rc == 1
+    out = capsys.readouterr().out
+    assert "FAILED 110000_zh (timeout)" in out
+    assert (tmp_path / "r" / "provinces" / "120000_zh.html").exists()
