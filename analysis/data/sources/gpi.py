@@ -76,7 +76,9 @@ def _sheet(raw_dir: Path, sheet: str) -> pd.DataFrame:
         raise SourceLayoutError(f"{XLSX}: no sheet {sheet!r} ({e})") from e
 
 
-def read_block(raw_dir: Path, sheet: str, label_contains: str = "") -> pd.DataFrame:
+def read_block(
+    raw_dir: Path, sheet: str, label_contains: str = "", *, frame: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One "label | years" block of the GPI workbook as a long frame.
 
     Parameters
@@ -87,6 +89,8 @@ def read_block(raw_dir: Path, sheet: str, label_contains: str = "") -> pd.DataFr
     label_contains : str
         Text contained in the block's top-left cell (case-insensitive); the first block of the
         sheet if empty.
+    frame : pandas.DataFrame, optional
+        The sheet already read with ``header=None`` (saves re-opening the 71-sheet workbook).
 
     Returns
     -------
@@ -101,7 +105,7 @@ def read_block(raw_dir: Path, sheet: str, label_contains: str = "") -> pd.DataFr
         An English name that is not a province (row number in the message).
     """
     where = f"{XLSX} [{sheet}]"
-    df = _sheet(raw_dir, sheet)
+    df = _sheet(raw_dir, sheet) if frame is None else frame
     first = df.iloc[:, 0].astype("string").str.lower()
     starts = [
         i for i in df.index
@@ -177,9 +181,17 @@ def read(raw_dir: Path) -> pd.DataFrame:
     FileNotFoundError, SourceLayoutError, UnknownProvinceError
     """
     raw_dir = Path(raw_dir)
-    cpi = _national_common(read_block(raw_dir, "price indexes", "CPI"), "cpi")
-    fai = _national_common(read_block(raw_dir, "price indexes", "fixed-asset"), "fai_price_index")
-    gdp = read_block(raw_dir, "GDP", "hundred million")
+    path = require_file(raw_dir / XLSX)
+    try:
+        sheets = pd.read_excel(path, sheet_name=["price indexes", "GDP"], header=None)
+    except ValueError as e:
+        raise SourceLayoutError(f"{XLSX}: {e}") from e
+    prices = sheets["price indexes"]
+    cpi = _national_common(read_block(raw_dir, "price indexes", "CPI", frame=prices), "cpi")
+    fai = _national_common(
+        read_block(raw_dir, "price indexes", "fixed-asset", frame=prices), "fai_price_index"
+    )
+    gdp = read_block(raw_dir, "GDP", "hundred million", frame=sheets["GDP"])
     out = (
         cpi.rename(columns={"value": "cpi"})
         .merge(fai.rename(columns={"value": "fai_price_index"}), on=["province_code", "year"])
