@@ -471,6 +471,7 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
 
     # a build that fails half-way must not leave a manifest claiming the outputs are current
     (out / ".build.json").unlink(missing_ok=True)
+    _fetch.write_sources_md(_fetch.load_registry(), raw)  # provenance follows the registry
     codes = [int(c) for c in PROVINCES["province_code"]]
     frames: dict[str, pd.DataFrame] = {}
     variables: dict[str, tuple[str, Variable]] = {}
