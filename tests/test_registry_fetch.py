@@ -262,3 +262,25 @@ def test_download_with_wrong_bytes_fails_cleanly(root, mirror, small_registry, m
     with pytest.raises(F.RawDataError, match=r"sha256 mismatch \(downloaded from https://"):
         F.fetch(mirror=None)
     assert _no_partials(root / "data" / "raw") == []
+
+
+def _online(host: str = "raw.githubusercontent.com") -> bool:
+    import socket
+
+    try:
+        socket.create_connection((host, 443), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.network
+def test_real_download_from_github(root, small_registry, tmp_path, monkeypatch):
+    """The public address of one registered file really serves the registered bytes."""
+    if not _online():
+        pytest.skip("no route to raw.githubusercontent.com")
+    rows = [r for r in csv.DictReader(small_registry.open(encoding="utf-8"))
+            if r["path"] == "hansen1999/hansen1999.dta"]
+    _write_registry(small_registry, rows)
+    assert F.fetch(mirror=None)["downloaded"] == 1
+    assert _sha(root / "data" / "raw" / rows[0]["path"]) == rows[0]["sha256"]
