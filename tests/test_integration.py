@@ -371,6 +371,9 @@ def test_robustness_known_shares():
     # leaving p1 out makes every pillar identical again: the target becomes multi -> 9 of 10
     assert rob[("leave out p1", 2022)] == pytest.approx(0.9)
     assert rob[("leave out p1", 0)] == pytest.approx(0.9)
+    typed = res.robustness.set_index(["perturbation", "year"])["share_unchanged_typed"]
+    assert typed[("leave out p1", 0)] == 0.0  # the only typed province loses its type
+    assert typed[("equal weights", 2022)] == 1.0
     # leaving out an indicator of another (flat) pillar changes nothing
     assert rob[("leave out c1", 0)] == 1.0 and rob[("leave out f2", 0)] == 1.0
     # equal weights: platform = (z_p1 + z_p2)/2 still leads by far for the target

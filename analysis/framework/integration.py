@@ -645,14 +645,19 @@ def robustness(
     Returns
     -------
     pandas.DataFrame
-        ``kind`` (``weights`` | ``rule``), ``perturbation, year, n, share_unchanged``; one row
-        per perturbation and year plus ``year = 0`` for all years pooled.
+        ``kind`` (``weights`` | ``rule``), ``perturbation, year, n, share_unchanged``, and
+        ``n_typed, share_unchanged_typed`` (the same among rows whose baseline model is not
+        ``multi``); one row per perturbation and year plus ``year = 0`` for all years pooled.
     """
+    typed = baseline != "multi"
+
     def shares(name: str, models: pd.Series, kind: str = "weights") -> list[tuple]:
         same = (models.reindex(baseline.index) == baseline)
-        by = same.groupby(level="year").agg(["size", "mean"])
-        rows = [(kind, name, int(y), int(r["size"]), float(r["mean"])) for y, r in by.iterrows()]
-        rows.append((kind, name, 0, int(same.size), float(same.mean())))
+        rows = []
+        for y, g in [*same.groupby(level="year"), (0, same)]:
+            t = g[typed.loc[g.index]]
+            rows.append((kind, name, int(y), int(g.size), float(g.mean()), int(t.size),
+                         float(t.mean()) if t.size else np.nan))
         return rows
 
     def models_for(std=standardise, mar=margin, **kw) -> pd.Series:
@@ -671,7 +676,8 @@ def robustness(
             rows += shares(f"margin {mar:g}", models_for(mar=mar), "rule")
     other = "rank" if standardise == "z" else "z"
     rows += shares(f"standardise {other}", models_for(std=other), "rule")
-    return pd.DataFrame(rows, columns=["kind", "perturbation", "year", "n", "share_unchanged"])
+    return pd.DataFrame(rows, columns=["kind", "perturbation", "year", "n", "share_unchanged",
+                                       "n_typed", "share_unchanged_typed"])
 
 
 # ============================================================================ the whole framework
@@ -830,7 +836,8 @@ def integrate(
     rob = (robustness(core, spec, table["model"], margin=margin, shift=shift, standardise=standardise,
                       floor=floor)
            if with_robustness
-           else pd.DataFrame(columns=["kind", "perturbation", "year", "n", "share_unchanged"]))
+           else pd.DataFrame(columns=["kind", "perturbation", "year", "n", "share_unchanged",
+                                      "n_typed", "share_unchanged_typed"]))
     table = table.reset_index()
     table.insert(2, "region", table["province_code"].map(regions))
     params = dict(spec_version=spec.version, margin=margin, floor=floor, standardise=standardise,
@@ -948,8 +955,10 @@ def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str
         ry = rob[rob["year"] == year]
         eq = ry.loc[ry["perturbation"] == "equal weights", "share_unchanged"]
         loo = ry.loc[ry["perturbation"].str.startswith("leave out"), ["perturbation", "share_unchanged"]]
+        eq_t = ry.loc[ry["perturbation"] == "equal weights", "share_unchanged_typed"]
         if len(eq):
-            lines.append(f"Robustness {year}: unchanged under equal weights {eq.iloc[0]:.2f}; "
+            lines.append(f"Robustness {year}: unchanged under equal weights {eq.iloc[0]:.2f} "
+                         f"(among provinces with a dominant model: {eq_t.iloc[0]:.2f}); "
                          f"leave-one-indicator-out mean {loo['share_unchanged'].mean():.2f}, min "
                          f"{loo['share_unchanged'].min():.2f} ({loo.loc[loo['share_unchanged'].idxmin(), 'perturbation']}).")
         rule = ry[ry["kind"] == "rule"]
