@@ -143,6 +143,13 @@ def test_checks_pass_and_are_written(built_data, in_built_root, capsys):
     out = capsys.readouterr().out
     assert "identity_gdp_sum_va" in out and "data check: PASSED" in out
     summary = pd.read_csv(built_data["processed"] / "checks" / "summary.csv")
+    assert summary["skipped"].isna().all(), summary.loc[summary["skipped"].notna(), "name"].tolist()
+    assert len(summary) == len(checks.SPECS) + 1 and summary["ok"].all()
+    s = summary.set_index("name")
+    # the same series in two sources agree to rounding where the vintage is the same
+    assert s.loc["recon_patent_grant_techme_nqp", "max_rel_diff"] == 0
+    assert s.loc["recon_tertiary_share_nbs_gpi", "max_rel_diff"] < 0.0025
+    assert s.loc["recon_gdp_nbs_nqp", "max_rel_diff"] < 1e-4
     gdp = summary.set_index("name").loc["identity_gdp_sum_va"]
     assert gdp.n_unexpected == 0  # every exception is in a documented vintage-break year
     t = pd.read_csv(built_data["processed"] / "checks" / "identity_gdp_sum_va.csv")

@@ -165,6 +165,12 @@ SPECS: list[Spec] = [
          why="the panel's 技术市场成交额 is turnover by seller (outflow) region as in the S&T "
              "yearbook (万元 there, 亿元 rounded to 0.0001 in the panel; observed gap <= "
              "0.005%). The yearbook wins: primary publication, also gives the buyer side"),
+    Spec("recon_ind_rd_exp_yearbook_nqp", "reconciliation",
+         ("nqp", _col("nqp_ind_rd_exp")), ("techme_yearbook", _col("ind_rd_exp")),
+         tolerance=0.001, allowed_exceptions=0, winner="techme_yearbook",
+         why="industrial enterprises' R&D expenditure: the panel's R&D column (README trap: "
+             "not total R&D) equals the yearbook table 2018-2023 to rounding (<= 0.007%). "
+             "The yearbook sheet wins as the primary publication"),
 ]
 
 

@@ -441,8 +441,12 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     ------
     analysis.data.fetch.RawDataError
         A raw file is missing or corrupted.
-    pandera.errors.SchemaErrors, ValueError
+    analysis.data.schemas.SchemaError
         The merged panel or an IO table fails validation (message names column and rows).
+    ValueError
+        A parser returned NaN or duplicated keys, or a province outside the 31.
+    Exception
+        Whatever a parser raises (``SourceLayoutError``, ``UnknownProvinceError`` …), unchanged.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
