@@ -50,12 +50,13 @@ def test_cells_from_known_pvalues():
 
 
 def test_zh_labels_keep_order_and_extra():
-    r = _res({"a": 0.5, "b": -0.25}, [0.1, 0.5], extra={"AR(2) p": 0.4321})
+    r = _res({"a": 0.5, "b": -0.25}, [0.1, 0.5], extra={"AR(2) p": 0.4321, "instruments": 26.0})
     t = regression_table({"基准": r}, lang="zh", keep=["b", "a"], labels={"a": "研发强度"},
-                         extra=["AR(2) p"], digits=2)
+                         extra=["AR(2) p", "instruments"], digits=2)
     assert t.body.index[:4].tolist() == ["b", "", "研发强度", ""]
     assert t.body.iloc[0, 0] == "-0.25" and t.body.iloc[2, 0] == "0.50***"
     assert t.body.loc["AR(2) p", "基准"] == "0.43"
+    assert t.body.loc["instruments", "基准"] == "26"
     assert t.body.loc["省份固定效应", "基准"] == "是"
     assert t.body.loc["观测值", "基准"] == "310"
     assert "括号内为标准误" in t.notes[0]

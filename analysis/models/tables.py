@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from analysis.models.results import ModelResult
@@ -297,8 +298,12 @@ def regression_table(
         cells = []
         for r in res:
             v = r.extra.get(key, "")
-            cells.append(fmt.format(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
-                         else str(v))
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                cells.append(str(v))
+            elif float(v).is_integer() and abs(v) < 1e15:
+                cells.append(str(int(v)))  # counts (instruments, df) without decimals
+            else:
+                cells.append(fmt.format(float(v)))
         rows.append((L(key), cells))
     if show_fe:
         fes: list[str] = []
