@@ -421,7 +421,16 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                                     "n_significant": m,
                                     "f_stats": list(map(float, th_test.f_stats)),
                                     "p_values": list(map(float, th_test.p_values)),
-                                    "years": [int(thr_df.year.min()), int(thr_df.year.max())]}
+                                    "years": [int(thr_df.year.min()), int(thr_df.year.max())],
+                                    "regime_sizes": {int(k): int(v) for k, v in
+                                                     reg["regime"].value_counts().items()}}
+            min_size = int(np.ceil(0.05 * len(thr_df)))
+            if reg["regime"].value_counts().min() <= min_size:
+                msg = (f"threshold: a regime has only {reg['regime'].value_counts().min()} obs, "
+                       f"at the 5 % trimming bound ({min_size}): the estimate sits on the edge "
+                       "of the admissible grid; read the regime split with care")
+                summary["threshold"]["warning"] = msg
+                _log(verbose, msg)
             _log(verbose, f"threshold: gammas {tnote}; {fnote}")
         except Exception as exc:
             failed["threshold"] = f"{type(exc).__name__}: {exc}"
