@@ -111,6 +111,7 @@ class BuildResult:
     sources_missing: list[str] = field(default_factory=list)
     dropped_duplicates: list[str] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
+    missing_cells: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -562,6 +563,7 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
             n for n in OTHER_SOURCES if n not in missing] + ([] if "io_tables" in missing
                                                              else ["io_tables"]),
         sources_missing=missing, dropped_duplicates=dropped, checks=check_rows,
+        missing_cells=int(gaps["n_missing"].sum()),
         seconds=time.perf_counter() - t0, timings={k: round(v, 3) for k, v in timings.items()})
     outputs = [f for f in OUTPUTS if (out / f).exists()]
     paths.atomic_write_bytes(out / ".build.json", json.dumps(
@@ -586,6 +588,7 @@ def summary_text(res: BuildResult) -> str:
         f"{res.years[0]}-{res.years[1]}, {res.variables} variables  ({res.seconds:.1f} s)",
         f"  sources read: {', '.join(res.sources_read) or '-'}",
     ]
+    lines.append(f"  missing cells (never filled; by variable x year in gaps.csv): {res.missing_cells}")
     if res.sources_missing:
         lines.append(f"  parsers not available yet: {', '.join(res.sources_missing)}")
     if res.dropped_duplicates:
