@@ -85,10 +85,13 @@ def test_real_gdp_chain_recomputed(panel):
 
 
 def test_missing_values_are_not_filled(panel, built_data):
-    """GDP by sector stops in 2022 in the NBS compilation: 2023 stays NaN and is in gaps.csv."""
-    assert panel.loc[panel.year == 2023, "gdp"].isna().all()
+    """GDP by sector stops in 2022 in the NBS compilation: 2023 stays NaN and is in gaps.csv.
+
+    (Total GDP 2023 is spliced from a same-vintage source with a flag: see test_splice.py.)
+    """
+    assert panel.loc[panel.year == 2023, "va_secondary"].isna().all()
     gaps = pd.read_csv(built_data["processed"] / "gaps.csv")
-    row = gaps[(gaps.variable == "gdp") & (gaps.year == 2023)]
+    row = gaps[(gaps.variable == "va_secondary") & (gaps.year == 2023)]
     assert row.n_missing.item() == 31
     value_cols = [c for c in panel.columns
                   if c not in ("province_code", "year") and not c.endswith("_flag")]

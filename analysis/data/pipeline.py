@@ -86,6 +86,9 @@ DERIVED: list[Variable] = [
              "share", "nbs_compilations/gdp.xlsx", "sheet1: 地区生产总值-第一/二/三产业",
              "va_tertiary / (va_primary + va_secondary + va_tertiary) (denominator: see "
              "secondary_share); equals the GPI data's `ser` to 0.2 point 2000-2018"),
+    Variable("gdp_flag", "GDP来源说明", "GDP source note (only where not the NBS compilation)",
+             "text", "nqp_panel/面板原始数据_合并版v2.xlsx", "地区生产总值",
+             "set where gdp is spliced from nqp_gdp (see SPLICES)"),
     Variable("gdp_deflator", "GDP平减指数", "GDP deflator (base year = 1)", "index",
              "nbs_compilations/gdp.xlsx", "GDP, volume index",
              "gdp / gdp_real; gdp_real chains the previous-year = 100 volume indices from the "
@@ -236,10 +239,47 @@ def chain_real_gdp(panel: pd.DataFrame, base_year: int) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
+SPLICES: dict[str, tuple[str, str]] = {
+    "gdp": ("nqp_gdp",
+            "nqp panel (NBS first release); same vintage as the NBS compilation: the two agree "
+            "within 0.1% in every province-year 2011-2022 (checks/reconcile_gdp_nqp.csv)"),
+}
+"""Columns extended, only in years the preferred source lacks, by a same-vintage second source.
+
+``gdp`` of the NBS compilation stops in 2022 (its 2023-24 rows are revised totals of another
+vintage); the nqp panel's first-release 2023 GDP extends it. The spliced cells carry
+``<col>_flag``; the sector split and volume index are not spliced (no same-vintage source).
+"""
+
+
+def splice(panel: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Fill cells of :data:`SPLICES` columns from their same-vintage source; flag each cell.
+
+    Returns the panel and one note per spliced column (``"gdp: 31 cells from nqp_gdp"``).
+    Only cells missing in the preferred source are filled; nothing else changes.
+    """
+    notes = []
+    for col, (other, why) in SPLICES.items():
+        if col not in panel or other not in panel:
+            continue
+        fill = panel[col].isna() & panel[other].notna()
+        if fill.any():
+            panel[col] = panel[col].where(~fill, panel[other])
+            flag = pd.Series(pd.NA, index=panel.index, dtype="string")
+            flag[fill] = f"from {other}: {why}"
+            panel[f"{col}_flag"] = flag
+            yrs = sorted(panel.loc[fill, "year"].unique())
+            notes.append(f"{col}: {int(fill.sum())} cells from {other} ({yrs[0]}-{yrs[-1]})")
+    return panel, notes
+
+
 def add_derived(panel: pd.DataFrame, base_year: int) -> tuple[pd.DataFrame, list[Variable]]:
     """Add the :data:`DERIVED` columns the parsers did not supply; return the panel and records."""
     added: list[Variable] = []
     by_name = {v.name: v for v in DERIVED}
+    panel, spliced = splice(panel)
+    if spliced:
+        added.append(by_name["gdp_flag"])
     if "basic_share" not in panel and {"rd_exp_basic", "rd_exp"} <= set(panel):
         panel["basic_share"] = panel["rd_exp_basic"] / panel["rd_exp"]
         added.append(by_name["basic_share"])

@@ -976,14 +976,52 @@ def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str
     return "\n".join(lines) + "\n"
 
 
-def _chain_from_io_tables(proc, years) -> pd.DataFrame:
-    """Chain-linkage panel from ``io_*.parquet`` via :mod:`analysis.measures.io` (in memory)."""
+def build_chain_linkage(proc, years, *, force: bool = False) -> pd.DataFrame | None:
+    """Write ``chain_linkage.parquet`` and ``chain_linkage_panel.parquet`` from ``io_*.parquet``.
+
+    The one place where the industrial-chain linkage indicators of
+    :func:`analysis.measures.io.chain_linkage` (one row per province × IO year) and their
+    assignment to panel years (:func:`analysis.measures.io.chain_linkage_panel`, default
+    carry-forward: each year takes the latest table at or before it) are stored; the models and
+    the reports read these files. Recomputed only when an ``io_*.parquet`` is newer than the
+    stored files (or ``force``).
+
+    Parameters
+    ----------
+    proc : pathlib.Path
+        ``data/processed``.
+    years : iterable of int
+        Panel years to assign.
+    force : bool
+        Recompute even if up to date.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The panel assignment (``province_code``, ``year``, indicators, ``chain_linkage_flag``),
+        or None when the IO tables have not been built.
+    """
     from analysis.data.io_tables import io_tables_from_frames
     from analysis.measures.io import chain_linkage, chain_linkage_panel
+    from analysis.paths import atomic_write_bytes
 
+    io_paths = [proc / f"io_{k}.parquet" for k in ("flows", "final", "va")]
+    if not all(p.exists() for p in io_paths):
+        return None
+    out_tab, out_panel = proc / "chain_linkage.parquet", proc / "chain_linkage_panel.parquet"
+    newest_input = max(p.stat().st_mtime for p in io_paths)
+    if (not force and out_tab.exists() and out_panel.exists()
+            and min(out_tab.stat().st_mtime, out_panel.stat().st_mtime) > newest_input):
+        return pd.read_parquet(out_panel)
     frames = {k: pd.read_parquet(proc / f"io_{k}.parquet") for k in ("flows", "final", "va")}
     tables = {k: v for k, v in io_tables_from_frames(frames).items() if k[0] != 0}
-    return chain_linkage_panel(chain_linkage(tables), years)
+    table = chain_linkage(tables)
+    panel = chain_linkage_panel(table, years)
+    for frame, path in ((table, out_tab), (panel, out_panel)):
+        buf = __import__("io").BytesIO()
+        frame.to_parquet(buf, index=False)
+        atomic_write_bytes(path, buf.getvalue())
+    return panel
 
 
 def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResult | None:
@@ -1034,6 +1072,8 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
     typ_csv = rep / f"typology_{year}.csv"
     if not panel_path.exists():
         raise FileNotFoundError(f"{panel_path} not found: run `python -m analysis data build` first")
+    years = sorted(pd.read_parquet(panel_path, columns=["year"])["year"].unique())
+    chain = build_chain_linkage(proc, years, force=force)
     inputs = [panel_path, DEFAULT_SPEC_PATH, __import__("pathlib").Path(__file__)]
     inputs += [p for p in (chain_path, *(proc / f"io_{k}.parquet" for k in ("flows", "final", "va")))
                if p.exists()]
@@ -1048,16 +1088,7 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
 
     panel = pd.read_parquet(panel_path)
     notes = []
-    chain = None
-    if chain_path.exists():
-        chain = pd.read_parquet(chain_path)
-    elif all((proc / f"io_{k}.parquet").exists() for k in ("flows", "final", "va")):
-        # the IO measures have not been written: compute them in memory with the IO layer's
-        # own functions and default options (nothing is written)
-        chain = _chain_from_io_tables(proc, sorted(panel["year"].unique()))
-        notes.append(f"{chain_path.name} not found: chain-linkage indicators computed in memory "
-                     "from io_*.parquet (analysis.measures.io defaults: carry-forward assignment)")
-    else:
+    if chain is None:
         notes.append(f"{chain_path.name} and io_*.parquet not found: chain-linkage indicators "
                      "dropped (build the data and IO measures to include them)")
     if chain is not None:
