@@ -315,6 +315,27 @@ def test_prepare_core_window_interpolation_and_worst_fill():
         I.prepare_core(ind, spec, min_coverage=1.0, years=[2019])
 
 
+def test_single_missing_year_is_bridged_by_interpolation():
+    """A year with no data for one indicator (2017 in the yearbook's high-tech tables) between two
+    complete years enters the window, each cell the mean of its neighbours, flagged."""
+    spec = small_spec()
+    panel = flat_panel(n=10, years=(2019, 2020, 2021, 2022))
+    panel.loc[panel["year"] == 2020, "f2"] = np.nan
+    ind, _ = I.compute_indicators(panel, spec)
+    core, fills, window, _, notes = I.prepare_core(ind, spec, min_coverage=0.9)
+    assert window == [2019, 2020, 2021, 2022]
+    for code in CODES[:10]:
+        exp = (ind.loc[(code, 2019), "f2"] + ind.loc[(code, 2021), "f2"]) / 2
+        assert core.loc[(code, 2020), "f2"] == pytest.approx(exp, rel=1e-12)
+    assert len(fills) == 10 and set(fills["method"]) == {"interpolated"}
+    assert any(n.startswith("bridged year(s) 2020") for n in notes)
+    # without bridging the year leaves the window; an edge year is never bridged
+    assert I.prepare_core(ind, spec, bridge=False)[2] == [2019, 2021, 2022]
+    panel.loc[panel["year"] == 2022, "c1"] = np.nan
+    ind, _ = I.compute_indicators(panel, spec)
+    assert I.prepare_core(ind, spec)[2] == [2019, 2020, 2021]
+
+
 def test_missing_column_dropped_with_note():
     spec = small_spec()
     panel = flat_panel().drop(columns="g1")

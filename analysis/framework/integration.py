@@ -37,7 +37,10 @@ Missing-value rule (flagged in the output, never silent)
 * Years: the entropy window is the set of years in which **every core indicator is observed for at
   least ``min_coverage`` (default 90 %) of the provinces**. Years outside the window get no scores
   (the panel entropy method needs one indicator set for all years). The window is printed and
-  stored (``IntegrationResult.window``).
+  stored (``IntegrationResult.window``). A single year that fails the rule but lies between two
+  years that pass it (2017: the yearbook published no high-technology industry table) is
+  *bridged* (``bridge=True``, the default): it enters the window and its missing cells are
+  linearly interpolated between the neighbouring years, flagged like every other fill.
 * Cells: inside the window a province's missing core value is filled by linear interpolation
   over the province's own observed years (constant at the ends: the nearest observed year); a
   province never observed for that indicator gets the year's worst observed value (NBS omits
@@ -151,6 +154,7 @@ def prepare_core(
     *,
     min_coverage: float = 0.9,
     years: Iterable[int] | None = None,
+    bridge: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[int], pd.DataFrame, list[str]]:
     """Apply the missing-value rule to the core indicators (see the module notes).
 
@@ -164,6 +168,9 @@ def prepare_core(
         the provinces present in the panel.
     years : iterable of int, optional
         Restrict the window further to these years.
+    bridge : bool, default True
+        Admit a year failing the coverage rule when both the year before and the year after pass
+        it; its missing cells are then interpolated (and listed in ``fills``).
 
     Returns
     -------
@@ -194,7 +201,15 @@ def prepare_core(
     n_prov = X.index.get_level_values("province_code").nunique()
     coverage = X.notna().groupby(level="year").sum() / n_prov
     ok = (coverage >= min_coverage - 1e-12).all(axis=1)
+    passing = set(coverage.index[ok])
+    bridged = [int(y) for y in coverage.index[~ok]
+               if bridge and (y - 1) in passing and (y + 1) in passing]
+    ok[bridged] = True
     window = [int(y) for y in coverage.index[ok]]
+    if bridged:
+        notes.append(f"bridged year(s) {_spans(bridged)}: below the coverage rule but between two "
+                     "years that meet it; missing cells interpolated between the neighbours "
+                     "(listed in the fills)")
     if years is not None:
         wanted = {int(y) for y in years}
         window = [y for y in window if y in wanted]
@@ -735,6 +750,7 @@ def integrate(
     standardise: Literal["z", "rank"] = "z",
     min_coverage: float = 0.9,
     years: Iterable[int] | None = None,
+    bridge: bool = True,
     n_clusters: int = 5,
     cluster_method: Literal["kmeans", "ward"] = "kmeans",
     lag_tolerance: float = 0.1,
@@ -762,6 +778,8 @@ def integrate(
         Window rule (see :func:`prepare_core`).
     years : iterable of int, optional
         Restrict the entropy window.
+    bridge : bool, default True
+        Bridge single years below the coverage rule (see :func:`prepare_core`).
     n_clusters, cluster_method, seed
         Data-driven typology (see :func:`cluster_models`).
     lag_tolerance : float, default 0.1
@@ -788,7 +806,7 @@ def integrate(
         regions = PROVINCES.set_index("province_code")["region"]
     indicators, notes = compute_indicators(panel, spec)
     core, fills, window, coverage, n2 = prepare_core(indicators, spec, min_coverage=min_coverage,
-                                                      years=years)
+                                                      years=years, bridge=bridge)
     notes += n2
     wrows = []
     U = {}
@@ -841,7 +859,7 @@ def integrate(
     table = table.reset_index()
     table.insert(2, "region", table["province_code"].map(regions))
     params = dict(spec_version=spec.version, margin=margin, floor=floor, standardise=standardise,
-                  min_coverage=min_coverage,
+                  min_coverage=min_coverage, bridge=bridge,
                   n_clusters=n_clusters, cluster_method=cluster_method, lag_tolerance=lag_tolerance,
                   shift=shift, seed=seed)
     return IntegrationResult(table=table, indicators=indicators, diagnostics=diag, weights=weights,
@@ -998,17 +1016,18 @@ def build_chain_linkage(proc, years, *, force: bool = False) -> pd.DataFrame | N
     Returns
     -------
     pandas.DataFrame or None
-        The panel assignment (``province_code``, ``year``, indicators, ``chain_linkage_flag``),
-        or None when the IO tables have not been built.
+        The panel assignment (``province_code``, ``year``, indicators, ``chain_linkage_flag``);
+        without IO tables, a stored ``chain_linkage_panel.parquet`` if any, else None.
     """
     from analysis.data.io_tables import io_tables_from_frames
     from analysis.measures.io import chain_linkage, chain_linkage_panel
     from analysis.paths import atomic_write_bytes
 
     io_paths = [proc / f"io_{k}.parquet" for k in ("flows", "final", "va")]
-    if not all(p.exists() for p in io_paths):
-        return None
     out_tab, out_panel = proc / "chain_linkage.parquet", proc / "chain_linkage_panel.parquet"
+    if not all(p.exists() for p in io_paths):
+        # no IO tables: use a stored assignment if one was provided, else nothing
+        return pd.read_parquet(out_panel) if out_panel.exists() else None
     newest_input = max(p.stat().st_mtime for p in io_paths)
     if (not force and out_tab.exists() and out_panel.exists()
             and min(out_tab.stat().st_mtime, out_panel.stat().st_mtime) > newest_input):
