@@ -101,21 +101,32 @@ def test_glance_ranks_match_independent_computation(synth):
 def test_pathway_percentiles_and_gaps(synth):
     integ = pd.read_parquet(synth / "integration.parquet")
     d = pr.pathway_diagnostics(integ, PROVINCES, 110000, 2020)
-    y = integ[integ["year"] == 2020].set_index("province_code")["pathway_pilot"]
+    y = integ[integ["year"] == 2020].set_index("province_code")["pathway_pilot_platform"]
     own = y.loc[110000]
-    assert d.loc["pathway_pilot", "percentile"] == pytest.approx((y <= own).mean() * 100)
-    assert d.loc["pathway_pilot", "gap_frontier"] == pytest.approx(y.max() - own)
+    assert d.loc["pathway_pilot_platform", "percentile"] == pytest.approx((y <= own).mean() * 100)
+    assert d.loc["pathway_pilot_platform", "gap_frontier"] == pytest.approx(y.max() - own)
     east = PROVINCES.loc[PROVINCES["region"] == "east", "province_code"]
-    assert d.loc["pathway_pilot", "gap_leader"] == pytest.approx(y.loc[east].max() - own)
+    assert d.loc["pathway_pilot_platform", "gap_leader"] == pytest.approx(y.loc[east].max() - own)
 
 
-def test_threshold_regime_from_stored_thresholds(synth):
+def test_threshold_regime_from_stored_results(synth):
     inp = pr.load_inputs(synth)
-    sec = pr.section_threshold(inp, 110000, "en", 2010, 2023)
-    q = sec.numbers["threshold.q_value"]
-    expected = 1 + sum(q > g for g in [0.012, 0.022])
-    assert sec.numbers["threshold.regime"] == expected
-    assert sec.numbers["threshold.effect"] == [0.21, 0.45, 0.62][expected - 1]
+    panel = pd.read_parquet(synth / "panel.parquet")
+    for code in (110000, 460000, 540000):
+        sec = pr.section_threshold(inp, code, "en", 2010, 2023)
+        q = float(panel.query("province_code == @code and year == 2023")["rd_intensity"].iloc[0])
+        assert sec.numbers["threshold.q_value"] == pytest.approx(q)
+        expected = 1 + int(q > 0.02)  # synthetic threshold γ = 0.02, effects 0.21 / 0.45
+        assert sec.numbers["threshold.regime"] == expected
+        assert sec.numbers["threshold.effect"] == [0.21, 0.45][expected - 1]
+        assert sec.numbers["threshold.gammas"] == [0.02]
+
+
+def test_weakest_indicators_are_lowest_percentiles(synth):
+    diag = pd.read_parquet(synth / "integration_diagnostics.parquet")
+    w = pr.weakest_indicators(diag, 110000, "pilot_platform", 2020, n=1)
+    own = diag.query("province_code == 110000 and pathway == 'pilot_platform' and year == 2020")
+    assert w["pct_national"].iloc[0] == pytest.approx(own["pct_national"].min())
 
 
 def test_missing_inputs_give_one_sentence(tmp_path):
@@ -220,7 +231,7 @@ def test_html_has_name_and_no_code(rendered):
             assert name in page
             assert "In [" not in page and "In&nbsp;[" not in page
             assert 'class="jp-InputArea' not in page and "input_area" not in page
-            assert "pr.show" not in page and "import " not in page
+            assert "pr.show" not in page and "from analysis" not in page and "setup_style" not in page
             assert "<script src=" not in page  # self-contained: no external scripts
             assert page.count('src="data:image/png;base64,') >= 4  # figures embedded
             assert "application/scrapbook" not in page

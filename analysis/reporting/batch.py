@@ -366,6 +366,7 @@ th { background:#f0f3f6; font-weight:600; }
 td:nth-child(n+2) { font-variant-numeric: tabular-nums; }
 footer { max-width:980px; margin:0 auto 2rem; color:var(--muted); font-size:.82rem; padding:0 1rem; }
 .output_stderr, .output_error { display:none; }
+.anchor-link { display:none; }
 @media print { nav { display:none; } body { background:#fff; } main { border:none; margin:0; padding:0 1rem; }
   h2 { break-after: avoid; } img, table { break-inside: avoid; } }
 """
@@ -462,12 +463,19 @@ document.querySelectorAll('table.sortable th').forEach(function (th, col) {
 """
 
 INDEX_CSS = """
+body:not(.en) [data-l=en], body.en [data-l=zh] { display:none; }
+nav button { background:transparent; color:#fff; border:1px solid #8fa1b3; border-radius:4px;
+  padding:.2rem .8rem; cursor:pointer; font:inherit; }
+figure { margin: .5rem auto 1.5rem; max-width: 760px; text-align:center; }
+figcaption { color:#5b6b7b; font-size:.9rem; }
+.scroll { overflow-x:auto; }
 table.sortable th { cursor:pointer; user-select:none; white-space:nowrap; }
 table.sortable th:after { content:' \\2195'; color:#aab4be; font-size:.8em; }
 table.sortable th[data-dir=asc]:after { content:' \\2191'; color:#1f2d3d; }
 table.sortable th[data-dir=desc]:after { content:' \\2193'; color:#1f2d3d; }
 table.sortable td.num { text-align:right; }
 main { max-width: 1180px; }
+table.sortable td { vertical-align: top; }
 .lede { color:#5b6b7b; }
 """
 
@@ -481,10 +489,16 @@ def _fig_png_b64(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _bi(zh: str, en: str) -> str:
+    """Bilingual text: both spans are in the page, CSS shows the selected language."""
+    return f'<span data-l="zh">{html.escape(zh)}</span><span data-l="en">{html.escape(en)}</span>'
+
+
 def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: list[str]) -> Path:
     """Write ``reports/index.html``: sortable metrics table, national map, links to reports.
 
-    Only reports that exist on disk are linked. Returns the path written.
+    One page in both languages (a button switches; Chinese first). Only reports that exist on
+    disk are linked. Returns the path written.
     """
     import pandas as pd
 
@@ -495,64 +509,70 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
     inp = province.load_inputs(data_dir)
     m = province.index_metrics(inp, year_end)
     prov_dir = out_root / "provinces"
+    has = set(m.columns)
     map_html = ""
     shapes = inp.shapes()
     if shapes is not None:
-        vals = m.set_index("province_code")["D"] if "D" in m.columns else None
-        fig = maps.draw_map(shapes, vals, figsize=(8.5, 6.6),
-                            legend_label="D" + (f" ({int(m['D_year'].max())})" if "D_year" in m.columns and m["D_year"].notna().any() else ""))
-        map_html = f'<img alt="map" src="data:image/png;base64,{_fig_png_b64(fig)}">'
+        vals = m.set_index("province_code")["D"] if "D" in has else None
+        dy = int(m["D_year"].max()) if "D_year" in has and m["D_year"].notna().any() else None
+        fig = maps.draw_map(shapes, vals, figsize=(8.0, 6.2), legend_label=f"D ({dy})" if dy else "D")
+        cap = (_bi(f"各省份科技创新与产业创新耦合协调度 D（{dy} 年）", f"Coupling coordination degree D by province, {dy}")
+               if vals is not None else _bi("31 个省份", "The 31 provinces"))
+        map_html = (f'<figure><img alt="map" src="data:image/png;base64,{_fig_png_b64(fig)}">'
+                    f"<figcaption>{cap}</figcaption></figure>")
 
-    def cell(v, fmt_fn=None, cls=""):
+    def td(v, shown: str | None = None, cls: str = "") -> str:
         if v is None or (isinstance(v, float) and pd.isna(v)):
             return f'<td data-v="" class="{cls}">—</td>'
-        shown = fmt_fn(v) if fmt_fn else str(v)
-        return f'<td data-v="{html.escape(str(v))}" class="{cls}">{html.escape(shown)}</td>'
+        return f'<td data-v="{html.escape(str(v))}" class="{cls}">{shown if shown is not None else html.escape(str(v))}</td>'
 
-    has = set(m.columns)
-    cols = [("代码<br>Code", None), ("省份<br>Province", None), ("区域<br>Region", None)]
+    cols = [_bi("代码", "Code"), _bi("省份", "Province"), _bi("区域", "Region")]
     if "gdp" in has:
-        cols += [("GDP（亿元）<br>GDP (100m yuan)", None), ("人均 GDP（元）<br>GDP per capita (yuan)", None),
-                 ("R&amp;D 强度<br>R&amp;D intensity", None)]
+        cols += [_bi("GDP（亿元）", "GDP (100m yuan)"), _bi("人均 GDP（元）", "GDP per capita (yuan)"),
+                 _bi("R&D 强度", "R&D intensity")]
     if "D" in has:
-        cols += [("耦合协调度 D<br>Coordination D", None), ("协调等级<br>Class", None), ("主导模式<br>Model", None)]
+        cols += [_bi("耦合协调度 D", "Coordination D"), _bi("协调等级", "Class"), _bi("主导模式", "Dominant model")]
     if "weakest_pathways" in has:
-        cols += [("最薄弱路径<br>Weakest pathways", None)]
-    cols += [("报告<br>Reports", None)]
+        cols += [_bi("最薄弱的两条路径", "Two weakest pathways")]
+    cols += [_bi("报告", "Reports")]
     rows = []
     for _, r in m.sort_values("province_code").iterrows():
         code = int(r["province_code"])
-        links = " · ".join(
-            f'<a href="provinces/{code}_{lg}.html">{"中文" if lg == "zh" else "EN"}</a>'
-            for lg in langs if (prov_dir / f"{code}_{lg}.html").exists()
-        )
-        first = next((lg for lg in ("zh", "en") if (prov_dir / f"{code}_{lg}.html").exists()), None)
-        pname = f"{r['name_zh']} {r['name_en']}"
-        pcell = (f'<td data-v="{html.escape(str(r["name_en"]))}"><a href="provinces/{code}_{first}.html">{html.escape(pname)}</a></td>'
-                 if first else f'<td data-v="{html.escape(str(r["name_en"]))}">{html.escape(pname)}</td>')
-        tds = [f'<td data-v="{code}">{code}</td>', pcell,
-               f'<td data-v="{r["region"]}">{i18n.region_label(r["region"], "zh")} {i18n.region_label(r["region"], "en")}</td>']
+        exists = {lg: (prov_dir / f"{code}_{lg}.html").exists() for lg in ("zh", "en")}
+        links = " · ".join(f'<a href="provinces/{code}_{lg}.html">{"中文" if lg == "zh" else "English"}</a>'
+                           for lg in ("zh", "en") if exists[lg])
+        name_zh, name_en = html.escape(str(r["name_zh"])), html.escape(str(r["name_en"]))
+        nz = f'<a href="provinces/{code}_zh.html">{name_zh}</a>' if exists["zh"] else name_zh
+        ne = f'<a href="provinces/{code}_en.html">{name_en}</a>' if exists["en"] else name_en
+        tds = [td(code), f'<td data-v="{name_en}"><span data-l="zh">{nz}</span><span data-l="en">{ne}</span></td>',
+               td(r["region"], _bi(i18n.region_label(r["region"], "zh"), i18n.region_label(r["region"], "en")))]
         if "gdp" in has:
-            tds += [cell(r.get("gdp"), lambda v: f"{v:,.0f}", "num"), cell(r.get("gdp_per_capita"), lambda v: f"{v:,.0f}", "num"),
-                    cell(r.get("rd_intensity"), lambda v: f"{v * 100:.2f}%", "num")]
+            tds += [td(r.get("gdp"), f"{r.get('gdp'):,.0f}", "num"),
+                    td(r.get("gdp_per_capita"), f"{r.get('gdp_per_capita'):,.0f}", "num"),
+                    td(r.get("rd_intensity"), f"{r.get('rd_intensity', 0) * 100:.2f}%", "num")]
         if "D" in has:
-            tds += [cell(r.get("D"), lambda v: f"{v:.3f}", "num"),
-                    cell(i18n.d_class_label(r.get("D_class"), "zh", r.get("D")) + " / " + i18n.d_class_label(r.get("D_class"), "en", r.get("D"))),
-                    cell(i18n.model_label(r.get("model"), "zh") + " / " + i18n.model_label(r.get("model"), "en"))]
+            d = r.get("D")
+            tds += [td(d, f"{d:.3f}", "num"),
+                    td(d, _bi(i18n.d_class_label(r.get("D_class"), "zh", d), i18n.d_class_label(r.get("D_class"), "en", d))),
+                    td(r.get("model"), _bi(i18n.model_label(r.get("model"), "zh"), i18n.model_label(r.get("model"), "en")))]
         if "weakest_pathways" in has:
             w = r.get("weakest_pathways")
-            tds += [cell("；".join(i18n.pathway_label(x, "zh") for x in str(w).split(";")) if isinstance(w, str) else None)]
+            ws = [x for x in str(w).split(";") if x] if isinstance(w, str) else []
+            tds += [td(w if ws else None, _bi("；".join(i18n.pathway_label(x, "zh") for x in ws),
+                                              "; ".join(i18n.pathway_label(x, "en") for x in ws)))]
         tds += [f'<td data-v="">{links}</td>']
         rows.append("<tr>" + "".join(tds) + "</tr>")
-    head = "".join(f"<th>{c}</th>" for c, _ in cols)
+    head = "".join(f"<th>{c}</th>" for c in cols)
     body = (
-        f"<h1>{i18n.t('index_title', 'zh')}<br><small>{i18n.t('index_title', 'en')}</small></h1>"
-        f"<p class=lede>{i18n.t('index_hint', 'zh')} {i18n.t('index_hint', 'en')}</p>"
+        f"<h1>{_bi(i18n.t('index_title', 'zh'), i18n.t('index_title', 'en'))}</h1>"
+        f"<p class=lede>{_bi(i18n.t('index_hint', 'zh'), i18n.t('index_hint', 'en'))}</p>"
         f"{map_html}"
-        f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<div class="scroll"><table class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
         f"<script>{INDEX_JS}</script>"
     )
-    page = html_page(body, "Provincial reports · 省级报告", "zh").replace("</style>", INDEX_CSS + "</style>", 1)
+    nav = ('<nav><button id="lang" type="button" onclick="document.body.classList.toggle(\'en\')">'
+           '<span data-l="zh">English</span><span data-l="en">中文</span></button></nav>')
+    page = html_page(body, "省级报告 · Provincial reports", "zh", nav=nav).replace("</style>", INDEX_CSS + "</style>", 1)
     out = out_root / "index.html"
     paths.atomic_write_bytes(out, page.encode("utf-8"))
     return out
@@ -811,8 +831,8 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
         from analysis.reporting import maps, province
 
         codes_all = [int(c) for c in province.provinces_table()["province_code"]]
-        maps.province_shapes(codes_all)
-        maps.queen_neighbours(codes_all)
+        maps.province_shapes(codes_all, data_dir=data_dir)
+        maps.queen_neighbours(codes_all, data_dir=data_dir)
     except Exception as exc:  # noqa: BLE001
         print(f"[reports] map cache not built: {exc}", file=sys.stderr)
     todo, skipped = plan_jobs(codes, langs, out_dir, notebook, data_dir, year_start, year_end, force)

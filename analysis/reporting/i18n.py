@@ -215,13 +215,22 @@ def lagging_label(value: object, lang: str) -> str:
     return s
 
 
-def var_label(var: str, lang: str, codebook: pd.DataFrame | None) -> str:
-    """Label of a panel variable from the codebook; the column name if not found."""
-    if codebook is not None and {"name", f"label_{lang}"} <= set(codebook.columns):
-        hit = codebook.loc[codebook["name"] == var, f"label_{lang}"]
+def var_label(var: str, lang: str, *codebooks: pd.DataFrame | None) -> str:
+    """Label of a variable: :data:`FALLBACK_LABELS` (report wording) first, then the codebooks
+    (``codebook.csv``: column ``variable``; ``integration_codebook.csv``: column ``name``), else
+    the column name."""
+    if var in FALLBACK_LABELS:
+        return FALLBACK_LABELS[var][lang]
+    for cb in codebooks:
+        if cb is None or f"label_{lang}" not in cb.columns:
+            continue
+        key = "variable" if "variable" in cb.columns else "name"
+        if key not in cb.columns:
+            continue
+        hit = cb.loc[cb[key] == var, f"label_{lang}"]
         if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0]:
             return hit.iloc[0]
-    return FALLBACK_LABELS.get(var, {}).get(lang, var)
+    return var
 
 
 FALLBACK_LABELS: dict[str, dict[str, str]] = {
@@ -234,6 +243,12 @@ FALLBACK_LABELS: dict[str, dict[str, str]] = {
     "tech_market_seller_share": {"zh": "技术市场输出合同额/GDP", "en": "Technology sold / GDP"},
     "tertiary_share": {"zh": "第三产业增加值占比", "en": "Tertiary share of GDP"},
     "D": {"zh": "耦合协调度 D", "en": "Coupling coordination D"},
+    "rd_intensity_pct": {"zh": "R&D经费投入强度（%）", "en": "R&D intensity (%)"},
+    "ln_gdp_pc": {"zh": "人均GDP（对数）", "en": "ln GDP per capita"},
+    "urbanisation": {"zh": "城镇化率", "en": "Urbanisation rate"},
+    "fiscal_share": {"zh": "财政支出/GDP", "en": "Fiscal expenditure / GDP"},
+    "TS": {"zh": "产业结构高级化（TS）", "en": "industrial-structure upgrading (TS)"},
+    "chain_linkage": {"zh": "产业链关联度", "en": "Chain linkage"},
 }
 
 UNITS: dict[str, dict[str, str]] = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -41,11 +42,42 @@ def _fingerprint(files: list[Path]) -> str:
     h = hashlib.sha256()
     for f in files:
         st = f.stat()
-        h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+        h.update(f"{f}:{st.st_size}:{st.st_mtime_ns};".encode())
     return h.hexdigest()[:16]
 
 
-def province_shapes(codes: list[int], cache_dir: Path | None = None):
+def _sources(codes: list[int], data_dir: Path | None) -> list[Path]:
+    """Boundary files: the data layer's ``boundaries.parquet`` if built, else raw GeoJSON."""
+    data_dir = Path(data_dir) if data_dir else paths.processed_dir()
+    if (data_dir / "boundaries.parquet").exists():
+        return [data_dir / "boundaries.parquet"]
+    src = boundaries_dir()
+    if src is None:
+        return []
+    return [src / f"{c}.geojson" for c in codes if (src / f"{c}.geojson").exists()]
+
+
+def read_boundaries(codes: list[int], data_dir: Path | None = None):
+    """Full-resolution province polygons (lon/lat), columns ``province_code``, ``geometry``.
+
+    From ``data/processed/boundaries.parquet`` (data layer) when present, else from the raw
+    GeoJSON files (``data/raw/boundaries`` or the mirror). ``None`` if neither exists.
+    """
+    import geopandas as gpd
+
+    files = _sources(codes, data_dir)
+    if not files:
+        return None
+    if files[0].suffix == ".parquet":
+        g = gpd.read_parquet(files[0])
+        g = g[g["province_code"].isin(codes)].to_crs(4326)
+        return g[["province_code", "geometry"]].reset_index(drop=True)
+    rows = [{"province_code": int(f.stem), "geometry": gpd.read_file(f).to_crs(4326).geometry.union_all()}
+            for f in files]
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
+
+
+def province_shapes(codes: list[int], cache_dir: Path | None = None, data_dir: Path | None = None):
     """Simplified, projected province polygons and the South China Sea islands.
 
     Parameters
@@ -54,6 +86,8 @@ def province_shapes(codes: list[int], cache_dir: Path | None = None):
         GB/T 2260 codes to load (the 31 provinces).
     cache_dir : pathlib.Path, optional
         Folder for the cache (default ``reports/.cache``).
+    data_dir : pathlib.Path, optional
+        Processed-data folder holding ``boundaries.parquet`` (default ``data/processed``).
 
     Returns
     -------
@@ -64,81 +98,60 @@ def province_shapes(codes: list[int], cache_dir: Path | None = None):
     import geopandas as gpd
     from shapely.geometry import MultiPolygon, Polygon
 
-    src = boundaries_dir()
-    if src is None:
-        return None
-    files = [src / f"{c}.geojson" for c in codes]
-    files = [f for f in files if f.exists()]
+    files = _sources(codes, data_dir)
     if not files:
         return None
     cache_dir = cache_dir or paths.reports_dir() / ".cache"
-    key = _fingerprint(files)
-    cache = cache_dir / f"shapes_{key}.parquet"
+    cache = cache_dir / f"shapes_{_fingerprint(files)}_{len(codes)}.parquet"
     if cache.exists():
         try:
             return gpd.read_parquet(cache)
         except Exception:  # noqa: BLE001 - a corrupt cache is rebuilt
             pass
+    full = read_boundaries(codes, data_dir)
     rows = []
-    for f in files:
-        g = gpd.read_file(f).to_crs(4326)
-        geom = g.geometry.union_all()
+    for code, geom in zip(full["province_code"], full.geometry, strict=True):
         polys = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
         main = [p for p in polys if isinstance(p, Polygon) and p.centroid.y >= ISLANDS_LAT]
         isl = [p for p in polys if isinstance(p, Polygon) and p.centroid.y < ISLANDS_LAT]
-        code = int(f.stem)
-        rows.append({"province_code": code, "layer": "main", "geometry": MultiPolygon(main)})
+        rows.append({"province_code": int(code), "layer": "main", "geometry": MultiPolygon(main)})
         if isl:
-            rows.append({"province_code": code, "layer": "islands", "geometry": MultiPolygon(isl)})
+            rows.append({"province_code": int(code), "layer": "islands", "geometry": MultiPolygon(isl)})
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326).to_crs(CHINA_ALBERS)
     gdf["geometry"] = gdf.geometry.simplify(SIMPLIFY_M, preserve_topology=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(cache.name + ".tmp")
+    tmp = cache.with_name(f".{cache.stem}.tmp{os.getpid()}.parquet")
     gdf.to_parquet(tmp)
-    tmp.replace(cache)
+    os.replace(tmp, cache)
     return gdf
 
 
-def queen_neighbours(codes: list[int], cache_dir: Path | None = None) -> dict[int, list[int]]:
-    """Queen-contiguity neighbours of each province from the full-resolution boundaries.
+def queen_neighbours(codes: list[int], cache_dir: Path | None = None,
+                     data_dir: Path | None = None) -> dict[int, list[int]]:
+    """Queen-contiguity neighbours from the full-resolution boundaries.
 
-    Two provinces are neighbours when their (unsimplified) boundaries touch or overlap within
-    1 m. Hainan (460000) has no land neighbour; following the measures layer's convention it
-    is linked to Guangdong (440000). Cached as JSON next to :func:`province_shapes`'s cache.
+    Computed by the measures layer (:func:`analysis.measures.spatial.queen_neighbours`, Hainan
+    linked to Guangdong) and cached as JSON beside :func:`province_shapes`'s cache.
 
     Returns
     -------
     dict
         ``{code: [neighbour codes, ascending]}``; empty when boundaries are unavailable.
     """
-    import geopandas as gpd
+    from analysis.measures.spatial import queen_neighbours as measures_queen
 
-    src = boundaries_dir()
-    if src is None:
+    files = _sources(codes, data_dir)
+    if not files:
         return {}
-    files = [src / f"{c}.geojson" for c in codes if (src / f"{c}.geojson").exists()]
     cache_dir = cache_dir or paths.reports_dir() / ".cache"
-    cache = cache_dir / f"queen_{_fingerprint(files)}.json"
+    cache = cache_dir / f"queen_{_fingerprint(files)}_{len(codes)}.json"
     if cache.exists():
         return {int(k): v for k, v in json.loads(cache.read_text()).items()}
-    geoms = gpd.GeoSeries(
-        [gpd.read_file(f).geometry.union_all() for f in files], crs=4326
-    ).to_crs(CHINA_ALBERS).buffer(1.0)
-    fcodes = [int(f.stem) for f in files]
-    sidx = geoms.sindex
-    out: dict[int, list[int]] = {c: [] for c in fcodes}
-    for i, g in enumerate(geoms):
-        for j in sidx.query(g, predicate="intersects"):
-            if j != i:
-                out[fcodes[i]].append(fcodes[int(j)])
-    if 460000 in out and 440000 in out and not out[460000]:
-        out[460000] = [440000]
-        out[440000].append(460000)
-    out = {k: sorted(set(v)) for k, v in out.items()}
+    out = measures_queen(read_boundaries(codes, data_dir))
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(cache.name + ".tmp")
-    tmp.write_text(json.dumps(out))
-    tmp.replace(cache)
+    tmp = cache.with_name(f".{cache.stem}.tmp{os.getpid()}.json")
+    tmp.write_text(json.dumps({str(k): v for k, v in out.items()}))
+    os.replace(tmp, cache)
     return out
 
 
@@ -179,15 +192,17 @@ def draw_map(
     inset = fig.add_axes((0.80, 0.06, 0.16, 0.26)) if len(isl) else None
 
     def paint(target, layer):
+        lw = 0.4 if target is ax else 0.5
+        ec = "white" if target is ax else "#555555"
         if values is not None:
             v = layer["province_code"].map(values).astype(float)
             norm = Normalize(np.nanmin(values.to_numpy(dtype=float)), np.nanmax(values.to_numpy(dtype=float)))
             cm = plt.get_cmap(cmap)
             colors = [cm(norm(x)) if np.isfinite(x) else (0.88, 0.88, 0.88, 1) for x in v]
-            layer.plot(ax=target, color=colors, edgecolor="white", linewidth=0.4)
+            layer.plot(ax=target, color=colors, edgecolor=ec, linewidth=lw)
         else:
             colors = ["#d9534f" if c == highlight else "#dde3ea" for c in layer["province_code"]]
-            layer.plot(ax=target, color=colors, edgecolor="white", linewidth=0.4)
+            layer.plot(ax=target, color=colors, edgecolor=ec, linewidth=lw)
         if outline:
             o = layer[layer["province_code"].isin(outline)]
             if len(o):

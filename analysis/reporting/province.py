@@ -62,8 +62,11 @@ class ReportInputs:
     codebook: pd.DataFrame | None = None
     integration: pd.DataFrame | None = None
     chain_linkage: pd.DataFrame | None = None
+    diagnostics: pd.DataFrame | None = None
+    int_codebook: pd.DataFrame | None = None
+    spec_labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
-    _io: dict[tuple[str, int], pd.DataFrame | None] = field(default_factory=dict, repr=False)
+    _io: dict[Any, Any] = field(default_factory=dict, repr=False)
     _shapes: Any = field(default=None, repr=False)
     _neighbours: dict[int, list[int]] | None = field(default=None, repr=False)
 
@@ -82,22 +85,57 @@ class ReportInputs:
         return [int(c) for c in self.provinces["province_code"]]
 
     def shapes(self):
+        """Simplified projected province shapes (:func:`analysis.reporting.maps.province_shapes`)."""
         if self._shapes is None:
             from analysis.reporting import maps
 
-            self._shapes = maps.province_shapes(self.codes) if True else None
+            self._shapes = maps.province_shapes(self.codes, data_dir=self.data_dir)
             if self._shapes is None:
                 self._shapes = False
         return self._shapes if self._shapes is not False else None
 
     def neighbours(self) -> dict[int, list[int]]:
+        """Queen-contiguity neighbours (measures layer; Hainan linked to Guangdong)."""
         if self._neighbours is None:
-            self._neighbours = _neighbours_from_measures(self.codes)
-            if not self._neighbours:
-                from analysis.reporting import maps
+            from analysis.reporting import maps
 
-                self._neighbours = maps.queen_neighbours(self.codes)
+            self._neighbours = maps.queen_neighbours(self.codes, data_dir=self.data_dir)
         return self._neighbours
+
+    def chain(self) -> pd.DataFrame | None:
+        """Chain-linkage indicators of every provincial IO table (one row per province × IO year).
+
+        ``chain_linkage.parquet`` when the measures layer wrote it; otherwise computed here from
+        ``io_*.parquet`` with :func:`analysis.measures.io.chain_linkage` (once per kernel).
+        """
+        if self.chain_linkage is not None:
+            return self.chain_linkage
+        if "chain" not in self._io:
+            self._io["chain"] = None
+            try:
+                tables = self.io_tables()
+                if tables:
+                    from analysis.measures.io import chain_linkage
+
+                    self._io["chain"] = chain_linkage(tables)
+            except Exception:  # noqa: BLE001 - the section then says the input is missing
+                self._io["chain"] = None
+        return self._io["chain"]
+
+    def io_tables(self) -> dict:
+        """``{(province_code, io_year): IOTable}`` of the provincial tables (cached)."""
+        if "tables" not in self._io:
+            self._io["tables"] = {}
+            if all((self.data_dir / f"io_{k}.parquet").exists() for k in ("flows", "final", "va")):
+                from analysis.data.io_tables import io_tables_from_frames
+
+                frames = {k: pd.read_parquet(self.data_dir / f"io_{k}.parquet") for k in ("flows", "final", "va")}
+                self._io["tables"] = {k: v for k, v in io_tables_from_frames(frames).items() if k[0] != 0}
+        return self._io["tables"]
+
+    def label(self, var: str, lang: str) -> str:
+        """Label of a panel column or framework indicator (codebooks), else the name."""
+        return i18n.var_label(var, lang, self.codebook, self.int_codebook)
 
 
 _CACHE: dict[tuple, ReportInputs] = {}
@@ -106,6 +144,9 @@ INPUT_FILES = (
     "panel.parquet",
     "codebook.csv",
     "integration.parquet",
+    "integration_diagnostics.parquet",
+    "integration_codebook.csv",
+    "boundaries.parquet",
     "chain_linkage.parquet",
     "io_flows.parquet",
     "io_final.parquet",
@@ -155,11 +196,33 @@ def load_inputs(data_dir: str | Path | None = None) -> ReportInputs:
         codebook=opt("codebook.csv", pd.read_csv),
         integration=opt("integration.parquet", pd.read_parquet),
         chain_linkage=opt("chain_linkage.parquet", pd.read_parquet),
+        diagnostics=opt("integration_diagnostics.parquet", pd.read_parquet),
+        int_codebook=opt("integration_codebook.csv", pd.read_csv),
+        spec_labels=_spec_labels(),
         results=_load_results(data_dir / "results"),
     )
     _CACHE.clear()
     _CACHE[key] = inp
     return inp
+
+
+def _spec_labels() -> dict[str, dict[str, dict[str, str]]]:
+    """Pillar and pathway labels from the framework's specification (``spec.yaml``)."""
+    try:
+        import yaml
+
+        import analysis.framework as fw
+
+        raw = yaml.safe_load((Path(fw.__file__).parent / "spec.yaml").read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - labels then come from analysis.reporting.i18n
+        return {}
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for part in ("pillars", "pathways"):
+        out[part] = {
+            str(k): {"zh": v.get("label_zh", k), "en": v.get("label_en", k)}
+            for k, v in (raw.get(part) or {}).items() if isinstance(v, dict)
+        }
+    return out
 
 
 def _load_results(rdir: Path) -> dict[str, Any]:
@@ -180,22 +243,6 @@ def _load_results(rdir: Path) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - an unreadable result only blanks its section
             continue
     return out
-
-
-def _neighbours_from_measures(codes: list[int]) -> dict[int, list[int]]:
-    """Neighbour lists from the measures layer's contiguity weights, if it provides them."""
-    try:
-        from analysis import measures
-    except ImportError:
-        return {}
-    fn = getattr(measures, "queen_neighbours", None)
-    if fn is None:
-        return {}
-    try:
-        nb = fn()
-        return {int(k): sorted(int(x) for x in v) for k, v in dict(nb).items() if int(k) in codes}
-    except Exception:  # noqa: BLE001
-        return {}
 
 
 def province_info(inp: ReportInputs, code: int) -> pd.Series:
@@ -241,6 +288,8 @@ class Section:
         Markdown text.
     table : pandas.DataFrame or None
         Shown after the text (already labelled and formatted for reading).
+    extra_tables : list of pandas.DataFrame
+        Further tables, shown after ``table``.
     figure : matplotlib.figure.Figure or None
     numbers : dict
         Every number quoted, JSON-serialisable (floats, ints, str, lists, dicts).
@@ -253,6 +302,7 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     table: pd.DataFrame | None = None
     figure: Any = None
+    extra_tables: list[pd.DataFrame] = field(default_factory=list)
     numbers: dict[str, Any] = field(default_factory=dict)
     available: bool = True
 
@@ -309,7 +359,7 @@ GLANCE = [
     ("patent_grant_invention_pc", "件/万人", lambda p: p["patent_grant_invention"] / p["population"], False),
     ("hightech_revenue_share", "%", lambda p: p["hightech_revenue"] / p["gdp"], True),
     ("tech_market_seller_share", "%", lambda p: p["tech_market_seller"] / p["gdp"], True),
-    ("tertiary_share", "%", lambda p: p["va_tertiary"] / p["gdp"], True),
+    ("tertiary_share", "%", lambda p: p["tertiary_share"] if "tertiary_share" in p else p["va_tertiary"] / p["gdp"], True),
 ]
 
 
@@ -367,7 +417,7 @@ def section_glance(inp: ReportInputs, code: int, lang: str, year_start: int, yea
         shown = value * 100 if pct else value
         rows.append(
             {
-                t("indicator", lang): i18n.var_label(key, lang, inp.codebook),
+                t("indicator", lang): inp.label(key, lang),
                 t("year", lang): year,
                 t("value", lang): fmt(shown),
                 t("unit", lang): i18n.unit_label(unit, lang),
@@ -501,8 +551,9 @@ def section_coupling(inp: ReportInputs, code: int, lang: str, year_start: int, y
     row = df[(df["province_code"] == code)].set_index("year").sort_index()
     y0, y1 = int(own.index.min()), int(own.index.max())
     d0, d1 = float(own.loc[y0]), float(own.loc[y1])
-    cls1 = i18n.d_class_label(row.loc[y1].get("D_class"), lang, d1)
-    cls0 = i18n.d_class_label(row.loc[y0].get("D_class"), lang, d0)
+    ccol = "D_level" if "D_level" in row.columns else "D_class"
+    cls1 = i18n.d_class_label(row.loc[y1].get(ccol), lang, d1)
+    cls0 = i18n.d_class_label(row.loc[y0].get(ccol), lang, d0)
     lag = i18n.lagging_label(row.loc[y1].get("lagging"), lang)
     rank, n, rank_r, n_r = _rank_in(df, y1, "D", code, info["region"])
     nums = {
@@ -584,7 +635,8 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
         for c in pcols:
             nums[f"models.{c}"] = _num(float(vals[c]))
             nums[f"models.{c}.national_median"] = _num(float(nat[c]))
-        labels = [i18n.PILLARS[c][lang] for c in pcols]
+        spec_p = inp.spec_labels.get("pillars", {})
+        labels = [spec_p.get(c.removeprefix("pillar_"), i18n.PILLARS[c])[lang] for c in pcols]
         fig, ax = plt.subplots(figsize=(7.5, 2.9))
         ypos = np.arange(len(pcols))
         ax.barh(ypos + 0.18, vals.to_numpy(), height=0.36, color="#c0392b", label=province_name(province_info(inp, code), lang))
@@ -617,6 +669,22 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
     return Section("models", title, [p], table=table, figure=fig, numbers=nums)
 
 
+def _pw(inp: ReportInputs, name: str, lang: str) -> str:
+    return i18n.pathway_label(name, lang, inp.spec_labels.get("pathways"))
+
+
+def weakest_indicators(diagnostics: pd.DataFrame, code: int, pathway: str, year: int, n: int = 2) -> pd.DataFrame:
+    """The province's ``n`` lowest-percentile indicators of one pathway (framework diagnostics).
+
+    Uses each indicator's latest year ≤ ``year`` with a value. Columns as in
+    ``integration_diagnostics.parquet`` (``pct_national`` 1 = best).
+    """
+    d = diagnostics[(diagnostics["province_code"] == code) & (diagnostics["pathway"] == pathway)
+                    & (diagnostics["year"] <= year) & diagnostics["value"].notna()]
+    d = d.sort_values("year").groupby("indicator").tail(1)
+    return d.sort_values("pct_national").head(n)
+
+
 def pathway_columns(df: pd.DataFrame) -> list[str]:
     """Pathway score columns ``pathway_<name>`` (numeric ones only)."""
     return [c for c in df.columns if c.startswith("pathway_") and pd.api.types.is_numeric_dtype(df[c])]
@@ -636,7 +704,9 @@ def pathway_diagnostics(integration: pd.DataFrame, provinces: pd.DataFrame, code
         ``gap_frontier``, ``gap_leader``.
     """
     cols = pathway_columns(integration)
-    y = integration[integration["year"] == year].merge(provinces[["province_code", "region"]], on="province_code", how="left")
+    y = integration[integration["year"] == year]
+    if "region" not in y.columns:
+        y = y.merge(provinces[["province_code", "region"]], on="province_code", how="left")
     region = y.loc[y["province_code"] == code, "region"].iloc[0]
     own = y[y["province_code"] == code].iloc[0]
     yr = y[y["region"] == region]
@@ -682,7 +752,7 @@ def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, y
             nums[f"pathways.{k}.{m}"] = _num(float(r[m]))
     table = pd.DataFrame(
         {
-            t("pathway", lang): [i18n.pathway_label(c, lang) for c in diag.index],
+            t("pathway", lang): [_pw(inp, c, lang) for c in diag.index],
             t("score", lang): [fmt(v) for v in diag["score"]],
             t("percentile", lang): [f"{v:.0f}" for v in diag["percentile"]],
             t("percentile_region", lang): [f"{v:.0f}" for v in diag["percentile_region"]],
@@ -691,7 +761,7 @@ def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, y
         }
     )
     fig, ax = plt.subplots(figsize=(7.5, 2.9))
-    labels = [i18n.pathway_label(c, lang) for c in diag.index]
+    labels = [_pw(inp, c, lang) for c in diag.index]
     colors = ["#c0392b" if c.removeprefix("pathway_") in weakest else "#7f8c8d" for c in diag.index]
     ax.barh(np.arange(len(diag)), diag["percentile"], color=colors)
     ax.axvline(50, color="#34495e", lw=1, ls="--")
@@ -706,9 +776,27 @@ def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, y
         c = f"pathway_{w}"
         if c in diag.index:
             r = diag.loc[c]
-            parts.append((i18n.pathway_label(w, lang), r["percentile"], r["gap_frontier"], r["gap_leader"]))
+            parts.append((_pw(inp, w, lang), r["percentile"], r["gap_frontier"], r["gap_leader"]))
         else:
-            parts.append((i18n.pathway_label(w, lang), float("nan"), float("nan"), float("nan")))
+            parts.append((_pw(inp, w, lang), float("nan"), float("nan"), float("nan")))
+    details = []
+    if inp.diagnostics is not None and {"pathway", "pct_national", "indicator"} <= set(inp.diagnostics.columns):
+        names = inp.provinces.set_index("province_code")["name_zh" if lang == "zh" else "name_en"]
+        for w in weakest:
+            wi = weakest_indicators(inp.diagnostics, code, w, y1)
+            items = []
+            for _, r in wi.iterrows():
+                lab = inp.label(r["indicator"], lang)
+                fp = names.get(int(r["frontier_province"]), "") if pd.notna(r.get("frontier_province")) else ""
+                nums[f"pathways.{w}.weak.{r['indicator']}.pct_national"] = _num(float(r["pct_national"]))
+                nums[f"pathways.{w}.weak.{r['indicator']}.value"] = _num(float(r["value"]))
+                nums[f"pathways.{w}.weak.{r['indicator']}.year"] = int(r["year"])
+                if lang == "zh":
+                    items.append(f"{lab}（{int(r['year'])} 年 {fmt(float(r['value']))}，全国百分位 {float(r['pct_national']) * 100:.0f}，最高为{fp} {fmt(float(r['frontier']))}）")
+                else:
+                    items.append(f"{lab} ({fmt(float(r['value']))} in {int(r['year'])}, percentile {float(r['pct_national']) * 100:.0f}; best: {fp}, {fmt(float(r['frontier']))})")
+            if items:
+                details.append(f"- **{_pw(inp, w, lang)}**" + ("：最弱的指标是" if lang == "zh" else ": weakest indicators ") + ("；".join(items) if lang == "zh" else "; ".join(items)))
     if lang == "zh":
         p = f"{y1} 年{name}最薄弱的两条路径是：" + "；".join(
             f"**{lab}**（全国百分位 {pc:.0f}，距全国最高 {fmt(g)}，距区域最高 {fmt(gl)}）" for lab, pc, g, gl in parts
@@ -718,81 +806,105 @@ def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, y
             f"**{lab}** (percentile {pc:.0f} nationally; {fmt(g)} below the frontier, {fmt(gl)} below the regional leader)"
             for lab, pc, g, gl in parts
         ) + ": the places where a push would do most for integration."
-    return Section("pathways", title, [p], table=table, figure=fig, numbers=nums)
+    intro = ("路径得分为各路径指标在全国的百分位均值（0–1）；百分位越低越薄弱。" if lang == "zh"
+             else "A pathway's score averages its indicators' national percentiles (0–1); lower means weaker.")
+    return Section("pathways", title, [intro, p, *details], table=table, figure=fig, numbers=nums)
 
 
-def _io_linkage_table(inp: ReportInputs, code: int, year_end: int) -> tuple[int, pd.DataFrame] | None:
-    """Rasmussen–Hirschman linkages of the province's latest IO table ≤ ``year_end``.
-
-    Uses the measures layer (``analysis.measures.io_linkages`` or ``linkages``) when present;
-    returns ``None`` otherwise, or when the province has no IO table.
-    """
-    flows = inp.io_table("flows", code)
-    if flows is None or flows.empty:
-        return None
-    years = sorted(int(y) for y in flows["year"].unique() if y <= year_end)
-    if not years:
-        return None
-    year = years[-1]
-    try:
-        from analysis import measures
-    except ImportError:
-        return None
-    fn = getattr(measures, "io_linkages", None) or getattr(measures, "linkages", None)
-    if fn is None:
-        return None
-    try:
-        res = fn(flows[flows["year"] == year], inp.io_table("final", code), inp.io_table("va", code))
-    except Exception:  # noqa: BLE001
-        return None
-    return year, pd.DataFrame(res)
+CHAIN_SHOWN = ("chain_linkage", "chain_backward", "chain_forward", "local_sourcing", "rd_output_share", "rd_key_sectors")
 
 
 def section_chain(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
     """Industrial-chain profile from the province's input-output tables.
 
-    Reads the chain-linkage indicators of the measures layer (``chain_linkage.parquet``) for the
-    latest IO year ≤ ``year_end``, and the key sectors (backward and forward linkage > 1) when the
-    measures layer provides sector linkages.
+    Province indicators (measures layer, :func:`analysis.measures.io.chain_linkage`): the
+    output-weighted mean local linkage of the R&D-intensive sectors (``chain_linkage``; 1 = the
+    province's average sector), its backward and forward parts, the share of their intermediate
+    inputs sourced inside the province (``local_sourcing``), their output share and number of
+    key sectors — for the latest IO table ≤ ``year_end``, ranked among the provinces with a
+    table that year. Sector detail (:func:`analysis.measures.io.sector_chain_table`): key sectors
+    (normalised local backward and forward linkage both > 1) and the R&D-intensive sectors.
     """
     title = t("sec_chain", lang)
-    cl = inp.chain_linkage
+    cl = inp.chain()
     if cl is None or "province_code" not in cl.columns:
-        return _missing("chain", title, lang, "chain_linkage.parquet")
+        return _missing("chain", title, lang, "io_*.parquet / chain_linkage")
     ycol = "io_year" if "io_year" in cl.columns else "year"
     own = cl[(cl["province_code"] == code) & (cl[ycol] <= year_end)].sort_values(ycol)
     if own.empty:
-        return _missing("chain", title, lang, "chain_linkage.parquet")
+        return _missing("chain", title, lang, "io_*.parquet / chain_linkage")
     y = int(own[ycol].max())
     row = own[own[ycol] == y].iloc[0]
-    ind = [c for c in cl.columns if c not in ("province_code", ycol, "year") and pd.api.types.is_numeric_dtype(cl[c])]
     same = cl[cl[ycol] == y]
-    rows, nums = [], {"chain.io_year": y}
+    ind = [c for c in CHAIN_SHOWN if c in cl.columns] or [
+        c for c in cl.columns if c not in ("province_code", ycol) and pd.api.types.is_numeric_dtype(cl[c])]
+    rows, nums = [], {"chain.io_year": y, "chain.io_years": [int(v) for v in own[ycol]]}
     for c in ind:
         v = row[c]
         if pd.isna(v):
             continue
         rank = int(rank_desc(same[c])[same["province_code"] == code].iloc[0])
         n = int(same[c].notna().sum())
-        nums[f"chain.{c}"] = float(v)
+        nums[f"chain.{c}"] = _num(float(v))
         nums[f"chain.{c}.rank"] = rank
-        rows.append({t("indicator", lang): i18n.var_label(c, lang, inp.codebook), t("value", lang): fmt(float(v)),
+        nums[f"chain.{c}.n"] = n
+        nums[f"chain.{c}.series"] = {str(int(k)): _num(float(x)) for k, x in zip(own[ycol], own[c], strict=True)}
+        shown = (f"{float(v) * 100:.1f}%" if c in ("local_sourcing", "rd_output_share")
+                 else str(int(v)) if c == "rd_key_sectors" else fmt(float(v)))
+        rows.append({t("indicator", lang): CHAIN_LABELS.get(c, {}).get(lang, c), t("value", lang): shown,
                      t("rank31", lang): f"{rank}/{n}"})
-    paras = []
     name = province_name(province_info(inp, code), lang)
-    paras.append(
-        f"依据{name} {y} 年投入产出表（42 部门）计算。" if lang == "zh"
-        else f"From {name}'s {y} input-output table (42 sectors)."
-    )
-    link = _io_linkage_table(inp, code, year_end)
-    if link is not None:
-        ly, lt = link
-        if {"backward", "forward"} <= set(lt.columns):
-            key = lt[(lt["backward"] > 1) & (lt["forward"] > 1)]
-            nums["chain.key_sectors"] = [str(s) for s in key.index]
-            names = [str(s) for s in key.index]
-            paras.append(("关键部门（影响力系数与感应度系数均大于 1）：" if lang == "zh" else "Key sectors (backward and forward linkage both > 1): ") + ("、" if lang == "zh" else ", ").join(names))
-    return Section("chain", title, paras, table=pd.DataFrame(rows) if rows else None, numbers=nums)
+    paras = [
+        (f"依据{name} {y} 年投入产出表（42 部门，竞争型表经区域购买系数调整为本地表）计算；"
+         f"研发密集型部门指高技术制造业与信息、研发服务业。排名为 {y} 年在有表省份中的位次（1 表示最高）。")
+        if lang == "zh" else
+        (f"From {name}'s {y} input-output table (42 sectors; the competitive-import table adjusted to a "
+         f"local table with regional purchase coefficients). R&D-intensive sectors are high-technology "
+         f"manufacturing and information and R&D services. Ranks are among the provinces with a {y} table (1 = highest).")
+    ]
+    extra = []
+    tab = inp.io_tables().get((int(code), y))
+    if tab is not None:
+        try:
+            from analysis.data.io_tables import io_sectors
+            from analysis.measures.io import sector_chain_table
+
+            sc = sector_chain_table(tab)
+            names = io_sectors(y).set_index("sector")["name_zh" if lang == "zh" else "name_en"]
+            key = sc[sc["key_sector"]].sort_values("backward", ascending=False)
+            nums["chain.key_sectors"] = [str(k) for k in key.index]
+            sep = "；" if lang == "zh" else "; "
+            kn = sep.join(str(names.get(k, k)) for k in key.index)
+            if len(key):
+                paras.append((f"关键部门（本地影响力系数与感应度系数均大于 1）共 {len(key)} 个：{kn}。") if lang == "zh"
+                             else f"{len(key)} key sectors (local backward and forward linkage both > 1): {kn}.")
+            rd = sc[sc["rd_intensive"]].sort_values("x", ascending=False)
+            total_x = float(sc["x"].sum())
+            extra.append(pd.DataFrame({
+                t("sector", lang): [str(names.get(k, k)) for k in rd.index],
+                ("产出占比" if lang == "zh" else "Output share"): [f"{v / total_x * 100:.1f}%" for v in rd["x"]],
+                t("backward", lang): [fmt(v) for v in rd["backward"]],
+                t("forward", lang): [fmt(v) for v in rd["forward"]],
+                ("本地投入占比" if lang == "zh" else "Local input share"): [f"{v * 100:.0f}%" if pd.notna(v) else "—" for v in rd["local_input_share"]],
+            }))
+            paras.append("下表为各研发密集型部门的本地关联与本地投入占比。" if lang == "zh"
+                         else "The second table shows each R&D-intensive sector's local linkages and local input share.")
+            for k, r in rd.iterrows():
+                nums[f"chain.sector.{k}.backward"] = _num(float(r["backward"]))
+                nums[f"chain.sector.{k}.local_input_share"] = _num(float(r["local_input_share"]))
+        except Exception as exc:  # noqa: BLE001 - sector detail is optional
+            nums["chain.sector_error"] = f"{type(exc).__name__}: {exc}"
+    return Section("chain", title, paras, table=pd.DataFrame(rows) if rows else None, numbers=nums, extra_tables=extra)
+
+
+CHAIN_LABELS = {
+    "chain_linkage": {"zh": "研发密集型部门产业链关联度", "en": "Chain linkage of R&D-intensive sectors"},
+    "chain_backward": {"zh": "其中：后向关联", "en": "of which backward linkage"},
+    "chain_forward": {"zh": "其中：前向关联", "en": "of which forward linkage"},
+    "local_sourcing": {"zh": "中间投入本地化率", "en": "Local sourcing of intermediate inputs"},
+    "rd_output_share": {"zh": "研发密集型部门产出占比", "en": "Output share of R&D-intensive sectors"},
+    "rd_key_sectors": {"zh": "研发密集型关键部门数", "en": "R&D-intensive key sectors"},
+}
 
 
 def _find_result(results: dict[str, Any], *needles: str) -> tuple[str, Any] | None:
@@ -805,82 +917,82 @@ def _find_result(results: dict[str, Any], *needles: str) -> tuple[str, Any] | No
 def section_threshold(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
     """Where the province sits among the Hansen threshold regimes and the effect there.
 
-    Reads the threshold model stored by ``python -m analysis models`` (``results/threshold*``:
-    thresholds, the threshold variable and regime coefficients) and the province's latest value
-    of the threshold variable from the panel or ``integration.parquet``.
+    Reads ``results/threshold_regimes.parquet`` (per province-year: regime, threshold-variable
+    value, the regime's coefficient and standard error) and the thresholds and test p-values in
+    ``results/results.json`` (written once by ``python -m analysis models``).
     """
     title = t("sec_threshold", lang)
-    hit = _find_result(inp.results, "threshold")
-    if hit is None:
-        return _missing("threshold", title, lang, "results/threshold (python -m analysis models)")
-    spec = _threshold_spec(hit[1])
-    if spec is None:
-        return _missing("threshold", title, lang, "results/threshold (python -m analysis models)")
-    q, gammas, regimes = spec["q"], spec["thresholds"], spec["regimes"]
-    src = None
-    for frame in (inp.integration, inp.panel):
-        if frame is not None and q in frame.columns:
-            src = frame
-            break
-    if src is None:
-        return _missing("threshold", title, lang, f"{q}")
-    own = _years(src, year_start, year_end)
-    own = own[(own["province_code"] == code) & own[q].notna()]
+    reg = inp.results.get("threshold_regimes")
+    head = (inp.results.get("results") or {}).get("threshold") if isinstance(inp.results.get("results"), dict) else None
+    if isinstance(reg, pd.DataFrame) and {"province_code", "year", "regime", "coef"} <= set(reg.columns):
+        return _threshold_from_regimes(inp, code, lang, year_start, year_end, reg, head or {})
+    return _missing("threshold", title, lang, "results/threshold_regimes.parquet (python -m analysis models)")
+
+
+def _threshold_from_regimes(inp, code, lang, year_start, year_end, reg, head) -> Section:
+    title = t("sec_threshold", lang)
+    q = str(reg["threshold_var"].iloc[0]) if "threshold_var" in reg.columns else str(head.get("q", ""))
+    own = _years(reg, year_start, year_end)
+    own = own[own["province_code"] == code].sort_values("year")
     if own.empty:
-        return _missing("threshold", title, lang, f"{q}")
-    y = int(own["year"].max())
-    qv = float(own.loc[own["year"] == y, q].iloc[0])
-    k = int(np.searchsorted(np.asarray(gammas, dtype=float), qv, side="right"))
-    reg = regimes[k] if k < len(regimes) else None
-    nums = {"threshold.q": q, "threshold.year": y, "threshold.q_value": qv, "threshold.gammas": [float(g) for g in gammas],
-            "threshold.regime": k + 1}
-    if reg is not None:
-        nums["threshold.effect"] = _num(reg.get("estimate"))
-        nums["threshold.effect_se"] = _num(reg.get("std_error"))
+        return _missing("threshold", title, lang, "results/threshold_regimes.parquet")
+    last = own.iloc[-1]
+    y = int(last["year"])
+    qv = float(last[q]) if q in own.columns else float("nan")
+    k = int(last["regime"])
+    per = reg.groupby("regime")[["coef", "std_error"]].first().sort_index()
+    gammas = [float(g) for g in head.get("thresholds", [])]
+    pvals = head.get("p_values") or []
+    coefs = [(float(r["coef"]), float(r["std_error"]), None) for _, r in per.iterrows()]
+    extra = {"threshold.p_values": [float(p) for p in pvals[: len(gammas)]],
+             "threshold.regime_path": {str(int(a)): int(b) + 1 for a, b in zip(own["year"], own["regime"], strict=True)}}
+    return _threshold_section(inp, code, lang, q, y, qv, k, gammas, coefs, "rd_intensity_pct", "TS", extra)
+
+
+def _threshold_section(inp, code, lang, q, y, qv, k, gammas, coefs, rx, yvar, extra) -> Section:
+    title = t("sec_threshold", lang)
+    nums: dict[str, Any] = {"threshold.q": q, "threshold.year": y, "threshold.q_value": _num(qv),
+                            "threshold.gammas": [float(g) for g in gammas], "threshold.regime": k + 1, **extra}
+    if k < len(coefs):
+        nums["threshold.effect"] = _num(coefs[k][0])
+        nums["threshold.effect_se"] = _num(coefs[k][1])
     edges = [-np.inf, *gammas, np.inf]
-    table = pd.DataFrame(
-        {
-            t("regime", lang): [f"{fmt(edges[i]) if i else '−∞'} < q ≤ {fmt(edges[i + 1]) if i + 1 < len(edges) - 1 else '∞'}" for i in range(len(regimes))],
-            t("estimate", lang): [fmt(r.get("estimate")) for r in regimes],
-            t("std_error", lang): [fmt(r.get("std_error")) for r in regimes],
-            t("this_province", lang): ["◀" if i == k else "" for i in range(len(regimes))],
-        }
-    )
-    qlab = i18n.var_label(q, lang, inp.codebook)
+
+    def lab(i):
+        lo = "−∞" if i == 0 else fmt(edges[i])
+        hi = "∞" if i + 1 == len(edges) - 1 else fmt(edges[i + 1])
+        return f"{lo} < q ≤ {hi}"
+
+    stars = []
+    for est, se, _ in coefs:
+        if est is None or se is None or not se:
+            stars.append("")
+            continue
+        from scipy import stats
+
+        p = 2 * stats.norm.sf(abs(est / se))
+        stars.append("***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else "")
+    table = pd.DataFrame({
+        t("regime", lang): [lab(i) for i in range(len(coefs))],
+        t("estimate", lang): [fmt(c[0]) + st for c, st in zip(coefs, stars, strict=True)],
+        t("std_error", lang): [fmt(c[1]) for c in coefs],
+        t("this_province", lang): ["◀" if i == k else "" for i in range(len(coefs))],
+    })
+    qlab = inp.label(q, lang)
+    rxl, yl = inp.label(rx, lang) if rx else rx, inp.label(yvar, lang) if yvar else yvar
     name = province_name(province_info(inp, code), lang)
     eff = fmt(nums.get("threshold.effect"))
+    gs = "、".join(fmt(g) for g in gammas) if lang == "zh" else ", ".join(fmt(g) for g in gammas)
     if lang == "zh":
-        p = (f"门槛变量为{qlab}。{name} {y} 年的取值为 {fmt(qv)}，位于第 {k + 1} 个区间（共 {len(regimes)} 个）；"
-             f"该区间内{spec.get('rx_label_zh', spec['rx'])}对{spec.get('y_label_zh', spec['y'])}的估计效应为 {eff}。")
+        p = (f"面板门槛模型（Hansen 1999，全国共同估计）以{qlab}为门槛变量，估计的门槛值为 {gs}。"
+             f"{name} {y} 年的{qlab}为 {fmt(qv)}，处于第 {k + 1} 区间（共 {len(coefs)} 个）；"
+             f"该区间内{rxl}对{yl}的估计系数为 {eff}（标准误 {fmt(nums.get('threshold.effect_se'))}）。")
     else:
-        p = (f"The threshold variable is {qlab}. {name}'s value in {y} is {fmt(qv)}, in regime {k + 1} of {len(regimes)}; "
-             f"the estimated effect of {spec['rx']} on {spec['y']} in that regime is {eff}.")
-    return Section("threshold", title, [p], table=table, numbers=nums)
-
-
-def _threshold_spec(obj: Any) -> dict[str, Any] | None:
-    """Normalise a stored threshold result to ``{q, rx, y, thresholds, regimes}``.
-
-    Accepts a JSON object with keys ``q``/``threshold_var``, ``thresholds``, ``rx``, ``y``/
-    ``depvar`` and ``regimes`` (list of ``{estimate, std_error}``) or ``params``/``std_errors``
-    mappings whose keys name the regimes in order; or a tidy DataFrame with a ``term`` column
-    (regime terms contain ``regime``/``_r``) and ``estimate``/``std_error`` columns plus
-    ``thresholds`` stored in ``attrs``. Returns ``None`` if the shape is not recognised.
-    """
-    if isinstance(obj, dict):
-        q = obj.get("q") or obj.get("threshold_var") or obj.get("threshold_variable")
-        gam = obj.get("thresholds")
-        if q is None or gam is None:
-            return None
-        regimes = obj.get("regimes")
-        if regimes is None and "params" in obj:
-            rk = [k for k in obj["params"] if "regime" in str(k).lower() or "_r" in str(k)]
-            regimes = [{"estimate": obj["params"][k], "std_error": (obj.get("std_errors") or {}).get(k)} for k in rk]
-        if not regimes:
-            return None
-        return {"q": q, "thresholds": sorted(float(g) for g in gam), "regimes": regimes,
-                "rx": obj.get("rx", ""), "y": obj.get("y") or obj.get("depvar", "")}
-    return None
+        p = (f"The panel threshold model (Hansen 1999, estimated once for all provinces) splits on {qlab} at {gs}. "
+             f"{name}'s value in {y} is {fmt(qv)}, in regime {k + 1} of {len(coefs)}; there the estimated "
+             f"coefficient of {rxl} on {yl} is {eff} (standard error {fmt(nums.get('threshold.effect_se'))}).")
+    note = ("* p<0.1，** p<0.05，*** p<0.01（正态近似）。" if lang == "zh" else "* p<0.1, ** p<0.05, *** p<0.01 (normal approximation).")
+    return Section("threshold", title, [p, note], table=table, numbers=nums)
 
 
 def section_spatial(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
@@ -898,6 +1010,7 @@ def section_spatial(inp: ReportInputs, code: int, lang: str, year_start: int, ye
     names = inp.provinces.set_index("province_code")["name_zh" if lang == "zh" else "name_en"]
     nums: dict[str, Any] = {"spatial.neighbours": [int(c) for c in nb]}
     table = None
+    extra: list[pd.DataFrame] = []
     paras = []
     name = province_name(info, lang)
     sep = "、" if lang == "zh" else ", "
@@ -912,32 +1025,60 @@ def section_spatial(inp: ReportInputs, code: int, lang: str, year_start: int, ye
             nbd = dy.reindex(nb)
             nums.update({"spatial.year": y, "spatial.D_own": own_d, "spatial.D_neighbours_mean": _num(float(nbd.mean()))})
             table = pd.DataFrame({t("neighbour", lang): [names.get(c, c) for c in nb], "D": [fmt(v) for v in nbd]})
+            island = int(code) == 460000
             if lang == "zh":
-                paras.append(f"{name}与 {len(nb)} 个省份相邻：{nb_names}。{y} 年相邻省份耦合协调度的平均值为 {fmt(float(nbd.mean()))}，本省为 {fmt(own_d)}。")
+                lead = (f"{name}没有陆地邻省，按惯例与{nb_names}相连。" if island
+                        else f"{name}与 {len(nb)} 个省份相邻：{nb_names}。")
+                paras.append(f"{lead}{y} 年相邻省份耦合协调度的平均值为 {fmt(float(nbd.mean()))}，本省为 {fmt(own_d)}。")
             else:
-                paras.append(f"{name} borders {len(nb)} provinces: {nb_names}. In {y} their mean coupling coordination degree is {fmt(float(nbd.mean()))}, against {fmt(own_d)} here.")
+                lead = (f"{name} has no land neighbour; by convention it is linked to {nb_names}." if island
+                        else f"{name} borders {len(nb)} province{'s' if len(nb) > 1 else ''}: {nb_names}.")
+                paras.append(f"{lead} In {y} the neighbours' mean coupling coordination degree is {fmt(float(nbd.mean()))}, against {fmt(own_d)} here.")
     if not paras:
         paras.append(f"{name}的相邻省份：{nb_names}。" if lang == "zh" else f"{name} borders {nb_names}.")
-    hit = _find_result(inp.results, "sdm") or _find_result(inp.results, "spatial")
-    if hit is not None and isinstance(hit[1], pd.DataFrame) and {"effect", "estimate"} <= set(hit[1].columns):
-        eff = hit[1]
+    eff = inp.results.get("spatial_effects")
+    if not isinstance(eff, pd.DataFrame):
+        hit = _find_result(inp.results, "sdm")
+        eff = hit[1] if hit is not None and isinstance(hit[1], pd.DataFrame) else None
+    if eff is not None and {"effect", "estimate"} <= set(eff.columns):
+        vcol = "variable" if "variable" in eff.columns else "term"
+        eff = eff.copy()
         for _, r in eff.iterrows():
-            nums[f"spatial.effect.{r.get('term', '')}.{r['effect']}"] = _num(float(r["estimate"]))
-        paras.append(
-            "空间杜宾模型的直接、间接（溢出）和总效应见下表（全国共同估计，所有省份相同）。" if lang == "zh"
-            else "Direct, indirect (spillover) and total effects of the spatial Durbin model (estimated once for all provinces):"
-        )
-        keep = [c for c in ("term", "effect", "estimate", "std_error", "p_value") if c in eff.columns]
-        table2 = eff[keep].copy()
-        for c in ("estimate", "std_error", "p_value"):
-            if c in table2:
-                table2[c] = table2[c].map(fmt)
-        table = table2 if table is None else table
+            nums[f"spatial.effect.{r[vcol]}.{r['effect']}"] = _num(float(r["estimate"]))
+        piv = eff.pivot_table(index=vcol, columns="effect", values="estimate", aggfunc="first", sort=False)
+        pv = eff.pivot_table(index=vcol, columns="effect", values="p_value", aggfunc="first", sort=False) if "p_value" in eff else None
+        cols = [c for c in ("direct", "indirect", "total") if c in piv.columns]
+        lab = {"direct": ("直接效应", "Direct"), "indirect": ("间接效应（溢出）", "Indirect (spillover)"), "total": ("总效应", "Total")}
+        tab = pd.DataFrame({t("indicator", lang): [inp.label(v, lang) for v in piv.index]})
+        for c in cols:
+            vals = []
+            for v in piv.index:
+                est = piv.loc[v, c]
+                p = pv.loc[v, c] if pv is not None else None
+                st = "" if p is None or pd.isna(p) else ("***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else "")
+                vals.append(fmt(float(est)) + st)
+            tab[lab[c][0 if lang == "zh" else 1]] = vals
+        extra.append(tab)
+        rho = ((inp.results.get("results") or {}).get("spatial") or {}).get("rho") if isinstance(inp.results.get("results"), dict) else None
+        if rho is not None:
+            nums["spatial.rho"] = _num(float(rho))
+        sig = [v for v in piv.index if pv is not None and "indirect" in pv.columns and pd.notna(pv.loc[v, "indirect"]) and pv.loc[v, "indirect"] < 0.1]
+        if lang == "zh":
+            txt = ("空间杜宾模型（全国共同估计，对所有省份相同）的直接、间接（溢出）与总效应见下表"
+                   + (f"，空间自回归系数 ρ = {fmt(float(rho))}" if rho is not None else "") + "。"
+                   + (f"在 10% 水平上显著的溢出效应：{'、'.join(inp.label(v, lang) for v in sig)}。" if sig else "没有在 10% 水平上显著的溢出效应。")
+                   + " * p<0.1，** p<0.05，*** p<0.01。")
+        else:
+            txt = ("Direct, indirect (spillover) and total effects of the spatial Durbin model (estimated once for all provinces"
+                   + (f"; spatial autoregressive ρ = {fmt(float(rho))}" if rho is not None else "") + "). "
+                   + (f"Spillovers significant at 10%: {', '.join(inp.label(v, lang) for v in sig)}." if sig else "No spillover is significant at 10%.")
+                   + " * p<0.1, ** p<0.05, *** p<0.01.")
+        paras.append(txt)
     else:
         paras.append(
             "空间杜宾模型的溢出效应结果尚未生成。" if lang == "zh" else "The spatial Durbin model's spillover effects are not available in this run."
         )
-    return Section("spatial", title, paras, table=table, numbers=nums)
+    return Section("spatial", title, paras, table=table, numbers=nums, extra_tables=extra)
 
 
 def section_map(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
@@ -1026,8 +1167,9 @@ def show(section: Section, level: int = 2) -> None:
     from IPython.display import HTML, Markdown, display
 
     display(Markdown("#" * level + " " + section.title + "\n\n" + "\n\n".join(section.paragraphs)))
-    if section.table is not None and len(section.table):
-        display(HTML(section.table.to_html(index=False, classes="report-table", border=0, escape=True)))
+    for tab in [section.table, *section.extra_tables]:
+        if tab is not None and len(tab):
+            display(HTML(tab.to_html(index=False, classes="report-table", border=0, escape=True)))
     if section.figure is not None:
         display(section.figure)
         plt.close(section.figure)

@@ -14,12 +14,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-PATHWAYS = ["enterprise", "core_tech", "pilot", "scenario", "institution"]
+PATHWAYS = ["enterprise", "core_tech", "pilot_platform", "scenario_cluster", "institution_finance"]
 
 
 def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), seed: int = 0,
                     parts: tuple[str, ...] = ("panel", "codebook", "integration", "chain", "results")) -> Path:
     """Write synthetic processed tables into ``folder`` (created); returns the folder.
+
+    Layouts follow ``docs/CONTRACTS.md``: ``integration.parquet`` (with ``region``, ``D_level``,
+    ``lagging`` in {st, ind, balanced}), ``integration_diagnostics.parquet`` (one indicator per
+    pathway), ``chain_linkage.parquet``, ``results/threshold_regimes.parquet``,
+    ``results/results.json`` and ``results/spatial_effects.parquet``.
 
     ``parts`` selects which tables to write (to test sections whose inputs are missing).
     """
@@ -58,7 +63,7 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
                 ("rd_intensity", "R&D经费投入强度", "R&D intensity", "share"),
                 ("population", "年末常住人口", "Resident population", "万人"),
             ],
-            columns=["name", "label_zh", "label_en", "unit"],
+            columns=["variable", "label_zh", "label_en", "unit"],
         ).to_csv(folder / "codebook.csv", index=False)
     it = p[["province_code", "year"]].copy()
     it["U_st"] = np.clip(0.1 + 0.25 * L * G / G.max() + rng.normal(0, 0.02, n * t), 0.01, 0.99)
@@ -66,8 +71,9 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
     it["C"] = 2 * np.sqrt(it["U_st"] * it["U_ind"]) / (it["U_st"] + it["U_ind"])
     it["T"] = 0.5 * it["U_st"] + 0.5 * it["U_ind"]
     it["D"] = np.sqrt(it["C"] * it["T"])
-    it["D_class"] = np.minimum((it["D"] * 10).astype(int), 9) + 1
-    it["lagging"] = np.where(it["U_st"] < it["U_ind"] - 0.02, "U_st", np.where(it["U_ind"] < it["U_st"] - 0.02, "U_ind", "balanced"))
+    it["region"] = it["province_code"].map(PROVINCES.set_index("province_code")["region"])
+    it["D_level"] = np.minimum((it["D"] * 10).astype(int), 9) + 1
+    it["lagging"] = np.where(it["U_st"] < it["U_ind"] - 0.02, "st", np.where(it["U_ind"] < it["U_st"] - 0.02, "ind", "balanced"))
     pillars = ["chain", "platform", "demand", "future"]
     for k in pillars:
         it[f"pillar_{k}"] = np.clip(rng.uniform(0.1, 0.6, n * t) * (0.6 + 0.4 * L / 2), 0, 1)
@@ -82,22 +88,38 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
     it["weakest_pathways"] = [";".join(PATHWAYS[j] for j in row) for row in low2]
     if "integration" in parts:
         it.to_parquet(folder / "integration.parquet", index=False)
+    if "integration" in parts:
+        diag = it.melt(id_vars=["province_code", "year", "region"], value_vars=[f"pathway_{w}" for w in PATHWAYS],
+                       var_name="pathway", value_name="value")
+        diag["pathway"] = diag["pathway"].str.removeprefix("pathway_")
+        diag["indicator"] = diag["pathway"] + "_ind"
+        g = diag.groupby(["year", "indicator"])["value"]
+        diag["pct_national"] = g.rank(pct=True, method="max")
+        diag["frontier"] = g.transform("max")
+        diag["frontier_province"] = diag.groupby(["year", "indicator"])["province_code"].transform(
+            lambda c: c.loc[diag.loc[c.index, "value"].idxmax()])
+        diag.to_parquet(folder / "integration_diagnostics.parquet", index=False)
     if "chain" in parts:
         cl = pd.DataFrame(
             [(c, y, rng.uniform(0.7, 1.4), rng.uniform(0.3, 0.8)) for c in codes for y in (2012, 2017)],
-            columns=["province_code", "io_year", "rd_backward_linkage", "rd_local_sourcing"],
+            columns=["province_code", "io_year", "chain_linkage", "local_sourcing"],
         )
         cl.to_parquet(folder / "chain_linkage.parquet", index=False)
     if "results" in parts:
         r = folder / "results"
         r.mkdir(exist_ok=True)
-        (r / "threshold.json").write_text(json.dumps({
-            "q": "rd_intensity", "rx": "D", "y": "ts", "thresholds": [0.012, 0.022],
-            "regimes": [{"estimate": 0.21, "std_error": 0.08}, {"estimate": 0.45, "std_error": 0.1},
-                        {"estimate": 0.62, "std_error": 0.12}],
-        }))
+        gamma = 0.02
+        tr = p[["province_code", "year", "rd_intensity"]].dropna().copy()
+        tr["regime"] = (tr["rd_intensity"] > gamma).astype(int)
+        tr["coef"] = np.where(tr["regime"] == 0, 0.21, 0.45)
+        tr["std_error"] = np.where(tr["regime"] == 0, 0.08, 0.1)
+        tr["threshold_var"] = "rd_intensity"
+        tr.to_parquet(r / "threshold_regimes.parquet", index=False)
+        (r / "results.json").write_text(json.dumps({
+            "threshold": {"q": "rd_intensity", "thresholds": [gamma], "p_values": [0.01, 0.5]},
+            "spatial": {"rho": 0.12}}))
         pd.DataFrame({
-            "term": ["D"] * 3, "effect": ["direct", "indirect", "total"],
+            "variable": ["rd_intensity_pct"] * 3, "effect": ["direct", "indirect", "total"],
             "estimate": [0.31, 0.12, 0.43], "std_error": [0.05, 0.06, 0.07], "p_value": [0.0, 0.045, 0.0],
-        }).to_parquet(r / "sdm_effects.parquet", index=False)
+        }).to_parquet(r / "spatial_effects.parquet", index=False)
     return folder
