@@ -196,8 +196,13 @@ def test_truncated_raw_file_is_detected_not_overwritten(root, mirror, small_regi
     p.chmod(0o644)
     p.write_bytes(p.read_bytes()[:1000])  # truncated after a good fetch
     assert not F.is_complete()
-    with pytest.raises(F.RawDataError, match=r"RDIntense\.rda: sha256 mismatch.*<1000 bytes"):
+    expected = {f.path: f.sha256 for f in F.load_registry()}[SAMPLE[0]]
+    with pytest.raises(F.RawDataError) as err:
         F.fetch()
+    msg = str(err.value)
+    # the file, both hashes (the actual one of the truncated bytes) and the size are named
+    assert "RDIntense.rda: sha256 mismatch" in msg and "1000 bytes, expected" in msg
+    assert f"expected {expected}" in msg and f"actual {_sha(p)}" in msg
     assert p.stat().st_size == 1000  # raw files are never silently replaced
 
 

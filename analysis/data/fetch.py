@@ -144,9 +144,10 @@ class _State:
         key = [st.st_size, st.st_mtime_ns, f.sha256]
         if self.data.get(f.path) == key:
             return True
-        actual = sha256_file(dest) if st.st_size == f.bytes else f"<{st.st_size} bytes, expected {f.bytes}>"
+        actual = sha256_file(dest)
         if actual != f.sha256:
-            raise _mismatch(f, actual, f"present in {dest.parent}; delete it to fetch again")
+            size = "" if st.st_size == f.bytes else f"{st.st_size} bytes, expected {f.bytes}; "
+            raise _mismatch(f, actual, f"{size}present in {dest.parent}; delete it to fetch again")
         self.data[f.path] = key
         return True
 
