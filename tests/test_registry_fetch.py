@@ -289,3 +289,76 @@ def test_real_download_from_github(root, small_registry, tmp_path, monkeypatch):
     _write_registry(small_registry, rows)
     assert F.fetch(mirror=None)["downloaded"] == 1
     assert _sha(root / "data" / "raw" / rows[0]["path"]) == rows[0]["sha256"]
+
+
+# ------------------------------------------------------------------------------------------
+# fetch from a real HTTP server on 127.0.0.1 (real pooch, no monkeypatching of the download)
+# ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def http_mirror(tmp_path):
+    """Serve ``tmp_path / 'www'`` over HTTP on 127.0.0.1 (a free port) for one test."""
+    import functools
+    import http.server
+    import threading
+
+    www = tmp_path / "www"
+    www.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep pytest output clean
+            pass
+
+    srv = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(www)))
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield www, f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def _github_rows_served_at(small_registry, base: str) -> list[dict]:
+    rows = [r for r in csv.DictReader(small_registry.open(encoding="utf-8"))
+            if r["origin"].startswith("github:")]
+    for r in rows:
+        r["url"] = f"{base}/{r['path']}"
+    _write_registry(small_registry, rows)
+    return rows
+
+
+def test_fetch_from_local_http_server_with_pooch(root, mirror, small_registry, http_mirror):
+    """No mirror: pooch downloads each file over HTTP; bytes verified and renamed into place."""
+    www, base = http_mirror
+    rows = _github_rows_served_at(small_registry, base)
+    _copy_mirror(mirror, www, [r["path"] for r in rows])
+    counts = F.fetch(mirror=None)
+    raw = root / "data" / "raw"
+    assert counts == {"present": 0, "copied": 0, "downloaded": len(rows), "total": len(rows)}
+    for r in rows:
+        assert _sha(raw / r["path"]) == r["sha256"]
+    assert _no_partials(raw) == []
+    assert F.fetch(mirror=None)["present"] == len(rows)  # second run: nothing downloaded
+
+
+def test_local_http_server_serving_corrupt_or_missing_file(root, mirror, small_registry,
+                                                           http_mirror):
+    www, base = http_mirror
+    rows = _github_rows_served_at(small_registry, base)
+    _copy_mirror(mirror, www, [r["path"] for r in rows])
+    bad = www / rows[0]["path"]
+    data = bad.read_bytes()[:-10]  # truncated on the server
+    bad.write_bytes(data)
+    with pytest.raises(F.RawDataError) as err:
+        F.fetch(mirror=None)
+    msg = str(err.value)
+    assert rows[0]["path"] in msg and f"expected {rows[0]['sha256']}" in msg
+    assert f"actual {hashlib.sha256(data).hexdigest()}" in msg and base in msg
+    raw = root / "data" / "raw"
+    assert not (raw / rows[0]["path"]).exists() and _no_partials(raw) == []
+    bad.unlink()  # now HTTP 404
+    with pytest.raises(F.RawDataError, match=rf"{rows[0]['path']}: download failed from {base}"):
+        F.fetch(mirror=None)
+    assert not (raw / rows[0]["path"]).exists() and _no_partials(raw) == []
