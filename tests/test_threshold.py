@@ -1,12 +1,10 @@
 """Hansen (1999) panel threshold regression: published numbers, independent recomputation, bad input.
 
-Reference run (Stata, xthreg 2014-Jan-9 / Wang 2015, Stata Journal 15(1)):
-    use hansen1999
-    xthreg i q1 q2 q3 d1 qd1, rx(c1) qx(d1) thnum(3) grid(400) trim(0.01 0.01 0.05) bs(300 300 300)
-Hansen (1999, J. Econometrics 93, Table 2): γ̂1 = 0.0157, γ̂2 = 0.5362.
-The pinned SSR/F values below are OUR computation on the xthreg example data (hansen1999.dta, the
-raw mirror); see the module docstring of analysis.models.threshold and the comments for what
-matches the publication and what does not.
+Reference numbers and their sources (Hansen 1999; xthreg's documented example
+``xthreg i q1 q2 q3 d1 qd1, rx(c1) qx(d1) thnum(3) grid(400) trim(0.01 0.01 0.05) bs(300 300 300)``)
+are in tests/results/hansen1999.py: the published γ̂1 = 0.0157 and γ̂2 = 0.5362 are reproduced by
+convention="hansen" (Hansen's replication code: last period deleted after demeaning); SSR and F
+are pinned for both conventions and both variance conventions.
 """
 
 from __future__ import annotations
@@ -20,7 +18,13 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.models.threshold import hansen_threshold, lr_critical_value, threshold_grid
+from analysis.models.threshold import (
+    _cand_hansen,
+    hansen_threshold,
+    lr_critical_value,
+    threshold_grid,
+)
+from tests.results import hansen1999 as ref
 
 HANSEN_DTA = Path(__file__).resolve().parents[2] / "shared/data/raw/hansen1999/hansen1999.dta"
 X_HANSEN = ["q1", "q2", "q3", "d1", "qd1"]
@@ -35,10 +39,20 @@ def hansen():
     return d
 
 
+def _fit(d, **kw):
+    args = dict(n_thresholds=3, grid=400, trim=[0.01, 0.01, 0.05], bootstrap=0)
+    args.update(kw)
+    return hansen_threshold(d, "i", X_HANSEN, "c1", "d1", "id", "year", **args)
+
+
 @pytest.fixture(scope="module")
 def triple(hansen):
-    return hansen_threshold(hansen, "i", X_HANSEN, "c1", "d1", "id", "year", n_thresholds=3,
-                            grid=400, trim=[0.01, 0.01, 0.05], bootstrap=20, seed=7)
+    return _fit(hansen, bootstrap=30, seed=7)
+
+
+@pytest.fixture(scope="module")
+def triple_within(hansen):
+    return _fit(hansen, bootstrap=20, seed=7, convention="within")
 
 
 # --- hand-worked pieces ------------------------------------------------------------------------
@@ -61,74 +75,132 @@ def test_grid_is_hansens_393_unique_quantiles():
     # ties do not count: the quantiles are of the distinct values
     qt = np.concatenate([np.zeros(500), np.arange(1.0, 1001.0)])
     assert np.array_equal(threshold_grid(qt, 400, 0.01), threshold_grid(np.arange(1001.0), 400, 0.01))
+    # Hansen's list keeps repeats when there are fewer distinct values than grid points:
+    # 50 values, p = 0.05, 0.0525, ..., 0.95 -> floor(50 p) = 2, 2, 2, 2, 3, ... (1-based)
+    g_rep = threshold_grid(np.arange(50.0), 400, 0.05, unique=False)
+    assert g_rep.size == 361 and np.array_equal(g_rep[:5], [1.0, 1.0, 1.0, 1.0, 2.0])
+    assert np.array_equal(np.unique(g_rep), threshold_grid(np.arange(50.0), 400, 0.05))
+
+
+def test_hansen_second_step_candidates_hand_worked():
+    # thresh_p.R: nn = #grid points below the fixed threshold (its 0-based index), drop the
+    # 1-based positions i with nn - qnt <= i < nn + qnt.  nn = 10, qnt = 4: i = 6..13, i.e.
+    # 0-based 5..12 (5 points below the fixed one at 10, 2 above).
+    keep = _cand_hansen(20, [10], 4.0)
+    assert keep.tolist() == [0, 1, 2, 3, 4, 13, 14, 15, 16, 17, 18, 19]
+    # two fixed thresholds (nn = 2, 7), qnt = 1: drop 1-based [1, 3) and [6, 8) -> 0-based
+    # 0, 1 and 5, 6 (qnt + 1 = 2 below each, qnt - 2 < 0 above: the fixed point itself is kept
+    # out only because qnt >= 1)
+    assert _cand_hansen(10, [2, 7], 1.0).tolist() == [2, 3, 4, 7, 8, 9]
 
 
 # --- Hansen (1999) data ---------------------------------------------------------------------------
 
-def test_hansen_single_threshold_published(hansen):
-    r = hansen_threshold(hansen, "i", X_HANSEN, "c1", "d1", "id", "year", bootstrap=0)
-    assert round(r.thresholds[0], 4) == 0.0157  # Hansen (1999) Table 2
-    assert r.ssr[0] == pytest.approx(17.861099, abs=1e-5)
-    assert r.ssr[1] == pytest.approx(17.781651, abs=1e-5)
-    # F1 = (S0 - S1) / (S1 / (N (T-1))), N = 565, T = 14
-    assert r.f_stats[0] == pytest.approx((r.ssr[0] - r.ssr[1]) / (r.ssr[1] / (565 * 13)))
-    assert r.f_stats[0] == pytest.approx(32.8173, abs=1e-3)
-    lo, hi = r.conf_ints[0]
-    assert lo <= 0.0157 <= hi and (round(lo, 4), round(hi, 4)) == (0.0145, 0.0181)
+def test_hansen_published_thresholds(triple):
+    """convention='hansen' reproduces Hansen (1999): γ̂1 = 0.0157, γ̂2 = 0.5362."""
+    r, pub, pin = triple, ref.published, ref.hansen_convention
+    est = r.estimates["threshold"]
+    assert round(est["Th-1"], pub["decimals"]) == pub["gamma1"]
+    assert round(est["Th-21"], pub["decimals"]) == pub["gamma1"]  # also after refinement
+    assert round(est["Th-22"], pub["decimals"]) == pub["gamma2"]
+    for name, g in pin["thresholds"].items():
+        assert est[name] == pytest.approx(g, abs=5e-6)
+    assert r.thresholds == sorted(pin["thresholds"][k] for k in ("Th-21", "Th-22", "Th-3")) or \
+        np.allclose(r.thresholds, sorted(pin["thresholds"][k] for k in ("Th-21", "Th-22", "Th-3")),
+                    atol=5e-6)
 
 
-def test_hansen_triple_threshold_pinned(triple):
+@pytest.mark.parametrize("convention", ["hansen", "within"])
+@pytest.mark.parametrize("sigma2", ["hansen", "xthreg"])
+def test_hansen_ssr_and_f_pinned(hansen, triple, triple_within, convention, sigma2):
+    pin = ref.hansen_convention if convention == "hansen" else ref.within_convention
+    base = triple if convention == "hansen" else triple_within
+    r = base if sigma2 == "hansen" else _fit(hansen, convention=convention, sigma2=sigma2)
+    for k, s in pin["ssr"].items():
+        assert r.ssr[k] == pytest.approx(s, abs=2e-6)
+    assert np.allclose(r.f_stats, pin["f_stats"][sigma2], atol=2e-4)
+    # F_k = (S_{k-1} - S_k) / (S_k / denom); the null of the triple test is the refined model
+    N, T = 565, 14
+    denom = N * (T - 1) if sigma2 == "hansen" else N * T
+    rss = r.tests["RSS"].to_numpy()
+    nulls = [r.ssr[0], r.ssr[1], r.ssr[2]]
+    assert np.allclose(r.f_stats, [(a - b) / (b / denom) for a, b in zip(nulls, rss, strict=True)])
+    assert r.tests["MSE"].tolist() == pytest.approx((rss / denom).tolist())
+    for name, pinned in [(k, v) for k, v in pin.items() if k.startswith("ci_")]:
+        if sigma2 in pinned:
+            row = "Th-1" if name == "ci_th1" else "Th-22"
+            got = tuple(r.estimates.loc[row, ["lower", "upper"]])
+            assert got == pytest.approx(pinned[sigma2], abs=5e-6)
+    # thresholds and SSR do not depend on the variance convention
+    assert r.thresholds == base.thresholds
+
+
+def test_hansen_gamma2_decided_by_deleted_period(hansen):
+    """Independent least squares at the two competing second thresholds (γ1 = 0.0157): Hansen's
+    transformation (demean, delete the last period, regime q < γ) prefers 0.53616, the FE
+    transformation on all rows (regime q ≤ γ) prefers 0.54072. Grid values are float32 data."""
+    d = hansen.sort_values(["id", "year"]).reset_index(drop=True)
+    q = d["d1"].to_numpy()
+    g1 = q[np.isclose(q, 0.0157, atol=5e-7)][0]
+
+    def ssr(g2, delete, strict):
+        lo = (q < g1) if strict else (q <= g1)
+        mid = ((q >= g1) & (q < g2)) if strict else ((q > g1) & (q <= g2))
+        X = pd.concat([d[X_HANSEN], d["c1"] * lo, d["c1"] * mid, d["c1"] * ~(lo | mid)], axis=1)
+        X.columns = [*X_HANSEN, "r0", "r1", "r2"]
+        Z = pd.concat([d[["i"]], X], axis=1)
+        Zd = Z - Z.groupby(d["id"]).transform("mean")
+        if delete:
+            Zd = Zd[d["year"] != d["year"].max()]
+        return float(sm.OLS(Zd["i"], Zd.drop(columns="i")).fit().ssr)
+
+    for g2v, s in ref.gamma2_contest["deleted_period"].items():
+        g2 = q[np.isclose(q, g2v, atol=5e-6)][0]
+        assert ssr(g2, True, True) == pytest.approx(s, abs=2e-6)
+    for g2v, s in ref.gamma2_contest["all_rows"].items():
+        g2 = q[np.isclose(q, g2v, atol=5e-6)][0]
+        assert ssr(g2, False, False) == pytest.approx(s, abs=2e-6)
+    dp, ar = ref.gamma2_contest["deleted_period"], ref.gamma2_contest["all_rows"]
+    assert dp[0.53616] < dp[0.54072] and ar[0.54072] < ar[0.53616]
+
+
+def test_hansen_bootstrap_output(triple):
     r = triple
-    # γ1 reproduces Hansen's 0.0157 (also after refinement); γ2 is 0.5407, not Hansen's 0.5362:
-    # 0.53616 is the adjacent grid point with S = 17.726758 vs 17.725134 here (LR = 0.67, inside
-    # the 95% set). The difference is in the data (xthreg's float copy of Hansen's file), not the
-    # grid: Hansen's grid point is searched and loses by ΔS = 0.0016.
-    assert round(r.estimates.loc["Th-21", "threshold"], 4) == 0.0157
-    assert round(r.estimates.loc["Th-22", "threshold"], 4) == 0.5407
-    lr22 = r.lr["Th-22"].set_index("threshold")["lr"]
-    near = lr22.index[np.isclose(lr22.index, 0.53616, atol=1e-5)]
-    assert lr22[near[0]] == pytest.approx(0.6726, abs=1e-3)
-    assert r.thresholds == sorted(r.thresholds) and len(r.thresholds) == 3
-    assert [round(g, 4) for g in r.thresholds] == [0.0157, 0.1396, 0.5407]
-    assert r.ssr[2] == pytest.approx(17.725134, abs=1e-5)
-    assert r.ssr[3] == pytest.approx(17.712024, abs=1e-5)
-    assert np.allclose(r.f_stats, [32.8173, 23.4196, 5.4367], atol=1e-3)
-    assert r.tests["RSS"].tolist() == pytest.approx([r.ssr[1], r.ssr[2], r.ssr[3]])
     assert len(r.p_values) == 3 and all(0 <= p <= 1 for p in r.p_values)
-
-
-def test_hansen_xthreg_variance_convention(hansen, triple):
-    r = hansen_threshold(hansen, "i", X_HANSEN, "c1", "d1", "id", "year", n_thresholds=3,
-                         trim=[0.01, 0.01, 0.05], bootstrap=0, sigma2="xthreg")
-    # σ² = S / (N T): F differs from Hansen's by T / (T - 1) = 14/13; SSR and γ unchanged
-    assert np.allclose(np.array(r.f_stats), np.array(triple.f_stats) * 14 / 13)
-    assert np.allclose(r.f_stats, [35.3417, 25.2212, 5.8549], atol=1e-3)
-    assert r.tests["MSE"].iloc[0] == pytest.approx(17.781651 / 7910, rel=1e-6)
-    assert r.thresholds == triple.thresholds
+    for k in (1, 2, 3):
+        Fb = np.sort(r.bootstrap_f[k])
+        assert Fb.size == 30
+        # Hansen's critical values are order statistics F*_(ceil(0.90 B)), ...
+        assert r.crit_values.loc[f"F{k}"].tolist() == [Fb[26], Fb[28], Fb[29]]
+        assert r.p_values[k - 1] == np.mean(r.bootstrap_f[k] > r.f_stats[k - 1])
+    assert r.p_values[0] < 0.05  # strong first threshold (Hansen 1999: p = 0.000)
 
 
 def test_hansen_coefficients_recomputed_independently(hansen, triple):
-    """OLS with entity dummies via statsmodels at the estimated thresholds: same SSR, slopes and
-    (after the K vs K+1 small-sample factor) the same entity-clustered standard errors."""
+    """xtreg, fe at the estimated thresholds via statsmodels with entity dummies: same SSR, slopes
+    and (after the K vs K+1 small-sample factor) the same entity-clustered standard errors."""
     r = triple
     g = r.thresholds
     d = hansen.sort_values(["id", "year"]).reset_index(drop=True)
-    reg = np.searchsorted(np.array(g), d["d1"].to_numpy(), side="left")
+    reg = np.searchsorted(np.array(g), d["d1"].to_numpy(), side="right")  # regime q < γ
     Xr = pd.DataFrame({f"c1_r{j}": d["c1"] * (reg == j) for j in range(4)})
     X = pd.concat([d[X_HANSEN], Xr], axis=1)
     Xd = X - X.groupby(d["id"]).transform("mean")
     yd = d["i"] - d.groupby("id")["i"].transform("mean")
     fit = sm.OLS(yd, Xd).fit(cov_type="cluster", cov_kwds={"groups": d["id"]})
-    assert float(fit.ssr) == pytest.approx(r.ssr[3], rel=1e-10)
     assert np.allclose(fit.params.to_numpy(), r.params.to_numpy(), rtol=1e-8)
+    assert r.params[list(ref.hansen_convention["params"])].to_numpy() == pytest.approx(
+        list(ref.hansen_convention["params"].values()), abs=5e-6)
     n, k = 7910, X.shape[1]
     se_stata = fit.bse.to_numpy() * np.sqrt((n - k) / (n - k - 1))
     assert np.allclose(se_stata, r.std_errors.to_numpy(), rtol=1e-8)
     assert r.regime.value_counts().sum() == 7910
-    # dummy-variable OLS gives the same SSR as the within estimator (FWL)
-    dum = pd.get_dummies(d["id"], dtype=float)
-    full = sm.OLS(d["i"], pd.concat([X, dum], axis=1)).fit()
-    assert float(full.ssr) == pytest.approx(r.ssr[3], rel=1e-9)
+    assert (r.regime.to_numpy() == reg).all()
+    # a second library absorbing the firm effect (pyfixest, as reghdfe): same slopes
+    pf = pytest.importorskip("pyfixest")
+    dd = pd.concat([d[["i", "id"]], X], axis=1)
+    fe = pf.feols("i ~ " + " + ".join(X.columns) + " | id", data=dd)
+    assert np.allclose(fe.coef()[list(X.columns)].to_numpy(), r.params.to_numpy(), rtol=1e-7)
 
 
 # --- simulated panels -------------------------------------------------------------------------
@@ -156,85 +228,152 @@ def test_recovers_simulated_threshold():
     assert lo <= r.thresholds[0] <= hi
 
 
-def _ssr_lstsq(d, thresholds):
+def _ssr_lstsq(d, thresholds, hansen=False):
+    """Least squares with explicit regime columns; ``hansen``: Hansen's code (regime q < γ,
+    demeaned data with the last period of each entity deleted). d sorted by (id, t)."""
     edges = [-np.inf, *sorted(thresholds), np.inf]
+    q = d["q"]
     cols = [d["z"].to_numpy()] + [
-        d["x"].to_numpy() * ((d["q"] > a) & (d["q"] <= b)).to_numpy()
+        d["x"].to_numpy() * (((q >= a) & (q < b)) if hansen else ((q > a) & (q <= b))).to_numpy()
         for a, b in zip(edges[:-1], edges[1:], strict=True)]
     X = np.column_stack(cols)
     Xd = X - pd.DataFrame(X).groupby(d["id"].to_numpy()).transform("mean").to_numpy()
     yd = (d["y"] - d.groupby("id")["y"].transform("mean")).to_numpy()
+    if hansen:
+        keep = (d["t"] != d["t"].max()).to_numpy()
+        Xd, yd = Xd[keep], yd[keep]
     e = yd - Xd @ np.linalg.lstsq(Xd, yd, rcond=None)[0]
-    return float(e @ e), e
+    return float(e @ e), e, yd - e
 
 
-def test_grid_search_equals_brute_force_regressions():
-    d = _sim(N=25, T=4, seed=5)
-    r = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", n_thresholds=2, grid=30, trim=0.1,
-                         bootstrap=0)
+def _admissible(d, cand, fixed, trim, grid, hansen):
+    """Candidates of a step, written out from the two rules."""
+    if hansen:  # thresh_p.R: drop positions nn - qnt <= i < nn + qnt (1-based i)
+        qnt = grid * trim
+        out = []
+        for i, g in enumerate(cand, start=1):
+            if all(not (np.sum(cand < f) - qnt <= i < np.sum(cand < f) + qnt) for f in fixed):
+                out.append(g)
+        return out
+    m = int(np.ceil(trim * len(d)))
+    out = []
+    for g in cand:
+        if g in fixed:
+            continue
+        lo = max([f for f in fixed if f < g], default=-np.inf)
+        hi = min([f for f in fixed if f > g], default=np.inf)
+        q = d["q"]
+        if ((q > lo) & (q <= g)).sum() >= m and ((q > g) & (q <= hi)).sum() >= m:
+            out.append(g)
+    return out
+
+
+@pytest.mark.parametrize("convention", ["hansen", "within"])
+def test_grid_search_equals_brute_force_regressions(convention):
+    hansen = convention == "hansen"
+    d = _sim(N=25, T=4, seed=5).sort_values(["id", "t"]).reset_index(drop=True)
+    r = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", n_thresholds=3, grid=30, trim=0.1,
+                         bootstrap=0, convention=convention)
     grid = threshold_grid(d["q"].to_numpy(), 30, 0.1)
-    n = len(d)
-    s1 = {g: _ssr_lstsq(d, [g])[0] for g in grid
-          if ((d["q"] <= g).sum() >= np.ceil(0.1 * n)) and ((d["q"] > g).sum() >= np.ceil(0.1 * n))}
+    s1 = {g: _ssr_lstsq(d, [g], hansen)[0] for g in _admissible(d, grid, [], 0.1, 30, hansen)}
     g1 = min(s1, key=s1.get)
     assert r.ssr[1] == pytest.approx(s1[g1], rel=1e-10)
+    assert r.estimates.loc["Th-1", "threshold"] == g1
     assert r.lr["Th-1"]["threshold"].tolist() == sorted(s1)
     lr = r.lr["Th-1"].set_index("threshold")["lr"]
     s2 = s1[g1] / (25 * 3)
     for g, s in s1.items():
         assert lr[g] == pytest.approx((s - s1[g1]) / s2, abs=1e-8)
-    assert r.ssr[2] == pytest.approx(_ssr_lstsq(d, r.thresholds)[0], rel=1e-10)
+    # second threshold given the first, refinement, third
+    c2 = _admissible(d, grid, [g1], 0.1, 30, hansen)
+    s2d = {g: _ssr_lstsq(d, [g1, g], hansen)[0] for g in c2}
+    g2 = min(s2d, key=s2d.get)
+    assert r.estimates.loc["Th-22", "threshold"] == g2
+    assert r.tests.loc["Double", "RSS"] == pytest.approx(s2d[g2], rel=1e-10)
+    c21 = _admissible(d, grid, [g2], 0.1, 30, hansen)
+    s21 = {g: _ssr_lstsq(d, [g2, g], hansen)[0] for g in c21}
+    g1r = min(s21, key=s21.get)
+    assert r.estimates.loc["Th-21", "threshold"] == g1r
+    assert r.ssr[2] == pytest.approx(s21[g1r], rel=1e-10)
+    c3 = _admissible(d, grid, [g1r, g2], 0.1, 30, hansen)
+    s3 = {g: _ssr_lstsq(d, [g1r, g2, g], hansen)[0] for g in c3}
+    g3 = min(s3, key=s3.get)
+    assert r.estimates.loc["Th-3", "threshold"] == g3
+    assert r.ssr[3] == pytest.approx(s3[g3], rel=1e-10)
+    assert r.thresholds == sorted([g1r, g2, g3])
 
 
-def test_bootstrap_equals_slow_loop():
-    """Whole-entity residual resampling under the null, y* = fitted + e*, full re-search: the
-    vectorised bootstrap F equals the loop over regressions with the same random draws."""
-    d = _sim(N=20, T=4, seed=11)
+@pytest.mark.parametrize("convention", ["hansen", "within"])
+def test_bootstrap_equals_slow_loop(convention):
+    """Whole-entity residual resampling under the null, y* = fitted + e*: the vectorised bootstrap
+    F equals the loop over regressions with the same random draws. ``within``: earlier thresholds
+    fixed at their estimates; ``hansen``: every threshold re-estimated in turn (thresh_p.R)."""
+    hansen = convention == "hansen"
+    d = _sim(N=20, T=4, seed=11).sort_values(["id", "t"]).reset_index(drop=True)
     B, seed, grid, trim = 6, 42, 20, 0.1
     r = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", n_thresholds=2, grid=grid,
-                         trim=trim, bootstrap=B, seed=seed)
+                         trim=trim, bootstrap=B, seed=seed, convention=convention)
     rng = np.random.default_rng(seed)
-    N, T, n = 20, 4, 80
+    N = 20
+    Tt = 3 if hansen else 4  # rows per entity after the transformation
     cand = threshold_grid(d["q"].to_numpy(), grid, trim)
-    m = int(np.ceil(trim * n))
 
-    def admissible(fixed):
-        # the two regimes created by the split keep >= ceil(trim * n) observations each
-        out = []
-        for g in cand:
-            if g in fixed:
-                continue
-            lo = max([f for f in fixed if f < g], default=-np.inf)
-            hi = min([f for f in fixed if f > g], default=np.inf)
-            q = d["q"]
-            if ((q > lo) & (q <= g)).sum() >= m and ((q > g) & (q <= hi)).sum() >= m:
-                out.append(g)
-        return out
+    def best(ds, fixed):
+        c = _admissible(ds, cand, fixed, trim, grid, hansen)
+        s = {g: _ssr_lstsq(ds, [*fixed, g], hansen)[0] for g in c}
+        g = min(s, key=s.get)
+        return g, s[g]
 
-    d_sorted = d.sort_values(["id", "t"]).reset_index(drop=True)
     for k, fixed in enumerate([[], [r.estimates.loc["Th-1", "threshold"]]]):
-        s_null, e_null = _ssr_lstsq(d_sorted, fixed)
-        fitted = (d_sorted["y"] - d_sorted.groupby("id")["y"].transform("mean")).to_numpy() - e_null
-        E = e_null.reshape(N, T)
+        _, e_null, fitted = _ssr_lstsq(d, fixed, hansen)
+        E = e_null.reshape(N, Tt)
         idx = rng.integers(0, N, size=(B, N))
         Fb = []
         for b in range(B):
-            ds = d_sorted.copy()
-            ds["y"] = fitted + E[idx[b]].reshape(n)
-            s0 = _ssr_lstsq(ds, fixed)[0]
-            s1 = min(_ssr_lstsq(ds, [*fixed, g])[0] for g in admissible(fixed))
-            Fb.append((s0 - s1) / (s1 / (N * (T - 1))))
+            ystar = fitted + E[idx[b]].reshape(-1)
+            # put y* back on the (id, t) rows: transformed rows are a linear image of y, so set
+            # the transformed dependent variable directly
+            ds = d.copy()
+            if hansen:
+                full = np.zeros(len(d))
+                keep = (d["t"] != d["t"].max()).to_numpy()
+                full[keep] = ystar  # last period 0: demeaning then deleting it returns y* - mean
+                full = full.reshape(N, 4)
+                full[:, 3] = -full[:, :3].sum(axis=1)  # demeaned rows sum to zero
+                ds["y"] = full.reshape(-1)
+            else:
+                ds["y"] = ystar
+            if hansen:  # sequential: S_0 -> γ1* -> (γ1*, γ2*)
+                s_prev = _ssr_lstsq(ds, [], True)[0]
+                g, s_cur = best(ds, [])
+                fx = [g]
+                for _ in range(k):
+                    s_prev = s_cur
+                    g, s_cur = best(ds, fx)
+                    fx.append(g)
+            else:
+                s_prev = _ssr_lstsq(ds, fixed)[0]
+                _, s_cur = best(ds, fixed)
+            Fb.append((s_prev - s_cur) / (s_cur / (N * 3)))
         assert np.allclose(r.bootstrap_f[k + 1], Fb, rtol=1e-8)
 
 
-def test_seed_reproducible_and_batches_irrelevant():
+@pytest.mark.parametrize("convention", ["hansen", "within"])
+def test_seed_reproducible_and_batches_irrelevant(convention):
     d = _sim(N=30, T=4, seed=2)
-    a = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", bootstrap=40, seed=9)
-    b = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", bootstrap=40, seed=9, batch=7)
-    assert np.array_equal(a.bootstrap_f[1], b.bootstrap_f[1])
-    assert a.p_values == b.p_values
-    assert a.crit_values.loc["F1"].tolist() == pytest.approx(
-        np.quantile(a.bootstrap_f[1], [0.9, 0.95, 0.99]).tolist())
+    kw = dict(n_thresholds=2, grid=40, trim=0.05, bootstrap=40, seed=9, convention=convention)
+    a = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", **kw)
+    b = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", batch=7, **kw)
+    for k in (1, 2):  # same draws; products of other shapes differ in the last bits only
+        assert np.allclose(a.bootstrap_f[k], b.bootstrap_f[k], rtol=1e-10)
+    Fb = a.bootstrap_f[1]
+    if convention == "hansen":  # order statistics F*_(36), F*_(38), F*_(40); p = share > F
+        assert a.crit_values.loc["F1"].tolist() == np.sort(Fb)[[35, 37, 39]].tolist()
+        assert a.p_values[0] == np.mean(Fb > a.f_stats[0])
+    else:
+        assert a.crit_values.loc["F1"].tolist() == pytest.approx(
+            np.quantile(Fb, [0.9, 0.95, 0.99]).tolist())
+        assert a.p_values[0] == np.mean(Fb >= a.f_stats[0])
 
 
 @settings(max_examples=15, deadline=None)
