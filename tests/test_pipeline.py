@@ -314,3 +314,18 @@ def test_reconciliation_skips_missing_source_and_uses_absolute_share_gap():
     # Beijing 0.05 point apart (rounding, within 0.1 point); Tianjin 1 point apart (exceeds)
     assert rec["n_compared"] == 2 and rec["n_exceed"] == 1 and not rec["ok"]
     assert table.set_index("province_code").loc[TJ, "diff"] == pytest.approx(-0.01)
+
+
+def test_employment_identity_lists_the_two_broken_runs(panel):
+    """Sectors sum to total employment except Shaanxi 2012-19 and Xinjiang 2010-19 (listed)."""
+    spec = next(s for s in checks.SPECS if s.name == "identity_emp_sum_sectors")
+    rec, table = checks.run_spec(spec, panel, {})
+    assert rec["ok"] and rec["n_unexpected"] == 0
+    # independent recomputation: Shaanxi 2012 = 809 + 302 + 465 = 1,576 against 2,091 published
+    row = table[(table.province_code == 610000) & (table.year == 2012)].iloc[0]
+    assert row.a == pytest.approx(809 + 302 + 465) and row.b == pytest.approx(2091)
+    assert row.rel_diff == pytest.approx(515 / 2091) and row.exceed and row.exception_year
+    d = panel[["emp_primary", "emp_secondary", "emp_tertiary"]].sum(axis=1, min_count=3)
+    rel = ((d - panel.emp_total) / panel.emp_total).abs()
+    broken = panel.loc[rel > 0.001, ["province_code", "year"]].apply(tuple, axis=1)
+    assert set(broken) == set(spec.exception_cells)

@@ -18,6 +18,8 @@ Files (relative to ``data/raw``)
 * ``nbs_compilations/分省份按三次产业分从业人员数（就业人员数）1985-2023年数据.xlsx`` sheet ``面板数据``:
   employment by sector (万人), with the province code in ``省份编码`` (cross-checked against the
   name); ``中国`` (code 152) is the national row. Sheets ``2021``–``2023`` repeat those years.
+  The three sectors sum to ``就业人员`` to rounding except 陕西 2012–2019 and 新疆 2010–2019
+  (sectors short by up to 25 % / 9.5 %): listed by ``checks/identity_emp_sum_sectors.csv``.
 * ``nbs_compilations/2000-2023年各省份城镇化水平.xlsx`` sheet ``面板数据`` (% urban); the compiler
   filled gaps and marked them by colour in sheet ``原始版本`` (sheet ``备注``): red = 2001–2004
   inferred from average growth, blue = 广西 2000–2004 from urban / total population, yellow =
