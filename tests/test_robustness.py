@@ -54,6 +54,23 @@ def test_winsorize_series():
         winsorize_series(s, 0.9, 0.1)
 
 
+def test_winsorize_uses_stata_pctile_rule():
+    """Stata _pctile (winsor2, summarize detail): P = n p; integer P averages x_(P), x_(P+1)."""
+    s = pd.Series(np.arange(1.0, 11.0))  # n = 10: P = 0.1 and 9.9 -> x_(1) = 1, x_(10) = 10
+    w = winsorize_series(s, 0.01, 0.99)
+    assert w.tolist() == s.tolist()  # nothing clipped (pandas' linear rule gives 1.09, 9.91)
+    lin = winsorize_series(s, 0.01, 0.99, method="linear")
+    assert lin.min() == pytest.approx(1.09) and lin.max() == pytest.approx(9.91)
+    # n = 200, p = 0.01: P = 2 -> (x_(2) + x_(3)) / 2; p = 0.99: P = 198 -> (x_(198) + x_(199)) / 2
+    v = np.arange(1.0, 201.0) ** 2
+    s2 = pd.Series(np.r_[v, np.nan]).sample(frac=1, random_state=0)
+    w2 = winsorize_series(s2, 0.01, 0.99)
+    assert w2.min() == (4.0 + 9.0) / 2 and w2.max() == (198.0**2 + 199.0**2) / 2
+    assert w2.isna().sum() == 1
+    with pytest.raises(ValueError, match="method"):
+        winsorize_series(s, 0.01, 0.99, method="type7")
+
+
 def test_each_spec_equals_manual_regression(panel):
     r = robustness(panel, "y", ["x", "z"], "province_code", "year", lags=[1, 2],
                    winsorize=(0.01, 0.99), exclude={"no municipalities": MUNICIPALITIES},
@@ -70,7 +87,7 @@ def test_each_spec_equals_manual_regression(panel):
     assert r.results["lag 2"].nobs == 31 * 15 and list(r.results["lag 2"].params.index) == ["x", "z"]
     d = panel.copy()
     for c in ["y", "x", "z"]:
-        lo, hi = d[c].quantile([0.01, 0.99])
+        lo, hi = np.quantile(d[c].dropna(), [0.01, 0.99], method="averaged_inverted_cdf")
         d[c] = d[c].clip(lo, hi)
     man = twfe(d, "y", ["x", "z"], "province_code", "year")
     np.testing.assert_allclose(r.results["winsor 0.01-0.99"].params, man.params)

@@ -6,7 +6,7 @@ Each specification re-estimates :func:`analysis.models.twfe.twfe` with one chang
   (matched on the time value ``t - L``, so gaps in the panel give missing values, not the
   previous row) — a guard against simultaneity, as in most provincial-panel papers.
 * ``winsorize``: ``y`` and ``x`` winsorised at the given lower/upper quantiles of the pooled
-  estimation sample (Stata ``winsor2 y x, cuts(1 99)``; pooled, not by year).
+  variable (Stata ``winsor2 y x, cuts(1 99)``, same percentile rule; pooled, not by year).
 * ``exclude``: sub-samples without the listed entities, e.g. the four municipalities
   110000/120000/310000/500000 (``MUNICIPALITIES``).
 * ``alt_outcomes``: the dependent variable replaced by an alternative measure.
@@ -77,12 +77,39 @@ def lag_within(data: pd.DataFrame, cols: Sequence[str], entity: str, time: str,
     return out[list(cols)]
 
 
-def winsorize_series(s: pd.Series, lower: float, upper: float) -> pd.Series:
-    """Clip ``s`` at its ``lower`` and ``upper`` quantiles (linear interpolation, NaN kept)."""
+def winsorize_series(s: pd.Series, lower: float, upper: float, *,
+                     method: str = "stata") -> pd.Series:
+    """Clip ``s`` at its ``lower`` and ``upper`` quantiles (NaN kept, ignored in the quantiles).
+
+    Parameters
+    ----------
+    s : Series
+        Values to winsorise.
+    lower, upper : float
+        Quantile levels, ``0 <= lower < upper <= 1`` (``0.01, 0.99`` = ``cuts(1 99)``).
+    method : {"stata", "linear"}
+        Quantile definition. ``"stata"`` (default) is Stata's ``_pctile`` / ``summarize,
+        detail`` rule used by ``winsor2``: with ``n`` sorted values and ``P = n p``, the
+        quantile is ``x_(P)`` averaged with ``x_(P+1)`` when ``P`` is an integer, else
+        ``x_(⌊P⌋+1)`` (Hyndman & Fan 1996 type 2; numpy ``"averaged_inverted_cdf"``).
+        ``"linear"`` is pandas' / R's default interpolation (type 7).
+
+    Raises
+    ------
+    ValueError
+        Bad quantile levels or method.
+    """
     if not 0 <= lower < upper <= 1:
         raise ValueError(f"winsorising quantiles must satisfy 0 <= lower < upper <= 1, got "
                          f"({lower}, {upper})")
-    lo, hi = s.quantile([lower, upper])
+    qmethod = {"stata": "averaged_inverted_cdf", "linear": "linear"}.get(method)
+    if qmethod is None:
+        raise ValueError(f"method must be 'stata' or 'linear', got {method!r}")
+    v = s.to_numpy(dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return s
+    lo, hi = np.quantile(v, [lower, upper], method=qmethod)
     return s.clip(lo, hi)
 
 
