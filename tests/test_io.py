@@ -523,3 +523,17 @@ def test_chain_linkage_real_tables(chain):
     assert (share[[110000, 440000, 310000, 320000]] > share.median()).all()
     # 2002 is on the net-trade basis (flagged)
     assert set(prov.loc[prov.io_year == 2002, "rpc_basis"]) == {"net"}
+
+
+def test_package_exports_every_public_measure():
+    """``analysis.measures`` re-exports the public names of all its modules, the IO ones too."""
+    import importlib
+
+    import analysis.measures as pkg
+
+    for mod in ("entropy", "coupling", "structure", "disparity", "spatial", "io"):
+        names = importlib.import_module(f"analysis.measures.{mod}").__all__
+        missing = [n for n in names if n not in pkg.__all__ or not hasattr(pkg, n)]
+        assert not missing, (mod, missing)
+    li = pkg.linkage_indices(MB_Z, MB_X)
+    assert li["backward"].round(4).tolist() == [1.0222, 0.9778]

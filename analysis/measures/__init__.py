@@ -10,6 +10,10 @@ Every function takes plain DataFrames/arrays and knows nothing of files (see
 ``disparity``   Gini and Dagum decomposition, σ/β-convergence, kernel densities
 ``spatial``     spatial weights for provinces, Moran's I (imports libpysal/esda lazily)
 ``io``          input-output linkages (Leontief, Ghosh, chain-linkage indicator)
+``summary``     ``python -m analysis measures``: the command-line adapter, the one module of
+                this layer that reads files (not imported here)
+
+Every public name of the first six modules is re-exported here (``__all__``).
 """
 
 from analysis.measures.coupling import (
@@ -35,11 +39,27 @@ from analysis.measures.disparity import (
 )
 from analysis.measures.entropy import (
     EntropyResult,
+    GroupedEntropyResult,
     TopsisResult,
     entropy_topsis,
     entropy_weight,
     entropy_weight_by_group,
     minmax_normalise,
+)
+from analysis.measures.io import (
+    CHAIN_COLUMNS,
+    IOTableLike,
+    chain_linkage,
+    chain_linkage_panel,
+    ghosh_coefficients,
+    ghosh_inverse,
+    key_sectors,
+    leontief_inverse,
+    linkage_indices,
+    local_coefficients,
+    regional_purchase_coefficients,
+    sector_chain_table,
+    technical_coefficients,
 )
 from analysis.measures.spatial import (
     ALBERS_CHINA,
@@ -66,6 +86,7 @@ from analysis.measures.structure import (
 __all__ = [
     # entropy
     "EntropyResult",
+    "GroupedEntropyResult",
     "TopsisResult",
     "entropy_topsis",
     "entropy_weight",
@@ -96,6 +117,20 @@ __all__ = [
     "rationalisation_theil",
     "structure_indices",
     "structure_level",
+    # input-output
+    "CHAIN_COLUMNS",
+    "IOTableLike",
+    "chain_linkage",
+    "chain_linkage_panel",
+    "ghosh_coefficients",
+    "ghosh_inverse",
+    "key_sectors",
+    "leontief_inverse",
+    "linkage_indices",
+    "local_coefficients",
+    "regional_purchase_coefficients",
+    "sector_chain_table",
+    "technical_coefficients",
     # spatial
     "ALBERS_CHINA",
     "HAINAN_LINK",

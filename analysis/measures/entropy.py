@@ -35,6 +35,7 @@ import pandas as pd
 
 __all__ = [
     "EntropyResult",
+    "GroupedEntropyResult",
     "TopsisResult",
     "entropy_weight",
     "entropy_weight_by_group",
