@@ -548,12 +548,14 @@ def hansen_threshold(
     c(α) = −2 ln(1 − √(1 − α)) (:func:`lr_critical_value`), reported by its smallest and largest
     grid point.
 
-    **Coefficients.** As ``xthreg`` (which runs ``xtreg, fe`` at the estimated thresholds): OLS
-    on all N T demeaned rows with the convention's regime rule; covariance clustered by entity,
+    **Coefficients.** As ``xthreg.ado`` does after its search (``gen _cat = irecode(qx, ths)``,
+    ``xtreg depvar indepvars i._cat#c.rx, fe``), under both conventions: regimes ``q ≤ γ_1``,
+    ``γ_j < q ≤ γ_{j+1}``, …, and OLS on all N T demeaned rows; covariance clustered by entity,
     ``(X'X)^{-1} Σ_g X_g'u_g u_g'X_g (X'X)^{-1} · G/(G−1) · (n−1)/(n−K)``, K the number of
-    slopes plus one; t inference with G − 1 degrees of freedom. ``xthreg`` forms its regimes
-    with ``irecode()`` (``q ≤ γ``); under ``"hansen"`` observations exactly at an estimated
-    threshold are placed in the upper regime instead (their number is in ``notes``).
+    slopes plus one (``xtreg, fe vce(cluster id)``); t inference with G − 1 degrees of freedom.
+    Hansen's own program instead reports the slopes of the search regression (N (T − 1) rows,
+    ``q < γ``); on his data 3 observations lie exactly at an estimated threshold, so the regime
+    counts differ by those (their number is in ``notes``).
 
     **xthreg.** Its ado file (``xthreg.ado``, version 2014-Jan-9) passes T, ``thnum``, ``grid``,
     ``trim`` and ``bs`` to the compiled Mata routine ``thestm``, whose source is not
@@ -763,7 +765,7 @@ def hansen_threshold(
 
     # final regression at the estimated thresholds (xtreg, fe on all N T rows) -------------------
     th = np.array(thresholds)
-    regime_j = np.searchsorted(th, qv, side="right" if hansen else "left")
+    regime_j = np.searchsorted(th, qv, side="left")  # xthreg's irecode(): q <= γ is lower
     R = np.column_stack([rv * (regime_j == j) for j in range(th.size + 1)])
     Xd = _within(X, N, T) if X.shape[1] else X
     Z = np.column_stack([Xd, _within(R, N, T)])
@@ -783,15 +785,15 @@ def hansen_threshold(
     regime = pd.Series(regime_j, index=pd.MultiIndex.from_frame(df[[entity, time]]),
                        name="regime")
     edges = [-np.inf, *thresholds, np.inf]
-    lo_op, hi_op = ("<=", "<") if hansen else ("<", "<=")
     for j in range(len(thresholds) + 1):
-        notes.append(f"regime {j} ({rnames[j]}): {edges[j]:.6g} {lo_op} {q} {hi_op} "
+        notes.append(f"regime {j} ({rnames[j]}): {edges[j]:.6g} < {q} <= "
                      f"{edges[j + 1]:.6g}, {int((regime_j == j).sum())} obs")
     if hansen:
         ties = int(np.isin(qv, th).sum())
         notes.append(f"convention='hansen': search on N(T-1) = {panel.n} rows (last period "
-                     f"deleted after demeaning), regime q < gamma; {ties} obs lie exactly at an "
-                     "estimated threshold (xthreg's irecode would put them in the lower regime)")
+                     f"deleted after demeaning) with regime q < gamma; the coefficients use "
+                     f"xthreg's irecode regimes (q <= gamma), which differ for the {ties} obs "
+                     "lying exactly at an estimated threshold")
     if m >= 2:
         notes.append(f"first-stage (unrefined) single threshold {gvals[g1]:.6g}; "
                      f"refined {gvals[g1r]:.6g}")

@@ -34,8 +34,10 @@ hansen_convention = {
     "f_stats": {"hansen": [32.6499, 25.7994, 4.1814], "xthreg": [35.1614, 27.7840, 4.5031]},
     "ci_th1": {"hansen": (0.01392, 0.01806)},
     "ci_th22": {"hansen": (0.53049, 0.56287), "xthreg": (0.53616, 0.56287)},
-    # xtreg, fe at (0.0157, 0.33134, 0.53616) on all 7910 rows, regime q < γ
-    "params": {"c1_r0": 0.05803, "c1_r1": 0.09019, "c1_r2": 0.10738, "c1_r3": 0.04473},
+    # xtreg, fe at (0.0157, 0.33134, 0.53616) on all 7910 rows with xthreg's irecode regimes
+    # (q <= γ), entity-clustered SEs as xtreg, fe vce(cluster id)
+    "params": {"c1_r0": 0.058021, "c1_r1": 0.090174, "c1_r2": 0.107455, "c1_r3": 0.044711},
+    "std_errors": {"c1_r0": 0.008136, "c1_r1": 0.010183, "c1_r2": 0.013643, "c1_r3": 0.033622},
 }
 
 # --- Pinned: OUR computation with convention="within" (textbook FE on all 7910 rows) --------------
