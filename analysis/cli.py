@@ -29,7 +29,7 @@ def _data(args: argparse.Namespace) -> int:
     if args.action == "fetch":
         pipeline.fetch(verbose=True)
     elif args.action == "build":
-        pipeline.build(force=args.force, verbose=True)
+        pipeline.build(force=args.force, verbose=True, base_year=args.base_year)
     else:
         return 0 if pipeline.check(verbose=True) else 1
     return 0
@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="fetch, build or check the data")
     p.add_argument("action", choices=["fetch", "build", "check"])
     p.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
+    p.add_argument("--base-year", type=int, default=2010,
+                   help="build: price base year of gdp_real and gdp_deflator (default 2010)")
     p.set_defaults(func=_data)
 
     p = sub.add_parser("measures", help="print the headline measures")

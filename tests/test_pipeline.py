@@ -329,3 +329,61 @@ def test_employment_identity_lists_the_two_broken_runs(panel):
     rel = ((d - panel.emp_total) / panel.emp_total).abs()
     broken = panel.loc[rel > 0.001, ["province_code", "year"]].apply(tuple, axis=1)
     assert set(broken) == set(spec.exception_cells)
+
+
+# every variable the issue (#2) requires, by its wording -> panel column(s)
+ISSUE_VARIABLES = {
+    "R&D expenditure": ["rd_exp"], "R&D intensity": ["rd_intensity"],
+    "R&D personnel FTE": ["rd_fte"],
+    "R&D funds by source (enterprise, government)": ["rd_exp_enterprise", "rd_exp_government"],
+    "basic-research share of R&D": ["basic_share"],
+    "patent applications and grants (all, invention)": [
+        "patent_app", "patent_app_invention", "patent_grant", "patent_grant_invention"],
+    "technology-market turnover by seller and by buyer region": [
+        "tech_market_seller", "tech_market_buyer"],
+    "high-tech industry firms, revenue and new-product sales": [
+        "hightech_firms", "hightech_revenue", "hightech_new_product_sales"],
+    "industrial enterprises' new-product sales": ["ind_new_product_sales"],
+    "fiscal S&T expenditure": ["fiscal_st_exp"], "general budget expenditure": ["budget_exp"],
+    "high-tech enterprises": ["hightech_enterprises"], "GDP": ["gdp"],
+    "value added of the three sectors": ["va_primary", "va_secondary", "va_tertiary"],
+    "employment of the three sectors": ["emp_primary", "emp_secondary", "emp_tertiary"],
+    "population": ["population"], "urbanisation": ["urbanisation"],
+    "GDP deflator and real GDP": ["gdp_deflator", "gdp_real"],
+    "digital-finance index": ["digital_finance"], "software revenue": ["software_revenue"],
+    "e-commerce sales": ["ecommerce_sales"], "trade": ["trade"], "students in school": ["students"],
+    "road length": ["road_length"],
+}
+UNITS = {"rd_fte": "万人年", "population": "万人", "students": "万人", "emp_primary": "万人",
+         "rd_exp": "亿元", "tech_market_buyer": "亿元", "ind_new_product_sales": "亿元",
+         "trade": "亿元", "software_revenue": "亿元", "gdp_real": "亿元", "road_length": "万公里",
+         "rd_intensity": "share", "basic_share": "share", "urbanisation": "share"}
+
+
+def test_every_issue_variable_is_in_the_panel_with_data_and_unit(panel, built_data):
+    cb = pd.read_csv(built_data["processed"] / "codebook.csv",
+                     encoding="utf-8-sig").set_index("variable")
+    cols = [c for cs in ISSUE_VARIABLES.values() for c in cs]
+    assert [c for c in cols if c not in panel.columns] == []
+    recent = panel[panel.year.between(2018, 2022)]  # every listed series covers these years
+    assert {c: int(recent[c].notna().sum()) for c in cols
+            if recent[c].notna().sum() < 0.9 * len(recent)} == {}
+    assert {c: cb.loc[c, "unit"] for c in UNITS if cb.loc[c, "unit"] != UNITS[c]} == {}
+    # identities the series must satisfy wherever observed (recomputed here)
+    ok = panel.dropna(subset=["rd_exp", "rd_exp_government", "rd_exp_enterprise"])
+    assert (ok.rd_exp_government + ok.rd_exp_enterprise <= ok.rd_exp * (1 + 1e-9)).all()
+    b = panel.dropna(subset=["basic_share"])
+    assert np.allclose(b.basic_share, b.rd_exp_basic / b.rd_exp, rtol=1e-12)
+    assert not (panel.patent_grant_invention > panel.patent_grant).any()
+    assert not (panel.patent_app_invention > panel.patent_app).any()
+    assert not (panel.fiscal_st_exp > panel.budget_exp).any()
+
+
+def test_cli_passes_base_year_to_the_build(monkeypatch):
+    from analysis import cli
+
+    seen = {}
+    monkeypatch.setattr(pipeline, "build", lambda **kw: seen.update(kw))
+    assert cli.main(["data", "build", "--base-year", "2015"]) == 0
+    assert seen == {"force": False, "verbose": True, "base_year": 2015}
+    assert cli.main(["data", "build"]) == 0 and seen["base_year"] == 2010
