@@ -261,3 +261,25 @@ def test_kdensity_bandwidth_matches_stata_auto_price():
     assert x.size == 74 and x.mean() == pytest.approx(6165.2568, abs=1e-4)
     assert stata_kdensity_bandwidth(x) == pytest.approx(605.64238, abs=5e-6)
     assert kernel_density(x).bandwidth == pytest.approx(605.64238, abs=5e-6)
+
+
+def test_dagum_group_of_zeros():
+    """A group whose values are all 0 (e.g. the min-max minimum alone in its region).
+
+    y = (0 | 1, 2, 3, 4), groups a | b: n = 5, μ = 2, Σ|y_i − y_r| = 2·(10 + 10) = 40 (the zero
+    against b: 1+2+3+4 = 10, within b: 1+2+3+1+2+1 = 10), G = 40/(2·25·2) = 0.4.
+    G_aa = 0 (not 0/0); G_bb = 20/(2·16·2.5) = 0.25, p_b = 0.8, s_b = 1 → Gw = 0.2.
+    G_ba = 10/(1·4·2.5) = 1, D_ba = 1 (no overlap), p_b s_a + p_a s_b = 0.2 → Gnb = 0.2, Gt = 0.
+    """
+    r = dagum_gini([0.0, 1.0, 2.0, 3.0, 4.0], ["a", "b", "b", "b", "b"])
+    assert r.total == pytest.approx(0.4, abs=1e-15)
+    assert r.within == pytest.approx(0.2, abs=1e-15)
+    assert r.between == pytest.approx(0.2, abs=1e-15)
+    assert r.transvariation == pytest.approx(0.0, abs=1e-15)
+    assert r.groups.loc["a", "gini"] == 0.0
+    # two all-zero groups: every component finite, identity holds
+    r2 = dagum_gini([0.0, 0.0, 0.0, 1.0, 3.0], ["a", "a", "c", "b", "b"])
+    parts = [r2.within, r2.between, r2.transvariation]
+    assert np.isfinite(parts).all()
+    assert r2.total == pytest.approx(sum(parts), abs=1e-15)
+    assert r2.total == pytest.approx(gini([0.0, 0.0, 0.0, 1.0, 3.0]), abs=1e-15)

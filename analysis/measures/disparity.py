@@ -164,7 +164,8 @@ def dagum_gini(values, groups) -> DagumResult:
     (Dagum 1997, eqs. 2–4, 8–12):
 
     * ``G = Σ_j Σ_h Σ_i Σ_r |y_ji − y_hr| / (2 n² Ȳ)``
-    * ``G_jj = Σ_i Σ_r |y_ji − y_jr| / (2 n_j² Ȳ_j)``,  ``Gw = Σ_j G_jj p_j s_j``
+    * ``G_jj = Σ_i Σ_r |y_ji − y_jr| / (2 n_j² Ȳ_j)`` (0 for a group of zeros),
+      ``Gw = Σ_j G_jj p_j s_j``
     * ``G_jh = Σ_i Σ_r |y_ji − y_hr| / (n_j n_h (Ȳ_j + Ȳ_h))``
     * ``d_jh = E[(y_j − y_h)⁺]``, ``p_jh = E[(y_h − y_j)⁺]`` over all pairs, for Ȳ_j ≥ Ȳ_h;
       ``D_jh = (d_jh − p_jh)/(d_jh + p_jh)``
@@ -206,7 +207,9 @@ def dagum_gini(values, groups) -> DagumResult:
     for j in range(k):
         for h in range(j, k):
             sad[j, h] = sad[h, j] = _sum_abs_diff(ys[j], ys[h], cs[h])
-    gjj = np.diag(sad) / (2.0 * nj**2 * mj)
+    # A group whose values are all 0 (mean 0; e.g. the minimum of a min-max normalised index
+    # alone in its group) has no within-group inequality: G_jj = 0, not 0/0.
+    gjj = np.where(mj > 0, np.diag(sad) / (2.0 * nj**2 * np.where(mj > 0, mj, 1.0)), 0.0)
     gw = float(np.sum(gjj * p * s))
     total = float(sad.sum() / (2.0 * n * n * mu))
     rows = []
@@ -214,7 +217,8 @@ def dagum_gini(values, groups) -> DagumResult:
     for a_pos in range(k):
         for b_pos in range(a_pos + 1, k):
             j, h = order[a_pos], order[b_pos]  # mean_j >= mean_h
-            gjh = sad[j, h] / (nj[j] * nj[h] * (mj[j] + mj[h]))
+            mjh = mj[j] + mj[h]  # 0 only if both groups are all zeros (then sad = 0)
+            gjh = sad[j, h] / (nj[j] * nj[h] * mjh) if mjh > 0 else 0.0
             e_abs = sad[j, h] / (nj[j] * nj[h])  # d + p
             diff = mj[j] - mj[h]  # d − p
             d_jh = 0.5 * (e_abs + diff)
