@@ -166,3 +166,14 @@ def test_spec_helpers():
     assert "rd_intensity" not in smaller.names and len(smaller.names) == len(spec.names) - 1
     tab = spec.table()
     assert list(tab["name"]) == spec.names
+
+
+# --------------------------------------------------------------------- review additions
+
+
+@pytest.mark.parametrize("name", ["year", "province_code", "model", "pillar_chain", "z_future",
+                                  "pathway_core_tech", "weakest_pathways"])
+def test_output_column_names_are_reserved(raw, name):
+    # before: accepted, and the codebook then listed e.g. `year` twice
+    msg = _problems(_bad(raw, 0, name=name))
+    assert f"indicator #1 {name!r}: name:" in msg and "reserved" in msg

@@ -83,6 +83,16 @@ CHAIN_COLUMNS: frozenset[str] = frozenset(_IO_CHAIN_COLUMNS) - {
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("spec.yaml")
 
+#: Column names of ``integration.parquet`` an indicator name may not take (they would collide in
+#: the output tables and the codebook). Upper-case outputs (``U_st``, ``D`` …) cannot collide:
+#: indicator names are lower-case.
+RESERVED_NAMES: frozenset[str] = frozenset(
+    ["province_code", "year", "region", "lagging", "model", "model_cluster", "weakest_pathways",
+     "n_filled", "filled"]
+    + [f"{prefix}_{p}" for prefix in ("pillar", "z") for p in PILLARS]
+    + [f"pathway_{p}" for p in PATHWAYS]
+)
+
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _TYPOGRAPHIC = str.maketrans({"×": "*", "÷": "/", "−": "-", "（": "(", "）": ")"})
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
@@ -241,6 +251,9 @@ class Indicator(BaseModel):
     def _name(cls, v: str) -> str:
         if not _NAME_RE.match(v):
             raise ValueError("must be snake_case: a lower-case letter, then letters, digits or _")
+        if v in RESERVED_NAMES:
+            raise ValueError(f"{v!r} is reserved for an output column of integration.parquet; "
+                             "choose another name")
         return v
 
     @field_validator("formula")
