@@ -177,3 +177,22 @@ def test_output_column_names_are_reserved(raw, name):
     # before: accepted, and the codebook then listed e.g. `year` twice
     msg = _problems(_bad(raw, 0, name=name))
     assert f"indicator #1 {name!r}: name:" in msg and "reserved" in msg
+
+
+@pytest.mark.parametrize("formula,expect", [
+    ("gdp / 0", "division by zero"),
+    ("gdp / (2 - 2)", "division by zero"),
+    ("gdp / -0.0", "division by zero"),
+    ("5", "uses no panel column"),
+    ("10000 / 3", "uses no panel column"),
+])
+def test_formula_constant_or_zero_division(raw, formula, expect):
+    # before: accepted; `gdp / 0` then made every value NaN at run time
+    msg = _problems(_bad(raw, 0, formula=formula))
+    assert "indicator #1 'rd_intensity'" in msg and expect in msg
+
+
+def test_literal_arithmetic_still_allowed():
+    df = pd.DataFrame({"gdp": [4.0, 8.0]})
+    np.testing.assert_allclose(S.evaluate_formula("gdp / (10 - 8) * 1e4", df), [2e4, 4e4])
+    np.testing.assert_allclose(S.evaluate_formula("gdp / (1 / 2)", df), [8.0, 16.0])

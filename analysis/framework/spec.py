@@ -129,7 +129,8 @@ def parse_formula(formula: str) -> ast.Expression:
     ------
     ValueError
         On a syntax error or any node outside the whitelist (calls, attributes, subscripts,
-        ``**``, comparisons, strings …); the message says which construct was found.
+        ``**``, comparisons, strings …), a division by a literal zero, or a formula that uses
+        no column; the message says which construct was found.
     """
     if not isinstance(formula, str) or not formula.strip():
         raise ValueError("formula is empty")
@@ -162,7 +163,28 @@ def parse_formula(formula: str) -> ast.Expression:
                 f"{type(node).__name__} not allowed in formula {formula!r} "
                 "(only column names, numbers, + - * / and parentheses)"
             )
+        if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+                and _literal_value(node.right) == 0):
+            raise ValueError(f"division by zero in formula {formula!r}")
+    if not any(isinstance(node, ast.Name) for node in ast.walk(tree)):
+        raise ValueError(f"formula {formula!r} uses no panel column (a constant is no indicator)")
     return tree
+
+
+def _literal_value(node: ast.AST) -> float | None:
+    """The value of a sub-expression made of numbers only (``0``, ``-0``, ``(1 - 1)``), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) \
+            and not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        v = _literal_value(node.operand)
+        return None if v is None else _UNARY[type(node.op)](v)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        a, b = _literal_value(node.left), _literal_value(node.right)
+        if a is None or b is None or (isinstance(node.op, ast.Div) and b == 0):
+            return None
+        return _BINOPS[type(node.op)](a, b)
+    return None
 
 
 def formula_columns(formula: str) -> list[str]:
