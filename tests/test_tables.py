@@ -49,6 +49,18 @@ def test_cells_from_known_pvalues():
     assert t.header == ["TS", "TS"] and t.n_coef_rows == 6
 
 
+def test_star_order_and_pvalue_extras():
+    r = _res({"a": 0.5}, [0.1], extra={"hansen_p": 1.0, "ar2_p": 0.0, "instruments": 26.0})
+    # thresholds given tightest first: the footer must still say *** for the tightest
+    t = regression_table([r], stars=(0.01, 0.05, 0.10), extra=["hansen_p", "ar2_p",
+                                                                "instruments"])
+    assert t.notes[1] == "* p<0.1, ** p<0.05, *** p<0.01."
+    assert t.body.iloc[0, 0] == "0.500***"  # z = 5
+    # p-values keep their decimals (a Hansen p of 1.000 is a warning sign), counts do not
+    assert t.body.loc["hansen_p"].item() == "1.000" and t.body.loc["ar2_p"].item() == "0.000"
+    assert t.body.loc["instruments"].item() == "26"
+
+
 def test_zh_labels_keep_order_and_extra():
     r = _res({"a": 0.5, "b": -0.25}, [0.1, 0.5], extra={"AR(2) p": 0.4321, "instruments": 26.0})
     t = regression_table({"基准": r}, lang="zh", keep=["b", "a"], labels={"a": "研发强度"},

@@ -63,6 +63,12 @@ def labels_from_codebook(codebook: pd.DataFrame, lang: LANG = "en") -> dict[str,
     return dict(zip(cb[key], cb[col], strict=True))
 
 
+def _is_pvalue_key(key: str) -> bool:
+    """Whether an ``extra`` key names a p-value (shown with decimals even when 0 or 1)."""
+    k = str(key).lower()
+    return k.endswith(("_p", " p", "pvalue", "p_value", "p-value")) or k in ("p", "prob")
+
+
 def stars_for(p: float, levels: Sequence[float] = (0.10, 0.05, 0.01)) -> str:
     """``*`` for each threshold in ``levels`` that ``p`` is below (strictly)."""
     if p is None or not math.isfinite(p):
@@ -215,11 +221,14 @@ def regression_table(
     digits : int
         Decimals of coefficients and standard errors.
     stars : sequence of float
-        p-value thresholds, one star each (default 0.10, 0.05, 0.01).
+        p-value thresholds, one star each (default 0.10, 0.05, 0.01); any order (sorted
+        loosest first for the footer).
     stats : sequence of str
         Footer statistics among ``nobs``, ``r2_within``, ``r2``, ``n_groups``.
     extra : sequence of str
-        Keys of ``result.extra`` to show as footer rows (label from ``labels``).
+        Keys of ``result.extra`` to show as footer rows (label from ``labels``). Integral
+        values are shown without decimals (counts), except p-values (keys ending in ``_p``,
+        `` p`` or ``p_value``), so a Hansen p of exactly 1 reads ``1.000``.
     show_fe, show_cluster : bool
         Rows "<var> FE: Yes/No" for every fixed effect used by any column, and the cluster row.
 
@@ -247,6 +256,8 @@ def regression_table(
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
     words = TERMS[lang]
     lab = {**KEY_LABELS[lang], **(labels or {})}
+    # one star per threshold passed, the loosest first, so the footer matches the cells
+    stars = sorted((float(v) for v in stars), reverse=True)
 
     def L(name: str) -> str:
         return str(lab.get(name, name))
@@ -300,7 +311,7 @@ def regression_table(
             v = r.extra.get(key, "")
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
                 cells.append(str(v))
-            elif float(v).is_integer() and abs(v) < 1e15:
+            elif float(v).is_integer() and abs(v) < 1e15 and not _is_pvalue_key(key):
                 cells.append(str(int(v)))  # counts (instruments, df) without decimals
             else:
                 cells.append(fmt.format(float(v)))
