@@ -196,3 +196,21 @@ def test_literal_arithmetic_still_allowed():
     df = pd.DataFrame({"gdp": [4.0, 8.0]})
     np.testing.assert_allclose(S.evaluate_formula("gdp / (10 - 8) * 1e4", df), [2e4, 4e4])
     np.testing.assert_allclose(S.evaluate_formula("gdp / (1 / 2)", df), [8.0, 16.0])
+
+
+def test_duplicate_key_inside_an_entry_is_rejected(tmp_path):
+    # before: PyYAML kept the last `direction`, silently turning rd_intensity negative
+    text = S.DEFAULT_SPEC_PATH.read_text(encoding="utf-8")
+    anchor = "    formula: rd_intensity\n    direction: positive\n"
+    assert text.count(anchor) == 1
+    p = tmp_path / "spec.yaml"
+    p.write_text(text.replace(anchor, anchor + "    direction: negative\n"), encoding="utf-8")
+    with pytest.raises(S.SpecError) as exc:
+        S.load_spec(p)
+    msg = str(exc.value)
+    assert "duplicate key 'direction' in entry 'rd_intensity'" in msg
+    line = text.splitlines().index("    direction: positive", text.splitlines().index(
+        "  - name: rd_intensity")) + 1
+    assert f"(lines {line} and {line + 1})" in msg
+    # the shipped file has no repeated keys and loads the same as with a plain loader
+    assert S.load_spec().names == [e["name"] for e in yaml.safe_load(text)["indicators"]]

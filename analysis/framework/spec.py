@@ -503,6 +503,30 @@ def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
     return Spec(str(version), tuple(indicators), subsystems, pillars, pathways, refs, str(source))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that rejects a key repeated inside one mapping.
+
+    PyYAML silently keeps the last of two equal keys, so an entry with two ``direction:`` lines
+    would load with whichever came last; a specification must not change meaning that way.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[object, int] = {}
+        name = next((v.value for k, v in node.value
+                     if isinstance(k, yaml.ScalarNode) and k.value == "name"
+                     and isinstance(v, yaml.ScalarNode)), None)
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                where = f"entry {name!r}" if name else f"the mapping starting on line {node.start_mark.line + 1}"
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} in {where} (lines {seen[key]} and {line})",
+                    key_node.start_mark)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_spec(path: str | Path | None = None, *, columns: Iterable[str] | None = None) -> Spec:
     """Read and validate a specification file (YAML).
 
@@ -520,14 +544,15 @@ def load_spec(path: str | Path | None = None, *, columns: Iterable[str] | None =
     Raises
     ------
     SpecError
-        Malformed YAML or any invalid entry (see :func:`validate_spec`).
+        Malformed YAML (including a key repeated inside one entry, which plain YAML loaders
+        silently resolve to the last value) or any invalid entry (see :func:`validate_spec`).
     FileNotFoundError
         ``path`` does not exist.
     """
     path = Path(path) if path is not None else DEFAULT_SPEC_PATH
     text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise SpecError([f"YAML syntax error: {exc}"], path) from None
     return validate_spec(raw, columns=columns, source=path)
