@@ -151,3 +151,29 @@ def test_moran_matches_hand_formula_and_seed(provinces, queen_r):
     np.testing.assert_allclose(
         by_year.loc[by_year.year == 2022].set_index("province_code")["Ii"].reindex(CODES),
         lisa["Ii"].reindex(CODES), rtol=1e-13)
+
+
+def test_moran_leaves_the_callers_weights_untouched():
+    """esda row-standardises W in place; moran_by_year/local_moran must restore it.
+
+    Path 1-2-3-4-5, binary W, y = (1, 3, 2, 5, 4): z = (−2, 0, −1, 2, 1), z'z = 10,
+    row-standardised W: Σ_i z_i (Wz)_i = −2·0 + 0·(−1.5) + −1·1 + 2·0 + 1·2 = 1, S0 = n = 5,
+    so I = (5/5)·1/10 = 0.1.
+    """
+    from libpysal.weights import W
+
+    ids = [1, 2, 3, 4, 5]
+    w = W({1: [2], 2: [1, 3], 3: [2, 4], 4: [3, 5], 5: [4]}, id_order=ids)
+    binary = weights_frame(w).to_numpy().copy()
+    data = pd.DataFrame({"province_code": ids, "year": 2020, "x": [1.0, 3.0, 2.0, 5.0, 4.0]})
+    out = moran_by_year(data, "x", w, permutations=0)
+    assert out.loc[2020, "I"] == pytest.approx(0.1, abs=1e-14)
+    assert w.transform == "O"
+    np.testing.assert_array_equal(weights_frame(w).to_numpy(), binary)
+    w.transform = "b"
+    lisa = local_moran(data.set_index("province_code")["x"], w, permutations=9, seed=1)
+    z = np.array([-2.0, 0.0, -1.0, 2.0, 1.0])
+    wz = (binary / binary.sum(axis=1, keepdims=True)) @ z
+    np.testing.assert_allclose(lisa["Ii"].to_numpy(), z * wz / (10 / 4), rtol=1e-12)
+    assert w.transform == "B"
+    np.testing.assert_array_equal(weights_frame(w).to_numpy(), binary)

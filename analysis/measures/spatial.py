@@ -26,6 +26,7 @@ Moran's I (global and local) by year via :mod:`esda`, permutation inference with
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -295,6 +296,17 @@ class _SeededRandom:
         return False
 
 
+@contextmanager
+def _restore_transform(w):
+    """esda sets ``w.transform = "r"`` on the caller's W in place; put the caller's back."""
+    before = getattr(w, "transform", None)
+    try:
+        yield w
+    finally:
+        if before is not None and w.transform != before:
+            w.transform = before
+
+
 def _aligned(values: pd.Series, w) -> np.ndarray:
     ids = list(w.id_order)
     missing = [i for i in ids if i not in values.index]
@@ -323,7 +335,8 @@ def moran_by_year(
     data : pandas.DataFrame
         Long panel with ``unit``, ``time``, ``value``.
     w : libpysal.weights.W
-        Weights with ids = unit codes (any transform; esda row-standardises, ``transformation="r"``).
+        Weights with ids = unit codes (any transform: the statistic uses the row-standardised
+        weights, ``transformation="r"``; ``w`` itself is left with its own transform).
     permutations : int
         Random permutations for the pseudo p-value (999 as GeoDa/esda default).
     seed : int or None
@@ -345,7 +358,7 @@ def moran_by_year(
     rows = {}
     for yr, sub in data.groupby(time, sort=True):
         y = _aligned(sub.set_index(unit)[value], w)
-        with _SeededRandom(seed):
+        with _SeededRandom(seed), _restore_transform(w):
             m = esda.Moran(y, w, transformation="r", permutations=permutations)
         rows[yr] = {"I": m.I, "EI": m.EI, "z_norm": m.z_norm, "p_norm": m.p_norm,
                     "p_sim": m.p_sim if permutations else np.nan, "n": int(m.n)}
@@ -368,6 +381,8 @@ def local_moran(
     values : pandas.Series
         One value per unit, indexed by the ids of ``w`` (province codes).
     w : libpysal.weights.W
+        Weights with ids = the index of ``values`` (row-standardised for the statistic; ``w``
+        itself keeps its transform).
     permutations, seed : int
         Conditional permutations and their seed (esda's own ``seed`` argument).
 
@@ -385,7 +400,8 @@ def local_moran(
     import esda
 
     y = _aligned(values, w)
-    lm = esda.Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed)
+    with _restore_transform(w):
+        lm = esda.Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed)
     lab = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
     out = pd.DataFrame(
         {"Ii": lm.Is, "quadrant": lm.q, "label": [lab[int(q)] for q in lm.q],
