@@ -103,7 +103,7 @@ def test_codebook(panel, built_data):
     assert list(cb.variable) == list(panel.columns)
     cb = cb.set_index("variable")
     assert cb.loc["gdp", "unit"] == "亿元" and cb.loc["rd_intensity", "unit"] == "share"
-    assert cb.loc["gdp", "source"] == "nbs_compilations/gdp.xlsx"
+    assert cb.loc["gdp", "source"].split(";")[0] == "nbs_compilations/gdp.xlsx"  # + 2023 splice
     assert (cb["n_missing"] == panel.isna().sum().reindex(cb.index)).all()
     assert cb.loc["rd_exp", "years_covered"] == "2010-2023"
     assert cb.drop(index=[c for c in cb.index if c.endswith("_flag")])["label_zh"].notna().all()

@@ -27,3 +27,15 @@ def test_real_panel_gdp_2023_is_the_first_release(panel):
     # the sector split is not spliced: value added stays missing in 2023
     assert pd.isna(row.loc[(440000, 2023), "va_tertiary"])
     assert panel.loc[panel.year == 2023, "gdp"].notna().sum() == 31
+
+
+def test_codebook_names_the_spliced_source(built_data):
+    """The codebook row of gdp says that 2023 comes from the nqp panel (file, table, years)."""
+    import pandas as pd
+
+    cb = pd.read_csv(built_data["processed"] / "codebook.csv",
+                     encoding="utf-8-sig").set_index("variable")
+    row = cb.loc["gdp"]
+    assert row.source == "nbs_compilations/gdp.xlsx;nqp_panel/面板原始数据_合并版v2.xlsx"
+    assert "2023: " in row.table and "2023 spliced from nqp_gdp" in row.transformation
+    assert row.years_covered == "2000-2023"

@@ -26,6 +26,7 @@ Steps of :func:`build`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import inspect
@@ -271,6 +272,24 @@ def splice(panel: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             yrs = sorted(panel.loc[fill, "year"].unique())
             notes.append(f"{col}: {int(fill.sum())} cells from {other} ({yrs[0]}-{yrs[-1]})")
     return panel, notes
+
+
+def _document_splices(panel: pd.DataFrame, variables: dict[str, tuple[str, Variable]]) -> None:
+    """Make the codebook row of a spliced column name the second source, table and years."""
+    for col, (other, _why) in SPLICES.items():
+        flag = f"{col}_flag"
+        if flag not in panel or col not in variables or other not in variables:
+            continue
+        yrs = sorted(panel.loc[panel[flag].notna(), "year"].unique())
+        if not yrs:
+            continue
+        name, v = variables[col]
+        _, o = variables[other]
+        span = f"{yrs[0]}-{yrs[-1]}" if yrs[0] != yrs[-1] else f"{yrs[0]}"
+        variables[col] = (name, dataclasses.replace(
+            v, source=f"{v.source};{o.source}", table=f"{v.table}; {span}: {o.table}",
+            transformation=f"{v.transformation}; {span} spliced from {other} ({o.source}, "
+                           f"same vintage; cells flagged in {flag})"))
 
 
 def add_derived(panel: pd.DataFrame, base_year: int) -> tuple[pd.DataFrame, list[Variable]]:
@@ -581,6 +600,7 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     panel, derived = add_derived(panel, base_year)
     for v in derived:
         variables[v.name] = ("pipeline", v)
+    _document_splices(panel, variables)
     schemas.validate_panel(panel, {c: v.unit for c, (_, v) in variables.items()})
     timings["merge+validate"] = time.perf_counter() - t
 
