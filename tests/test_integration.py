@@ -343,6 +343,26 @@ def test_missing_column_dropped_with_note():
     assert "g1" not in ind.columns and "g1" in notes[0]
 
 
+def test_indicator_constant_up_to_rounding_is_dropped():
+    """A ratio constant in exact arithmetic differs by one ulp between rows; min-max scaling
+    would stretch that noise to [0, 1] and give it entropy weight (it did: on the real panel,
+    students = 1 % of population changed 13 of 248 dominant models)."""
+    spec = small_spec()
+    rng = np.random.default_rng(5)
+    panel = flat_panel(n=10)
+    panel[COLS] = rng.uniform(1, 10, size=(len(panel), len(COLS)))
+    ulp = np.spacing(100.0)
+    panel["p2"] = 100.0 + ulp * rng.integers(0, 3, size=len(panel))
+    assert panel["p2"].nunique() > 1
+    res = I.integrate(panel, spec, regions=REGIONS, with_robustness=False)
+    assert any("constant over the window, dropped: ['p2']" in n for n in res.notes)
+    assert "p2" not in set(res.weights["indicator"])
+    t = res.table.set_index(I.KEYS)
+    p1 = panel.set_index(I.KEYS).sort_index()["p1"]
+    np.testing.assert_allclose(t["pillar_platform"], (p1 - p1.min()) / (p1.max() - p1.min()),
+                               rtol=1e-12)
+
+
 # --------------------------------------------------------------------- pathway diagnostics
 
 

@@ -49,7 +49,9 @@ Missing-value rule (flagged in the output, never silent)
 * Pathway-only indicators (subsystem and pillar ``none``) are never filled; percentiles use the
   provinces observed that year, and a pathway score averages the indicators observed.
 * An indicator whose panel column does not exist at all (e.g. the chain-linkage table was not
-  built) is dropped with a note; a core indicator constant over the window is dropped with a note.
+  built) is dropped with a note; a core indicator constant over the window (range ≤
+  ``CONSTANT_RTOL`` × its largest absolute value, i.e. constant up to rounding) is dropped with a
+  note.
 """
 
 from __future__ import annotations
@@ -91,6 +93,9 @@ __all__ = [
 
 MODELS: tuple[str, ...] = (*PILLARS, "multi")
 KEYS = ["province_code", "year"]
+#: A core indicator whose range over the window is at most this share of its largest absolute
+#: value is treated as constant (floating-point noise, not information) and dropped.
+CONSTANT_RTOL = 1e-9
 
 
 # ============================================================================ indicators
@@ -262,8 +267,11 @@ def prepare_core(
         by = fills_df.groupby(["indicator", "method"]).size()
         notes.append("filled core cells inside the window: "
                      + "; ".join(f"{i} {m}: {n}" for (i, m), n in by.items()))
-    # constant indicators carry no information: drop with a note
-    const = [c for c in core.columns if core[c].max() - core[c].min() <= 0]
+    # constant indicators carry no information: drop with a note. "Constant" up to rounding: a
+    # ratio that is constant in exact arithmetic (e.g. 100·a/a) differs by ~1e-14 between rows,
+    # and min-max scaling would blow that noise up to [0, 1] and give it entropy weight.
+    const = [c for c in core.columns
+             if core[c].max() - core[c].min() <= CONSTANT_RTOL * core[c].abs().max()]
     if const:
         notes.append(f"core indicator(s) constant over the window, dropped: {const}")
         core = core.drop(columns=const)
