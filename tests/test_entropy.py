@@ -189,3 +189,24 @@ def test_topsis_vector_normalisation_and_entropy_weights():
     dp = np.sqrt(((v.to_numpy() - vplus) ** 2).sum(axis=1))
     dm = np.sqrt(((v.to_numpy() - vminus) ** 2).sum(axis=1))
     np.testing.assert_allclose(res.closeness, dm / (dp + dm), rtol=1e-13)
+
+
+def test_by_group_aligns_series_on_the_index_and_rejects_missing_groups():
+    # Two groups of three rows; the groups Series is given in reverse row order.
+    df = pd.DataFrame({"a": [1.0, 2.0, 4.0, 10.0, 30.0, 20.0], "b": [3.0, 1.0, 2.0, 1.0, 2.0, 4.0]},
+                      index=list("pqrstu"))
+    g = pd.Series([1, 1, 1, 2, 2, 2], index=df.index)
+    res = entropy_weight_by_group(df, g.iloc[::-1])
+    # group 1 is the hand-worked example of test_hand_worked_three_rows with b positive:
+    # a: p = (0, 1/4, 3/4); b: z = (1, 0, 1/2), p = (2/3, 0, 1/3)
+    e_a = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75)) / math.log(3)
+    e_b = -(2 / 3 * math.log(2 / 3) + 1 / 3 * math.log(1 / 3)) / math.log(3)
+    assert res.weights.loc[1, "a"] == pytest.approx((1 - e_a) / (2 - e_a - e_b), abs=1e-14)
+    one = entropy_weight(df.iloc[3:])
+    np.testing.assert_allclose(res.scores.loc[["s", "t", "u"]], one.scores, rtol=1e-14)
+    with pytest.raises(ValueError, match="no group"):
+        entropy_weight_by_group(df, [1, 1, 1, 2, np.nan, np.nan])
+    with pytest.raises(ValueError, match="index differs"):
+        entropy_weight_by_group(df, pd.Series([1, 1, 1, 2, 2, 2]))
+    with pytest.raises(ValueError, match="duplicate indicator"):
+        entropy_weight(pd.DataFrame([[1.0, 2.0], [3.0, 1.0], [2.0, 2.0]], columns=["a", "a"]))

@@ -133,6 +133,10 @@ def _check_numeric(data: pd.DataFrame) -> np.ndarray:
         raise ValueError("data has no indicator columns")
     if data.shape[0] < 2:
         raise ValueError(f"the entropy method needs at least 2 observations, got {data.shape[0]}")
+    if data.columns.duplicated().any():
+        raise ValueError(
+            f"duplicate indicator names: {list(data.columns[data.columns.duplicated()].unique())}"
+        )
     non_num = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
     if non_num:
         raise TypeError(f"indicator columns must be numeric; not numeric: {non_num}")
@@ -353,8 +357,8 @@ def entropy_weight_by_group(
     data : pandas.DataFrame
         n_obs by m indicators.
     groups : Series, array or label
-        Group of each row (usually the year), aligned with ``data``; or the name of an index
-        level of ``data``.
+        Group of each row (usually the year): a Series (aligned with ``data`` on the index), an
+        array (in row order), or the name of an index level of ``data``.
     directions, shift, on_constant
         As in :func:`entropy_weight`.
 
@@ -367,18 +371,36 @@ def entropy_weight_by_group(
     Raises
     ------
     ValueError
-        As :func:`entropy_weight`, with the group named; groups misaligned with data.
+        As :func:`entropy_weight`, with the group named; groups misaligned with data; rows
+        without a group (missing label).
     """
     if isinstance(groups, Hashable) and not isinstance(groups, pd.Series | np.ndarray | list | tuple):
         if groups not in (data.index.names or []):
             raise ValueError(f"{groups!r} is not an index level of data")
         g = pd.Series(data.index.get_level_values(groups), index=data.index)
+    elif isinstance(groups, pd.Series):
+        if not groups.index.equals(data.index):
+            same_labels = (
+                len(groups) == len(data)
+                and not data.index.has_duplicates
+                and groups.index.sort_values().equals(data.index.sort_values())
+            )
+            if not same_labels:
+                raise ValueError(
+                    "groups is a Series whose index differs from data's; align it (or pass an "
+                    "array, taken in row order)"
+                )
+            groups = groups.reindex(data.index)  # align on the index, as pandas would
+        g = pd.Series(groups.to_numpy(), index=data.index)
     else:
-        g = pd.Series(np.asarray(groups), index=data.index) if not isinstance(groups, pd.Series) \
-            else groups
-        if len(g) != len(data):
-            raise ValueError(f"groups has length {len(g)}, data has {len(data)} rows")
-        g = pd.Series(g.to_numpy(), index=data.index)
+        arr = np.asarray(groups)
+        if len(arr) != len(data):
+            raise ValueError(f"groups has length {len(arr)}, data has {len(data)} rows")
+        g = pd.Series(arr, index=data.index)
+    if g.isna().any():
+        raise ValueError(
+            f"{int(g.isna().sum())} rows have no group (first: {list(data.index[g.isna()][:3])})"
+        )
     results, wrows = {}, {}
     scores = pd.Series(np.nan, index=data.index, name="score")
     pos = np.arange(len(data))
