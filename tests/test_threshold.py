@@ -121,7 +121,7 @@ def test_hansen_ssr_and_f_pinned(hansen, triple, triple_within, convention, sigm
     assert np.allclose(r.f_stats, pin["f_stats"][sigma2], atol=2e-4)
     # F_k = (S_{k-1} - S_k) / (S_k / denom); the null of the triple test is the refined model
     N, T = 565, 14
-    denom = N * (T - 1) if sigma2 == "hansen" else N * T
+    denom = N * (T - 1) if sigma2 == "hansen" else T * (N - 1)
     rss = r.tests["RSS"].to_numpy()
     nulls = [r.ssr[0], r.ssr[1], r.ssr[2]]
     assert np.allclose(r.f_stats, [(a - b) / (b / denom) for a, b in zip(nulls, rss, strict=True)])

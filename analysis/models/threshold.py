@@ -469,11 +469,13 @@ def hansen_threshold(
         γ̂_2 = 0.5407.
     sigma2 : {"hansen", "xthreg"}
         Error variance in the F and LR statistics: ``"hansen"``: σ̂² = S / (N (T − 1)) (Hansen
-        1999, eq. 9; his code's ``ty``); ``"xthreg"``: σ̂² = S / (N T), our reading of the ``MSE``
-        column of ``xthreg``'s test table (RSS over the stacked observations). NOT verified
-        against a Stata run: xthreg's Mata code is distributed compiled (``lxthreg.mlib``).
-        F statistics differ by the factor T/(T − 1); thresholds, SSR and coefficients do not
-        depend on it.
+        1999, eq. 9; his code's ``ty``, so F is his LR statistic); ``"xthreg"``:
+        σ̂² = S / (T (N − 1)), INFERRED for the ``MSE`` column of ``xthreg``'s test table from
+        a published xthreg log (N = 41, T = 18: RSS 32.2469, MSE 0.0448, i.e. RSS/MSE ∈
+        [719.0, 720.6] ∋ T (N − 1) = 720, whereas N T = 738 and N (T − 1) = 697 are excluded;
+        a third-party port of xthreg uses the same N T − T). NOT verified on a Stata run:
+        xthreg's Mata code is distributed compiled (``lxthreg.mlib``). Only F, MSE and the LR
+        sets change; thresholds, SSR and coefficients do not depend on it.
     level : float
         Confidence level of the LR confidence sets (``xthreg``'s ``thlevel()``/100).
     balance : {"error", "drop"}
@@ -618,7 +620,7 @@ def hansen_threshold(
     gvals = threshold_grid(qv, grid, trims[0], unique=not hansen)
     G = gvals.size
     panel = _Panel(yv, X, rv, qv, N, T, gvals, drop_last=hansen, strict=hansen)
-    denom = N * (T - 1) if sigma2 == "hansen" else n
+    denom = N * (T - 1) if sigma2 == "hansen" else T * (N - 1)
     rng = np.random.default_rng(seed)
     min_obs = [max(1, int(np.ceil(t * n - 1e-9))) for t in trims]
     c_alpha = lr_critical_value(level)

@@ -25,13 +25,14 @@ published = {"gamma1": 0.0157, "gamma2": 0.5362, "decimals": 4}
 # Search on N(T-1) = 7345 rows (demeaned, last period deleted), lower regime q < γ, second-step
 # candidates = grid minus positions nn-qnt <= i < nn+qnt around each estimated threshold.
 # SSR over those 7345 rows. F = (S_{k-1} - S_k) / (S_k / denom), denom = N(T-1) = 7345 ("hansen",
-# Hansen's LR statistic) or N T = 7910 ("xthreg" reading of its MSE column, not verified).
+# Hansen's LR statistic) or T (N - 1) = 7896 ("xthreg": inferred from a published xthreg log, see
+# the sigma2 docstring; not verified on a Stata run).
 # Thresholds: Th-1, Th-21 (refined γ1), Th-22 (γ2), Th-3; CI bounds = 95% LR confidence sets.
 hansen_convention = {
     "thresholds": {"Th-1": 0.01570, "Th-21": 0.01570, "Th-22": 0.53616, "Th-3": 0.33134},
     # S_0 (linear), S_1(γ1), S(γ1^r, γ2), S_3(γ1^r, γ2, γ3)
     "ssr": {0: 16.591221, 1: 16.517796, 2: 16.459980, 3: 16.450615},
-    "f_stats": {"hansen": [32.6499, 25.7994, 4.1814], "xthreg": [35.1614, 27.7840, 4.5031]},
+    "f_stats": {"hansen": [32.6499, 25.7994, 4.1814], "xthreg": [35.0992, 27.7348, 4.4951]},
     "ci_th1": {"hansen": (0.01392, 0.01806)},
     "ci_th22": {"hansen": (0.53049, 0.56287), "xthreg": (0.53616, 0.56287)},
     # xtreg, fe at (0.0157, 0.33134, 0.53616) on all 7910 rows with xthreg's irecode regimes
@@ -44,7 +45,7 @@ hansen_convention = {
 within_convention = {
     "thresholds": {"Th-1": 0.01570, "Th-21": 0.01570, "Th-22": 0.54072, "Th-3": 0.13956},
     "ssr": {0: 17.861099, 1: 17.781651, 2: 17.725134, 3: 17.712024},
-    "f_stats": {"hansen": [32.8173, 23.4196, 5.4367], "xthreg": [35.3417, 25.2212, 5.8549]},
+    "f_stats": {"hansen": [32.8173, 23.4196, 5.4367], "xthreg": [35.2791, 25.1765, 5.8445]},
     "ci_th1": {"hansen": (0.01453, 0.01806)},
 }
 
