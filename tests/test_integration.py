@@ -363,6 +363,23 @@ def test_indicator_constant_up_to_rounding_is_dropped():
                                rtol=1e-12)
 
 
+def test_compute_indicators_bad_keys_and_empty_indicator():
+    spec = small_spec()
+    panel = flat_panel(n=3)
+    bad = panel.astype({"province_code": float})
+    bad.loc[4, "province_code"] = np.nan
+    # before: pandas' IntCastingNaNError, naming neither the column nor the row
+    with pytest.raises(ValueError, match="1 row\\(s\\) with a missing province_code or year, first at index 4"):
+        I.compute_indicators(bad, spec)
+    with pytest.raises(ValueError, match="2 duplicate province-year rows"):
+        I.compute_indicators(pd.concat([panel, panel.iloc[:2]]), spec)
+    panel["g1"] = np.nan
+    ind, notes = I.compute_indicators(panel, spec)
+    assert ind["g1"].isna().all() and ind["c1"].to_numpy().tolist() == panel["c1"].tolist()
+    assert notes == ["indicator 'g1' has no finite value in the panel (g1: inputs missing or "
+                     "denominators zero everywhere)"]
+
+
 # --------------------------------------------------------------------- pathway diagnostics
 
 

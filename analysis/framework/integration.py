@@ -118,18 +118,23 @@ def compute_indicators(panel: pd.DataFrame, spec: Spec) -> tuple[pd.DataFrame, l
         Indexed by (``province_code``, ``year``), one float column per indicator (NaN where an
         input is missing or a denominator is zero).
     notes : list of str
-        Indicators dropped because a column they need is absent from ``panel``.
+        Indicators dropped because a column they need is absent from ``panel``, and indicators
+        with no finite value at all.
 
     Raises
     ------
     KeyError
         ``panel`` lacks ``province_code`` or ``year``.
     ValueError
-        Duplicate (province_code, year) rows.
+        Missing ``province_code`` or ``year`` values; duplicate (province_code, year) rows.
     """
     missing_keys = [k for k in KEYS if k not in panel.columns]
     if missing_keys:
         raise KeyError(f"panel lacks key column(s) {missing_keys}")
+    na_keys = panel[KEYS].isna().any(axis=1)
+    if na_keys.any():
+        raise ValueError(f"panel has {int(na_keys.sum())} row(s) with a missing province_code or "
+                         f"year, first at index {panel.index[na_keys][0]!r}")
     dup = panel.duplicated(KEYS)
     if dup.any():
         first = panel.loc[dup, KEYS].iloc[0].tolist()
@@ -142,6 +147,9 @@ def compute_indicators(panel: pd.DataFrame, spec: Spec) -> tuple[pd.DataFrame, l
             notes.append(f"indicator {ind.name!r} dropped: panel has no column(s) {absent}")
             continue
         out[ind.name] = evaluate_formula(ind.formula, data).to_numpy()
+        if np.isnan(out[ind.name]).all():
+            notes.append(f"indicator {ind.name!r} has no finite value in the panel ({ind.formula}: "
+                         "inputs missing or denominators zero everywhere)")
     index = pd.MultiIndex.from_frame(data[KEYS].astype("int64"))
     return pd.DataFrame(out, index=index), notes
 
