@@ -363,6 +363,7 @@ img { max-width:100%; height:auto; display:block; margin:.6rem auto; }
 table { border-collapse:collapse; margin:.6rem 0 1rem; font-size:.92rem; }
 th, td { padding:.35rem .7rem; border-bottom:1px solid var(--line); text-align:left; }
 th { background:#f0f3f6; font-weight:600; }
+caption { caption-side: top; text-align:left; font-weight:600; color:#5b6b7b; padding:.2rem 0; }
 td:nth-child(n+2) { font-variant-numeric: tabular-nums; }
 footer { max-width:980px; margin:0 auto 2rem; color:var(--muted); font-size:.82rem; padding:0 1rem; }
 .output_stderr, .output_error { display:none; }

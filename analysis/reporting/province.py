@@ -17,6 +17,7 @@ several provinces in sequence reads the processed tables once.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import json
 import math
 from dataclasses import dataclass, field
@@ -132,6 +133,19 @@ class ReportInputs:
                 frames = {k: pd.read_parquet(self.data_dir / f"io_{k}.parquet") for k in ("flows", "final", "va")}
                 self._io["tables"] = {k: v for k, v in io_tables_from_frames(frames).items() if k[0] != 0}
         return self._io["tables"]
+
+    def fmt_value(self, var: str, value: float) -> str:
+        """A value formatted by its codebook unit: shares and ratios as percent."""
+        unit = ""
+        for cb, key in ((self.int_codebook, "name"), (self.codebook, "variable")):
+            if cb is not None and key in cb.columns and "unit" in cb.columns:
+                hit = cb.loc[cb[key] == var, "unit"]
+                if len(hit) and isinstance(hit.iloc[0], str):
+                    unit = hit.iloc[0]
+                    break
+        if unit in ("share", "ratio") and pd.notna(value):
+            return f"{float(value) * 100:.3g}%"
+        return fmt(value)
 
     def label(self, var: str, lang: str) -> str:
         """Label of a panel column or framework indicator (codebooks), else the name."""
@@ -288,8 +302,8 @@ class Section:
         Markdown text.
     table : pandas.DataFrame or None
         Shown after the text (already labelled and formatted for reading).
-    extra_tables : list of pandas.DataFrame
-        Further tables, shown after ``table``.
+    extra_tables : list
+        Further tables, shown after ``table``: DataFrames or ``(caption, DataFrame)`` pairs.
     figure : matplotlib.figure.Figure or None
     numbers : dict
         Every number quoted, JSON-serialisable (floats, ints, str, lists, dicts).
@@ -302,7 +316,7 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     table: pd.DataFrame | None = None
     figure: Any = None
-    extra_tables: list[pd.DataFrame] = field(default_factory=list)
+    extra_tables: list[Any] = field(default_factory=list)
     numbers: dict[str, Any] = field(default_factory=dict)
     available: bool = True
 
@@ -763,22 +777,27 @@ def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, y
     fig, ax = plt.subplots(figsize=(7.5, 2.9))
     labels = [_pw(inp, c, lang) for c in diag.index]
     colors = ["#c0392b" if c.removeprefix("pathway_") in weakest else "#7f8c8d" for c in diag.index]
-    ax.barh(np.arange(len(diag)), diag["percentile"], color=colors)
-    ax.axvline(50, color="#34495e", lw=1, ls="--")
-    ax.set_yticks(np.arange(len(diag)), labels)
+    ypos = np.arange(len(diag))
+    ax.barh(ypos, diag["score"], color=colors, height=0.6)
+    med = df[df["year"] == y1][list(diag.index)].median()
+    ax.scatter(med.to_numpy(), ypos, marker="|", s=260, color="#1f2d3d", zorder=3, label=t("national_median", lang))
+    ax.set_yticks(ypos, labels)
     ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel(t("percentile", lang) + f" ({y1})")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(t("score", lang) + f" ({y1})")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
     fig.tight_layout()
+    for c in diag.index:
+        nums[f"pathways.{c.removeprefix('pathway_')}.national_median"] = _num(float(med[c]))
     name = province_name(province_info(inp, code), lang)
     parts = []
     for w in weakest:
         c = f"pathway_{w}"
         if c in diag.index:
             r = diag.loc[c]
-            parts.append((_pw(inp, w, lang), r["percentile"], r["gap_frontier"], r["gap_leader"]))
+            parts.append((_pw(inp, w, lang), r["score"], r["percentile"], r["gap_frontier"], r["gap_leader"]))
         else:
-            parts.append((_pw(inp, w, lang), float("nan"), float("nan"), float("nan")))
+            parts.append((_pw(inp, w, lang), float("nan"), float("nan"), float("nan"), float("nan")))
     details = []
     if inp.diagnostics is not None and {"pathway", "pct_national", "indicator"} <= set(inp.diagnostics.columns):
         names = inp.provinces.set_index("province_code")["name_zh" if lang == "zh" else "name_en"]
@@ -791,23 +810,27 @@ def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, y
                 nums[f"pathways.{w}.weak.{r['indicator']}.pct_national"] = _num(float(r["pct_national"]))
                 nums[f"pathways.{w}.weak.{r['indicator']}.value"] = _num(float(r["value"]))
                 nums[f"pathways.{w}.weak.{r['indicator']}.year"] = int(r["year"])
+                v, fr = inp.fmt_value(r["indicator"], r["value"]), inp.fmt_value(r["indicator"], r["frontier"])
+                pc = float(r["pct_national"]) * 100
                 if lang == "zh":
-                    items.append(f"{lab}（{int(r['year'])} 年 {fmt(float(r['value']))}，全国百分位 {float(r['pct_national']) * 100:.0f}，最高为{fp} {fmt(float(r['frontier']))}）")
+                    items.append(f"{lab}（{int(r['year'])} 年 {v}，全国百分位 {pc:.0f}；最高为{fp} {fr}）")
                 else:
-                    items.append(f"{lab} ({fmt(float(r['value']))} in {int(r['year'])}, percentile {float(r['pct_national']) * 100:.0f}; best: {fp}, {fmt(float(r['frontier']))})")
+                    items.append(f"{lab} ({v} in {int(r['year'])}, national percentile {pc:.0f}; best: {fp}, {fr})")
             if items:
                 details.append(f"- **{_pw(inp, w, lang)}**" + ("：最弱的指标是" if lang == "zh" else ": weakest indicators ") + ("；".join(items) if lang == "zh" else "; ".join(items)))
     if lang == "zh":
         p = f"{y1} 年{name}最薄弱的两条路径是：" + "；".join(
-            f"**{lab}**（全国百分位 {pc:.0f}，距全国最高 {fmt(g)}，距区域最高 {fmt(gl)}）" for lab, pc, g, gl in parts
+            f"**{lab}**（得分 {fmt(sc)}，在 31 个省份中的百分位 {pc:.0f}，距全国最高 {fmt(g)}）" for lab, sc, pc, g, gl in parts
         ) + "。这是推进融合最值得着力之处。"
     else:
         p = f"In {y1} {name}'s two weakest pathways are " + " and ".join(
-            f"**{lab}** (percentile {pc:.0f} nationally; {fmt(g)} below the frontier, {fmt(gl)} below the regional leader)"
-            for lab, pc, g, gl in parts
+            f"**{lab}** (score {fmt(sc)}, percentile {pc:.0f} among the 31 provinces, {fmt(g)} below the frontier)"
+            for lab, sc, pc, g, gl in parts
         ) + ": the places where a push would do most for integration."
-    intro = ("路径得分为各路径指标在全国的百分位均值（0–1）；百分位越低越薄弱。" if lang == "zh"
-             else "A pathway's score averages its indicators' national percentiles (0–1); lower means weaker.")
+    intro = ("路径得分为该路径各指标在全国的百分位均值（0–1，越高越好）；得分最低的两条为最薄弱路径。图中竖线为全国中位数。"
+             if lang == "zh" else
+             "A pathway's score is the mean national percentile of its indicators (0–1, higher is better); the two "
+             "lowest scores mark the weakest pathways. Ticks in the chart show the national median.")
     return Section("pathways", title, [intro, p, *details], table=table, figure=fig, numbers=nums)
 
 
@@ -880,15 +903,13 @@ def section_chain(inp: ReportInputs, code: int, lang: str, year_start: int, year
                              else f"{len(key)} key sectors (local backward and forward linkage both > 1): {kn}.")
             rd = sc[sc["rd_intensive"]].sort_values("x", ascending=False)
             total_x = float(sc["x"].sum())
-            extra.append(pd.DataFrame({
+            extra.append(("研发密集型部门" if lang == "zh" else "R&D-intensive sectors", pd.DataFrame({
                 t("sector", lang): [str(names.get(k, k)) for k in rd.index],
                 ("产出占比" if lang == "zh" else "Output share"): [f"{v / total_x * 100:.1f}%" for v in rd["x"]],
                 t("backward", lang): [fmt(v) for v in rd["backward"]],
                 t("forward", lang): [fmt(v) for v in rd["forward"]],
                 ("本地投入占比" if lang == "zh" else "Local input share"): [f"{v * 100:.0f}%" if pd.notna(v) else "—" for v in rd["local_input_share"]],
-            }))
-            paras.append("下表为各研发密集型部门的本地关联与本地投入占比。" if lang == "zh"
-                         else "The second table shows each R&D-intensive sector's local linkages and local input share.")
+            })))
             for k, r in rd.iterrows():
                 nums[f"chain.sector.{k}.backward"] = _num(float(r["backward"]))
                 nums[f"chain.sector.{k}.local_input_share"] = _num(float(r["local_input_share"]))
@@ -991,7 +1012,8 @@ def _threshold_section(inp, code, lang, q, y, qv, k, gammas, coefs, rx, yvar, ex
         p = (f"The panel threshold model (Hansen 1999, estimated once for all provinces) splits on {qlab} at {gs}. "
              f"{name}'s value in {y} is {fmt(qv)}, in regime {k + 1} of {len(coefs)}; there the estimated "
              f"coefficient of {rxl} on {yl} is {eff} (standard error {fmt(nums.get('threshold.effect_se'))}).")
-    note = ("* p<0.1，** p<0.05，*** p<0.01（正态近似）。" if lang == "zh" else "* p<0.1, ** p<0.05, *** p<0.01 (normal approximation).")
+    note = (r"注：\* p<0.1，\*\* p<0.05，\*\*\* p<0.01（正态近似）。" if lang == "zh"
+            else r"Note: \* p<0.1, \*\* p<0.05, \*\*\* p<0.01 (normal approximation).")
     return Section("threshold", title, [p, note], table=table, numbers=nums)
 
 
@@ -1010,7 +1032,7 @@ def section_spatial(inp: ReportInputs, code: int, lang: str, year_start: int, ye
     names = inp.provinces.set_index("province_code")["name_zh" if lang == "zh" else "name_en"]
     nums: dict[str, Any] = {"spatial.neighbours": [int(c) for c in nb]}
     table = None
-    extra: list[pd.DataFrame] = []
+    extra: list[Any] = []
     paras = []
     name = province_name(info, lang)
     sep = "、" if lang == "zh" else ", "
@@ -1058,7 +1080,7 @@ def section_spatial(inp: ReportInputs, code: int, lang: str, year_start: int, ye
                 st = "" if p is None or pd.isna(p) else ("***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else "")
                 vals.append(fmt(float(est)) + st)
             tab[lab[c][0 if lang == "zh" else 1]] = vals
-        extra.append(tab)
+        extra.append(("空间杜宾模型：效应分解" if lang == "zh" else "Spatial Durbin model: effects", tab))
         rho = ((inp.results.get("results") or {}).get("spatial") or {}).get("rho") if isinstance(inp.results.get("results"), dict) else None
         if rho is not None:
             nums["spatial.rho"] = _num(float(rho))
@@ -1067,12 +1089,12 @@ def section_spatial(inp: ReportInputs, code: int, lang: str, year_start: int, ye
             txt = ("空间杜宾模型（全国共同估计，对所有省份相同）的直接、间接（溢出）与总效应见下表"
                    + (f"，空间自回归系数 ρ = {fmt(float(rho))}" if rho is not None else "") + "。"
                    + (f"在 10% 水平上显著的溢出效应：{'、'.join(inp.label(v, lang) for v in sig)}。" if sig else "没有在 10% 水平上显著的溢出效应。")
-                   + " * p<0.1，** p<0.05，*** p<0.01。")
+                   + r" \* p<0.1，\*\* p<0.05，\*\*\* p<0.01。")
         else:
             txt = ("Direct, indirect (spillover) and total effects of the spatial Durbin model (estimated once for all provinces"
                    + (f"; spatial autoregressive ρ = {fmt(float(rho))}" if rho is not None else "") + "). "
                    + (f"Spillovers significant at 10%: {', '.join(inp.label(v, lang) for v in sig)}." if sig else "No spillover is significant at 10%.")
-                   + " * p<0.1, ** p<0.05, *** p<0.01.")
+                   + r" \* p<0.1, \*\* p<0.05, \*\*\* p<0.01.")
         paras.append(txt)
     else:
         paras.append(
@@ -1168,14 +1190,21 @@ def show(section: Section, level: int = 2) -> None:
 
     display(Markdown("#" * level + " " + section.title + "\n\n" + "\n\n".join(section.paragraphs)))
     for tab in [section.table, *section.extra_tables]:
+        caption = None
+        if isinstance(tab, tuple):
+            caption, tab = tab
         if tab is not None and len(tab):
-            display(HTML(tab.to_html(index=False, classes="report-table", border=0, escape=True)))
+            cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+            display(HTML(tab.to_html(index=False, classes="report-table", border=0, escape=True)
+                         .replace(">\n  <thead>", f">{cap}\n  <thead>", 1)))
     if section.figure is not None:
         display(section.figure)
         plt.close(section.figure)
     sb.glue(f"{section.key}.available", bool(section.available))
     for k, v in section.numbers.items():
-        sb.glue(k, _jsonable(v))
+        v = _jsonable(v)
+        if v is not None:  # scrapbook cannot encode None; a missing number is simply not glued
+            sb.glue(k, v)
 
 
 def _jsonable(v: Any) -> Any:
