@@ -380,6 +380,21 @@ def test_compute_indicators_bad_keys_and_empty_indicator():
                      "denominators zero everywhere)"]
 
 
+def test_province_year_absent_from_panel_is_flagged():
+    spec = small_spec()
+    panel = flat_panel(n=10, years=(2019, 2020, 2021, 2022))
+    gone = CODES[4]
+    panel = panel[~((panel["province_code"] == gone) & (panel["year"] == 2021))]
+    res = I.integrate(panel, spec, regions=REGIONS, with_robustness=False)
+    t = res.table.set_index(I.KEYS)
+    # the row is scored from values interpolated between 2020 and 2022, every core cell flagged
+    assert t.loc[(gone, 2021), "n_filled"] == 8
+    full = I.integrate(flat_panel(n=10, years=(2019, 2020, 2021, 2022)), spec, regions=REGIONS,
+                       with_robustness=False).table.set_index(I.KEYS)
+    assert t.loc[(gone, 2021), "D"] == pytest.approx(full.loc[(gone, 2021), "D"], rel=1e-12)
+    assert f"scored from filled values only: {gone} 2021" in " ".join(res.notes)
+
+
 # --------------------------------------------------------------------- pathway diagnostics
 
 

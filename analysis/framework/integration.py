@@ -275,6 +275,13 @@ def prepare_core(
         by = fills_df.groupby(["indicator", "method"]).size()
         notes.append("filled core cells inside the window: "
                      + "; ".join(f"{i} {m}: {n}" for (i, m), n in by.items()))
+        per_row = fills_df.groupby(["province_code", "year"]).size()
+        empty = per_row.index[per_row == len(names)].tolist()
+        if empty:
+            notes.append(f"{len(empty)} province-year(s) with no core indicator observed (absent "
+                         "from the panel or all missing), scored from filled values only: "
+                         + ", ".join(f"{p} {y}" for p, y in empty[:10])
+                         + (" …" if len(empty) > 10 else ""))
     # constant indicators carry no information: drop with a note. "Constant" up to rounding: a
     # ratio that is constant in exact arithmetic (e.g. 100·a/a) differs by ~1e-14 between rows,
     # and min-max scaling would blow that noise up to [0, 1] and give it entropy weight.
