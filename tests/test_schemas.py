@@ -140,3 +140,19 @@ def test_real_panel_passes_and_breaks(panel):
     validate_panel(panel)
     with pytest.raises(SchemaError, match="provinces missing by year"):
         validate_panel(panel[panel.province_code != 110000])
+
+
+@pytest.mark.parametrize("col,value", [("trade", 95289.9), ("nqp_gdp", 135673.2),
+                                       ("gpi_gdp", 99945.22), ("nqp_ind_rd_fte", 92.04),
+                                       ("nqp_budget_exp", 18533.08)])
+def test_wrong_unit_in_trade_and_second_source_copies(good, col, value):
+    """Largest published value passes; the same value in 万元 (x 10^4) fails, located."""
+    ok = good.assign(**{col: 60.0})
+    i = ok.index[(ok.province_code == 440000) & (ok.year == 2022)][0]
+    ok.loc[i, col] = value
+    validate_panel(ok)
+    ok.loc[i, col] = value * 10_000
+    with pytest.raises(SchemaError) as err:
+        validate_panel(ok)
+    assert f"column {col}: check in_range" in str(err.value)
+    assert "province_code=440000, year=2022" in str(err.value)

@@ -64,7 +64,11 @@ RANGES: dict[str, tuple[float, float]] = {
     "ecommerce_sales": (0, 2.0e5),
     "students": (0, 5.0e3),
     "road_length": (0, 60),           # 万公里; Sichuan ~ 40
+    "trade": (0, 3.0e5),              # 亿元; Guangdong ~ 9.5e4
 }
+_COPY_PREFIXES = ("nqp_", "gpi_")
+"""A column ``nqp_x`` / ``gpi_x`` (another source's copy of ``x``) gets the range of ``x``."""
+_COPY_BASE = {"nqp_ind_rd_fte": "rd_fte"}  # copies whose base is named differently
 SHARE_COLUMNS = {"rd_intensity", "urbanisation", "basic_share"}
 MONEY_UNITS = {"亿元", "万元", "元"}
 
@@ -75,6 +79,19 @@ class SchemaError(ValueError):
 
 def _is_share(col: str, unit: str | None) -> bool:
     return col in SHARE_COLUMNS or col.endswith("_share") or unit == "share"
+
+
+def _range_of(col: str) -> tuple[float, float] | None:
+    """Plausible range of ``col``: its own, else that of the series it copies (nqp_gdp -> gdp)."""
+    if col in RANGES:
+        return RANGES[col]
+    base = _COPY_BASE.get(col)
+    if base is None:
+        for pre in _COPY_PREFIXES:
+            if col.startswith(pre):
+                base = col.removeprefix(pre)
+                break
+    return RANGES.get(base) if base else None
 
 
 def panel_schema(columns: list[str], units: dict[str, str] | None = None) -> pa.DataFrameSchema:
@@ -101,8 +118,8 @@ def panel_schema(columns: list[str], units: dict[str, str] | None = None) -> pa.
         unit = units.get(c)
         if _is_share(c, unit):
             checks.append(pa.Check.in_range(0, 1))
-        elif c in RANGES:
-            checks.append(pa.Check.in_range(*RANGES[c]))
+        elif (rng := _range_of(c)) is not None:
+            checks.append(pa.Check.in_range(*rng))
         elif unit in MONEY_UNITS:
             checks.append(pa.Check.ge(0))
         cols[c] = pa.Column(float, checks, nullable=True, coerce=True, required=False)
