@@ -77,3 +77,13 @@ def test_errors_name_column_and_row():
     with pytest.raises(ValueError):
         advanced_structure([1.0], [0.0])
     assert hightech_share([2.0], [4.0])[0] == 0.5
+
+
+def test_contract_column_names_are_put_in_sector_order():
+    # H weights columns by sector number: tertiary-first contract columns must not be read as
+    # primary. Y = (10, 40, 50) -> H = 0.1 + 0.8 + 1.5 = 2.4 whatever the column order.
+    va = pd.DataFrame({"va_tertiary": [50.0], "va_primary": [10.0], "va_secondary": [40.0]})
+    emp = pd.DataFrame({"emp_secondary": [30.0], "emp_tertiary": [40.0], "emp_primary": [30.0]})
+    assert structure_level(va).iloc[0] == pytest.approx(2.4, abs=1e-15)
+    tl = 0.1 * math.log(10 / 30) + 0.4 * math.log(40 / 30) + 0.5 * math.log(50 / 40)
+    assert rationalisation_theil(va, emp).iloc[0] == pytest.approx(tl, abs=1e-15)

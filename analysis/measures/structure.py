@@ -48,6 +48,8 @@ def _as_frame(x, names: list[str], what: str) -> pd.DataFrame:
             f"{what} must have exactly 3 columns (primary, secondary, tertiary), got "
             f"{list(df.columns)}"
         )
+    if set(df.columns) == set(names):
+        df = df[names]  # contract names (docs/CONTRACTS.md): put them in sector order
     return df
 
 
@@ -93,9 +95,10 @@ def rationalisation_theil(va, emp) -> pd.Series:
     Parameters
     ----------
     va : DataFrame or array, n_obs by 3
-        Value added of the primary, secondary, tertiary sectors (columns in that order).
+        Value added of the primary, secondary, tertiary sectors: columns in that order, or
+        named ``va_primary``, ``va_secondary``, ``va_tertiary`` (then any order).
     emp : DataFrame or array, n_obs by 3
-        Employment of the same sectors, same order.
+        Employment of the same sectors, same order (or named ``emp_primary`` … ``emp_tertiary``).
 
     Returns
     -------
@@ -127,7 +130,10 @@ def structure_level(va) -> pd.Series:
 
     Parameters
     ----------
-    va : DataFrame or array, n_obs by 3 (primary, secondary, tertiary value added).
+    va : DataFrame or array, n_obs by 3
+        Primary, secondary, tertiary value added: columns in that order, or named
+        ``va_primary``, ``va_secondary``, ``va_tertiary`` (then any order). The weight i of a
+        column is its sector number, so the order matters.
 
     Returns
     -------
