@@ -524,7 +524,7 @@ def hansen_threshold(
                                  each estimated threshold (``nn`` its    each regime the split
                                  0-based grid index, ``qnt = grid ×      creates
                                  trim_k``)
-    bootstrap of test k          re-estimates thresholds 1 … k          thresholds 1 … k − 1
+    bootstrap of test k          re-estimates thresholds 1 … k           thresholds 1 … k − 1
                                  sequentially in every replication       fixed at the estimates
     ============================ ======================================= ========================
 
