@@ -157,3 +157,18 @@ def test_heterogeneity_bad_group(panel):
         heterogeneity(d, "y", ["x"], "province_code", "year", group="flip")
     with pytest.raises(ValueError, match="two groups"):
         heterogeneity(d.assign(one="x"), "y", ["x"], "province_code", "year", group="one")
+
+
+def test_heterogeneity_single_entity_group_skipped_with_note(panel):
+    """A group with one province: every sub-sample row is a singleton of the year FE. The group
+    is left out of the sub-samples with a note; its slope still comes from the pooled model."""
+    d = panel[panel.x < 20]
+    d = d[(d.region != "northeast") | (d.province_code == 210000)]
+    h = heterogeneity(d, "y", ["x", "z"], "province_code", "year")
+    assert list(h.subsamples) == ["east", "central", "west"]
+    assert len(h.notes) == 1 and "'northeast'" in h.notes[0] and "singletons" in h.notes[0]
+    assert h.test["df1"] == 3
+    # the pooled model still gives Liaoning's slope (true value 0), with a finite SE
+    ne = h.slopes.query("term == 'x' and group == 'northeast'")
+    assert ne["estimate"].item() == pytest.approx(SLOPE["northeast"], abs=0.4)
+    assert np.isfinite(ne["std_error"].item())

@@ -207,3 +207,14 @@ def test_r_plm_live(grunfeld):
     res = twfe(grunfeld, "invest", X, "firm", "year", ssc="none_k")
     np.testing.assert_allclose(res.params.to_numpy(), vals[:2], rtol=1e-8)
     np.testing.assert_allclose(res.std_errors.to_numpy(), vals[2:], rtol=1e-7)
+
+
+def test_infinite_values_named(grunfeld):
+    d = grunfeld.copy()
+    d.loc[7, "value"] = np.inf
+    with pytest.raises(ValueError, match=r"'value' has 1 infinite value.*Atlantic Refining|"
+                                         r"'value' has 1 infinite value"):
+        twfe(d, "invest", X, "firm", "year")
+    one = grunfeld[grunfeld.firm == grunfeld.firm.iloc[0]]
+    with pytest.raises(ValueError, match="20 singletons of firm \\+ year dropped"):
+        twfe(one, "invest", X, "firm", "year")

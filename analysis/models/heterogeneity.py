@@ -24,7 +24,7 @@ Two complementary views, as in most provincial-panel papers:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,12 +49,15 @@ class HeterogeneityResult:
         ``estimate``, ``std_error``, ``p_value``).
     test : dict
         ``stat`` (F), ``df1``, ``df2``, ``p_value``, ``tested`` (regressors), ``groups``.
+    notes : list of str
+        Groups left out of the sub-sample step, and why.
     """
 
     subsamples: dict[str, ModelResult]
     interaction: ModelResult
     slopes: pd.DataFrame
     test: dict
+    notes: list[str] = field(default_factory=list)
 
     def regression_table(self, **kwargs):
         """Sub-sample results side by side (see ``tables.regression_table``)."""
@@ -97,7 +100,9 @@ def heterogeneity(
         Group order (default: NBS order east, central, west, northeast when those are the
         values, else sorted).
     min_obs : int
-        Groups with fewer usable rows are skipped in the sub-sample step (noted).
+        Groups with fewer usable rows, or whose sub-sample cannot be estimated (e.g. a single
+        entity), are skipped in the sub-sample step and listed in ``notes``; they still enter
+        the pooled interaction model.
 
     Returns
     -------
@@ -133,11 +138,18 @@ def heterogeneity(
                          "time-invariant grouping")
 
     subs: dict[str, ModelResult] = {}
+    notes: list[str] = []
     for g in groups:
         part = df[df[group] == g]
-        if part[[y, *x]].dropna().shape[0] < min_obs:
+        n_ok = part[[y, *x]].dropna().shape[0]
+        if n_ok < min_obs:
+            notes.append(f"group {g!r}: only {n_ok} complete rows (< min_obs = {min_obs}); "
+                         "no sub-sample estimate")
             continue
-        subs[str(g)] = twfe(part, y, x, entity, time, cluster=cluster, **twfe_kwargs)
+        try:
+            subs[str(g)] = twfe(part, y, x, entity, time, cluster=cluster, **twfe_kwargs)
+        except ValueError as exc:  # e.g. one entity only: every row a singleton
+            notes.append(f"group {g!r}: sub-sample not estimable ({exc})")
 
     inter_terms = x if full else test_terms
     work = df.copy()
@@ -173,4 +185,5 @@ def heterogeneity(
     tid["group"] = parts[1]
     tid["term"] = parts[0]
     slopes = tid[["term", "group", "estimate", "std_error", "p_value"]].reset_index(drop=True)
-    return HeterogeneityResult(subsamples=subs, interaction=inter, slopes=slopes, test=w)
+    return HeterogeneityResult(subsamples=subs, interaction=inter, slopes=slopes, test=w,
+                               notes=notes)

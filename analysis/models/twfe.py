@@ -47,6 +47,7 @@ Bad input
 ---------
 * Missing values in ``y``, ``x``, ``entity``, ``time`` or ``cluster``: rows dropped (listwise,
   as Stata and fixest do) and the count written to ``notes``; ``missing="raise"`` raises instead.
+  Infinite values in ``y`` or ``x``: :class:`ValueError` naming the column and cells.
 * Singleton groups (an entity or period with one observation, found iteratively as reghdfe
   does): dropped and counted in ``notes`` (Correia 2015, "Singletons, cluster-robust standard
   errors and fixed effects"); ``drop_singletons=False`` keeps them.
@@ -259,6 +260,11 @@ def twfe(
     for c in [y, *x]:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise ValueError(f"column {c!r} is not numeric (dtype {data[c].dtype})")
+        inf = np.isinf(data[c].to_numpy(dtype=float))
+        if inf.any():
+            where = data.loc[inf, id_cols].head(5).values.tolist()
+            raise ValueError(f"column {c!r} has {int(inf.sum())} infinite value(s), e.g. at "
+                             f"({', '.join(id_cols)}) = {where} (a log of 0 or a division by 0?)")
 
     df, notes, dropped = prepare_sample(
         data, [y, *x, *id_cols] + ([cl] if cl else []), fe_cols,
@@ -270,7 +276,9 @@ def twfe(
             pairs = df.loc[dup, [entity, time]].drop_duplicates().head(5).values.tolist()
             raise ValueError(f"duplicate ({entity}, {time}) pairs, e.g. {pairs}")
     if len(df) <= len(x) + 1:
-        raise ValueError(f"only {len(df)} usable observations for {len(x)} regressors")
+        raise ValueError(f"only {len(df)} usable observations for {len(x)} regressors "
+                         f"({dropped['missing']} dropped for missing values, "
+                         f"{dropped['singletons']} singletons of {' + '.join(fe_cols)} dropped)")
 
     # Regressors absorbed by the fixed effects: within variation ~ 0.
     xs = df[x].astype(float)
