@@ -214,3 +214,17 @@ def test_duplicate_key_inside_an_entry_is_rejected(tmp_path):
     assert f"(lines {line} and {line + 1})" in msg
     # the shipped file has no repeated keys and loads the same as with a plain loader
     assert S.load_spec().names == [e["name"] for e in yaml.safe_load(text)["indicators"]]
+
+
+def test_every_problem_of_one_entry_reported(raw):
+    # before: a bad pathway hid the unknown column and the undefined reference of the same entry
+    msg = _problems(_bad(raw, 2, pathway="enterprises", formula="patent_grant_invention / popul",
+                         reference=["nbs_cii", "nobody"]))
+    eid = "indicator #3 'invention_grants_per_10k'"
+    assert f"{eid}: pathway: Input should be" in msg and "got 'enterprises'" in msg
+    assert f"{eid}: formula 'patent_grant_invention / popul' uses unknown column 'popul'" in msg
+    assert "'population'" in msg  # suggestion
+    assert f"{eid}: reference 'nobody' is not defined" in msg
+    with pytest.raises(S.SpecError) as exc:
+        S.validate_spec(_bad(raw, 2, pathway="enterprises", formula="popul / ("))
+    assert len(exc.value.problems) == 2  # the syntax error once, the pathway once

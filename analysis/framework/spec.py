@@ -411,6 +411,17 @@ def _check_labels(raw: object, keys: tuple[str, ...], what: str, problems: list[
     return out
 
 
+def _column_problems(eid: str, formula: str, cols: Iterable[str], allowed: set[str]) -> list[str]:
+    """One message per column of ``formula`` not in ``allowed``, with the closest known names."""
+    out = []
+    for col in cols:
+        if col not in allowed:
+            close = difflib.get_close_matches(col, sorted(allowed), n=3)
+            hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+            out.append(f"{eid}: formula {formula!r} uses unknown column {col!r}{hint}")
+    return out
+
+
 def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
                   source: object = "<dict>") -> Spec:
     """Validate a parsed specification and return a :class:`Spec`.
@@ -473,16 +484,22 @@ def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
             ind = Indicator.model_validate(dict(entry))
         except ValidationError as exc:
             problems.extend(f"{eid}: {m}" for m in _format_pydantic(exc))
+            # still report the formula's and references' problems of this entry (all at once)
+            formula, reference = entry.get("formula"), entry.get("reference")
+            try:
+                cols = formula_columns(formula) if isinstance(formula, str) else []
+            except ValueError:
+                cols = []  # a formula error is already among the pydantic messages
+            problems.extend(_column_problems(eid, formula, cols, allowed))
+            if isinstance(reference, list):
+                problems.extend(f"{eid}: reference {r!r} is not defined under `references`"
+                                for r in reference if isinstance(r, str) and r not in refs)
             continue
         if ind.name in first_pos:
             problems.append(f"{eid}: duplicate name (already used by indicator #{first_pos[ind.name] + 1})")
             continue
         first_pos[ind.name] = pos
-        for col in ind.columns:
-            if col not in allowed:
-                close = difflib.get_close_matches(col, sorted(allowed), n=3)
-                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
-                problems.append(f"{eid}: formula {ind.formula!r} uses unknown column {col!r}{hint}")
+        problems.extend(_column_problems(eid, ind.formula, ind.columns, allowed))
         for r in ind.reference:
             if r not in refs:
                 problems.append(f"{eid}: reference {r!r} is not defined under `references`")
