@@ -283,3 +283,15 @@ def test_dagum_group_of_zeros():
     assert np.isfinite(parts).all()
     assert r2.total == pytest.approx(sum(parts), abs=1e-15)
     assert r2.total == pytest.approx(gini([0.0, 0.0, 0.0, 1.0, 3.0]), abs=1e-15)
+
+
+def test_kdensity_bandwidth_drops_missing_like_stata_and_names_bad_period():
+    x = np.array(AUTO_PRICE + [np.nan], dtype=float)  # Stata ignores the missing value
+    assert stata_kdensity_bandwidth(x) == pytest.approx(605.64238, abs=5e-6)
+    with pytest.raises(ValueError, match="at least 2"):
+        stata_kdensity_bandwidth([1.0, np.nan])
+    from analysis.measures import kernel_density_by
+
+    df = pd.DataFrame({"year": [1, 1, 1, 2, 2], "v": [1.0, 2.0, 4.0, 3.0, 3.0]})
+    with pytest.raises(ValueError, match="year = 2"):
+        kernel_density_by(df, "v")

@@ -87,6 +87,11 @@ def coupling_degree(u: np.ndarray, variant: Variant = "standard") -> np.ndarray:
     -------
     numpy.ndarray
         C, length n_obs, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        Unknown ``variant``.
     """
     u = np.asarray(u, dtype=float)
     n = u.shape[1]

@@ -136,6 +136,7 @@ class DagumResult:
         ) / self.total
 
     def to_series(self) -> pd.Series:
+        """``total``, ``within``, ``between``, ``transvariation`` as a Series."""
         return pd.Series(
             {"total": self.total, "within": self.within, "between": self.between,
              "transvariation": self.transvariation}
@@ -463,6 +464,22 @@ def stata_percentile(x, q: float) -> float:
     ``P = n q/100``; if P is an integer, ``(x_(P) + x_(P+1))/2``; else ``x_(⌊P⌋+1)`` (order
     statistics, 1-based). Equals numpy's ``method="averaged_inverted_cdf"`` (Hyndman & Fan
     type 2).
+
+    Parameters
+    ----------
+    x : array-like of float, length n ≥ 1 (no missing values).
+    q : float
+        Percent, in [0, 100].
+
+    Returns
+    -------
+    float
+        The q-th percentile, in the unit of ``x``.
+
+    Raises
+    ------
+    ValueError
+        ``q`` outside [0, 100] (from numpy).
     """
     return float(np.percentile(np.asarray(x, dtype=float), q, method="averaged_inverted_cdf"))
 
@@ -477,8 +494,27 @@ def stata_kdensity_bandwidth(x) -> float:
     Verified: Stata's ``sysuse auto`` / ``kdensity price`` reports ``r(width) = 605.64238``
     (Statalist, 2006); this function gives 605.6423839 (numpy's default linear percentiles would
     give 595.77). See ``tests/test_disparity.py``.
+
+    Parameters
+    ----------
+    x : array-like of float
+        The data; missing values are dropped (as Stata does).
+
+    Returns
+    -------
+    float
+        Bandwidth h (half-width of the kernel), in the unit of ``x``. If the IQR is 0, Stata
+        uses ``m = sd``; h = 0 for constant data.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 non-missing values.
     """
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=float).ravel()
+    x = x[~np.isnan(x)]
+    if x.size < 2:
+        raise ValueError(f"the bandwidth needs at least 2 non-missing values, got {x.size}")
     n = x.size
     sd = x.std(ddof=1)
     iqr = stata_percentile(x, 75) - stata_percentile(x, 25)
@@ -511,6 +547,7 @@ class KernelDensity:
     kernel: str
 
     def to_frame(self) -> pd.DataFrame:
+        """Columns ``x`` (evaluation points) and ``density``."""
         return pd.DataFrame({"x": self.at, "density": self.density})
 
 
@@ -600,15 +637,30 @@ def kernel_density_by(
     -------
     pandas.DataFrame
         Columns ``by``, ``x``, ``density``, ``bandwidth``.
+
+    Raises
+    ------
+    KeyError
+        ``value`` or ``by`` not a column.
+    ValueError
+        No rows for ``years``; a period with fewer than 2 values or no spread (naming it).
     """
+    missing = [c for c in (value, by) if c not in data.columns]
+    if missing:
+        raise KeyError(f"columns not in data: {missing}")
     sub = data if years is None else data[data[by].isin(years)]
+    if sub[value].notna().sum() == 0:
+        raise ValueError(f"no non-missing {value!r} for {by} in {years}")
     if "at" not in kwargs:
         v = sub[value].dropna()
         pad = 0.1 * (v.max() - v.min())
         kwargs["at"] = np.linspace(v.min() - pad, v.max() + pad, 100)
     frames = []
     for period, g in sub.groupby(by, sort=True):
-        kd = kernel_density(g[value].to_numpy(), **kwargs)
+        try:
+            kd = kernel_density(g[value].to_numpy(), **kwargs)
+        except ValueError as exc:
+            raise ValueError(f"{by} = {period}: {exc}") from exc
         f = kd.to_frame()
         f.insert(0, by, period)
         f["bandwidth"] = kd.bandwidth

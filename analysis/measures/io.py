@@ -8,7 +8,7 @@ Miller, R. E. and P. D. Blair (2009), *Input-Output Analysis: Foundations and Ex
 * ``Z`` (n × n) intermediate flows, z_ij = sales of sector i to sector j;
 * ``x`` (n) total output; x̂ its diagonal matrix; ``i`` a vector of ones;
 * technical coefficients A = Z x̂⁻¹ (M&B §2.2, eq. 2.5), Leontief inverse L = (I − A)⁻¹
-  (M&B §2.3, eq. 2.10);
+  (M&B §2.2.2, eq. 2.10; numerical example in §2.3.1);
 * allocation (Ghosh) coefficients B = x̂⁻¹ Z and Ghosh inverse G = (I − B)⁻¹, with
   x' = v'G (M&B §12.1);
 * Rasmussen–Hirschman linkage indices normalised to mean 1 (M&B §12.2).
@@ -205,7 +205,7 @@ def leontief_inverse(A):
 
     Notes
     -----
-    M&B (2009) §2.3, eq. (2.10): x = (I − A)⁻¹ f = L f. Computed by solving (I − A) L = I.
+    M&B (2009) §2.2.2, eq. (2.10): x = (I − A)⁻¹ f = L f. Computed by solving (I − A) L = I.
 
     Raises
     ------
@@ -367,6 +367,16 @@ def _normalised_linkages(bl, fl, active, labels) -> pd.DataFrame:
 
 def key_sectors(linkages: pd.DataFrame) -> list:
     """Labels of the key sectors (backward > 1 and forward > 1) of a :func:`linkage_indices` frame.
+
+    Parameters
+    ----------
+    linkages : pandas.DataFrame
+        Output of :func:`linkage_indices` (columns ``backward``, ``forward``).
+
+    Returns
+    -------
+    list
+        Index labels (sector codes or positions) of the key sectors, in table order.
 
     Raises
     ------

@@ -135,13 +135,42 @@ def contiguity_weights(
 
 
 def queen_neighbours(gdf, **kwargs) -> dict[int, list[int]]:
-    """Neighbour lists ``{code: [codes]}`` of :func:`contiguity_weights` (Hainan linked)."""
+    """Neighbour lists ``{code: [codes]}`` of :func:`contiguity_weights` (Hainan linked).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Provinces (``province_code``, ``geometry``).
+    **kwargs
+        ``island_links`` as in :func:`contiguity_weights`.
+
+    Returns
+    -------
+    dict
+        Province code -> sorted list of neighbouring codes.
+
+    Raises
+    ------
+    TypeError, KeyError, ValueError
+        As :func:`contiguity_weights`.
+    """
     w = contiguity_weights(gdf, transform=None, **kwargs)
     return {int(k): sorted(int(x) for x in v) for k, v in w.neighbors.items()}
 
 
 def province_centroids(gdf) -> pd.DataFrame:
     """Centroids (lon, lat in degrees) computed in an equal-area Albers projection for China.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Provinces (``province_code``, ``geometry``); a GeoDataFrame without CRS is taken as
+        lon/lat (EPSG:4326).
+
+    Raises
+    ------
+    TypeError, KeyError, ValueError
+        Not a GeoDataFrame, no ``province_code``, duplicate codes, empty geometry.
 
     Returns
     -------
@@ -160,6 +189,21 @@ def great_circle_km(lon, lat) -> np.ndarray:
     """Matrix of great-circle (haversine) distances in km between points (degrees).
 
     ``d = 2R asin( sqrt( sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2) ) )``, R = 6371.0088 km.
+
+    Parameters
+    ----------
+    lon, lat : array-like of float, length n
+        Longitudes and latitudes in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        n × n symmetric matrix of distances in km, zero diagonal.
+
+    Raises
+    ------
+    ValueError
+        ``lon`` and ``lat`` of different lengths (numpy broadcasting error).
     """
     lam = np.radians(np.asarray(lon, dtype=float))
     phi = np.radians(np.asarray(lat, dtype=float))
@@ -274,7 +318,18 @@ def economic_distance_weights(
 
 
 def weights_frame(w) -> pd.DataFrame:
-    """Dense n-by-n DataFrame of a libpysal W (rows/columns = ids in ``w.id_order``)."""
+    """Dense n-by-n DataFrame of a libpysal W (rows/columns = ids in ``w.id_order``).
+
+    Parameters
+    ----------
+    w : libpysal.weights.W
+
+    Returns
+    -------
+    pandas.DataFrame
+        n × n weights under ``w``'s current transform; index ``province_code`` (row i),
+        columns ``neighbour`` (j).
+    """
     mat, ids = w.full()
     return pd.DataFrame(mat, index=pd.Index(ids, name="province_code"),
                         columns=pd.Index(ids, name="neighbour"))
@@ -352,6 +407,11 @@ def moran_by_year(
     -----
     ``I = (n / S0) · Σ_i Σ_j w_ij z_i z_j / Σ_i z_i²``, ``z = y − ȳ``, ``S0 = Σ w_ij`` (Moran 1950;
     Cliff & Ord 1981). Years with a missing value raise (name the provinces).
+
+    Raises
+    ------
+    ValueError
+        A year without a value for some id of ``w`` (naming them).
     """
     import esda
 
@@ -396,6 +456,11 @@ def local_moran(
     pandas.DataFrame
         Indexed by code: ``Ii``, ``quadrant`` (1 HH, 2 LH, 3 LL, 4 HL), ``label`` (``HH`` …),
         ``p_sim``, ``significant_05``.
+
+    Raises
+    ------
+    ValueError
+        No value (or a missing value) for some id of ``w`` (naming them).
     """
     import esda
 
@@ -435,6 +500,11 @@ def local_moran_by_year(
     pandas.DataFrame
         Columns ``time``, ``unit``, ``Ii``, ``quadrant``, ``label``, ``p_sim``,
         ``significant_05``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`local_moran`.
     """
     frames = []
     for yr, sub in data.groupby(time, sort=True):

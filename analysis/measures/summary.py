@@ -3,8 +3,9 @@
 Prints, for all 31 provinces,
 
 1. the industrial-chain linkage indicator of the 2012 and 2017 input-output tables
-   (:func:`analysis.measures.io.chain_linkage`, from ``chain_linkage.parquet`` when the data
-   layer has written it, else computed from ``io_flows|io_final|io_va.parquet``);
+   (:func:`analysis.measures.io.chain_linkage`, from ``chain_linkage.parquet`` when
+   ``python -m analysis integration`` has written it, else computed from
+   ``io_flows|io_final|io_va.parquet``);
 2. the 2022 coupling coordination degree D of S&T innovation and industrial innovation:
    the framework's official specification (``integration.parquet``, written by
    ``python -m analysis integration``) when it exists and is newer than the panel, and always
@@ -144,7 +145,25 @@ def _framework_d(year: int) -> tuple[pd.DataFrame | None, str]:
 
 
 def main(year: int = 2022) -> None:
-    """Print the 2012/2017 chain-linkage indicator and the ``year`` coupling coordination."""
+    """Print the 2012/2017 chain-linkage indicator and the ``year`` coupling coordination.
+
+    Parameters
+    ----------
+    year : int
+        Year of the coupling coordination table (default 2022).
+
+    Returns
+    -------
+    None
+        Prints two tables to stdout.
+
+    Raises
+    ------
+    FileNotFoundError
+        No processed panel (run ``python -m analysis data build``).
+    KeyError, ValueError
+        As :func:`simple_st_ind_coupling`.
+    """
     from analysis.data.pipeline import load_panel
     from analysis.data.provinces import PROVINCES
 
