@@ -38,7 +38,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis import paths
@@ -219,21 +218,15 @@ def chain_real_gdp(panel: pd.DataFrame, base_year: int) -> pd.DataFrame:
     :math:`R_t = Y_b / \\prod_{s=t+1}^{b} I_s/100` for :math:`t < b`; deflator
     :math:`P_t = Y_t / R_t`. This is how NBS constant-price series are built from its published
     indices. A missing index breaks the chain: later (earlier) years are NaN, never filled.
+    One implementation: :func:`analysis.data.sources.nbs.chain_real_gdp`, applied per province.
     """
+    from analysis.data.sources.nbs import chain_real_gdp as _chain
+
     out = []
     for code, g in panel.sort_values("year").groupby("province_code", sort=True):
         g = g.set_index("year")
-        years = g.index.to_numpy()
-        idx = g["gdp_index"].astype(float) / 100.0
-        real = pd.Series(np.nan, index=g.index)
-        if base_year in g.index and pd.notna(g.at[base_year, "gdp"]):
-            real[base_year] = float(g.at[base_year, "gdp"])
-            for y in years[years > base_year]:
-                prev = real.get(y - 1, np.nan)
-                real[y] = prev * idx.get(y, np.nan)
-            for y in sorted(years[years < base_year], reverse=True):
-                nxt = real.get(y + 1, np.nan)
-                real[y] = nxt / idx.get(y + 1, np.nan)
+        real = _chain(g["gdp"].astype(float), g["gdp_index"].astype(float), base_year)
+        real = real.reindex(g.index)
         out.append(pd.DataFrame({"province_code": code, "year": g.index,
                                  "gdp_real": real.to_numpy(),
                                  "gdp_deflator": (g["gdp"].astype(float) / real).to_numpy()}))
