@@ -81,6 +81,15 @@ def test_pipeline_numbers_and_cache(root):
         for ext in ("md", "html", "tex", "csv"):
             assert (root / "reports" / "paper" / f"{name}_zh.{ext}").exists()
     assert "R&D投入强度（%）" in (root / "reports" / "paper" / "baseline_zh.md").read_text()
+    md = (root / "reports" / "paper" / "baseline_en.md").read_text()
+    assert "Samples: (1) 2011–2022, 31 provinces." in md and "R&D expenditure / GDP × 100" in md
+    eff_md = root / "reports" / "paper" / "spatial_effects_en.md"
+    if (res / "spatial_effects.parquet").exists() and "spatial" not in out["failed"]:
+        eff = pd.read_parquet(res / "spatial_effects.parquet").set_index(["variable", "effect"])
+        txt = eff_md.read_text()
+        for kind in ("direct", "indirect", "total"):
+            v = eff.loc[("rd_intensity_pct", kind)]
+            assert f"{v.estimate:.3f}" in txt and f"({v.std_error:.3f})" in txt
     rob = pd.read_parquet(res / "robustness.parquet")
     assert {"baseline", "lag 1", "excl. municipalities"} <= set(rob.spec)
     # unchanged inputs and code: skipped

@@ -29,20 +29,26 @@ Models
 4. Hansen (1999) threshold model (``analysis.models.threshold.hansen_threshold``): TS on
    R&D intensity with regimes in log GDP per capita, controls regime-independent, double
    threshold tested, 300 bootstrap replications, seed 20260101.
+5. Spatial Durbin model (``analysis.models.spatial.spatial_panel``), two-way FE, queen
+   contiguity (Hainan linked to Guangdong), LeSage–Pace effects (1000 draws, seed), plus the
+   LM tests.
 6. Mechanism: R&D → integration D → TS, stepwise mediation with Sobel and a 1000-draw
    province-cluster bootstrap, reported with the 江艇 (2022) X→M estimate; moderation of the
    R&D effect by D (centred interaction, marginal effects).
 7. Dynamic panel: system GMM (TS on its lag, R&D and controls; collapsed instruments,
    year dummies), AR(2) and Hansen tests.
-5. Spatial Durbin model (``analysis.models.spatial.spatial_panel``), two-way FE, queen
-   contiguity (Hainan linked to Guangdong), LeSage–Pace effects (1000 draws, seed), plus the
-   LM tests.
+
+Caveat on ``chain_linkage``: provincial input-output tables exist only for some years, so the
+panel value is carried forward between tables (``chain_linkage_flag``); with year effects its
+coefficient is identified only from the change between successive tables. The baseline table
+says how many distinct values per province the estimation sample holds.
 
 Outputs: tables ``reports/paper/<name>_<lang>.{md,html,tex,csv}`` and tidy results in
 ``data/processed/results/`` (parquet + ``results.json``), which the per-province reports read:
 ``baseline.parquet``, ``robustness.parquet``, ``heterogeneity.parquet``,
 ``threshold_regimes.parquet`` (each province-year's regime and regime coefficient),
-``threshold_tests.parquet``, ``spatial_effects.parquet``, ``spatial_lm.parquet``.
+``threshold_tests.parquet``, ``spatial_effects.parquet``, ``spatial_lm.parquet``; the
+LeSage–Pace effects also as a table ``spatial_effects_<lang>.*``.
 Skips (with a message) when inputs are missing; skips when the inputs and the model code are
 unchanged since the last run, unless ``force``.
 
@@ -93,6 +99,47 @@ DERIVED_LABELS = {
         "ar1_p": "AR(1)检验p值",
     },
 }
+
+
+#: Units of the baseline variables, stated under the baseline table.
+UNITS_NOTE = {
+    "en": ("Units: TS = tertiary / secondary value added (ratio); R&D intensity = R&D "
+           "expenditure / GDP × 100 (%); log real GDP per capita in yuan at constant prices; "
+           "urbanisation = urban / total population (share, 0–1); fiscal expenditure / GDP "
+           "(ratio); D in [0, 1]."),
+    "zh": ("单位：TS为第三产业增加值/第二产业增加值（比值）；R&D投入强度为R&D经费/GDP×100（%）；"
+           "人均实际GDP为基年（2010年）不变价元取对数；城镇化率为城镇人口/总人口（0–1）；财政支出/GDP为比值；"
+           "D取值于[0, 1]。"),
+}
+
+
+def _sample_note(res, frame: pd.DataFrame, lang: str) -> str:
+    """Years and provinces actually used by each baseline column (they differ by column)."""
+    parts = []
+    for k, r in res.items():
+        cols = [r.depvar, *r.params.index]
+        s = frame.dropna(subset=[c for c in cols if c in frame.columns])
+        parts.append(f"{k} {int(s.year.min())}–{int(s.year.max())}, "
+                     f"{s.province_code.nunique()}" + (" provinces" if lang == "en" else "个省份"))
+    return ("Samples: " if lang == "en" else "样本：") + "; ".join(parts) + \
+        ("." if lang == "en" else "。")
+
+
+def _chain_note(frame: pd.DataFrame, r, lang: str) -> str | None:
+    """How many distinct chain-linkage values each province has in the column's sample."""
+    if "chain_linkage" not in r.params.index:
+        return None
+    s = frame.dropna(subset=[r.depvar, *r.params.index])
+    nd = s.groupby("province_code")["chain_linkage"].nunique()
+    yrs = f"{int(s.year.min())}–{int(s.year.max())}"
+    lo, hi = int(nd.min()), int(nd.max())
+    n = str(lo) if lo == hi else f"{lo}–{hi}"
+    if lang == "en":
+        return (f"Chain linkage comes from input-output tables carried forward between table "
+                f"years: over {yrs} each province has {n} distinct "
+                "values, so its coefficient is identified only by the change between tables.")
+    return (f"产业链关联度来自投入产出表，表间年份沿用上一张表的数值：{yrs}年每个省份仅有"
+            f"{n}个不同取值，系数仅由相邻两张表之间的变化识别。")
 
 
 def _log(verbose: bool, msg: str) -> None:
@@ -226,6 +273,37 @@ def _spatial_weights(verbose: bool):
     return contiguity_weights(gdf)
 
 
+def _effects_tables(sdm, labels: dict[str, dict[str, str]]) -> dict:
+    """LeSage–Pace direct / indirect / total effects of an SDM as a side-by-side table.
+
+    Standard errors are the standard deviations of the simulated effects; stars from
+    z = estimate / SE against N(0, 1) (as ``sdm.effects["p_value"]``).
+    """
+    from analysis.models.results import ModelResult
+    from analysis.models.tables import regression_table
+
+    eff = sdm.effects
+    names = {"en": {"direct": "Direct", "indirect": "Indirect (spillover)", "total": "Total"},
+             "zh": {"direct": "直接效应", "indirect": "间接效应（溢出）", "total": "总效应"}}
+    out = {}
+    for lang in ("en", "zh"):
+        cols = {}
+        for kind in ("direct", "indirect", "total"):
+            part = eff.xs(kind, level="effect")
+            cols[names[lang][kind]] = ModelResult(
+                params=part["estimate"], std_errors=part["std_error"], nobs=sdm.nobs,
+                depvar=sdm.depvar, model="sdm-effects", n_groups=sdm.n_groups,
+                fixed_effects=list(sdm.fixed_effects))
+        n_draws = 0 if sdm.effects_draws is None else len(sdm.effects_draws)
+        note = (f"LeSage–Pace (2009) effects of the spatial Durbin model; standard errors from "
+                f"{n_draws} draws of the ML estimates (seed {SEED})." if lang == "en" else
+                f"LeSage–Pace（2009）空间杜宾模型效应分解；标准误基于ML估计量的{n_draws}次模拟"
+                f"（种子{SEED}）。")
+        out[lang] = regression_table(cols, labels=labels[lang], lang=lang, stats=("nobs",),
+                                     show_cluster=False, notes=[note])
+    return out
+
+
 def run(force: bool = False, verbose: bool = False) -> dict:
     """Estimate every model and write tables and tidy results; see the module docstring.
 
@@ -296,7 +374,15 @@ def run(force: bool = False, verbose: bool = False) -> dict:
         if "chain_linkage" in df.columns and df["chain_linkage"].notna().any():
             xs = [X_MAIN] + (["D"] if "(2)" in baseline else []) + ["chain_linkage", *CONTROLS]
             baseline["(3)"] = twfe(df, Y_MAIN, xs, "province_code", "year")
-        tables("baseline", baseline, title="")
+        for lang in ("en", "zh"):
+            bnotes = [_sample_note(baseline, df, lang), UNITS_NOTE[lang]]
+            cn = _chain_note(df, baseline.get("(3)", baseline["(1)"]), lang)
+            if cn:
+                bnotes.append(cn)
+            tab = regression_table(baseline, labels=labels[lang], lang=lang, notes=bnotes)
+            written.extend(_write_table(out_dir, "baseline", {lang: tab}))
+        if "(3)" in baseline:
+            summary["chain_linkage_note"] = _chain_note(df, baseline["(3)"], "en")
         rows = []
         for k, r in baseline.items():
             t = r.tidy()
@@ -466,6 +552,8 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                 paths.atomic_write_bytes(out_dir / "spatial_effects.csv",
                                          eff.to_csv(index=False).encode("utf-8"))
                 written.append("spatial_effects.csv")
+                written.extend(_write_table(out_dir, "spatial_effects",
+                                            _effects_tables(sdm, labels)))
             summary["spatial"] = {"rho": float(sdm.rho) if sdm.rho is not None else None,
                                   "nobs": sdm.nobs}
             _log(verbose, f"spatial Durbin: rho = {sdm.rho:.4f}")
