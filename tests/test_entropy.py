@@ -210,3 +210,18 @@ def test_by_group_aligns_series_on_the_index_and_rejects_missing_groups():
         entropy_weight_by_group(df, pd.Series([1, 1, 1, 2, 2, 2]))
     with pytest.raises(ValueError, match="duplicate indicator"):
         entropy_weight(pd.DataFrame([[1.0, 2.0], [3.0, 1.0], [2.0, 2.0]], columns=["a", "a"]))
+
+
+def test_scores_stay_in_unit_interval_and_feed_coupling():
+    """The best-on-every-indicator row scores Σ_j w_j; in floating point that sum can be
+    1 + 2.2e-16 (here it is), which used to make coupling_coordination reject the score."""
+    from analysis.measures import coupling_coordination
+
+    X = pd.DataFrame({"x": [0.0, 1.0, 3.0], "y": [0.0, 2.0, 3.0], "z": [0.0, 3.0, 5.0]})
+    res = entropy_weight(X)
+    assert res.weights.sum() == pytest.approx(1.0, abs=1e-15)
+    assert res.scores.iloc[2] == 1.0 and res.scores.iloc[0] == 0.0
+    U = pd.DataFrame({"a": res.scores, "b": [0.0, 0.5, 1.0 + 2.2e-16]})
+    cc = coupling_coordination(U)
+    assert cc["C"].iloc[2] == pytest.approx(1.0, abs=1e-15)
+    assert cc["D"].iloc[2] == pytest.approx(1.0, abs=1e-15)

@@ -60,7 +60,9 @@ def _check_U(U: pd.DataFrame) -> np.ndarray:
         cols = list(U.columns[nan.any(axis=0)])
         rows = list(U.index[nan.any(axis=1)][:3])
         raise ValueError(f"missing subsystem scores in columns {cols} (first rows {rows})")
-    bad = (u < 0) | (u > 1)
+    # tolerate rounding (a score of 1 + 2.2e-16 from Σ_j w_j z_ij with all z_ij = 1), clip it
+    eps = 1e-12
+    bad = (u < -eps) | (u > 1 + eps)
     if bad.any():
         j = int(np.flatnonzero(bad.any(axis=0))[0])
         i = int(np.flatnonzero(bad[:, j])[0])
@@ -69,7 +71,7 @@ def _check_U(U: pd.DataFrame) -> np.ndarray:
             f"row {U.index[i]!r} ({int(bad.sum())} values out of range). Normalise first "
             "(e.g. entropy_weight(...).scores)."
         )
-    return u
+    return np.clip(u, 0.0, 1.0)
 
 
 def coupling_degree(u: np.ndarray, variant: Variant = "standard") -> np.ndarray:

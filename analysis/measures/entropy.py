@@ -309,7 +309,12 @@ def entropy_weight(
     e, w, k = _entropy_core(z, shift)
     cols = data.columns
     weights = pd.Series(w, index=cols, name="weight")
-    scores = pd.Series(z @ w, index=data.index, name="score")
+    s = z @ w
+    if normalise == "minmax":
+        # s ∈ [0, 1] exactly; rounding of Σ w_j can give 1 + 2.2e-16 for an observation that
+        # is best on every indicator, which coupling_coordination would reject.
+        s = np.clip(s, 0.0, 1.0)
+    scores = pd.Series(s, index=data.index, name="score")
     return EntropyResult(
         weights=weights,
         scores=scores,
