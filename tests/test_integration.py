@@ -509,6 +509,19 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     assert set(spec.names) <= set(cb["name"])
     # second call without force: up to date, nothing recomputed
     assert I.run(force=False, verbose=False) is None
+    # ... but a change to the measures code behind the scores makes the outputs stale (before,
+    # only the panel, spec.yaml and integration.py were compared)
+    import os
+    import time
+
+    import analysis.measures.entropy as entropy_module
+    newer = tmp_path / "entropy.py"
+    newer.write_text("")
+    os.utime(newer, (time.time() + 100, time.time() + 100))
+    monkeypatch.setattr(entropy_module, "__file__", str(newer))
+    again = I.run(force=False, verbose=False, with_robustness=False)
+    assert again is not None
+    np.testing.assert_allclose(again.table["D"], out["D"], rtol=1e-12)
 
 
 @pytest.mark.slow

@@ -56,9 +56,11 @@ Missing-value rule (flagged in the output, never silent)
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -1060,7 +1062,7 @@ def build_chain_linkage(proc, years, *, force: bool = False) -> pd.DataFrame | N
     table = chain_linkage(tables)
     panel = chain_linkage_panel(table, years)
     for frame, path in ((table, out_tab), (panel, out_panel)):
-        buf = __import__("io").BytesIO()
+        buf = io.BytesIO()
         frame.to_parquet(buf, index=False)
         atomic_write_bytes(path, buf.getvalue())
     return panel
@@ -1100,9 +1102,8 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
     FileNotFoundError
         The panel has not been built (``python -m analysis data build``).
     """
-    import io
-
     from analysis import paths
+    from analysis.framework import spec as _spec_module
     from analysis.framework.spec import DEFAULT_SPEC_PATH
 
     t0 = time.perf_counter()
@@ -1116,7 +1117,11 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
         raise FileNotFoundError(f"{panel_path} not found: run `python -m analysis data build` first")
     years = sorted(pd.read_parquet(panel_path, columns=["year"])["year"].unique())
     chain = build_chain_linkage(proc, years, force=force)
-    inputs = [panel_path, DEFAULT_SPEC_PATH, __import__("pathlib").Path(__file__)]
+    # the outputs are stale if the panel, the specification or the code computing them changed
+    from analysis.measures import coupling as _coupling
+    from analysis.measures import entropy as _entropy
+    code = [Path(__file__), Path(_spec_module.__file__), Path(_entropy.__file__), Path(_coupling.__file__)]
+    inputs = [panel_path, DEFAULT_SPEC_PATH, *code]
     inputs += [p for p in (chain_path, *(proc / f"io_{k}.parquet" for k in ("flows", "final", "va")))
                if p.exists()]
     if (not force and out_path.exists() and typ_csv.exists()
