@@ -259,6 +259,24 @@ def test_interpolation_is_explicit_and_flagged():
     assert interpolate_linear(df, ["x"], max_gap=1)["x"].isna().sum() == 5  # gap of 2 too long
 
 
+def test_interpolation_with_repeated_index_and_shuffled_rows():
+    """An index repeated by pd.concat and unsorted rows: same numbers, caller's order and index."""
+    from analysis.data.impute import interpolate_linear
+
+    a = pd.DataFrame({"province_code": 1, "year": [2012, 2010, 2011, 2013],
+                      "x": [np.nan, 1.0, np.nan, 7.0]})
+    b = pd.DataFrame({"province_code": 2, "year": [2010, 2011, 2012, 2013],
+                      "x": [10.0, 20.0, 30.0, 40.0]})
+    df = pd.concat([a, b])  # index 0..3 twice
+    out = interpolate_linear(df, ["x"], max_gap=2)
+    assert out.index.tolist() == df.index.tolist()
+    assert out["year"].tolist() == df["year"].tolist()
+    # province 1: 1 (2010) .. 7 (2013) -> 3 (2011), 5 (2012); province 2 untouched
+    assert out["x"].tolist() == pytest.approx([5.0, 1.0, 3.0, 7.0, 10.0, 20.0, 30.0, 40.0])
+    assert out["x_flag"].notna().tolist() == [True, False, True] + [False] * 5
+    assert out["x_flag"].iloc[0] == "linear interpolation 2010-2013"
+
+
 def test_failed_build_leaves_no_manifest(built_data, tmp_path, monkeypatch):
     root = tmp_path / "root"
     monkeypatch.setenv("ANALYSIS_ROOT", str(root))

@@ -51,7 +51,9 @@ def interpolate_linear(panel: pd.DataFrame, columns: list[str], *, max_gap: int 
         raise KeyError(f"interpolate_linear: columns not in the panel: {missing}")
     if panel.duplicated([unit, time]).any():
         raise ValueError(f"interpolate_linear: duplicated ({unit}, {time}) rows")
-    out = panel.sort_values([unit, time]).copy()
+    # positional labels inside: the caller's index may repeat (e.g. after pd.concat)
+    work = panel.reset_index(drop=True)
+    out = work.sort_values([unit, time]).copy()
     for col in columns:
         flag_col = f"{col}_flag"
         flags = (out[flag_col].astype("string") if flag_col in out
@@ -70,9 +72,16 @@ def interpolate_linear(panel: pd.DataFrame, columns: list[str], *, max_gap: int 
                 idx = g.index[a + 1:b]
                 t = years[a + 1:b]
                 out.loc[idx, col] = x0 + (x1 - x0) * (t - y0) / (y1 - y0)
-                flags.loc[idx] = f"linear interpolation {y0}-{y1}"
+                flags.loc[idx] = f"linear interpolation {_year(y0)}-{_year(y1)}"
         out[flag_col] = flags
-    return out.loc[panel.index]
+    out = out.loc[work.index]
+    out.index = panel.index
+    return out
+
+
+def _year(y) -> str:
+    """2010.0 -> '2010' (float years print as integers in flags)."""
+    return str(int(y)) if float(y).is_integer() else str(y)
 
 
 __all__ = ["interpolate_linear"]
