@@ -51,6 +51,8 @@ import numpy as np
 import pandas as pd
 import xlrd
 
+from analysis.data.provinces import normalise
+
 __all__ = [
     "IO_YEARS",
     "IOTable",
@@ -81,27 +83,11 @@ class IOTableFormatError(ValueError):
 # file discovery and province codes
 # --------------------------------------------------------------------------------------
 
-_FALLBACK_CODES = {  # used only if analysis.data.provinces is unavailable
-    "北京": 110000, "天津": 120000, "河北": 130000, "山西": 140000, "内蒙古": 150000,
-    "辽宁": 210000, "吉林": 220000, "黑龙江": 230000, "上海": 310000, "江苏": 320000,
-    "浙江": 330000, "安徽": 340000, "福建": 350000, "江西": 360000, "山东": 370000,
-    "河南": 410000, "湖北": 420000, "湖南": 430000, "广东": 440000, "广西": 450000,
-    "海南": 460000, "重庆": 500000, "四川": 510000, "贵州": 520000, "云南": 530000,
-    "西藏": 540000, "陕西": 610000, "甘肃": 620000, "青海": 630000, "宁夏": 640000,
-    "新疆": 650000,
-}  # fmt: skip
-
 
 def _province_code(name: str, source: Path) -> int:
     """Map the name part of a file name (``江苏``, ``中国``) to a GB/T 2260 code (0 = national)."""
     if name in ("中国", "全国"):
         return NATIONAL_CODE
-    try:
-        from analysis.data.provinces import normalise
-    except ImportError:  # pragma: no cover - provinces module not yet available
-        if name not in _FALLBACK_CODES:
-            raise IOTableFormatError(f"{source}: unknown province name {name!r}") from None
-        return _FALLBACK_CODES[name]
     return normalise(name, source=str(source), row="file name")
 
 
