@@ -233,6 +233,19 @@ def test_monotonicity_fails_with_reestimated_entropy_weights():
     assert before == pytest.approx(0.3176, abs=1e-3) and after == pytest.approx(0.2382, abs=1e-3)
 
 
+def test_composite_score_fixed_weights_checked():
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [4.0, 0.0, 2.0]})
+    s, w = I.composite_score(X, {"a": 1, "b": -1}, weights=pd.Series({"a": 0.25, "b": 0.75}))
+    # z_a = (0, 0.5, 1); b is negative: z_b = (4 − b)/4 = (0, 1, 0.5); s = z_a/4 + 3 z_b/4
+    np.testing.assert_allclose(s, [0.0, 0.875, 0.625])
+    # before: weights summing to 2 gave scores up to 2, outside [0, 1]
+    for bad in ({"a": 1.0, "b": 1.0}, {"a": 1.5, "b": -0.5}):
+        with pytest.raises(ValueError, match="non-negative and sum to 1"):
+            I.composite_score(X, {"a": 1, "b": -1}, weights=pd.Series(bad))
+    with pytest.raises(ValueError, match=r"missing for indicators \['b'\]"):
+        I.composite_score(X, {"a": 1, "b": -1}, weights=pd.Series({"a": 1.0}))
+
+
 _vals = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 
 

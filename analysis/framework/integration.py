@@ -345,7 +345,7 @@ def composite_score(
     ------
     ValueError
         As :func:`analysis.measures.entropy_weight` (missing values, constant column); fixed
-        weights not covering the indicators.
+        weights not covering the indicators, negative, or not summing to 1.
     """
     dirs = {c: ("+" if int(pd.Series(directions)[c]) > 0 else "-") for c in X.columns}
     res = entropy_weight(X, dirs, shift=shift)
@@ -362,6 +362,8 @@ def composite_score(
         if missing:
             raise ValueError(f"fixed weights missing for indicators {missing}")
         w = w.reindex(X.columns)
+        if (w < 0).any() or not np.isclose(w.sum(), 1.0):
+            raise ValueError(f"fixed weights must be non-negative and sum to 1, got {w.to_dict()}")
     scores = pd.Series(res.normalised.to_numpy() @ w.to_numpy(), index=X.index, name="score")
     return scores, w
 
