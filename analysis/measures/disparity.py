@@ -572,6 +572,9 @@ def kernel_density(
         Default: ``"stata"`` for the Epanechnikov kernels (``0.9 min(sd, IQR/1.349) n^(−1/5)``,
         see :func:`stata_kdensity_bandwidth`) and ``"scott"`` for the Gaussian kernel
         (Scott's rule as in ``scipy.stats.gaussian_kde``: ``h = sd · n^(−1/5)``, sd with ddof = 1).
+        This differs from R's ``bw.nrd`` (``1.06 · min(sd, IQR/1.34) · n^(−1/5)``, also called
+        Scott's rule) and from Stata's ``kdensity, kernel(gaussian)`` (which keeps the
+        ``"stata"`` bandwidth); pass ``bandwidth="stata"`` or a number to match those.
     at : array-like, optional
         Evaluation points (Stata's ``at()``).
     n_points : int, optional
