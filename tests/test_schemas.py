@@ -156,3 +156,9 @@ def test_wrong_unit_in_trade_and_second_source_copies(good, col, value):
         validate_panel(ok)
     assert f"column {col}: check in_range" in str(err.value)
     assert "province_code=440000, year=2022" in str(err.value)
+
+
+def test_empty_panel_is_rejected(good):
+    """Zero rows trivially satisfied 'all 31 provinces in every year': now an explicit error."""
+    with pytest.raises(SchemaError, match="panel: no rows"):
+        validate_panel(good.iloc[:0])

@@ -177,7 +177,8 @@ def validate_panel(panel: pd.DataFrame, units: dict[str, str] | None = None) -> 
     Raises
     ------
     SchemaError
-        Naming each failed column/check with example (province_code, year, value) rows,
+        An empty panel; or naming each failed column/check with example (province_code, year,
+        value) rows,
         e.g. ``column gdp: check in_range(50, 300000.0) failed for 1 row(s), e.g.
         (province_code=440000, year=2022: 1294186000.0)``.
     """
@@ -187,6 +188,8 @@ def validate_panel(panel: pd.DataFrame, units: dict[str, str] | None = None) -> 
         if panel[k].isna().any():
             rows = panel.index[panel[k].isna()].tolist()[:5]
             raise SchemaError(f"panel: NaN in key column {k!r} at rows {rows}")
+    if panel.empty:
+        raise SchemaError("panel: no rows (expected 31 provinces x years)")
     schema = panel_schema(list(panel.columns), units)
     flat = panel.reset_index(drop=True)  # pandera needs a unique index to report rows
     try:
