@@ -439,6 +439,13 @@ def test_pathway_diagnostics_hand_example():
     assert np.isnan(w.loc[120000, "pathway_institution_finance"])
     assert w.loc[510000, "weakest_pathways"] == "institution_finance;enterprise"
     assert w.loc[120000, "weakest_pathways"] == "enterprise"  # only one pathway observed
+    # a negative indicator whose frontier is 0: the relative gap is undefined (NaN), not inf
+    ind["c2"] = [0.0, 2.0, 3.0, 0.0]
+    long, _ = I.pathway_diagnostics(ind, spec, REGIONS)
+    c2 = long[long["indicator"] == "c2"].set_index("province_code")
+    np.testing.assert_allclose(c2["gap_frontier"], [0, 2, 3, 0])
+    assert c2["gap_frontier_rel"].isna().all() and np.isfinite(long["gap_region_rel"].dropna()).all()
+    assert c2.loc[120000, "gap_region"] == 2.0 and np.isnan(c2.loc[120000, "gap_region_rel"])
 
 
 # --------------------------------------------------------------------- robustness

@@ -592,7 +592,7 @@ def pathway_diagnostics(
         One row per province-year-indicator observed: ``value``, ``pct_national``,
         ``pct_region`` (percentiles, 1 = best, direction-aware), ``frontier`` (best value that
         year), ``frontier_province``, ``gap_frontier`` (how far behind, in the indicator's unit,
-        ≥ 0), ``gap_frontier_rel`` (gap / |frontier|), ``region_leader``,
+        ≥ 0), ``gap_frontier_rel`` (gap / |frontier|; NaN when the frontier is 0), ``region_leader``,
         ``region_leader_value``, ``gap_region``, ``gap_region_rel``, ``pathway``.
     wide : pandas.DataFrame
         Index (province_code, year): ``pathway_<name>`` (mean national percentile of the
@@ -624,8 +624,11 @@ def pathway_diagnostics(
     long["region_leader_value"] = best_reg * sign
     long["gap_region"] = best_reg - long["signed"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        long["gap_frontier_rel"] = long["gap_frontier"] / long["frontier"].abs()
-        long["gap_region_rel"] = long["gap_region"] / long["region_leader_value"].abs()
+        # relative to a leader at 0 (e.g. a negative indicator whose best value is 0): undefined
+        long["gap_frontier_rel"] = (long["gap_frontier"] / long["frontier"].abs()).replace(
+            [np.inf, -np.inf], np.nan)
+        long["gap_region_rel"] = (long["gap_region"] / long["region_leader_value"].abs()).replace(
+            [np.inf, -np.inf], np.nan)
     idx_nat = long.groupby(["year", "indicator"])["signed"].idxmax()
     front = long.loc[idx_nat, ["year", "indicator", "province_code"]].rename(
         columns={"province_code": "frontier_province"})
