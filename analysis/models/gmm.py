@@ -96,7 +96,10 @@ def dynamic_gmm(
         ``params`` (``L1.<y>`` …, ``x``, period dummies ``<time>_<value>``, ``_con`` for
         system GMM), Windmeijer/robust ``std_errors``, z inference (``dof=None``); ``extra``:
         ``instruments``, ``hansen`` (J), ``hansen_df``, ``hansen_p``, ``ar1``, ``ar1_p``,
-        ``ar2``, ``ar2_p``.
+        ``ar2``, ``ar2_p``. ``nobs`` is xtabond2's "Number of obs": the differenced equation's
+        count for difference GMM, the level equation's (rows with ``y``, its lags and ``x``)
+        for system GMM, where pydynpd's own (differenced) count is kept in
+        ``extra["nobs_diff_eq"]``.
 
     Raises
     ------
@@ -132,6 +135,8 @@ def dynamic_gmm(
                        "tt": data[time].astype(np.int64).to_numpy()})
     for c, s in safe.items():
         df[s] = data[c].astype(float).to_numpy()
+    y_seen = set(zip(df.loc[df["v0"].notna(), "gid"], df.loc[df["v0"].notna(), "tt"],
+                     strict=True))  # (entity, period) with y observed: its lags exist
     n_na = int(df.isna().any(axis=1).sum())
     notes: list[str] = []
     if n_na:
@@ -212,10 +217,20 @@ def dynamic_gmm(
             extra[f"ar{k}_p"] = float(ar[k].P_value)
     extra["command"] = command
     kind = "sys-gmm" if method == "system" else "diff-gmm"
+    nobs = int(mod.num_obs)
+    if method == "system":
+        # xtabond2 reports the level equation's observations (rows with y, its lags and x);
+        # pydynpd reports the differenced equation's. Count the former here.
+        extra["nobs_diff_eq"] = float(nobs)
+        lag_ok = np.ones(len(df), dtype=bool)
+        for L in range(1, lags + 1):
+            lag_ok &= np.array([(g, t - L) in y_seen for g, t in zip(df["gid"], df["tt"],
+                                                                     strict=True)])
+        nobs = int(lag_ok.sum())
     return ModelResult(
         params=params,
         std_errors=se,
-        nobs=int(mod.num_obs),
+        nobs=nobs,
         depvar=y,
         model=kind,
         n_groups=n_groups,
