@@ -277,6 +277,31 @@ def test_interpolation_with_repeated_index_and_shuffled_rows():
     assert out["x_flag"].iloc[0] == "linear interpolation 2010-2013"
 
 
+def test_missing_source_table_fails_check_and_forces_rebuild(built_data, tmp_path, monkeypatch):
+    """sources/nqp.parquet deleted: `data check` used to PASS with 6 reconciliations skipped,
+    and `data build` called the outputs current."""
+    import shutil
+
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    shutil.copytree(built_data["processed"], root / "data" / "processed")
+    (root / "data" / "raw").symlink_to(built_data["raw"])
+    monkeypatch.setenv("ANALYSIS_ROOT", str(root))
+    assert pipeline.check() is True
+    (root / "data" / "processed" / "sources" / "nqp.parquet").unlink()
+    assert pipeline.check() is False
+
+    class Rebuilt(Exception):
+        pass
+
+    def rebuild(name):
+        raise Rebuilt(name)
+
+    monkeypatch.setattr(pipeline, "_load_source", rebuild)
+    with pytest.raises(Rebuilt):
+        pipeline.build()
+
+
 def test_failed_build_leaves_no_manifest(built_data, tmp_path, monkeypatch):
     root = tmp_path / "root"
     monkeypatch.setenv("ANALYSIS_ROOT", str(root))

@@ -619,6 +619,9 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
         missing_cells=int(gaps["n_missing"].sum()),
         seconds=time.perf_counter() - t0, timings={k: round(v, 3) for k, v in timings.items()})
     outputs = [f for f in OUTPUTS if (out / f).exists()]
+    # the per-source tables `data check` reconciles, and the checks, are outputs too
+    outputs += [f"sources/{n}.parquet" for n in [*frames, *recon_frames]]
+    outputs += ["checks/summary.csv"]
     paths.atomic_write_bytes(out / ".build.json", json.dumps(
         {"inputs_hash": inputs_hash, "inputs": manifest, "outputs": outputs,
          "result": res.to_json(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")},
@@ -672,9 +675,10 @@ def check(verbose: bool = False) -> bool:
     Returns
     -------
     bool
-        True if every schema passes and every identity / reconciliation is within its stated
-        tolerance (allowing the listed known exceptions); False otherwise. Prints a summary
-        when ``verbose``.
+        True if every schema passes and every identity / reconciliation ran and is within its
+        stated tolerance (allowing the listed known exceptions); False otherwise (a check that
+        cannot run because a ``sources/<name>.parquet`` is missing counts as a failure). Prints
+        a summary when ``verbose``.
     """
     from analysis.data import checks, schemas
 
@@ -701,10 +705,14 @@ def check(verbose: bool = False) -> bool:
                 ok, schema_msg = False, schema_msg + f"\nio_{key} schema: FAILED\n{exc}"
     frames = {p.stem: pd.read_parquet(p) for p in sorted((out / "sources").glob("*.parquet"))}
     rows = checks.run_all(panel, frames, io_tables, out / "checks")
-    ok = ok and all(r["ok"] for r in rows)
+    skipped = [r["name"] for r in rows if r.get("skipped")]
+    ok = ok and all(r["ok"] for r in rows) and not skipped
     if verbose:
         print(schema_msg)
         print(checks.summary_text(rows))
+        if skipped:
+            print(f"{len(skipped)} check(s) could not run (a source table under "
+                  f"{out / 'sources'} is missing): run `python -m analysis data build --force`")
         print(f"data check: {'PASSED' if ok else 'FAILED'} (tables in {out / 'checks'})")
     return ok
 
