@@ -295,3 +295,15 @@ def test_kdensity_bandwidth_drops_missing_like_stata_and_names_bad_period():
     df = pd.DataFrame({"year": [1, 1, 1, 2, 2], "v": [1.0, 2.0, 4.0, 3.0, 3.0]})
     with pytest.raises(ValueError, match="year = 2"):
         kernel_density_by(df, "v")
+
+
+def test_dagum_by_year_pair_column_stable_when_means_flip():
+    # year 1: a = (1, 2) below b = (3, 5); year 2 the other way round. G_ab is the same number
+    # both years: Σ|diff| = 2+4+1+3 = 10 over n_a n_b (μ_a + μ_b) = 4 · 5.5 -> 10/22.
+    df = pd.DataFrame({"year": [1] * 4 + [2] * 4, "g": list("aabb") * 2,
+                       "v": [1.0, 2.0, 3.0, 5.0, 3.0, 5.0, 1.0, 2.0]})
+    out = dagum_gini_by(df, "v", "g")
+    assert [c for c in out.columns if c.count("_") == 2] == ["gini_a_b"]
+    np.testing.assert_allclose(out["gini_a_b"], [10 / 22, 10 / 22], rtol=1e-15)
+    assert out.loc[1, "gini_a"] == pytest.approx(2 / (2 * 4 * 1.5))  # (1, 2): 2/(2·4·1.5)
+    assert out.loc[2, "gini_a"] == pytest.approx(4 / (2 * 4 * 4.0))  # (3, 5)

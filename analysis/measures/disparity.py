@@ -262,7 +262,8 @@ def dagum_gini_by(
     pandas.DataFrame
         Indexed by ``by``: ``total``, ``within``, ``between``, ``transvariation``, their
         contribution shares ``share_within`` … , and the within-group Ginis ``gini_<group>``
-        and pairwise Ginis ``gini_<j>_<h>``.
+        and pairwise Ginis ``gini_<a>_<b>`` (a < b in label order, the same column every
+        period; which of the two has the higher mean is in :func:`dagum_gini`'s ``pairs``).
 
     Raises
     ------
@@ -280,9 +281,12 @@ def dagum_gini_by(
             raise ValueError(f"{by} = {period}: {exc}") from exc
         row = r.to_series().to_dict()
         row.update({f"share_{k}": v for k, v in r.contributions().items()})
-        row.update({f"gini_{g}": v for g, v in r.groups["gini"].items()})
+        row.update({f"gini_{g}": v for g, v in r.groups["gini"].sort_index().items()})
         for _, pr in r.pairs.iterrows():
-            row[f"gini_{pr.group_j}_{pr.group_h}"] = pr.gini
+            # G_jh is symmetric: name the pair in label order, not in the year's order of means
+            # (which can flip between years and would split one pair over two columns)
+            a, b = sorted((pr.group_j, pr.group_h))
+            row[f"gini_{a}_{b}"] = pr.gini
         out[period] = row
     res = pd.DataFrame.from_dict(out, orient="index")
     res.index.name = by
