@@ -93,9 +93,9 @@ def test_system_gmm_collapsed_abdata(abdata):
         warnings.simplefilter("error")  # 18 instruments < 140 groups: no warning
         r = dynamic_gmm(abdata, "n", ["w", "k"], "id", "year", lags=1, collapse=True)
     assert r.model == "sys-gmm" and "_con" in r.params.index
-    # xtabond2 system GMM reports the level equation's N: 1031 rows - 140 first years = 891
-    # (Roodman 2009, Blundell-Bond example on abdata: "Number of obs = 891"); pydynpd's own
-    # count is the differenced equation's, 891 - 140 = 751
+    # xtabond2 system GMM reports the level equation's N: 1031 rows - 140 first years (no
+    # L1.n) = 891 (Roodman 2009's system-GMM examples on abdata show 891; not re-run in Stata
+    # here); pydynpd's own count is the differenced equation's, 891 - 140 = 751
     assert r.extra["instruments"] == 18 and r.nobs == 891 and r.extra["nobs_diff_eq"] == 751
     assert "year_1980" in r.params.index
     assert r.vcov is not None
