@@ -564,3 +564,13 @@ def test_real_panel_plausibility():
     assert t.loc[[310000, 320000, 440000], "D"].min() > t["D"].median()
     mean_d = res.table.groupby("year")["D"].mean()
     assert mean_d.loc[2022] > mean_d.loc[min(res.window)]
+
+
+def test_model_agreement_hand_kappa():
+    a = pd.Series(["chain", "multi", "multi", "platform"])
+    b = pd.Series(["chain", "multi", "chain", "multi"])
+    # p_o = 2/4; p_e = p_a(chain)p_b(chain) + p_a(multi)p_b(multi) = 1/4·1/2 + 1/2·1/2 = 3/8
+    got = I.model_agreement(a, b)
+    assert got["n"] == 4 and got["share_agree"] == 0.5
+    assert got["kappa"] == pytest.approx((0.5 - 3 / 8) / (1 - 3 / 8))
+    assert I.model_agreement(a.iloc[1:2], b.iloc[1:2])["kappa"] == 1.0  # one label: convention

@@ -157,7 +157,19 @@ def compute_indicators(panel: pd.DataFrame, spec: Spec) -> tuple[pd.DataFrame, l
 
 
 def core_indicators(spec: Spec, available: Iterable[str]) -> list[str]:
-    """Indicators in a subsystem or a pillar (those that enter entropy scores)."""
+    """Names of the *core* indicators: in a subsystem or a pillar, so they enter entropy scores.
+
+    Parameters
+    ----------
+    spec : Spec
+    available : iterable of str
+        Indicator columns actually computed (see :func:`compute_indicators`).
+
+    Returns
+    -------
+    list of str
+        In specification order, restricted to ``available``.
+    """
     available = set(available)
     return [i.name for i in spec.indicators
             if (i.subsystem != "none" or i.pillar != "none") and i.name in available]
@@ -549,7 +561,22 @@ def cluster_models(
 
 
 def model_agreement(a: pd.Series, b: pd.Series) -> dict[str, float]:
-    """Share of rows where two typologies agree and Cohen's kappa (sklearn)."""
+    """Agreement of two typologies of the same rows: share agreeing and Cohen's kappa.
+
+    Parameters
+    ----------
+    a, b : pandas.Series
+        n labels each (``MODELS``), compared position by position.
+
+    Returns
+    -------
+    dict
+        ``n``; ``share_agree`` = p_o, the share of rows with equal labels; ``kappa`` =
+        (p_o − p_e)/(1 − p_e) with p_e = Σ_k p_a(k)·p_b(k) from the marginal label shares
+        (Cohen 1960, Educ. Psychol. Meas. 20: 37–46; computed by
+        ``sklearn.metrics.cohen_kappa_score``, as Stata's ``kap a b``). When both series use
+        one and the same label kappa is undefined (0/0); it is reported as 1 if all rows agree.
+    """
     from sklearn.metrics import cohen_kappa_score
 
     a, b = a.astype(str), b.astype(str)
@@ -903,11 +930,23 @@ def integrate(
 def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
     """All provinces' dominant model, D class and two weakest pathways in ``year``.
 
+    Parameters
+    ----------
+    result : IntegrationResult
+        From :func:`integrate`.
+    year : int
+        A year of ``result.window``.
+
     Returns
     -------
     pandas.DataFrame
         One row per province (GB/T 2260 order): code, names, region, model, model_cluster, D,
         D_class (en/zh), lagging, U_st, U_ind, weakest pathways, n_filled.
+
+    Raises
+    ------
+    ValueError
+        ``year`` is not in the entropy window.
     """
     from analysis.data.provinces import PROVINCES
 

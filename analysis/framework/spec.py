@@ -188,7 +188,13 @@ def _literal_value(node: ast.AST) -> float | None:
 
 
 def formula_columns(formula: str) -> list[str]:
-    """Column names used by ``formula``, in order of first appearance."""
+    """Column names used by ``formula``, in order of first appearance.
+
+    Raises
+    ------
+    ValueError
+        As :func:`parse_formula`.
+    """
     seen: dict[str, None] = {}
     for node in ast.walk(parse_formula(formula)):
         if isinstance(node, ast.Name):
