@@ -486,6 +486,21 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                 if th_test.tests is not None else pd.DataFrame()
             _write_df(res_dir / "threshold_tests.parquet", tests)
             written += ["results/threshold_regimes.parquet", "results/threshold_tests.parquet"]
+            sizes = reg["regime"].value_counts()
+            min_size = int(np.ceil(0.05 * len(thr_df)))
+            tnotes = {"en": [], "zh": []}
+            if m == 0:
+                tnotes["en"].append("No threshold is significant at 5 %: the single-threshold "
+                                    "fit is shown for reference only.")
+                tnotes["zh"].append("门槛效应在5%水平上均不显著：单门槛估计仅供参考。")
+            if sizes.min() <= min_size:
+                msg = (f"threshold: a regime has only {sizes.min()} obs, "
+                       f"at the 5 % trimming bound ({min_size}): the estimate sits on the edge "
+                       "of the admissible grid; read the regime split with care")
+                tnotes["en"].append(f"A regime holds only {sizes.min()} observations, at the 5 % "
+                                    "trimming bound: the threshold sits on the edge of the grid.")
+                tnotes["zh"].append(f"某一区制仅有{sizes.min()}个观测值，位于5%截尾边界，"
+                                    "门槛值处于搜索网格边缘。")
             fnote = "; ".join(f"F{i + 1} = {f:.2f} (bootstrap p = {p:.3f})"
                               for i, (f, p) in enumerate(zip(th_test.f_stats,
                                                              th_test.p_values, strict=False)))
@@ -501,7 +516,7 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                 head = (f"Thresholds in {q}: {tnote}. {fnote}." if lang == "en" else
                         f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。")
                 tab = regression_table({"Hansen threshold" if lang == "en" else "门槛回归": th},
-                                       labels=lab, lang=lang, notes=[head])
+                                       labels=lab, lang=lang, notes=[head, *tnotes[lang]])
                 written.extend(_write_table(out_dir, "threshold", {lang: tab}))
             summary["threshold"] = {"q": q, "thresholds": list(map(float, th.thresholds)),
                                     "n_significant": m,
@@ -510,11 +525,7 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                                     "years": [int(thr_df.year.min()), int(thr_df.year.max())],
                                     "regime_sizes": {int(k): int(v) for k, v in
                                                      reg["regime"].value_counts().items()}}
-            min_size = int(np.ceil(0.05 * len(thr_df)))
-            if reg["regime"].value_counts().min() <= min_size:
-                msg = (f"threshold: a regime has only {reg['regime'].value_counts().min()} obs, "
-                       f"at the 5 % trimming bound ({min_size}): the estimate sits on the edge "
-                       "of the admissible grid; read the regime split with care")
+            if sizes.min() <= min_size:
                 summary["threshold"]["warning"] = msg
                 _log(verbose, msg)
             _log(verbose, f"threshold: gammas {tnote}; {fnote}")
@@ -541,12 +552,16 @@ def run(force: bool = False, verbose: bool = False) -> dict:
             _write_df(res_dir / "spatial_lm.parquet", lm.reset_index().rename(
                 columns={"index": "test"}))
             written += ["results/spatial_effects.parquet", "results/spatial_lm.parquet"]
+            lm_note = "LM tests, p-values: " + ", ".join(
+                f"{t} {p:.3f}" for t, p in zip(lm.index if "test" not in lm.columns
+                                               else lm["test"], lm["p_value"], strict=True)) + "."
             for lang in ("en", "zh"):
                 lab = dict(labels[lang])
                 for c in xs:
                     lab[f"W*{c}"] = f"W×{lab.get(c, c)}"
                 tab = regression_table({"SDM": sdm}, labels=lab, lang=lang,
-                                       notes=[f"rho = {sdm.rho:.4f}; queen contiguity W."])
+                                       notes=[f"rho = {sdm.rho:.4f}; queen contiguity W.",
+                                              lm_note])
                 written.extend(_write_table(out_dir, "spatial_sdm", {lang: tab}))
             if not eff.empty:
                 paths.atomic_write_bytes(out_dir / "spatial_effects.csv",
@@ -615,6 +630,15 @@ def run(force: bool = False, verbose: bool = False) -> dict:
             rows[k] = gm.extra.get(k)
         _write_df(res_dir / "gmm.parquet", rows)
         written.append("results/gmm.parquet")
+        rho_gmm = float(gm.params[f"L1.{Y_MAIN}"])
+        gnotes = {"en": [], "zh": []}
+        if rho_gmm >= 1:
+            gnotes["en"].append(f"The lagged outcome's coefficient is {rho_gmm:.3f} ≥ 1 "
+                                "(unit-root or explosive dynamics): long-run effects "
+                                "β/(1−ρ) are undefined and system GMM's level moment "
+                                "conditions are doubtful.")
+            gnotes["zh"].append(f"滞后被解释变量系数为{rho_gmm:.3f}≥1（单位根或发散动态）："
+                                "长期效应β/(1−ρ)无定义，系统GMM水平方程矩条件存疑。")
         for lang in ("en", "zh"):
             lab = dict(labels[lang])
             lab[f"L1.{Y_MAIN}"] = f"L1.{lab.get(Y_MAIN, Y_MAIN)}"
@@ -626,10 +650,10 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                                    notes=["Two-step, Windmeijer-corrected SEs; collapsed "
                                           "instruments; year dummies included." if lang == "en"
                                           else "两步法，Windmeijer修正标准误；工具变量折叠"
-                                          "（collapse）；含年份虚拟变量。"])
+                                          "（collapse）；含年份虚拟变量。", *gnotes[lang]])
             written.extend(_write_table(out_dir, "gmm", {lang: tab}))
         summary["gmm"] = {k: gm.extra.get(k) for k in ("instruments", "ar2_p", "hansen_p")}
-        summary["gmm"]["rho"] = float(gm.params[f"L1.{Y_MAIN}"])
+        summary["gmm"]["rho"] = rho_gmm
     except Exception as exc:
         failed["gmm"] = f"{type(exc).__name__}: {exc}"
 
