@@ -294,3 +294,46 @@ def test_cell_timeout_is_reported_as_failure(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "FAILED 110000_zh (timeout)" in out
     assert (tmp_path / "r" / "provinces" / "120000_zh.html").exists()
+
+
+# ------------------------------------------------------------------- research notebooks
+
+
+def test_paper_output_writes_tables_and_figures(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from analysis.reporting.paper import PaperOutput
+
+    out = PaperOutput(tmp_path / "paper")
+    df = pd.DataFrame({"term": ["R&D_x", "D"], "estimate": [0.1234, -1.5]})
+    out.table(df, "t1", "caption")
+    back = pd.read_csv(tmp_path / "paper" / "t1.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(back, df)
+    tex = (tmp_path / "paper" / "t1.tex").read_text()
+    assert r"R\&D\_x" in tex and "0.123" in tex and r"\label{tab:t1}" in tex
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    out.figure(fig, "f1")
+    assert (tmp_path / "paper" / "f1.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "paper" / "f1.pdf").read_bytes()[:4] == b"%PDF"
+
+
+REAL = paths.processed_dir()
+
+
+@pytest.mark.skipif(not (REAL / "integration.parquet").exists(), reason="integration.parquet not built")
+def test_measurement_notebook_numbers_match_integration_table():
+    from analysis.reporting import paper
+
+    r = paper.nb02_measurement(REAL, "en")
+    it = pd.read_parquet(REAL / "integration.parquet")
+    trend = r["trend"].set_index("year")
+    assert trend["D"].to_dict() == pytest.approx(it.groupby("year")["D"].mean().to_dict())
+    dag = r["dagum"]
+    # Dagum (1997): G = G_w + G_nb + G_t, to machine precision
+    assert (dag["within"] + dag["between"] + dag["transvariation"]).to_numpy() == pytest.approx(
+        dag["total"].to_numpy(), abs=1e-12)
+    sig = r["sigma"].set_index("year")
+    cv = it.groupby("year")["D"].agg(lambda v: v.std(ddof=0) / v.mean())
+    cv1 = it.groupby("year")["D"].agg(lambda v: v.std(ddof=1) / v.mean())
+    assert sig["cv"].to_numpy() == pytest.approx(cv.to_numpy()) or sig["cv"].to_numpy() == pytest.approx(cv1.to_numpy())

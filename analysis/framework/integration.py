@@ -67,12 +67,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.framework.spec import PATHWAYS, PILLARS, Spec, evaluate_formula, load_spec
-
-try:  # the measurement library's contract names (docs: issue 3)
-    from analysis.measures import coupling_coordination, entropy_weight
-except ImportError:  # pragma: no cover - until analysis.measures re-exports them
-    from analysis.measures.coupling import coupling_coordination
-    from analysis.measures.entropy import entropy_weight
+from analysis.measures import coupling_coordination, entropy_weight
 
 __all__ = [
     "MODELS",

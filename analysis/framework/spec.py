@@ -28,6 +28,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from analysis.measures.io import CHAIN_COLUMNS as _IO_CHAIN_COLUMNS
+
 __all__ = [
     "SUBSYSTEMS",
     "PILLARS",
@@ -69,15 +71,7 @@ PANEL_COLUMNS: frozenset[str] = frozenset(
 )
 
 #: Chain-linkage indicators of ``data/processed/chain_linkage_panel.parquet`` (IO layer,
-#: ``analysis.measures.io.CHAIN_COLUMNS``; the fallback list is the one current at writing).
-try:
-    from analysis.measures.io import CHAIN_COLUMNS as _IO_CHAIN_COLUMNS
-except ImportError:  # pragma: no cover - keeps the spec loader usable without the IO module
-    _IO_CHAIN_COLUMNS = [
-        "chain_linkage", "chain_backward", "chain_forward", "chain_multiplier_backward",
-        "chain_multiplier_forward", "chain_backward_competitive", "local_sourcing",
-        "rd_output_share", "rd_key_sectors",
-    ]
+#: ``analysis.measures.io.CHAIN_COLUMNS``, without its bookkeeping columns).
 CHAIN_COLUMNS: frozenset[str] = frozenset(_IO_CHAIN_COLUMNS) - {
     "rpc_basis", "n_inactive_sectors", "n_negative_flows", "n_rpc_capped"}
 

@@ -1,0 +1,450 @@
+"""Tables and figures of the research notebooks (``notebooks/01_…`` to ``06_…``).
+
+Each ``nbXX_*`` function computes one notebook's tables (DataFrames) and figures (matplotlib)
+from the processed data and the stored model results, using the measures layer for every
+statistic (Dagum decomposition, kernel densities, convergence, Moran's I); the notebooks only
+call these functions, show what they return and write it to ``reports/paper/`` with
+:meth:`PaperOutput.table` (CSV + LaTeX) and :meth:`PaperOutput.figure` (PNG + PDF).
+
+Nothing is estimated here that ``python -m analysis models`` already stores: regression
+results are read from ``data/processed/results/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import paths
+
+REGION_ORDER = ["east", "central", "west", "northeast"]
+REGION_COLORS = {"east": "#c0392b", "central": "#e67e22", "west": "#2980b9", "northeast": "#27ae60"}
+KEY_VARS = ["gdp", "rd_exp", "rd_intensity", "rd_fte", "patent_grant_invention", "tech_market_seller",
+            "hightech_revenue", "fiscal_st_exp", "tertiary_share", "urbanisation", "digital_finance"]
+
+
+class MissingInputError(FileNotFoundError):
+    """A processed table or stored result the notebook needs is not built yet."""
+
+
+@dataclass
+class PaperOutput:
+    """Writes a notebook's tables and figures to ``reports/paper/`` (temp file + rename).
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+        Output folder (created).
+    written : list of str
+        File names written, in order.
+    """
+
+    out_dir: Path
+    written: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.out_dir = Path(self.out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+
+    def table(self, df: pd.DataFrame, name: str, caption: str = "", float_format: str = "%.3f",
+              index: bool = False) -> pd.DataFrame:
+        """Write ``df`` as ``<name>.csv`` (UTF-8 with BOM, Excel-friendly) and ``<name>.tex``."""
+        csv = df.to_csv(index=index).encode("utf-8-sig")
+        paths.atomic_write_bytes(self.out_dir / f"{name}.csv", csv)
+        tex = df.to_latex(index=index, float_format=lambda v: float_format % v, caption=caption or None,
+                          label=f"tab:{name}", escape=True)
+        paths.atomic_write_bytes(self.out_dir / f"{name}.tex", tex.encode("utf-8"))
+        self.written += [f"{name}.csv", f"{name}.tex"]
+        return df
+
+    def figure(self, fig, name: str):
+        """Save ``fig`` as ``<name>.png`` (150 dpi) and ``<name>.pdf``; returns the figure."""
+        for ext, kw in (("png", {"dpi": 150}), ("pdf", {})):
+            target = self.out_dir / f"{name}.{ext}"
+            tmp = target.with_name(f".{target.stem}.tmp{os.getpid()}.{ext}")
+            fig.savefig(tmp, bbox_inches="tight", **kw)
+            os.replace(tmp, target)
+            self.written.append(f"{name}.{ext}")
+        return fig
+
+
+def _read(data_dir: Path, name: str) -> pd.DataFrame:
+    f = data_dir / name
+    if not f.exists():
+        raise MissingInputError(f"{f} not found: run `python -m analysis all` (or the step that writes it)")
+    return pd.read_parquet(f) if f.suffix == ".parquet" else pd.read_csv(f)
+
+
+def _data_dir(data_dir: str | Path | None) -> Path:
+    return Path(data_dir) if data_dir else paths.processed_dir()
+
+
+def _regions() -> pd.Series:
+    from analysis.data.provinces import PROVINCES
+
+    return PROVINCES.set_index("province_code")["region"]
+
+
+def _labels(data_dir: Path, lang: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, key in (("codebook.csv", "variable"), ("integration_codebook.csv", "name")):
+        f = data_dir / name
+        if f.exists():
+            cb = pd.read_csv(f)
+            if key in cb.columns and f"label_{lang}" in cb.columns:
+                out.update(dict(zip(cb[key], cb[f"label_{lang}"], strict=False)))
+    return out
+
+
+def stars(p: float) -> str:
+    """Significance stars: * p<0.1, ** p<0.05, *** p<0.01."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+def coef_cell(est: float, se: float, p: float) -> str:
+    """``0.123**`` over ``(0.045)``, as one string with a line break for tables."""
+    return f"{est:.3f}{stars(p)} ({se:.3f})"
+
+
+# --------------------------------------------------------------------------------------------
+# 01 data overview
+# --------------------------------------------------------------------------------------------
+
+
+def nb01_data_overview(data_dir: str | Path | None = None, lang: str = "en",
+                       years: tuple[int, int] = (2011, 2023)) -> dict[str, Any]:
+    """Coverage of the panel and descriptive statistics of the key variables.
+
+    Returns
+    -------
+    dict
+        ``coverage`` (variable × years covered, observations, missing), ``descriptives``
+        (N, mean, sd, min, p50, max over province-years in ``years``), ``fig_coverage``
+        (share of provinces observed by variable and year), ``fig_rd`` (R&D intensity by NBS
+        region, median across provinces), ``numbers``.
+    """
+    import matplotlib.pyplot as plt
+
+    d = _data_dir(data_dir)
+    panel = _read(d, "panel.parquet")
+    cb = _read(d, "codebook.csv")
+    lab = _labels(d, lang)
+    keep = [v for v in KEY_VARS if v in panel.columns]
+    cov = cb[cb["variable"].isin(keep)][["variable", "unit", "years_covered", "n_obs", "n_missing"]].copy()
+    cov.insert(1, "label", cov["variable"].map(lab))
+    sub = panel[(panel["year"] >= years[0]) & (panel["year"] <= years[1])]
+    desc = sub[keep].describe(percentiles=[0.5]).T[["count", "mean", "std", "min", "50%", "max"]]
+    desc.columns = ["N", "mean", "sd", "min", "p50", "max"]
+    desc["N"] = desc["N"].astype(int)
+    desc.insert(0, "label", [lab.get(v, v) for v in desc.index])
+    desc = desc.reset_index(names="variable")
+    share = panel.groupby("year")[keep].apply(lambda g: g.notna().mean())
+    fig1, ax = plt.subplots(figsize=(10, 3.8))
+    im = ax.imshow(share.T.to_numpy(), aspect="auto", cmap="Blues", vmin=0, vmax=1)
+    ax.set_yticks(range(len(keep)), [lab.get(v, v) for v in keep], fontsize=8)
+    ax.set_xticks(range(0, len(share.index), 2), [str(y) for y in share.index[::2]], fontsize=8)
+    fig1.colorbar(im, ax=ax, fraction=0.02, label="share of provinces observed" if lang == "en" else "有数据的省份占比")
+    ax.grid(False)
+    fig1.tight_layout()
+    reg = _regions()
+    p2 = panel.assign(region=panel["province_code"].map(reg))
+    med = p2.groupby(["year", "region"])["rd_intensity"].median().unstack()[REGION_ORDER] * 100
+    fig2, ax2 = plt.subplots(figsize=(7, 3.6))
+    from analysis.reporting.i18n import region_label
+
+    for r in REGION_ORDER:
+        s = med[r].dropna()
+        ax2.plot(s.index, s.to_numpy(), marker="o", ms=3, color=REGION_COLORS[r], label=region_label(r, lang))
+    ax2.set_ylabel("R&D intensity, % (median)" if lang == "en" else "R&D 经费投入强度（%，中位数）")
+    ax2.legend(frameon=False, fontsize=8)
+    fig2.tight_layout()
+    last = int(med.dropna(how="all").index.max())
+    nums = {"n_provinces": int(panel["province_code"].nunique()), "years": [int(panel["year"].min()), int(panel["year"].max())],
+            "rd_median_by_region_last": {r: float(med.loc[last, r]) for r in REGION_ORDER}, "rd_last_year": last}
+    return {"coverage": cov, "descriptives": desc, "fig_coverage": fig1, "fig_rd": fig2, "numbers": nums}
+
+
+# --------------------------------------------------------------------------------------------
+# 02 measurement
+# --------------------------------------------------------------------------------------------
+
+
+def nb02_measurement(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:
+    """Subsystem indices, coupling coordination over time and space, disparity and convergence.
+
+    Uses :func:`analysis.measures.dagum_gini_by` (Dagum 1997 decomposition of D by NBS region),
+    :func:`analysis.measures.kernel_density_by` (Epanechnikov, Stata's default bandwidth),
+    :func:`analysis.measures.sigma_convergence` and :func:`analysis.measures.beta_convergence`
+    (absolute, and conditional with two-way fixed effects).
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis import measures
+    from analysis.reporting.i18n import region_label
+
+    d = _data_dir(data_dir)
+    it = _read(d, "integration.parquet")
+    if "region" not in it.columns:
+        it["region"] = it["province_code"].map(_regions())
+    years = sorted(int(y) for y in it["year"].unique())
+    trend = it.groupby("year")[["U_st", "U_ind", "C", "T", "D"]].mean()
+    fig1, ax = plt.subplots(figsize=(7, 3.6))
+    names = {"U_st": "U₁ S&T" if lang == "en" else "U₁ 科技创新", "U_ind": "U₂ industry" if lang == "en" else "U₂ 产业创新",
+             "D": "D", "C": "C", "T": "T"}
+    for c, st in (("U_st", "-"), ("U_ind", "-"), ("T", ":"), ("D", "-")):
+        ax.plot(trend.index, trend[c], st, marker="o", ms=3, label=names[c], lw=2.2 if c == "D" else 1.5)
+    ax.set_ylabel("mean over 31 provinces" if lang == "en" else "31 个省份均值")
+    ax.legend(frameon=False, fontsize=8, ncol=4)
+    fig1.tight_layout()
+    dag = measures.dagum_gini_by(it, "D", "region").reset_index()
+    dag = dag[[c for c in ("year", "total", "within", "between", "transvariation", "share_within", "share_between",
+                           "share_transvariation") if c in dag.columns]]
+    fig2, ax2 = plt.subplots(figsize=(7, 3.4))
+    kd = measures.kernel_density_by(it, "D", years=[years[0], years[len(years) // 2], years[-1]])
+    ycol = "year" if "year" in kd.columns else kd.columns[0]
+    xcol = next(c for c in kd.columns if c in ("x", "at", "grid"))
+    dcol = next(c for c in kd.columns if c in ("density", "f", "y"))
+    for y, g in kd.groupby(ycol):
+        ax2.plot(g[xcol], g[dcol], label=str(y))
+    ax2.set_xlabel("D")
+    ax2.set_ylabel("density" if lang == "en" else "密度")
+    ax2.legend(frameon=False, fontsize=8)
+    fig2.tight_layout()
+    sig = measures.sigma_convergence(it, "D").reset_index()
+    beta_abs = measures.beta_convergence(it, "D", fixed_effects="none")
+    beta_fe = measures.beta_convergence(it, "D", fixed_effects="twoway")
+    conv = pd.DataFrame([_beta_row("absolute", beta_abs), _beta_row("conditional (two-way FE)", beta_fe)])
+    by_region = it.groupby(["year", "region"])["D"].mean().unstack()
+    fig3, ax3 = plt.subplots(figsize=(7, 3.4))
+    for r in REGION_ORDER:
+        if r in by_region:
+            ax3.plot(by_region.index, by_region[r], marker="o", ms=3, color=REGION_COLORS[r], label=region_label(r, lang))
+    ax3.set_ylabel("D (regional mean)" if lang == "en" else "D（区域均值）")
+    ax3.legend(frameon=False, fontsize=8)
+    fig3.tight_layout()
+    fig_map = _d_map(it, d, years[-1], lang)
+    nums = {"years": years, "D_mean_first": float(trend["D"].iloc[0]), "D_mean_last": float(trend["D"].iloc[-1]),
+            "beta_abs": _beta_row("absolute", beta_abs), "beta_fe": _beta_row("fe", beta_fe)}
+    return {"trend": trend.reset_index(), "dagum": dag, "sigma": sig, "convergence": conv, "fig_trend": fig1,
+            "fig_kdensity": fig2, "fig_regions": fig3, "fig_map": fig_map, "numbers": nums}
+
+
+def _beta_row(name: str, res) -> dict[str, Any]:
+    out: dict[str, Any] = {"model": name}
+    for a in ("beta", "se", "pvalue", "speed", "half_life", "nobs"):
+        v = getattr(res, a, None)
+        if v is not None:
+            out[a] = float(v) if not isinstance(v, int | np.integer) else int(v)
+    return out
+
+
+def _d_map(it: pd.DataFrame, d: Path, year: int, lang: str):
+    from analysis.data.provinces import PROVINCES
+    from analysis.reporting import maps
+
+    shapes = maps.province_shapes([int(c) for c in PROVINCES["province_code"]], data_dir=d)
+    if shapes is None:
+        return None
+    vals = it[it["year"] == year].set_index("province_code")["D"]
+    return maps.draw_map(shapes, vals, legend_label=f"D ({year})")
+
+
+# --------------------------------------------------------------------------------------------
+# 03 baseline, 04 mechanisms and thresholds, 06 heterogeneity and GMM: stored results
+# --------------------------------------------------------------------------------------------
+
+
+def results_json(data_dir: str | Path | None = None) -> dict[str, Any]:
+    """Headline numbers stored by ``python -m analysis models`` (``results/results.json``)."""
+    f = _data_dir(data_dir) / "results" / "results.json"
+    if not f.exists():
+        raise MissingInputError(f"{f} not found: run `python -m analysis models`")
+    return json.loads(f.read_text(encoding="utf-8"))
+
+
+def coefficient_table(df: pd.DataFrame, col: str, labels: dict[str, str]) -> pd.DataFrame:
+    """Wide table: one row per term, one column per ``col`` value, cells ``est*** (se)``."""
+    df = df.copy()
+    df["cell"] = [coef_cell(e, s, p) for e, s, p in zip(df["estimate"], df["std_error"], df["p_value"], strict=True)]
+    wide = df.pivot_table(index="term", columns=col, values="cell", aggfunc="first", sort=False)
+    wide.index = [labels.get(t, t) for t in wide.index]
+    return wide.reset_index(names="term").fillna("")
+
+
+def coef_plot(df: pd.DataFrame, group: str, term: str, labels: dict[str, str], lang: str, title: str = ""):
+    """Point estimates with 95% intervals of ``term`` across ``group`` (models, specs, regions)."""
+    import matplotlib.pyplot as plt
+
+    sub = df[df["term"] == term].reset_index(drop=True)
+    lo = sub["ci_lower"] if "ci_lower" in sub else sub["estimate"] - 1.96 * sub["std_error"]
+    hi = sub["ci_upper"] if "ci_upper" in sub else sub["estimate"] + 1.96 * sub["std_error"]
+    fig, ax = plt.subplots(figsize=(6.5, 0.5 + 0.45 * len(sub)))
+    y = np.arange(len(sub))
+    ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - lo, hi - sub["estimate"]], fmt="o", color="#c0392b",
+                ecolor="#34495e", capsize=3)
+    ax.axvline(0, color="#7f8c8d", lw=1, ls="--")
+    ax.set_yticks(y, [str(g) for g in sub[group]])
+    ax.invert_yaxis()
+    ax.set_xlabel(labels.get(term, term) + (" — coefficient, 95% CI" if lang == "en" else "——系数与 95% 置信区间"))
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def nb03_baseline(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:
+    """Baseline two-way FE models and robustness, from ``results/baseline`` and ``robustness``."""
+    d = _data_dir(data_dir)
+    lab = {**_labels(d, lang), **_model_labels(lang)}
+    base = _read(d, "results/baseline.parquet")
+    rob = _read(d, "results/robustness.parquet")
+    tab = coefficient_table(base, "model", lab)
+    foot = base.groupby("model")[["nobs", "r2_within"]].first().T
+    foot.index = ["N", "within R²"]
+    foot = foot.reset_index(names="term")
+    for c in tab.columns[1:]:
+        foot[c] = foot[c].map(lambda v: f"{v:.3f}" if isinstance(v, float) and v < 1 else f"{int(v)}")
+    tab = pd.concat([tab, foot[tab.columns]], ignore_index=True)
+    rob_tab = coefficient_table(rob, "spec", lab)
+    x = "rd_intensity_pct"
+    fig_base = coef_plot(base, "model", x, lab, lang)
+    rob2 = rob.assign(ci_lower=rob["estimate"] - 1.96 * rob["std_error"], ci_upper=rob["estimate"] + 1.96 * rob["std_error"])
+    fig_rob = coef_plot(rob2, "spec", x, lab, lang)
+    b = base[(base["model"] == base["model"].iloc[0]) & (base["term"] == x)].iloc[0]
+    nums = {"x": x, "estimate": float(b["estimate"]), "std_error": float(b["std_error"]), "p_value": float(b["p_value"]),
+            "nobs": int(b["nobs"]), "depvar": str(b["depvar"])}
+    return {"baseline": tab, "robustness": rob_tab, "fig_baseline": fig_base, "fig_robustness": fig_rob, "numbers": nums}
+
+
+def _model_labels(lang: str) -> dict[str, str]:
+    from analysis.reporting.i18n import FALLBACK_LABELS
+
+    return {k: v[lang] for k, v in FALLBACK_LABELS.items()}
+
+
+def nb04_mechanisms_thresholds(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:
+    """Mediation (R&D → D → TS), moderation margins over D, Hansen threshold tests and regimes."""
+    import matplotlib.pyplot as plt
+
+    d = _data_dir(data_dir)
+    med = _read(d, "results/mediation.parquet")
+    mar = _read(d, "results/moderation_margins.parquet")
+    tests = _read(d, "results/threshold_tests.parquet")
+    reg = _read(d, "results/threshold_regimes.parquet")
+    head = results_json(d).get("threshold", {})
+    fig_m, ax = plt.subplots(figsize=(6.5, 3.4))
+    ax.fill_between(mar["z"], mar["ci_lower"], mar["ci_upper"], color="#95a5a6", alpha=0.35, lw=0)
+    ax.plot(mar["z"], mar["dydx"], color="#c0392b", lw=2)
+    ax.axhline(0, color="#34495e", lw=1, ls="--")
+    ax.set_xlabel("D (moderator)" if lang == "en" else "D（调节变量）")
+    ax.set_ylabel("marginal effect of R&D intensity" if lang == "en" else "R&D 强度的边际效应")
+    fig_m.tight_layout()
+    share = reg.groupby("year")["regime"].apply(lambda r: (r > 0).mean())
+    fig_t, ax2 = plt.subplots(figsize=(6.5, 3.2))
+    ax2.bar(share.index, share.to_numpy() * 100, color="#2980b9")
+    ax2.set_ylabel("% of provinces above γ₁" if lang == "en" else "高于门槛值 γ₁ 的省份占比（%）")
+    fig_t.tight_layout()
+    per = reg.groupby("regime")[["coef", "std_error"]].first().reset_index()
+    gam = head.get("thresholds", [])
+    per.insert(1, "range", [_regime_range(i, gam) for i in per["regime"]])
+    nums = {"thresholds": [float(g) for g in gam], "q": head.get("q"), "p_values": head.get("p_values"),
+            "share_above_last": float(share.iloc[-1]), "last_year": int(share.index[-1])}
+    return {"mediation": med, "margins": mar, "threshold_tests": tests, "regimes": per, "fig_margins": fig_m,
+            "fig_regimes": fig_t, "numbers": nums}
+
+
+def _regime_range(i: int, gammas: list[float]) -> str:
+    edges = ["-inf", *[f"{g:.3f}" for g in gammas], "inf"]
+    return f"({edges[i]}, {edges[i + 1]}]"
+
+
+def nb05_spatial(data_dir: str | Path | None = None, lang: str = "en", seed: int = 12345) -> dict[str, Any]:
+    """Global Moran's I of D by year, local Moran clusters (LISA) in the last year, SDM effects.
+
+    Weights: queen contiguity, Hainan linked to Guangdong, row-standardised
+    (:func:`analysis.measures.contiguity_weights`); permutation inference with ``seed``.
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis import measures
+    from analysis.data.provinces import PROVINCES
+    from analysis.reporting import maps
+
+    d = _data_dir(data_dir)
+    it = _read(d, "integration.parquet")
+    codes = [int(c) for c in PROVINCES["province_code"]]
+    gdf = maps.read_boundaries(codes, d)
+    if gdf is None:
+        raise MissingInputError("province boundaries not found (data/processed/boundaries.parquet)")
+    w = measures.contiguity_weights(gdf)
+    mor = measures.moran_by_year(it, "D", w, seed=seed).reset_index()
+    fig1, ax = plt.subplots(figsize=(6.5, 3.2))
+    icol = next(c for c in mor.columns if c.lower() in ("i", "moran_i", "moran"))
+    pcol = next((c for c in mor.columns if c.lower() in ("p_sim", "p_value", "p")), None)
+    ax.plot(mor["year"], mor[icol], marker="o", color="#c0392b")
+    ax.axhline(-1 / 30, color="#7f8c8d", ls="--", lw=1, label="E[I] = −1/(n−1)")
+    ax.set_ylabel("Moran's I of D")
+    ax.legend(frameon=False, fontsize=8)
+    fig1.tight_layout()
+    last = int(it["year"].max())
+    vals = it[it["year"] == last].set_index("province_code")["D"]
+    lisa = measures.local_moran(vals, w, seed=seed)
+    eff = _read(d, "results/spatial_effects.parquet")
+    lm = _read(d, "results/spatial_lm.parquet")
+    nums = {"moran_last": float(mor[icol].iloc[-1]), "moran_p_last": float(mor[pcol].iloc[-1]) if pcol else None,
+            "last_year": last}
+    fig2 = None
+    shapes = maps.province_shapes(codes, data_dir=d)
+    if shapes is not None and "label" in lisa.columns:
+        sig = lisa["significant_05"] if "significant_05" in lisa.columns else lisa["p_sim"] < 0.05
+        fig2 = _lisa_map(shapes, lisa["label"].where(sig, "n.s."), lang)
+        nums["lisa_significant"] = {str(k): str(v) for k, v in lisa.loc[sig, "label"].items()}
+    return {"moran": mor, "lisa": lisa.reset_index(), "effects": eff, "lm": lm, "fig_moran": fig1, "fig_lisa": fig2,
+            "numbers": nums}
+
+
+def _lisa_map(shapes, clusters: pd.Series, lang: str):
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    colors = {"HH": "#c0392b", "LL": "#2980b9", "HL": "#f5b7b1", "LH": "#aed6f1"}
+    fig, ax = plt.subplots(figsize=(7, 5.4))
+    main = shapes[shapes["layer"] == "main"]
+    cl = main["province_code"].map(clusters.astype(str))
+    main.plot(ax=ax, color=[colors.get(str(c), "#e5e8eb") for c in cl], edgecolor="white", linewidth=0.4)
+    ax.set_axis_off()
+    ax.legend(handles=[Patch(color=v, label=k) for k, v in colors.items()] + [Patch(color="#e5e8eb", label="n.s.")],
+              frameon=False, fontsize=8, loc="lower left")
+    return fig
+
+
+def nb06_heterogeneity_gmm(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:
+    """Regional heterogeneity of the R&D coefficient and the system-GMM dynamic model."""
+    from analysis.reporting.i18n import region_label
+
+    d = _data_dir(data_dir)
+    lab = {**_labels(d, lang), **_model_labels(lang)}
+    het = _read(d, "results/heterogeneity.parquet")
+    gmm = _read(d, "results/gmm.parquet")
+    het2 = het.assign(group=[region_label(g, lang) for g in het["group"]],
+                      ci_lower=het["estimate"] - 1.96 * het["std_error"], ci_upper=het["estimate"] + 1.96 * het["std_error"])
+    fig = coef_plot(het2, "group", het["term"].iloc[0], lab, lang)
+    tab = coefficient_table(het2, "group", lab)
+    g = gmm[~gmm["term"].str.startswith("year_")]
+    gtab = g[["term", "estimate", "std_error", "p_value"]].copy()
+    gtab["term"] = gtab["term"].map(lambda t: lab.get(t, t))
+    diag = gmm.iloc[0][["instruments", "hansen", "hansen_df", "hansen_p", "ar1", "ar1_p", "ar2", "ar2_p"]]
+    nums = {"wald_F": float(het["wald_F"].iloc[0]), "wald_p": float(het["wald_p"].iloc[0]),
+            "gmm_ar2_p": float(diag["ar2_p"]), "gmm_hansen_p": float(diag["hansen_p"]),
+            "gmm_instruments": int(diag["instruments"]),
+            "gmm_rho": float(gmm.loc[gmm["term"].str.startswith("L1."), "estimate"].iloc[0])}
+    return {"heterogeneity": tab, "gmm": gtab, "gmm_diagnostics": diag.to_frame("value").reset_index(names="statistic"),
+            "fig_heterogeneity": fig, "numbers": nums}
