@@ -94,6 +94,16 @@ def test_formats():
     assert latex_escape("a_b#c") == "a\\_b\\#c"
 
 
+def test_latex_is_ascii_for_english_labels():
+    """pdflatex cannot typeset ≤ − ρ from UTF-8, and prints < > as ¡ ¿ in OT1."""
+    assert latex_escape("q ≤ 1.5, p<0.1, −Theil, ρ") == \
+        "q $\\leq$ 1.5, p$<$0.1, $-$Theil, $\\rho$"
+    r = _res({"rd_r0": 0.3}, [0.1], depvar="tl")
+    t = regression_table([r], labels={"rd_r0": "R&D × (ln_gdp_pc ≤ 11.6)", "tl": "−Theil"},
+                         notes=["L1 coefficient ≥ 1; R&D → D; a·b; β/(1−ρ)"])
+    assert t.to_latex().isascii()
+
+
 def test_labels_from_codebook():
     cb = pd.DataFrame({"name": ["rd_exp", "gdp"], "label_zh": ["研发经费", "地区生产总值"],
                        "label_en": ["R&D expenditure", np.nan]})

@@ -181,11 +181,17 @@ class RegressionTable:
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                  "^": r"\textasciicircum{}", "²": r"$^2$", "×": r"$\times$"}
+                  "^": r"\textasciicircum{}", "²": r"$^2$", "×": r"$\times$",
+                  # math symbols that pdflatex cannot typeset from UTF-8 text, and < > which
+                  # print as ¡ ¿ in the default OT1 font encoding
+                  "<": r"$<$", ">": r"$>$", "≤": r"$\leq$", "≥": r"$\geq$", "−": r"$-$",
+                  "→": r"$\rightarrow$", "·": r"$\cdot$", "ρ": r"$\rho$", "β": r"$\beta$",
+                  "θ": r"$\theta$", "λ": r"$\lambda$", "γ": r"$\gamma$", "–": "--"}
 
 
 def latex_escape(s: str) -> str:
-    """Escape LaTeX special characters (Chinese text needs ``ctex``/xeCJK in the document)."""
+    """Escape LaTeX special characters and map math symbols (≤, −, ρ, …) to math mode, so the
+    English tables compile with pdflatex; Chinese text needs ``ctex``/xeCJK in the document."""
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in s)
 
 
