@@ -87,3 +87,15 @@ def test_contract_column_names_are_put_in_sector_order():
     assert structure_level(va).iloc[0] == pytest.approx(2.4, abs=1e-15)
     tl = 0.1 * math.log(10 / 30) + 0.4 * math.log(40 / 30) + 0.5 * math.log(50 / 40)
     assert rationalisation_theil(va, emp).iloc[0] == pytest.approx(tl, abs=1e-15)
+
+
+def test_structure_indices_equal_the_single_index_functions():
+    rng = np.random.default_rng(7)
+    va = rng.uniform(1, 50, size=(12, 3))
+    emp = rng.uniform(10, 500, size=(12, 3))
+    panel = pd.DataFrame(np.hstack([va, emp]), columns=[
+        "va_primary", "va_secondary", "va_tertiary", "emp_primary", "emp_secondary", "emp_tertiary"])
+    out = structure_indices(panel)
+    np.testing.assert_allclose(out["TS"], va[:, 2] / va[:, 1], rtol=1e-15)
+    np.testing.assert_allclose(out["H"], (va * [1, 2, 3]).sum(1) / va.sum(1), rtol=1e-15)
+    np.testing.assert_allclose(out["TL"], rationalisation_theil(va, emp), rtol=1e-15)

@@ -211,9 +211,12 @@ def structure_indices(panel: pd.DataFrame) -> pd.DataFrame:
     out = panel[[c for c in ("province_code", "year") if c in panel.columns]].copy()
     y = panel[va_cols].to_numpy(dtype=float)
     ok_y = (y > 0).all(axis=1)
-    out["TS"] = np.where(ok_y, y[:, 2] / np.where(ok_y, y[:, 1], 1.0), np.nan)
-    out["H"] = np.where(ok_y, (y * [1.0, 2.0, 3.0]).sum(axis=1) / np.where(ok_y, y.sum(1), 1.0),
-                        np.nan)
+    ts, h = np.full(len(panel), np.nan), np.full(len(panel), np.nan)
+    if ok_y.any():
+        ts[ok_y] = advanced_structure(y[ok_y, 2], y[ok_y, 1])
+        h[ok_y] = structure_level(y[ok_y]).to_numpy()
+    out["TS"] = ts
+    out["H"] = h
     if all(c in panel.columns for c in emp_cols):
         e = panel[emp_cols].to_numpy(dtype=float)
         ok = ok_y & (e > 0).all(axis=1)
