@@ -81,6 +81,7 @@ def test_pipeline_numbers_and_cache(root):
         for ext in ("md", "html", "tex", "csv"):
             assert (root / "reports" / "paper" / f"{name}_zh.{ext}").exists()
     assert "R&D投入强度（%）" in (root / "reports" / "paper" / "baseline_zh.md").read_text()
+    assert (root / "reports" / "paper" / "baseline_zh.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     md = (root / "reports" / "paper" / "baseline_en.md").read_text()
     assert "Samples: (1) 2011–2022, 31 provinces." in md and "R&D expenditure / GDP × 100" in md
     eff_md = root / "reports" / "paper" / "spatial_effects_en.md"

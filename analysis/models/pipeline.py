@@ -170,7 +170,9 @@ def _write_table(out: Path, name: str, table_by_lang: dict) -> list[str]:
     for lang, tab in table_by_lang.items():
         for ext in ("md", "html", "tex", "csv"):
             p = out / f"{name}_{lang}.{ext}"
-            paths.atomic_write_bytes(p, tab.render(ext).encode("utf-8"))
+            # CSV with a BOM so that Excel reads the Chinese labels as UTF-8
+            enc = "utf-8-sig" if ext == "csv" else "utf-8"
+            paths.atomic_write_bytes(p, tab.render(ext).encode(enc))
             written.append(p.name)
     return written
 
