@@ -86,6 +86,8 @@ def _all(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
+    parser.add_argument("--debug", action="store_true",
+                        help="on failure, show the full traceback instead of one line")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("data", help="fetch, build or check the data")

@@ -430,3 +430,17 @@ def test_cli_passes_base_year_to_the_build(monkeypatch):
     assert cli.main(["data", "build", "--base-year", "2015"]) == 0
     assert seen == {"force": False, "verbose": True, "base_year": 2015}
     assert cli.main(["data", "build"]) == 0 and seen["base_year"] == 2010
+
+
+def test_cli_failure_is_one_line_and_debug_shows_the_traceback(monkeypatch, capsys):
+    from analysis import cli
+
+    def broken(**kw):
+        raise RawDataError("x.xls: sha256 mismatch: expected a, actual b")
+
+    monkeypatch.setattr(pipeline, "build", broken)
+    assert cli.main(["data", "build"]) == 1
+    assert capsys.readouterr().err == ("error: RawDataError: x.xls: sha256 mismatch: "
+                                       "expected a, actual b\n")
+    with pytest.raises(RawDataError):  # --debug existed in the code but not on the command line
+        cli.main(["--debug", "data", "build"])
