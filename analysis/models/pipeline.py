@@ -415,7 +415,11 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                          lags=1, winsorize=(0.01, 0.99),
                          exclude={"excl. municipalities": MUNICIPALITIES},
                          alt_outcomes=alts)
-        tables("robustness", rob.results, keep=[X_MAIN, *CONTROLS])
+        spec_notes = rob.table.drop_duplicates("spec").query("note != ''")
+        tables("robustness", rob.results, keep=[X_MAIN, *CONTROLS],
+               notes=["; ".join(f"{k}: {v}" for k, v in zip(spec_notes["spec"],
+                                                             spec_notes["note"], strict=True))
+                      + "."])
         _write_df(res_dir / "robustness.parquet", rob.table)
         written.append("results/robustness.parquet")
         if rob.failed:
