@@ -544,16 +544,33 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     np.testing.assert_allclose(again.table["D"], out["D"], rtol=1e-12)
 
 
-@pytest.mark.slow
-def test_real_panel_plausibility():
-    """On the real panel (skipped when it has not been built): Beijing has the highest D in 2022,
-    the east's mean D exceeds the west's, every province is typed, and D rises 2016 → 2022."""
+def _real_panel() -> pd.DataFrame:
+    """panel.parquet merged with chain_linkage_panel.parquet, as ``run()`` does (skip if absent)."""
     from analysis import paths
 
-    p = paths.processed_dir() / "panel.parquet"
-    if not p.exists():
+    proc = paths.processed_dir()
+    if not (proc / "panel.parquet").exists():
         pytest.skip("data/processed/panel.parquet not built")
-    res = I.integrate(pd.read_parquet(p), with_robustness=False)
+    panel = pd.read_parquet(proc / "panel.parquet")
+    if (proc / "chain_linkage_panel.parquet").exists():
+        chain = pd.read_parquet(proc / "chain_linkage_panel.parquet")
+        keep = [c for c in chain.columns if (c not in panel.columns or c in I.KEYS) and c != "io_year"]
+        panel = panel.merge(chain[keep], on=I.KEYS, how="left")
+    return panel
+
+
+@pytest.fixture(scope="module")
+def real_result():
+    return I.integrate(_real_panel(), load_spec(), with_robustness=False)
+
+
+@pytest.mark.slow
+def test_real_panel_plausibility(real_result):
+    """On the real panel as run() builds it (chain-linkage merged; before, the test dropped the
+    chain indicators): Beijing has the highest D in 2022, the east's mean D exceeds the west's,
+    every province is typed, and D rises 2016 → 2022."""
+    res = real_result
+    assert not any("dropped" in n and "chain" in n for n in res.notes), res.notes
     if 2022 not in res.window:
         pytest.skip(f"2022 outside the entropy window {res.window}")
     t = res.table[res.table["year"] == 2022].set_index("province_code")
@@ -564,6 +581,50 @@ def test_real_panel_plausibility():
     assert t.loc[[310000, 320000, 440000], "D"].min() > t["D"].median()
     mean_d = res.table.groupby("year")["D"].mean()
     assert mean_d.loc[2022] > mean_d.loc[min(res.window)]
+
+
+@pytest.mark.slow
+def test_real_panel_recomputed_independently(real_result):
+    """U_st, U_ind, D, the pillar scores and the dominant model of every province-year of the
+    window, recomputed here from the indicator values with the missing-value rule, the panel
+    entropy method, C/T/D and the typology rule written out again (numpy/pandas only)."""
+    spec, res = load_spec(), real_result
+    t = res.table.set_index(I.KEYS).sort_index()
+    ind = res.indicators
+    names = [n for n in spec.names if n in ind.columns
+             and (spec[n].subsystem != "none" or spec[n].pillar != "none")]
+    X = {}
+    for n in names:  # fill: interpolate inside, else nearest year, else the year's worst value
+        wide = ind[n].unstack("province_code")
+        f = wide.interpolate(method="index", limit_area="inside").ffill().bfill()
+        worst = wide.min(axis=1) if spec[n].sign > 0 else wide.max(axis=1)
+        f = f.apply(lambda col, w=worst: col.fillna(w))
+        X[n] = f.loc[res.window].stack()
+    X = pd.DataFrame(X).reorder_levels(I.KEYS).sort_index()
+    X = X.loc[:, (X.max() - X.min()) > 1e-9 * X.abs().max()]
+
+    def ent(cols):
+        z = X[cols] * pd.Series({c: spec[c].sign for c in cols})
+        z = (z - z.min()) / (z.max() - z.min())
+        p = z / z.sum()
+        e = -(p * np.log(p.where(p > 0))).sum() / np.log(len(z))
+        return z @ ((1 - e) / (1 - e).sum())
+
+    u_st = ent([n for n in X if spec[n].subsystem == "st"])
+    u_ind = ent([n for n in X if spec[n].subsystem == "ind"])
+    C = 2 * np.sqrt(u_st * u_ind) / (u_st + u_ind)
+    np.testing.assert_allclose(t["U_st"], u_st, rtol=1e-10)
+    np.testing.assert_allclose(t["U_ind"], u_ind, rtol=1e-10)
+    np.testing.assert_allclose(t["D"], np.sqrt(C * (u_st + u_ind) / 2), rtol=1e-10)
+    pil = pd.DataFrame({p: ent([n for n in X if spec[n].pillar == p]) for p in PILLARS})
+    for p in PILLARS:
+        np.testing.assert_allclose(t[f"pillar_{p}"], pil[p], rtol=1e-10)
+    z = pil.groupby(level="year").transform(lambda c: (c - c.mean()) / c.std())
+    v = z.to_numpy()
+    top2 = np.sort(v, axis=1)[:, -2:]
+    model = np.where((top2[:, 1] - top2[:, 0] > 0.5) & (top2[:, 1] > 0),
+                     np.array(PILLARS)[v.argmax(axis=1)], "multi")
+    assert (t["model"].to_numpy() == model).all()
 
 
 def test_model_agreement_hand_kappa():

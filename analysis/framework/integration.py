@@ -586,11 +586,12 @@ def model_agreement(a: pd.Series, b: pd.Series) -> dict[str, float]:
 # ============================================================================ pathways
 
 
-def _pct_rank(v: pd.Series) -> pd.Series:
-    """(rank − 1)/(n − 1) with average ranks; 1 = best; NaN stays NaN; n = 1 → 1."""
-    n = v.notna().sum()
-    r = v.rank(method="average")
-    return (r - 1) / (n - 1) if n > 1 else r.where(r.isna(), 1.0)
+def _pct_rank(g) -> pd.Series:
+    """(rank − 1)/(n − 1) within each group of ``g`` (a SeriesGroupBy), average ranks for ties;
+    1 = best; a group of one gets 1. Vectorised: one ``rank`` and one ``count`` over all groups."""
+    r = g.rank(method="average")
+    n = g.transform("count")
+    return ((r - 1) / (n - 1)).where(n > 1, 1.0)
 
 
 def pathway_diagnostics(
@@ -637,8 +638,8 @@ def pathway_diagnostics(
     long["signed"] = long["value"] * sign
     g_nat = long.groupby(["year", "indicator"])["signed"]
     g_reg = long.groupby(["year", "indicator", "region"])["signed"]
-    long["pct_national"] = g_nat.transform(_pct_rank)
-    long["pct_region"] = g_reg.transform(_pct_rank)
+    long["pct_national"] = _pct_rank(g_nat)
+    long["pct_region"] = _pct_rank(g_reg)
     best_nat = g_nat.transform("max")
     best_reg = g_reg.transform("max")
     long["frontier"] = best_nat * sign
