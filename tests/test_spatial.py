@@ -64,6 +64,8 @@ def test_known_neighbours(queen):
     assert nb[150000] == {230000, 220000, 210000, 130000, 140000, 610000, 640000, 620000}
     assert nb[310000] == {320000, 330000}  # Shanghai: Jiangsu, Zhejiang
     assert sorted(queen.id_order) == CODES
+    # 68 land borders + the Hainan–Guangdong link, both directions (as libpysal's Queen gives)
+    assert queen.s0 == 2 * 69
 
 
 def test_symmetry_before_and_rows_after_standardisation(provinces, queen, queen_r):
@@ -177,3 +179,23 @@ def test_moran_leaves_the_callers_weights_untouched():
     np.testing.assert_allclose(lisa["Ii"].to_numpy(), z * wz / (10 / 4), rtol=1e-12)
     assert w.transform == "B"
     np.testing.assert_array_equal(weights_frame(w).to_numpy(), binary)
+
+
+def test_queen_on_a_grid_by_hand():
+    """3 × 3 grid of unit squares, codes 1..9 row by row: queen contiguity counts corners.
+
+    Centre 5 touches all 8 others; corner 1 touches 2, 4 and (at a point) 5; edge 2 touches
+    1, 3, 4, 5, 6. Total links 2·(12 edges + 8 corner contacts) = 40.
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    cells = [(c, box(x, y, x + 1, y + 1)) for c, (y, x) in
+             enumerate(((2 - r, k) for r in range(3) for k in range(3)), start=1)]
+    gdf = gpd.GeoDataFrame({"province_code": [c for c, _ in cells]},
+                           geometry=[b for _, b in cells], crs=3857)
+    nb = queen_neighbours(gdf, island_links={})
+    assert nb[5] == [1, 2, 3, 4, 6, 7, 8, 9]
+    assert nb[1] == [2, 4, 5]
+    assert nb[2] == [1, 3, 4, 5, 6]
+    assert sum(len(v) for v in nb.values()) == 40

