@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pandas as pd
@@ -151,9 +152,22 @@ def test_unknown_strings_raise_with_suggestions(text):
     try:
         code = normalise(text)
     except UnknownProvinceError as e:
-        assert "closest known names:" in str(e)
-        assert str(e).count("(") >= 3  # three suggestions, each "name (中文 code)"
+        msg = str(e)
+        assert "closest known names:" in msg
+        codes = re.findall(r"\((\S+) (\d{6})\)", msg)  # each suggestion: "name (中文 code)"
+        assert len(codes) <= 3 and len({c for _, c in codes}) == len(codes)  # distinct provinces
+        assert codes or msg.endswith("none similar")
     except AggregateRowError:
         assert is_aggregate(text)
     else:
         assert code in CODES
+
+
+def test_suggestions_are_distinct_provinces_or_none():
+    """'Heilongjang' got 黑龙江省, 黑龙江, 黑龙汀 (one province three times); 香港 got the same."""
+    with pytest.raises(UnknownProvinceError) as e:
+        normalise("湖男", source="f.xls", row=4)
+    assert str(e.value).endswith("closest known names: 湖南 (湖南 430000), 湖北 (湖北 420000)")
+    with pytest.raises(UnknownProvinceError) as e:
+        normalise("香港", source="f.xls", row=5)
+    assert str(e.value) == "unknown province '香港' in f.xls, row 5; closest known names: none similar"

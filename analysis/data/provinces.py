@@ -250,15 +250,23 @@ def _where(source: object, row: object) -> str:
     return (" " + ", ".join(parts)) if parts else ""
 
 
-def _suggest(name: object, n: int = 3) -> list[str]:
-    """The ``n`` closest known spellings (difflib ratio), shown with their official names."""
+def _suggest(name: object, n: int = 3, cutoff: float = 0.3) -> list[str]:
+    """Closest known spellings of ``n`` different provinces (difflib ratio >= ``cutoff``).
+
+    Each shown with the official short name and code; ``["none similar"]`` when no spelling
+    reaches the cutoff (e.g. 香港, which is not one of the 31 provinces).
+    """
     s = _clean(name)
-    matches = difflib.get_close_matches(s, list(_ALIASES), n=n, cutoff=0.0)
-    out = []
+    matches = difflib.get_close_matches(s, list(_ALIASES), n=len(_ALIASES), cutoff=cutoff)
+    out, seen = [], set()
     for m in matches:
         code = _ALIASES[m]
-        out.append(f"{m} ({PROVINCES.at[code, 'name_zh']} {code})")
-    return out
+        if code not in seen:
+            seen.add(code)
+            out.append(f"{m} ({PROVINCES.at[code, 'name_zh']} {code})")
+        if len(out) == n:
+            break
+    return out or ["none similar"]
 
 
 def normalise(name: object, *, source: object = None, row: object = None) -> int:
