@@ -58,7 +58,8 @@ class EntropyResult:
         Indicator weights ``w_j`` (index = indicator names, length m), summing to 1.
     scores : pandas.Series
         Composite score ``s_i = Σ_j w_j z_ij`` aligned with the input index (length n_obs),
-        in [0, 1].
+        in [0, 1] with the default min-max normalisation (with ``normalise="none"`` it is in
+        the units of the raw indicators).
     entropy : pandas.Series
         Information entropy ``e_j`` per indicator.
     divergence : pandas.Series
