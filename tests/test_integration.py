@@ -477,6 +477,12 @@ def test_robustness_known_shares():
     # rule perturbations keep every classification here
     assert rob[("margin 0.25", 0)] == 1.0 and rob[("margin 0.75", 0)] == 1.0
     assert rob[("standardise rank", 0)] == 1.0
+    # per province-year: 9 weight perturbations (equal + 8 leave-one-out); the target keeps
+    # 'platform' under all but 'leave out p1' -> 8/9, everyone else keeps 'multi' -> 1
+    stab = t["model_stability"]
+    np.testing.assert_allclose(stab.xs(target, level="province_code"), 8 / 9)
+    assert (stab.drop(index=target, level="province_code") == 1.0).all()
+    assert res.table["model_stability"].between(0, 1).all()
     # without the floor, the outlier at 40 inflates the platform sd: leaving p2 out (platform =
     # p1 alone) makes the two weakest provinces least far behind in platform and they flip
     res_nf = I.integrate(panel, spec, regions=REGIONS, floor=None)

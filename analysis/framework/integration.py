@@ -690,7 +690,8 @@ def robustness(
     shift: float = 0.0,
     standardise: Literal["z", "rank"] = "z",
     floor: float | None = 0.0,
-) -> pd.DataFrame:
+    return_stability: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.Series]:
     """Share of provinces whose dominant model is unchanged under perturbations of the weights.
 
     Weight perturbations: ``equal weights`` (1/m within each pillar instead of entropy weights)
@@ -716,11 +717,18 @@ def robustness(
         ``kind`` (``weights`` | ``rule``), ``perturbation, year, n, share_unchanged``, and
         ``n_typed, share_unchanged_typed`` (the same among rows whose baseline model is not
         ``multi``); one row per perturbation and year plus ``year = 0`` for all years pooled.
+    stability : pandas.Series
+        Only with ``return_stability=True``: per row of ``baseline``, the share of the weight
+        perturbations (``kind = "weights"``) under which that province-year keeps its model,
+        in [0, 1] (1 = unchanged under every one), named ``model_stability``.
     """
     typed = baseline != "multi"
+    same_by_weights: list[pd.Series] = []
 
     def shares(name: str, models: pd.Series, kind: str = "weights") -> list[tuple]:
         same = (models.reindex(baseline.index) == baseline)
+        if kind == "weights":
+            same_by_weights.append(same)
         rows = []
         for y, g in [*same.groupby(level="year"), (0, same)]:
             t = g[typed.loc[g.index]]
@@ -744,8 +752,12 @@ def robustness(
             rows += shares(f"margin {mar:g}", models_for(mar=mar), "rule")
     other = "rank" if standardise == "z" else "z"
     rows += shares(f"standardise {other}", models_for(std=other), "rule")
-    return pd.DataFrame(rows, columns=["kind", "perturbation", "year", "n", "share_unchanged",
-                                       "n_typed", "share_unchanged_typed"])
+    out = pd.DataFrame(rows, columns=["kind", "perturbation", "year", "n", "share_unchanged",
+                                      "n_typed", "share_unchanged_typed"])
+    if not return_stability:
+        return out
+    stability = pd.concat(same_by_weights, axis=1).astype(float).mean(axis=1)
+    return out, stability.rename("model_stability")
 
 
 # ============================================================================ the whole framework
@@ -759,7 +771,7 @@ class IntegrationResult:
     ----------
     table : pandas.DataFrame
         One row per province-year of the window (the integration.parquet contract columns and
-        more: ``z_*`` pillar z-scores, ``n_filled``, ``filled``).
+        more: ``z_*`` pillar z-scores, ``model_stability``, ``n_filled``, ``filled``).
     indicators : pandas.DataFrame
         Raw indicator values, all years (index province_code, year).
     diagnostics : pandas.DataFrame
@@ -840,6 +852,8 @@ def integrate(
     shift : float, default 0
         Entropy shift constant.
     with_robustness : bool
+        Compute :func:`robustness` (the ``robustness`` table and the ``model_stability`` column;
+        NaN when False).
 
     Returns
     -------
@@ -904,11 +918,14 @@ def integrate(
     else:
         table["n_filled"] = 0
         table["filled"] = ""
-    rob = (robustness(core, spec, table["model"], margin=margin, shift=shift, standardise=standardise,
-                      floor=floor)
-           if with_robustness
-           else pd.DataFrame(columns=["kind", "perturbation", "year", "n", "share_unchanged",
-                                      "n_typed", "share_unchanged_typed"]))
+    if with_robustness:
+        rob, table["model_stability"] = robustness(
+            core, spec, table["model"], margin=margin, shift=shift, standardise=standardise,
+            floor=floor, return_stability=True)
+    else:
+        rob = pd.DataFrame(columns=["kind", "perturbation", "year", "n", "share_unchanged",
+                                    "n_typed", "share_unchanged_typed"])
+        table["model_stability"] = np.nan
     table = table.reset_index()
     table.insert(2, "region", table["province_code"].map(regions))
     params = dict(spec_version=spec.version, margin=margin, floor=floor, standardise=standardise,
@@ -936,8 +953,8 @@ def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per province (GB/T 2260 order): code, names, region, model, model_cluster, D,
-        D_class (en/zh), lagging, U_st, U_ind, weakest pathways, n_filled.
+        One row per province (GB/T 2260 order): code, names, region, model, model_stability,
+        model_cluster, D, D_class (en/zh), lagging, U_st, U_ind, weakest pathways, n_filled.
 
     Raises
     ------
@@ -951,7 +968,8 @@ def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
         raise ValueError(f"year {year} is not in the entropy window {_spans(result.window)}")
     meta = PROVINCES.set_index("province_code")[["name_zh", "name_en"]]
     t = t.join(meta, on="province_code")
-    cols = ["province_code", "name_zh", "name_en", "region", "model", "model_cluster", "D",
+    cols = ["province_code", "name_zh", "name_en", "region", "model", "model_stability",
+            "model_cluster", "D",
             "D_class", "D_class_zh", "lagging", "U_st", "U_ind", "weakest_pathways", "n_filled"]
     return t[cols].sort_values("province_code").reset_index(drop=True)
 
@@ -976,6 +994,7 @@ _OUTPUT_COLUMNS = [
     ("z_demand", "需求驱动型融合标准分", "Demand pillar z-score within year", "sd", "typology"),
     ("z_future", "未来产业型融合标准分", "Future pillar z-score within year", "sd", "typology"),
     ("model", "主导融合模式", "Dominant model: argmax z if lead over second > margin, else multi", "label", "typology"),
+    ("model_stability", "主导模式稳健性", "Share of weight perturbations (equal weights, each pillar indicator left out) keeping the model; NaN without robustness", "[0, 1]", "robustness"),
     ("model_cluster", "聚类融合模式", "Model of the province-year's cluster (k-means on z-profiles)", "label", "typology"),
     ("weakest_pathways", "最薄弱的两条路径", "Two weakest pathways (lowest pathway scores), ';'-separated", "labels", "pathways"),
     ("n_filled", "填补指标数", "Core indicator cells filled by the missing-value rule", "count", "missing rule"),
@@ -1053,6 +1072,7 @@ def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str
     show["D"] = show["D"].round(3)
     show["U_st"] = show["U_st"].round(3)
     show["U_ind"] = show["U_ind"].round(3)
+    show["model_stability"] = show["model_stability"].round(2)
     lines.append(_markdown(show))
     if result.notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in result.notes]
