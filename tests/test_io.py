@@ -537,3 +537,15 @@ def test_package_exports_every_public_measure():
         assert not missing, (mod, missing)
     li = pkg.linkage_indices(MB_Z, MB_X)
     assert li["backward"].round(4).tolist() == [1.0222, 0.9778]
+
+
+def test_skip_reasons_are_checked_not_assumed(tmp_path, frames):
+    reasons = frames["skipped"]["reason"].tolist()
+    assert all("masked" in r for r in reasons)  # both national MHTML files, 2,718 / 7,123 cells
+    assert sorted(int(r.split(" with ")[1].split()[0]) for r in reasons) == [2718, 7123]
+    mhtml = tmp_path / "a.xls"
+    mhtml.write_bytes(b"Mime-Version: 1.0\n<html><table><td>1.5</td></table></html>")
+    assert "not parsed" in io_tables._skip_reason(mhtml)
+    book = tmp_path / "b.xls"
+    book.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 60)  # an OLE2 (.xls) header
+    assert "outside" in io_tables._skip_reason(book)

@@ -384,6 +384,18 @@ def read_national_html(path: Path | str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
+def _skip_reason(path: Path) -> str:
+    """Why a top-level ``io_provincial/*.xls`` (outside the year folders) is not read."""
+    data = path.read_bytes()
+    if data[:4] == b"Mime" or data.lstrip()[:1] == b"<":
+        n = data.count(b"[**]")
+        if n:
+            return f"MHTML national table with {n} numbers masked as '[**]' (see read_national_html)"
+        return "MHTML national table (not parsed; see read_national_html)"
+    return "workbook outside the '<year>年各省份投入产出表' folders (not read)"
+
+
+
 def read_io(raw_dir: Path | str) -> dict[str, pd.DataFrame]:
     """Read every provincial and national 42-sector table into tidy (long) frames.
 
@@ -461,11 +473,7 @@ def read_io(raw_dir: Path | str) -> dict[str, pd.DataFrame]:
         )
     root = _io_root(raw_dir)
     skipped = pd.DataFrame(
-        [
-            (p, "MHTML national table with every number masked as '[**]' (see read_national_html)")
-            for p in sorted(root.glob("*.xls"))
-        ],
-        columns=["path", "reason"],
+        [(p, _skip_reason(p)) for p in sorted(root.glob("*.xls"))], columns=["path", "reason"]
     )
     out = {
         "flows": pd.concat(flows, ignore_index=True),
