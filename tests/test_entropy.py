@@ -163,6 +163,7 @@ def test_cross_sectional_by_year_equals_separate_fits():
         np.testing.assert_allclose(res.scores.loc[sub.index], one.scores, rtol=1e-13)
         assert one.k == pytest.approx(1 / math.log(10))
     np.testing.assert_allclose(res.weights.sum(axis=1), 1.0)
+    assert res.weights.index.name == "year"
 
 
 def test_topsis_minmax_hand_computed():

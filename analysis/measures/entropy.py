@@ -383,7 +383,7 @@ def entropy_weight_by_group(
     if isinstance(groups, Hashable) and not isinstance(groups, pd.Series | np.ndarray | list | tuple):
         if groups not in (data.index.names or []):
             raise ValueError(f"{groups!r} is not an index level of data")
-        g = pd.Series(data.index.get_level_values(groups), index=data.index)
+        g = pd.Series(data.index.get_level_values(groups), index=data.index, name=groups)
     elif isinstance(groups, pd.Series):
         if not groups.index.equals(data.index):
             same_labels = (
@@ -397,7 +397,7 @@ def entropy_weight_by_group(
                     "array, taken in row order)"
                 )
             groups = groups.reindex(data.index)  # align on the index, as pandas would
-        g = pd.Series(groups.to_numpy(), index=data.index)
+        g = pd.Series(groups.to_numpy(), index=data.index, name=groups.name)
     else:
         arr = np.asarray(groups)
         if len(arr) != len(data):
