@@ -49,3 +49,25 @@ def test_incomplete_year_raises():
     p.loc[(p.year == 2022) & (p.province_code == 110000), "gdp"] = np.nan
     with pytest.raises(ValueError, match="2022 is incomplete"):
         simple_st_ind_coupling(p, 2022)
+
+
+def test_stale_chain_linkage_file_is_recomputed(tmp_path, monkeypatch):
+    """chain_linkage.parquet older than the IO tables is not printed; it is recomputed."""
+    import os
+
+    from analysis import paths
+    from analysis.data import io_tables
+    from analysis.measures import summary
+
+    monkeypatch.setattr(paths, "processed_dir", lambda: tmp_path)
+    stored = pd.DataFrame({"province_code": [110000], "io_year": [2017], "chain_linkage": [9.0]})
+    stored.to_parquet(tmp_path / "chain_linkage.parquet")
+    for k in ("flows", "final", "va"):
+        pd.DataFrame({"x": [1]}).to_parquet(tmp_path / f"io_{k}.parquet")
+    monkeypatch.setattr(io_tables, "io_tables_from_frames", lambda frames: {})
+    os.utime(tmp_path / "chain_linkage.parquet", (1_000_000, 1_000_000))  # older than io_*
+    chain, how = summary._chain_linkage()
+    assert how == "computed from io_*.parquet" and len(chain) == 0
+    os.utime(tmp_path / "chain_linkage.parquet")  # now newer
+    chain, how = summary._chain_linkage()
+    assert how == "chain_linkage.parquet" and chain["chain_linkage"].item() == 9.0

@@ -4,8 +4,8 @@ Prints, for all 31 provinces,
 
 1. the industrial-chain linkage indicator of the 2012 and 2017 input-output tables
    (:func:`analysis.measures.io.chain_linkage`, from ``chain_linkage.parquet`` when
-   ``python -m analysis integration`` has written it, else computed from
-   ``io_flows|io_final|io_va.parquet``);
+   ``python -m analysis integration`` has written it and it is newer than the IO tables, else
+   computed from ``io_flows|io_final|io_va.parquet``);
 2. the 2022 coupling coordination degree D of S&T innovation and industrial innovation:
    the framework's official specification (``integration.parquet``, written by
    ``python -m analysis integration``) when it exists and is newer than the panel, and always
@@ -114,10 +114,13 @@ def _chain_linkage() -> tuple[pd.DataFrame | None, str]:
 
     proc = paths.processed_dir()
     f = proc / "chain_linkage.parquet"
-    if f.exists():
-        return pd.read_parquet(f), f.name
     need = {k: proc / f"io_{k}.parquet" for k in ("flows", "final", "va")}
-    if not all(p.exists() for p in need.values()):
+    have_io = all(p.exists() for p in need.values())
+    if f.exists() and (
+        not have_io or f.stat().st_mtime >= max(p.stat().st_mtime for p in need.values())
+    ):
+        return pd.read_parquet(f), f.name
+    if not have_io:
         return None, "no IO tables in data/processed (run `python -m analysis data build`)"
     from analysis.data import io_tables
     from analysis.measures import io as mio
