@@ -127,6 +127,10 @@ def test_csv_has_bom_and_round_trips(panel, built_data):
     back = pd.read_csv(built_data["processed"] / "panel.csv", encoding="utf-8-sig")
     assert list(back.columns) == list(panel.columns)
     assert np.allclose(back["rd_exp"], panel["rd_exp"], equal_nan=True)
+    # every CSV holding Chinese text opens in Excel too (the checks' reasons say 亿元, 产业高级化率)
+    for f in ["codebook.csv", "checks/summary.csv", "checks/identity_gdp_sum_va.csv"]:
+        assert (built_data["processed"] / f).read_bytes()[:3] == b"\xef\xbb\xbf", f
+    assert "亿元" in (built_data["processed"] / "checks/summary.csv").read_text(encoding="utf-8-sig")
 
 
 def test_io_tables_written_and_balanced(built_data):

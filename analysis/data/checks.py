@@ -306,7 +306,8 @@ def run_all(panel: pd.DataFrame, frames: dict[str, pd.DataFrame],
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> None:
-    paths.atomic_write_bytes(path, df.to_csv(index=False).encode("utf-8"))
+    """UTF-8 with BOM, so that Excel shows the Chinese in ``why`` (as panel.csv, codebook.csv)."""
+    paths.atomic_write_bytes(path, df.to_csv(index=False).encode("utf-8-sig"))
 
 
 def summary_text(records: list[dict]) -> str:
