@@ -33,6 +33,7 @@ data_dir = None
 
 # %%
 # %matplotlib inline
+# %config InlineBackend.print_figure_kwargs = {"bbox_inches": None}
 from analysis.reporting import province as pr
 from analysis.reporting.fonts import setup_style
 

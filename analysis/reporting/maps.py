@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,6 +156,42 @@ def queen_neighbours(codes: list[int], cache_dir: Path | None = None,
     return out
 
 
+_PATHS: dict[int, dict[tuple[int, str], Any]] = {}
+
+
+def _geom_path(geom):
+    """One matplotlib Path (exteriors and holes) for a (multi)polygon."""
+    from matplotlib.path import Path as MplPath
+
+    verts, codes = [], []
+    polys = getattr(geom, "geoms", [geom])
+    for poly in polys:
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)
+            if len(xy) < 3:
+                continue
+            verts.append(xy)
+            c = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            c[0] = MplPath.MOVETO
+            c[-1] = MplPath.CLOSEPOLY
+            codes.append(c)
+    if not verts:
+        return None
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _paths(shapes) -> dict[tuple[int, str], Any]:
+    """Matplotlib paths of every (province, layer), built once per shapes table."""
+    key = id(shapes)
+    if key not in _PATHS:
+        _PATHS.clear()
+        _PATHS[key] = {
+            (int(c), str(layer)): _geom_path(g)
+            for c, layer, g in zip(shapes["province_code"], shapes["layer"], shapes.geometry, strict=True)
+        }
+    return _PATHS[key]
+
+
 def draw_map(
     shapes,
     values: pd.Series | None = None,
@@ -167,6 +204,9 @@ def draw_map(
     cmap: str = "YlGnBu",
 ):
     """Choropleth (or plain map) of the provinces with one province highlighted.
+
+    Drawn with matplotlib path collections built once per kernel from the cached shapes (a
+    report's map costs a few tens of milliseconds, not a geopandas plot per report).
 
     Parameters
     ----------
@@ -184,55 +224,62 @@ def draw_map(
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
+    from matplotlib.collections import PathCollection
     from matplotlib.colors import Normalize
 
+    paths_ = _paths(shapes)
     fig, ax = plt.subplots(figsize=figsize)
-    main = shapes[shapes["layer"] == "main"]
-    isl = shapes[shapes["layer"] == "islands"]
-    inset = fig.add_axes((0.80, 0.06, 0.16, 0.26)) if len(isl) else None
+    has_isl = any(layer == "islands" for _, layer in paths_)
+    inset = fig.add_axes((0.835, 0.03, 0.15, 0.25)) if has_isl else None
+    norm = cm = None
+    if values is not None:
+        v = values.astype(float)
+        norm = Normalize(np.nanmin(v.to_numpy()), np.nanmax(v.to_numpy()))
+        cm = plt.get_cmap(cmap)
 
-    def paint(target, layer):
-        lw = 0.4 if target is ax else 0.5
-        ec = "white" if target is ax else "#555555"
+    def colour(code: int):
         if values is not None:
-            v = layer["province_code"].map(values).astype(float)
-            norm = Normalize(np.nanmin(values.to_numpy(dtype=float)), np.nanmax(values.to_numpy(dtype=float)))
-            cm = plt.get_cmap(cmap)
-            colors = [cm(norm(x)) if np.isfinite(x) else (0.88, 0.88, 0.88, 1) for x in v]
-            layer.plot(ax=target, color=colors, edgecolor=ec, linewidth=lw)
-        else:
-            colors = ["#d9534f" if c == highlight else "#dde3ea" for c in layer["province_code"]]
-            layer.plot(ax=target, color=colors, edgecolor=ec, linewidth=lw)
-        if outline:
-            o = layer[layer["province_code"].isin(outline)]
-            if len(o):
-                o.boundary.plot(ax=target, color="#333333", linewidth=0.8, linestyle="--")
-        if highlight is not None:
-            h = layer[layer["province_code"] == highlight]
-            if len(h):
-                h.boundary.plot(ax=target, color="#c0392b", linewidth=2.0)
+            x = values.get(code, np.nan)
+            return cm(norm(x)) if pd.notna(x) else (0.88, 0.88, 0.88, 1)
+        return "#d9534f" if code == highlight else "#dde3ea"
 
-    paint(ax, main)
+    def paint(target, layer: str):
+        items = [(c, p) for (c, lay), p in paths_.items() if lay == layer and p is not None]
+        if not items:
+            return
+        ec, lw = ("white", 0.4) if layer == "main" else ("#555555", 0.5)
+        target.add_collection(PathCollection([p for _, p in items], facecolors=[colour(c) for c, _ in items],
+                                             edgecolors=ec, linewidths=lw))
+        if outline:
+            o = [p for c, p in items if c in outline]
+            if o:
+                target.add_collection(PathCollection(o, facecolors="none", edgecolors="#333333",
+                                                     linewidths=0.8, linestyles="--"))
+        h = [p for c, p in items if c == highlight]
+        if h:
+            target.add_collection(PathCollection(h, facecolors="none", edgecolors="#c0392b", linewidths=2.0))
+        ext = np.vstack([p.get_extents().get_points() for _, p in items])
+        (x0, y0), (x1, y1) = ext.min(axis=0), ext.max(axis=0)
+        pad = 0.02 * max(x1 - x0, y1 - y0)
+        target.set_xlim(x0 - pad, x1 + pad)
+        target.set_ylim(y0 - pad, y1 + pad)
+        target.set_aspect("equal")
+
+    paint(ax, "main")
     ax.set_axis_off()
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.98, bottom=0.02)
+    fig.subplots_adjust(left=0.12 if values is not None else 0.02, right=0.98, top=0.98, bottom=0.02)
     if title:
         ax.set_title(title, fontsize=12)
     if inset is not None:
-        paint(inset, isl)
+        paint(inset, "islands")
         inset.set_xticks([])
         inset.set_yticks([])
-        inset.set_xlabel("")
-        inset.set_ylabel("")
-        for s in inset.spines.values():
-            s.set_edgecolor("#888888")
-            s.set_linewidth(0.6)
+        for sp in inset.spines.values():
+            sp.set_edgecolor("#888888")
+            sp.set_linewidth(0.6)
     if values is not None:
-        sm = plt.cm.ScalarMappable(
-            cmap=cmap,
-            norm=Normalize(np.nanmin(values.to_numpy(dtype=float)), np.nanmax(values.to_numpy(dtype=float))),
-        )
-        cb = fig.colorbar(sm, ax=ax, fraction=0.03, pad=0.01, shrink=0.6, location="left")
+        sm = plt.cm.ScalarMappable(cmap=cmap, norm=norm)
+        cax = fig.add_axes((0.03, 0.22, 0.02, 0.45))  # inside the canvas (figures are saved untrimmed)
+        cb = fig.colorbar(sm, cax=cax)
         cb.set_label(legend_label)
     return fig
