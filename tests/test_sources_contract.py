@@ -54,3 +54,17 @@ def test_variables_name_real_files(raw_dir):
             for f in v.source.split(";"):
                 assert (raw_dir / f).is_file(), (name, v.name, f)
             assert v.label_zh and v.label_en and v.unit, (name, v.name)
+
+
+def test_finalise_refuses_a_declared_variable_that_is_absent():
+    """A parser's promised column missing from the raw file used to become an all-NaN column."""
+    import pandas as pd
+
+    from analysis.data.provinces import CODES
+    from analysis.data.sources._common import SourceLayoutError, finalise
+
+    wide = pd.DataFrame({"province_code": sorted(CODES), "year": 2020, "gdp": range(31)})
+    out = finalise(wide, ["gdp"], "x.xlsx")
+    assert out["gdp"].tolist() == list(range(31)) and out["year"].dtype == "int64"
+    with pytest.raises(SourceLayoutError, match=r"x\.xlsx: variable\(s\) \['trade'\] not found"):
+        finalise(wide, ["gdp", "trade"], "x.xlsx")

@@ -80,13 +80,23 @@ def finalise(
     *,
     require_all_provinces: bool = True,
 ) -> pd.DataFrame:
-    """Order keys and columns, cast keys to int64, check provinces, sort by key."""
+    """Order keys and columns, cast keys to int64, check provinces, sort by key.
+
+    Raises
+    ------
+    SourceLayoutError
+        A declared column is absent (a variable the parser promises was not found in the raw
+        file: refused rather than returned as an all-NaN column), a code is not one of the 31
+        provinces, or a year lacks provinces (when ``require_all_provinces``).
+    ConflictingValuesError
+        Duplicated (province_code, year) keys.
+    """
     out = wide.copy()
     out["province_code"] = out["province_code"].astype("int64")
     out["year"] = out["year"].astype("int64")
-    for c in columns:
-        if c not in out.columns:
-            out[c] = float("nan")
+    absent = [c for c in columns if c not in out.columns]
+    if absent:
+        raise SourceLayoutError(f"{where}: variable(s) {absent} not found in the raw file")
     out = out[["province_code", "year", *columns]]
     extra = set(out["province_code"]) - CODES
     if extra:
