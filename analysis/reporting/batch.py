@@ -559,8 +559,9 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
         if "weakest_pathways" in has:
             w = r.get("weakest_pathways")
             ws = [x for x in str(w).split(";") if x] if isinstance(w, str) else []
-            tds += [td(w if ws else None, _bi("；".join(i18n.pathway_label(x, "zh") for x in ws),
-                                              "; ".join(i18n.pathway_label(x, "en") for x in ws)))]
+            spec = inp.spec_labels.get("pathways")
+            tds += [td(w if ws else None, _bi("；".join(i18n.pathway_label(x, "zh", spec) for x in ws),
+                                              "; ".join(i18n.pathway_label(x, "en", spec) for x in ws)))]
         tds += [f'<td data-v="">{links}</td>']
         rows.append("<tr>" + "".join(tds) + "</tr>")
     head = "".join(f"<th>{c}</th>" for c in cols)

@@ -347,7 +347,9 @@ def fmt(x: Any, digits: int = 3) -> str:
         return f"{x:,.0f}"
     if abs(x) >= 100:
         return f"{x:.1f}"
-    return f"{x:.{digits}g}" if abs(x) < 1 else f"{x:.2f}"
+    if abs(x) < 1:
+        return f"{x:.{digits}f}" if abs(x) >= 0.01 or x == 0 else f"{x:.{digits}g}"
+    return f"{x:.2f}"
 
 
 def _years(df: pd.DataFrame, year_start: int, year_end: int, col: str = "year") -> pd.DataFrame:
@@ -591,13 +593,15 @@ def section_coupling(inp: ReportInputs, code: int, lang: str, year_start: int, y
         a, b = k / 10, (k + 1) / 10
         if b > lo and a < hi:
             ax.axhspan(a, b, color=plt.cm.RdYlGn(0.15 + 0.07 * k), alpha=0.12, lw=0)
-            ax.text(s.index.max() + 0.3, min(max((a + b) / 2, lo + 0.01), hi - 0.01), i18n.D_CLASSES[k][lang],
-                    fontsize=7.5, va="center", color="#555555")
+            mid = (max(a, lo) + min(b, hi)) / 2
+            ax.text(1.01, mid, i18n.D_CLASSES[k][lang], transform=ax.get_yaxis_transform(), fontsize=7.5,
+                    va="center", ha="left", color="#555555", clip_on=False)
     _line_panel(ax, s, province_name(info, lang), lang, "D")
     ax.set_ylim(lo, hi)
-    ax.set_xlim(s.index.min() - 0.3, s.index.max() + 2.6 if lang == "en" else s.index.max() + 1.8)
+    ax.set_xlim(s.index.min() - 0.3, s.index.max() + 0.3)
     ax.legend(fontsize=8, loc="upper left", frameon=False)
     fig.tight_layout()
+    fig.subplots_adjust(right=0.80 if lang == "en" else 0.86)
     name = province_name(info, lang)
     if lang == "zh":
         p = (
