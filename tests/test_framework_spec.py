@@ -228,3 +228,11 @@ def test_every_problem_of_one_entry_reported(raw):
     with pytest.raises(S.SpecError) as exc:
         S.validate_spec(_bad(raw, 2, pathway="enterprises", formula="popul / ("))
     assert len(exc.value.problems) == 2  # the syntax error once, the pathway once
+
+
+def test_yaml_python_tags_are_refused(tmp_path):
+    p = tmp_path / "spec.yaml"
+    p.write_text('version: "1"\nindicators: !!python/object/apply:os.system ["echo PWNED"]\n',
+                 encoding="utf-8")
+    with pytest.raises(S.SpecError, match="could not determine a constructor"):
+        S.load_spec(p)
