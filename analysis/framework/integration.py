@@ -30,7 +30,8 @@ Pipeline (all pure functions on DataFrames; :func:`run` is the only part that to
    the pathway's indicators observed that year; the two weakest pathways.
 8. **Robustness** (:func:`robustness`): share of provinces whose dominant model is unchanged when
    the pillar weights are equal instead of entropy weights, and when each pillar indicator in turn
-   is left out (weights re-estimated).
+   is left out (weights re-estimated); per province-year, ``model_stability`` = the share of
+   these weight perturbations that keep its model.
 
 Missing-value rule (flagged in the output, never silent)
 --------------------------------------------------------
