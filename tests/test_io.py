@@ -498,6 +498,8 @@ def test_chain_linkage_panel_rules():
         mio.chain_linkage_panel(chain, years, method="nearest")
     with pytest.raises(ValueError, match="duplicated"):
         mio.chain_linkage_panel(pd.concat([chain, chain]), years)
+    empty = mio.chain_linkage_panel(chain.iloc[:0], years)
+    assert len(empty) == 0 and "chain_linkage_flag" in empty.columns
 
 
 @pytest.fixture(scope="module")

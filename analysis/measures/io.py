@@ -849,6 +849,7 @@ def chain_linkage_panel(
                 row |= {c: g[c].iloc[k] for c in other_cols}
                 row["chain_linkage_flag"] = "interpolated"
             out.append(row)
-    res = pd.DataFrame(out)
+    cols = ["province_code", "year", "io_year", *num_cols, *other_cols, "chain_linkage_flag"]
+    res = pd.DataFrame(out, columns=cols)  # columns fixed so that an empty chain_df works too
     res["io_year"] = res["io_year"].astype("Int64")
     return res.astype({"province_code": "int64", "year": "int64"})
