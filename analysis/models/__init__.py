@@ -14,9 +14,22 @@ bootstrap=300, seed=None)``
 ``spatial_lm_tests(...)``, ``sdm_specification_tests(...)``, ``lesage_pace_effects(...)``
     SAR / SEM / SDM panels with fixed effects by ML (Lee-Yu), LM tests, LeSage-Pace effects
     (module ``spatial``).
+``dynamic_gmm(...)``
+    difference and system GMM via pydynpd (module ``gmm``).
+``mediation(...)``, ``moderation(...)``
+    stepwise mediation with Sobel test and cluster bootstrap, Jiang (2022) X->M; centred
+    moderation with marginal effects (module ``mechanisms``).
+``robustness(...)``, ``heterogeneity(...)``
+    one-call robustness table; heterogeneity by region (modules of the same names).
+``regression_table(results, ...)``
+    esttab/etable-style tables in LaTeX, HTML and Markdown, zh/en labels (module ``tables``).
 """
 
+from analysis.models.gmm import dynamic_gmm
+from analysis.models.heterogeneity import heterogeneity
+from analysis.models.mechanisms import mediation, moderation
 from analysis.models.results import ModelResult
+from analysis.models.robustness import robustness
 from analysis.models.spatial import (
     SpatialResult,
     lesage_pace_effects,
@@ -24,6 +37,7 @@ from analysis.models.spatial import (
     spatial_lm_tests,
     spatial_panel,
 )
+from analysis.models.tables import regression_table
 from analysis.models.threshold import ThresholdResult, hansen_threshold
 from analysis.models.twfe import twfe
 
@@ -31,7 +45,13 @@ __all__ = [
     "ModelResult",
     "SpatialResult",
     "ThresholdResult",
+    "dynamic_gmm",
     "hansen_threshold",
+    "heterogeneity",
+    "mediation",
+    "moderation",
+    "regression_table",
+    "robustness",
     "lesage_pace_effects",
     "sdm_specification_tests",
     "spatial_lm_tests",
