@@ -408,3 +408,14 @@ def test_pypi_origin_through_real_pip_from_local_index(root, mirror, small_regis
     else:
         assert F.fetch(mirror=None)["downloaded"] == 1
         assert _sha(raw / rows[0]["path"]) == rows[0]["sha256"]
+
+
+def test_mistyped_mirror_variable_is_an_error_not_a_download(root, small_registry, tmp_path,
+                                                            monkeypatch):
+    import pooch
+
+    monkeypatch.setattr(pooch, "retrieve", lambda *a, **k: pytest.fail("downloaded"))
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(tmp_path / "no_such_mirror"))
+    with pytest.raises(F.RawDataError, match=r"ANALYSIS_MIRROR=.*no_such_mirror is not a folder"):
+        F.fetch()
+    assert not any((root / "data" / "raw").rglob("*.rda"))

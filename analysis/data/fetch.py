@@ -224,7 +224,8 @@ def fetch(*, verbose: bool = False, raw: Path | None = None,
     Raises
     ------
     RawDataError
-        A file is missing from the mirror, cannot be downloaded, or its SHA-256 (after copying,
+        ``$ANALYSIS_MIRROR`` is set but not a folder; a file is missing from the mirror, cannot
+        be downloaded, or its SHA-256 (after copying,
         or of a file already in ``data/raw``) differs from the registry. The message names the
         file, the expected and the actual hash. No partial file is left behind.
     """
@@ -234,6 +235,10 @@ def fetch(*, verbose: bool = False, raw: Path | None = None,
     raw.mkdir(parents=True, exist_ok=True)
     if mirror is True:
         mirror = paths.mirror_dir()
+        env = os.environ.get("ANALYSIS_MIRROR")
+        if mirror is None and env:  # a mistyped mirror must not turn into 617 downloads
+            raise RawDataError(f"ANALYSIS_MIRROR={env} is not a folder; fix it, or unset it to "
+                               "download from the public addresses")
     elif mirror is False:
         mirror = None
     files = load_registry()
