@@ -17,9 +17,10 @@ For subsystem scores ``U_1 … U_n`` in [0, 1] (e.g. entropy-method scores):
   The first factor penalises the mean absolute pairwise gap (``Σ_{m=1}^{n−1} m = n(n−1)/2`` is the
   number of pairs), the second the ratios to the leading subsystem; for n = 2,
   ``C = sqrt[(1 − |U1 − U2|) · min(U)/max(U)]``. We could not read the paper's formula text in the
-  stored copy; the formula above is as cited in the project brief and secondary sources, and it
-  is consistent with every original/modified pair of the paper's Table 8 (see
-  ``tests/test_coupling.py``), which the unsquare-rooted form is not.
+  stored copy; the formula above is as cited in the project brief and secondary sources (the
+  R package ``mathmodels`` by zhjx19, ``coupling_degree(type = "adjusted")``, implements the
+  same expression), and it is consistent with every original/modified pair of the paper's
+  Table 8 (see ``tests/test_coupling.py``), which the unsquare-rooted form is not.
 * comprehensive development index ``T = Σ_i α_i U_i`` (``Σ α_i = 1``, default equal weights);
 * coupling coordination degree ``D = sqrt(C · T)``.
 
