@@ -464,8 +464,8 @@ def local_moran(
     pandas.DataFrame
         Indexed by code: ``Ii``, ``quadrant`` (1 HH, 2 LH, 3 LL, 4 HL), ``label`` (``HH`` …),
         ``p_sim``, ``significant_05`` (``p_sim < 0.05``). ``p_sim`` is esda 2.x's one-sided
-        ("directed") conditional-permutation pseudo p-value ``(M + 1)/(R + 1)``, M = permuted
-        I_i at least as extreme in the direction of the observed one (as GeoDa); esda 3 will
+        ("directed") conditional-permutation pseudo p-value ``(M + 1)/(R + 1)``, M = the smaller
+        of the numbers of the R permuted I_i at or above and below the observed one; esda 3 will
         default to two-sided, so keep esda < 3 (pyproject) or halve the threshold to compare.
 
     Raises
