@@ -637,7 +637,9 @@ def ensure_inputs(verbose: bool = True) -> list[str]:
             print(f"[reports] {label}: {mod} not available ({exc}); sections needing it will say so", file=sys.stderr)
             continue
         try:
+            t0 = time.perf_counter()
             getattr(module, fn)(force=False, verbose=verbose)
+            print(f"[reports] {label}: up to date ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001
             problems.append(f"{label}: {type(exc).__name__}: {exc}")
             print(f"[reports] {label} step failed: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -720,8 +722,10 @@ def _run_dask(jobs, notebook, workers, timeout, scheduler, pdf, bar) -> list[Job
 
     cluster = None
     if scheduler == "local":
+        import logging
+
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.WARNING)
         client = Client(cluster)
     else:
         client = Client(scheduler)
@@ -819,7 +823,7 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
     if bad:
         raise ValueError(f"unknown language(s) {bad}; choose from {list(LANGS)}")
     codes = resolve_provinces(provinces)
-    problems = ensure_inputs() if build else []
+    problems = ensure_inputs(verbose=False) if build else []
     data_dir = Path(data_dir) if data_dir else paths.processed_dir()
     out_root = Path(out_root) if out_root else paths.reports_dir()
     out_dir = out_root / "provinces"
