@@ -337,3 +337,23 @@ def test_measurement_notebook_numbers_match_integration_table():
     cv = it.groupby("year")["D"].agg(lambda v: v.std(ddof=0) / v.mean())
     cv1 = it.groupby("year")["D"].agg(lambda v: v.std(ddof=1) / v.mean())
     assert sig["cv"].to_numpy() == pytest.approx(cv.to_numpy()) or sig["cv"].to_numpy() == pytest.approx(cv1.to_numpy())
+
+
+def test_pages_embed_a_font_covering_every_chinese_character(rendered):
+    """No tofu in pages even without system CJK fonts: the embedded subset covers the text."""
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    _, out = rendered
+    for name in ("provinces/320000_zh.html", "provinces/460000_en.html", "index.html"):
+        page = (out / name).read_text(encoding="utf-8")
+        m = re.search(r'font-family: "Report CJK".*?base64,([A-Za-z0-9+/=]+)', page)
+        assert m, f"{name}: no embedded font"
+        cmap = TTFont(io.BytesIO(base64.b64decode(m.group(1)))).getBestCmap()
+        text = re.sub(r"data:[^\"')]+", "", page)  # drop images and the font itself
+        cjk = {c for c in text if ord(c) >= 0x2E80}
+        assert len(cjk) > 20 if name.endswith("zh.html") else True
+        missing = sorted(c for c in cjk if ord(c) not in cmap)
+        assert missing == [], f"{name}: characters missing from the web font: {''.join(missing)}"

@@ -78,6 +78,7 @@ class Job:
     nb_path: str
     params: dict[str, Any]
     fingerprint: str = ""
+    font_path: str = ""
 
     @property
     def name(self) -> str:
@@ -309,7 +310,7 @@ def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_
         try:
             ts = time.perf_counter()
             nb = nbformat.from_dict(nb) if not isinstance(nb, nbformat.NotebookNode) else nb
-            page = notebook_to_html(nb, job.lang, job.province_code)
+            page = notebook_to_html(nb, job.lang, job.province_code, font_css(job.font_path))
             paths.atomic_write_bytes(html_path, page.encode("utf-8"))
             phases["html"] = time.perf_counter() - ts
             if pdf:
@@ -348,7 +349,7 @@ PAGE_CSS = """
 :root { --ink:#1f2d3d; --muted:#5b6b7b; --accent:#c0392b; --line:#e3e8ee; }
 * { box-sizing: border-box; }
 body { margin:0; background:#f6f8fa; color:var(--ink);
-  font-family: "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
+  font-family: "Report CJK","Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
   "WenQuanYi Micro Hei","Helvetica Neue",Arial,sans-serif; line-height:1.65; font-size:16px; }
 nav { background:#1f2d3d; color:#fff; padding:.6rem 1.2rem; font-size:.92rem; }
 nav a { color:#fff; text-decoration:none; margin-right:1.2rem; }
@@ -405,18 +406,58 @@ def _strip_for_html(nb):
     return nb
 
 
-def html_page(body: str, title: str, lang: str, nav: str = "", footer: str = "") -> str:
-    """A self-contained HTML page (inline CSS, no external scripts or fonts)."""
+def html_page(body: str, title: str, lang: str, nav: str = "", footer: str = "", extra_css: str = "") -> str:
+    """A self-contained HTML page (inline CSS and font, no external scripts or fonts)."""
     hl = "zh-CN" if lang == "zh" else "en"
     return (
         f'<!DOCTYPE html>\n<html lang="{hl}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{extra_css}{PAGE_CSS}</style>\n</head>\n<body>\n"
         f"{nav}\n<main>\n{body}\n</main>\n{footer}\n</body>\n</html>\n"
     )
 
 
-def notebook_to_html(nb, lang: str, code: int) -> str:
+def report_characters(data_dir: Path | None = None) -> str:
+    """Every CJK character the reports can print: wording, labels and names from their sources.
+
+    The i18n dictionary and the report code (sentences), the codebooks, the framework
+    specification, the province table and the IO sector names.
+    """
+    data_dir = Path(data_dir) if data_dir else paths.processed_dir()
+    srcs = [_REPORTING_DIR / "i18n.py", _REPORTING_DIR / "province.py", _REPORTING_DIR / "batch.py",
+            data_dir / "codebook.csv", data_dir / "integration_codebook.csv",
+            _REPORTING_DIR.parent / "framework" / "spec.yaml", _REPORTING_DIR.parent / "data" / "io_sectors.csv",
+            _REPORTING_DIR.parent / "data" / "provinces.py"]
+    text = "".join(f.read_text(encoding="utf-8") for f in srcs if f.exists())
+    return "".join(sorted({c for c in text if ord(c) >= 0x2E80}))
+
+
+def build_web_font(data_dir: Path | None = None, cache_dir: Path | None = None) -> Path | None:
+    """Subset of the CJK font for the reports' characters, cached by content (``None`` on failure)."""
+    from analysis.reporting.fonts import web_font_subset
+
+    chars = report_characters(data_dir)
+    cache_dir = cache_dir or paths.reports_dir() / ".cache"
+    out = cache_dir / f"cjk_{hashlib.sha256(chars.encode()).hexdigest()[:12]}.woff"
+    if out.exists():
+        return out
+    try:
+        return web_font_subset(chars, out)
+    except Exception as exc:  # noqa: BLE001 - pages then use the system fonts of the font stack
+        print(f"[reports] web font not built ({exc}); pages rely on system CJK fonts", file=sys.stderr)
+        return None
+
+
+def font_css(font_path: str | Path | None) -> str:
+    """``@font-face`` rule embedding the WOFF subset as a data URI ("" when there is none)."""
+    if not font_path or not Path(font_path).exists():
+        return ""
+    b64 = base64.b64encode(Path(font_path).read_bytes()).decode("ascii")
+    return ('@font-face { font-family: "Report CJK"; font-display: swap; '
+            f'src: url(data:font/woff;base64,{b64}) format("woff"); }}\n')
+
+
+def notebook_to_html(nb, lang: str, code: int, extra_css: str = "") -> str:
     """Executed report notebook → a self-contained page without code or prompts."""
     from analysis.reporting.i18n import t
 
@@ -427,7 +468,7 @@ def notebook_to_html(nb, lang: str, code: int) -> str:
            f'<a href="{code}_{other}.html">{"English" if other == "en" else "中文"}</a></nav>')
     foot = ("<footer>" + ("数据与方法：见项目 README；本报告由 <code>python -m analysis reports</code> 自动生成。" if lang == "zh"
             else "Data and methods: see the project README. Generated by <code>python -m analysis reports</code>.") + "</footer>")
-    return html_page(body, title, lang, nav, foot)
+    return html_page(body, title, lang, nav, foot, extra_css)
 
 
 def _first_heading(nb) -> str:
@@ -495,7 +536,8 @@ def _bi(zh: str, en: str) -> str:
     return f'<span data-l="zh">{html.escape(zh)}</span><span data-l="en">{html.escape(en)}</span>'
 
 
-def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: list[str]) -> Path:
+def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: list[str],
+                font_path: Path | None = None) -> Path:
     """Write ``reports/index.html``: sortable metrics table, national map, links to reports.
 
     One page in both languages (a button switches; Chinese first). Only reports that exist on
@@ -574,7 +616,8 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
     )
     nav = ('<nav><button id="lang" type="button" onclick="document.body.classList.toggle(\'en\')">'
            '<span data-l="zh">English</span><span data-l="en">中文</span></button></nav>')
-    page = html_page(body, "省级报告 · Provincial reports", "zh", nav=nav).replace("</style>", INDEX_CSS + "</style>", 1)
+    page = html_page(body, "省级报告 · Provincial reports", "zh", nav=nav, extra_css=font_css(font_path)).replace(
+        "</style>", INDEX_CSS + "</style>", 1)
     out = out_root / "index.html"
     paths.atomic_write_bytes(out, page.encode("utf-8"))
     return out
@@ -647,9 +690,10 @@ def ensure_inputs(verbose: bool = True) -> list[str]:
 
 
 def plan_jobs(codes: list[int], langs: list[str], out_dir: Path, notebook: Path, data_dir: Path,
-              year_start: int, year_end: int, force: bool) -> tuple[list[Job], list[JobResult]]:
+              year_start: int, year_end: int, force: bool, font_path: Path | None = None
+              ) -> tuple[list[Job], list[JobResult]]:
     """Jobs to run and those skipped because their output is up to date."""
-    base = inputs_fingerprint(notebook, data_dir)
+    base = inputs_fingerprint(notebook, data_dir) + (font_path.name if font_path else "")
     stamps = _read_stamps(out_dir)
     todo, skipped = [], []
     for code in codes:
@@ -658,7 +702,8 @@ def plan_jobs(codes: list[int], langs: list[str], out_dir: Path, notebook: Path,
                       "year_end": int(year_end), "data_dir": str(data_dir)}
             fp = job_fingerprint(base, params)
             job = Job(int(code), lang, str(out_dir / f"{code}_{lang}.html"),
-                      str(out_dir / "notebooks" / f"{code}_{lang}.ipynb"), params, fp)
+                      str(out_dir / "notebooks" / f"{code}_{lang}.ipynb"), params, fp,
+                      str(font_path) if font_path else "")
             if not force and Path(job.html_path).exists() and stamps.get(job.name) == fp:
                 skipped.append(JobResult(job.name, "skipped"))
             else:
@@ -841,7 +886,8 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
         maps.queen_neighbours(codes_all, data_dir=data_dir)
     except Exception as exc:  # noqa: BLE001
         print(f"[reports] map cache not built: {exc}", file=sys.stderr)
-    todo, skipped = plan_jobs(codes, langs, out_dir, notebook, data_dir, year_start, year_end, force)
+    font = build_web_font(data_dir)
+    todo, skipped = plan_jobs(codes, langs, out_dir, notebook, data_dir, year_start, year_end, force, font)
     workers = min(workers, max(1, len(todo)))
     results = run_jobs(todo, notebook, workers, timeout, scheduler, pdf, progress)
     stamps = _read_stamps(out_dir)
@@ -853,7 +899,7 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
             stamps.pop(r.name, None)
     _write_stamps(out_dir, stamps)
     try:
-        write_index(out_root, data_dir, year_end, langs=["zh", "en"])
+        write_index(out_root, data_dir, year_end, langs=["zh", "en"], font_path=font)
     except Exception as exc:  # noqa: BLE001
         problems.append(f"index: {type(exc).__name__}: {exc}")
         traceback.print_exc()

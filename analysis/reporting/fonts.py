@@ -107,3 +107,42 @@ def setup_style(context: str = "notebook", dpi: int = 96) -> str:
     mpl.rcParams["savefig.dpi"] = dpi
     mpl.rcParams["figure.autolayout"] = False
     return configure_cjk_font()
+
+
+def web_font_subset(text: str, out: Path) -> Path:
+    """A WOFF subset of Noto Sans CJK SC holding the characters of ``text`` (plus ASCII).
+
+    HTML reports embed it (``@font-face`` with a data URI) so that Chinese text renders in a
+    browser on a machine without any CJK system font. ~560 characters give ~230 KB; building it
+    takes about half a second (fontTools, a matplotlib dependency).
+
+    Parameters
+    ----------
+    text : str
+        Characters to keep (duplicates and order do not matter).
+    out : pathlib.Path
+        Target ``.woff`` file (written through a temporary file and a rename).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    import os
+
+    from fontTools import subset
+
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.layout_features = ["*"]
+    opts.name_IDs = ["*"]
+    font = subset.load_font(str(cjk_font_path()), opts)
+    sub = subset.Subsetter(opts)
+    sub.populate(text="".join(sorted(set(text) | {chr(i) for i in range(32, 127)})))
+    sub.subset(font)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.tmp{os.getpid()}.woff")
+    subset.save_font(font, str(tmp), opts)
+    os.replace(tmp, out)
+    return out
