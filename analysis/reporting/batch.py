@@ -516,6 +516,7 @@ table.sortable th:after { content:' \\2195'; color:#aab4be; font-size:.8em; }
 table.sortable th[data-dir=asc]:after { content:' \\2191'; color:#1f2d3d; }
 table.sortable th[data-dir=desc]:after { content:' \\2193'; color:#1f2d3d; }
 table.sortable td.num { text-align:right; }
+table.sortable td:nth-child(2), table.sortable td:nth-child(3) { white-space:nowrap; }
 main { max-width: 1180px; }
 table.sortable td { vertical-align: top; }
 .lede { color:#5b6b7b; }
