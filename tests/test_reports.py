@@ -357,3 +357,35 @@ def test_pages_embed_a_font_covering_every_chinese_character(rendered):
         assert len(cjk) > 20 if name.endswith("zh.html") else True
         missing = sorted(c for c in cjk if ord(c) not in cmap)
         assert missing == [], f"{name}: characters missing from the web font: {''.join(missing)}"
+
+
+def test_kernel_start_failure_is_retried(monkeypatch):
+    """A kernel that fails to start (e.g. a port race) is retried with a fresh manager."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    calls = {"n": 0}
+    original = AsyncKernelManager.start_kernel
+
+    async def flaky(self, **kw):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("simulated: address already in use")
+        return await original(self, **kw)
+
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", flaky)
+    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+    km, kc, attempt = batch._start_kernel(60, str(ROOT))
+    try:
+        assert attempt == 2 and calls["n"] == 2
+        from jupyter_core.utils import run_sync
+
+        assert run_sync(km.is_alive)()
+    finally:
+        kc.stop_channels()
+        from jupyter_core.utils import run_sync
+
+        run_sync(km.shutdown_kernel)(now=True)
+        if km._analysis_sock_dir:
+            import shutil
+
+            shutil.rmtree(km._analysis_sock_dir, ignore_errors=True)
