@@ -78,30 +78,42 @@ def _final(frames, code, year, sector, item):
 
 
 def test_known_values_read_off_the_files(frames):
+    """Cells read off the files (published in 万元) come back in 亿元 = 万元 / 10⁴."""
     # 2012 national 基本流量表, cell D11 (农林牧渔 -> 农林牧渔) and U30 (电子 -> 电子)
-    assert _flow(frames, 0, 2012, "01", "01") == pytest.approx(123205603.45177445, rel=1e-12)
-    assert _flow(frames, 0, 2012, "20", "20") == pytest.approx(324798501.11931264, rel=1e-12)
+    assert _flow(frames, 0, 2012, "01", "01") == pytest.approx(123205603.45177445 / 1e4, rel=1e-12)
+    assert _flow(frames, 0, 2012, "20", "20") == pytest.approx(324798501.11931264 / 1e4, rel=1e-12)
     # Jiangsu 2002 agriculture -> agriculture; Jiangsu 2007 (codes stored as numbers there)
-    assert _flow(frames, 320000, 2002, "01", "01") == pytest.approx(5661391.536268232, rel=1e-12)
-    assert _flow(frames, 320000, 2007, "01", "01") == pytest.approx(3785293.14, rel=1e-12)
+    assert _flow(frames, 320000, 2002, "01", "01") == pytest.approx(566.1391536268232, rel=1e-12)
+    assert _flow(frames, 320000, 2007, "01", "01") == pytest.approx(378.529314, rel=1e-12)
     # Jiangsu 2012 agriculture: GO and inflow from other provinces
-    assert _final(frames, 320000, 2012, "01", "GO") == pytest.approx(57612890.79923052, rel=1e-12)
-    assert _final(frames, 320000, 2012, "01", "IF") == pytest.approx(3398071.0, rel=1e-12)
+    assert _final(frames, 320000, 2012, "01", "GO") == pytest.approx(5761.289079923052, rel=1e-12)
+    assert _final(frames, 320000, 2012, "01", "IF") == pytest.approx(339.8071, rel=1e-12)
     # Guangdong 2017 electronics -> electronics (the largest own-use flow of the province)
-    assert _flow(frames, 440000, 2017, "20", "20") == pytest.approx(225110597.2806, rel=1e-12)
+    assert _flow(frames, 440000, 2017, "20", "20") == pytest.approx(22511.05972806, rel=1e-12)
+
+
+def test_amounts_in_yi_yuan(frames):
+    """The IO tables are in 亿元 like the panel: national 2012 total value added (sum of TVA over
+    the 42 sectors) is 536,800 亿元, within 1 % of the NBS 2012 GDP after the 2013 census
+    (540,367 亿元; a table left in 万元 would be 10⁴ times larger)."""
+    va = frames["va"]
+    tva = va[(va.province_code == 0) & (va.year == 2012) & (va.item == "TVA")]["value"].sum()
+    assert tva == pytest.approx(536_800.17, abs=0.01)
+    assert tva == pytest.approx(540_367.4, rel=0.01)
 
 
 def test_go_equals_ti(frames):
-    """GO = TI per sector within 0.01 % (or 1 万元); the one exception is listed."""
+    """GO = TI per sector within 0.01 % (or 1e-4 亿元 = 1 万元); the one exception is listed."""
     chk = io_tables.go_ti_check(frames)
     assert len(chk) == 125 * 42
     bad = chk.loc[~chk["ok"], ["province_code", "year", "sector"]]
-    # Jiangsu 2002: 1,790 万元 moved between 37 综合技术服务 and 38 其他社会服务 in the TI row
+    # Jiangsu 2002: 0.179 亿元 (1,790 万元) moved between 37 综合技术服务 and 38 其他社会服务 in
+    # the TI row
     assert [tuple(r) for r in bad.itertuples(index=False)] == [
         (320000, 2002, "37"),
         (320000, 2002, "38"),
     ]
-    assert chk["diff"].abs().max() < 1800
+    assert chk["diff"].abs().max() == pytest.approx(0.179, abs=0.001)  # 亿元
 
 
 def test_row_and_column_totals(tables):
@@ -116,7 +128,7 @@ def test_row_and_column_totals(tables):
         ok_go = np.allclose(go, t.x, rtol=0, atol=1e-6 * scale)
         if not (ok_rows and ok_cols and ok_go):
             exceptions.add(key)
-    # Fujian 2002: row 27 (交通运输及仓储) of Z sums to 6,876 万元 more than its TIU cell
+    # Fujian 2002: row 27 (交通运输及仓储) of Z sums to 0.6876 亿元 (6,876 万元) more than its TIU
     assert exceptions == {(350000, 2002)}
 
 
@@ -349,7 +361,7 @@ def test_invariances(system, c):
     np.testing.assert_allclose((np.eye(len(x)) - A) @ L, np.eye(len(x)), atol=1e-10)
     assert (A.sum(axis=0) < 1).all()
     # scaling all flows leaves A (and everything derived) unchanged
-    np.testing.assert_allclose(mio.technical_coefficients(c * Z, c * x), A, rtol=1e-12)
+    np.testing.assert_allclose(mio.technical_coefficients(c * Z, c * x), A, rtol=1e-12, atol=1e-300)  # subnormals
     # permuting sectors permutes the results
     li = mio.linkage_indices(Z, x)
     li_p = mio.linkage_indices(Z[np.ix_(p, p)], x[p])

@@ -143,6 +143,11 @@ def test_io_tables_written_and_balanced(built_data):
     rec, table = checks.io_go_ti({"final": pd.read_parquet(d / "io_final.parquet"),
                                   "va": pd.read_parquet(d / "io_va.parquet")})
     assert rec["ok"] and rec["n_exceed"] <= 1
+    # the IO codebook states the unit of every amount: 亿元
+    cb = pd.read_csv(d / "io_codebook.csv", encoding="utf-8-sig")
+    amounts = cb[cb["column"].isin(["flow", "value"])]
+    assert len(amounts) == 3 and (amounts["unit"] == "亿元").all()
+    assert set(cb["table"]) == {"io_flows", "io_final", "io_va"}
 
 
 def test_checks_pass_and_are_written(built_data, in_built_root, capsys):

@@ -126,6 +126,18 @@ def test_io_bad_sector_code(flows):
         validate_io(bad, "flows")
 
 
+def test_io_value_in_wan_yuan_fails(flows):
+    """A table left in 万元: the smallest table's largest sector output, Ningxia 2002 GO of
+    159.67 亿元, passes; the same in 万元 (1,596,700) fails and is located."""
+    ok = flows.copy()
+    ok.loc[4, "flow"] = 159.67
+    validate_io(ok, "flows")
+    ok.loc[4, "flow"] = 1_596_700.0
+    with pytest.raises(SchemaError, match=r"column flow: check .*in 万元.* 1 row\(s\), "
+                                          r"e\.g\. \(province_code=110000, year=2017: 1596700"):
+        validate_io(ok, "flows")
+
+
 def test_io_missing_column(flows):
     with pytest.raises(SchemaError, match=r"io_flows: missing column\(s\) \['flow'\]"):
         validate_io(flows.drop(columns="flow"), "flows")

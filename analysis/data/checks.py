@@ -264,21 +264,22 @@ def run_spec(spec: Spec, panel: pd.DataFrame, frames: dict[str, pd.DataFrame]
 def io_go_ti(io_tables: dict[str, pd.DataFrame], rtol: float = 1e-3) -> tuple[dict, pd.DataFrame | None]:
     """IO identity: total output (GO, column side) = total input (TI, row side) per sector.
 
-    Tolerance ``|GO - TI| <= 1 万元 + rtol * max(|GO|, |TI|)`` with ``rtol = 0.1%``: published
-    tables are balanced by construction, so anything beyond rounding is a transcription error.
+    Tolerance ``|GO - TI| <= 1e-4 亿元 (= 1 万元) + rtol * max(|GO|, |TI|)`` with ``rtol = 0.1%``
+    (the tables are in 亿元, converted from the published 万元): published tables are balanced
+    by construction, so anything beyond rounding is a transcription error.
     """
     rec = {"name": "identity_io_go_ti", "kind": "identity", "tolerance": rtol, "measure": "rel",
            "allowed_exceptions": 1, "winner": "-",
            "why": "IO tables balance by construction; the one published exception is Jiangsu "
-                  "2002 sector 37 (GO 1,037,107 vs TI 1,038,897 万元, 0.17%), listed not fixed",
+                  "2002 sector 37 (GO 103.7107 vs TI 103.8897 亿元, 0.17%), listed not fixed",
            "n_compared": 0, "n_exceed": 0, "max_rel_diff": float("nan"), "ok": True, "skipped": "",
            "n_unexpected": 0, "exception_years": ""}
     if "final" not in io_tables or "va" not in io_tables:
         rec["skipped"] = "IO tables not available"
         return rec, None
-    from analysis.data.io_tables import go_ti_check
+    from analysis.data.io_tables import GO_TI_ATOL, go_ti_check
 
-    t = go_ti_check(io_tables, rtol=rtol, atol=1.0)
+    t = go_ti_check(io_tables, rtol=rtol, atol=GO_TI_ATOL)
     t["exceed"] = ~t["ok"]
     rec.update(n_compared=len(t), n_exceed=int(t["exceed"].sum()),
                n_unexpected=int(t["exceed"].sum()),

@@ -1,7 +1,8 @@
 """Provincial and national 42-sector input-output tables (2002, 2007, 2012, 2017).
 
 Source: ``io_provincial/`` of the raw mirror (github common2016/CHNIO; NBS and provincial
-statistical bureaus' official tables, 万元, current producer prices). One ``.xls`` (BIFF) per
+statistical bureaus' official tables, published in 万元 at current producer prices; converted
+to 亿元 on reading, see *Units* below). One ``.xls`` (BIFF) per
 province and year, named ``<n><省名>.xls`` (2002–2012) or ``<nn>-<省名>.xls`` (2017); ``0中国.xls``
 is the national table (2002, 2007, 2012).
 
@@ -35,7 +36,9 @@ Not readable: the two national files at the top of ``io_provincial/``
 ``[**]``; :func:`read_national_html` detects this and raises :class:`IOTableFormatError`.
 :func:`read_io` skips them (it reports them in ``skipped``).
 
-Units: 万元 as published (not converted to 亿元; divide by 1e4 for 亿元).
+Units: the files are in 万元; every amount returned here (:func:`read_io_file`, :func:`read_io`,
+:func:`io_table`, :class:`IOTable`) is in **亿元** (published value / :data:`WAN_PER_YI`), the
+project's money unit. Ratios (technical coefficients, shares, linkage indices) are unchanged.
 """
 
 from __future__ import annotations
@@ -65,6 +68,9 @@ __all__ = [
     "read_io_file",
     "read_national_html",
     "go_ti_check",
+    "io_codebook",
+    "WAN_PER_YI",
+    "GO_TI_ATOL",
 ]
 
 IO_YEARS: tuple[int, ...] = (2002, 2007, 2012, 2017)
@@ -72,6 +78,10 @@ N_SECTORS = 42
 SECTOR_CODES: tuple[str, ...] = tuple(f"{i:02d}" for i in range(1, N_SECTORS + 1))
 VA_ROWS: tuple[str, ...] = ("TII", "VA001", "VA002", "VA003", "VA004", "TVA", "TI")
 NATIONAL_CODE = 0
+WAN_PER_YI = 1e4
+"""万元 per 亿元: published 万元 amounts are divided by this to give 亿元."""
+GO_TI_ATOL = 1e-4
+"""Absolute tolerance of the GO = TI identity, 亿元 (= 1 万元, the tables' rounding unit)."""
 _PASSWORD = "VelvetSweatshop"  # Excel's default "encryption" password (see DESIGN.md)
 
 
@@ -245,7 +255,7 @@ class _Parsed:
 
 
 def read_io_file(path: Path | str) -> _Parsed:
-    """Parse one provincial/national table file into its three blocks (万元).
+    """Parse one provincial/national table file into its three blocks (亿元).
 
     Parameters
     ----------
@@ -256,7 +266,8 @@ def read_io_file(path: Path | str) -> _Parsed:
     -------
     object with attributes ``Z`` (ndarray 42 × 42, row = supplying sector, column = using
     sector), ``final`` (DataFrame 42 × items, the columns after the 42 sectors from ``TIU`` to
-    ``GO`` as published) and ``va`` (DataFrame of the rows ``TII, VA001…VA004, TVA, TI`` × 42).
+    ``GO`` as published) and ``va`` (DataFrame of the rows ``TII, VA001…VA004, TVA, TI`` × 42),
+    all in 亿元 (the published 万元 divided by :data:`WAN_PER_YI`).
 
     Raises
     ------
@@ -310,6 +321,7 @@ def read_io_file(path: Path | str) -> _Parsed:
         arr[np.ix_(list(va_rows.values()), sec_cols)], path, "value-added",
         min(va_rows.values()), sec_cols[0],
     )  # fmt: skip
+    Z, F, V = Z / WAN_PER_YI, F / WAN_PER_YI, V / WAN_PER_YI  # 万元 -> 亿元
     final = pd.DataFrame(F, index=pd.Index(SECTOR_CODES, name="sector"), columns=fin_items)
     va = pd.DataFrame(V, index=pd.Index(list(va_rows), name="item"), columns=list(SECTOR_CODES))
     names = tuple(re.sub(r"\s+", "", str(rows[r][ccol - 1])) if ccol else "" for r in sec_rows)
@@ -408,12 +420,12 @@ def read_io(raw_dir: Path | str) -> dict[str, pd.DataFrame]:
     -------
     dict of DataFrame
         ``"flows"``: ``province_code`` (int64, 0 = national), ``year`` (int64),
-        ``from_sector``, ``to_sector`` (``"01"``…``"42"``), ``flow`` (float, 万元) — the
+        ``from_sector``, ``to_sector`` (``"01"``…``"42"``), ``flow`` (float, 亿元) — the
         42 × 42 intermediate block, every cell including zeros (1,764 rows per table).
         ``"final"``: ``province_code``, ``year``, ``sector``, ``item``, ``value`` — the
         columns from ``TIU`` to ``GO`` as published (items differ by year, see module doc).
         ``"va"``: ``province_code``, ``year``, ``sector``, ``item`` (``TII``, ``VA001``…
-        ``VA004``, ``TVA``, ``TI``), ``value``.
+        ``VA004``, ``TVA``, ``TI``), ``value``. All amounts in 亿元 (published 万元 / 10⁴).
         ``"files"``: ``province_code``, ``year``, ``path`` of each table read.
         ``"skipped"``: ``path``, ``reason`` for files that are present but not readable
         (the two masked national MHTML files).
@@ -539,7 +551,7 @@ def io_sectors(io_year: int | None = None) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class IOTable:
-    """One 42-sector competitive-import input-output table (万元).
+    """One 42-sector competitive-import input-output table (amounts in 亿元).
 
     Attributes
     ----------
@@ -566,17 +578,17 @@ class IOTable:
 
     @property
     def x(self) -> pd.Series:
-        """Total output GO (column ``GO`` of the final block), length 42, 万元."""
+        """Total output GO (column ``GO`` of the final block), length 42, 亿元."""
         return self.final["GO"].rename("x")
 
     @property
     def total_input(self) -> pd.Series:
-        """Total input TI (row ``TI``), length 42, 万元."""
+        """Total input TI (row ``TI``), length 42, 亿元."""
         return self.va.loc["TI"].rename("TI")
 
     @property
     def value_added(self) -> pd.Series:
-        """Total value added TVA, length 42, 万元."""
+        """Total value added TVA, length 42, 亿元."""
         return self.va.loc["TVA"].rename("TVA")
 
     def _cols(self, *items: str) -> pd.Series:
@@ -601,21 +613,21 @@ class IOTable:
 
     @property
     def exports(self) -> pd.Series:
-        """Goods leaving the region: exports + outflows to other provinces (EX + OF), 万元."""
+        """Goods leaving the region: exports + outflows to other provinces (EX + OF), 亿元."""
         if self.trade_basis == "net":
             return self.final["NOF"].clip(lower=0).rename("exports")
         return self._cols("EX", "OF", "FU302").rename("exports")
 
     @property
     def imports(self) -> pd.Series:
-        """Goods entering the region: imports + inflows from other provinces (IM + IF), 万元."""
+        """Goods entering the region: imports + inflows from other provinces (IM + IF), 亿元."""
         if self.trade_basis == "net":
             return (-self.final["NOF"]).clip(lower=0).rename("imports")
         return self._cols("IM", "IF", "FU304").rename("imports")
 
     @property
     def discrepancy(self) -> pd.Series:
-        """The 其他/ERR column (0 where not published), 万元."""
+        """The 其他/ERR column (0 where not published), 亿元."""
         return self._cols("ERR").rename("ERR")
 
     @property
@@ -715,11 +727,57 @@ def io_tables_from_frames(frames: dict[str, pd.DataFrame]) -> dict[tuple[int, in
 
 
 # --------------------------------------------------------------------------------------
+# codebook
+# --------------------------------------------------------------------------------------
+
+_IO_CODEBOOK: tuple[tuple[str, str, str, str], ...] = (
+    ("io_flows", "province_code", "GB/T 2260 province code; 0 = national table", "code"),
+    ("io_flows", "year", "table year (also the sector classification year, see io_sectors)",
+     "year"),
+    ("io_flows", "from_sector", "supplying sector, two-digit code of the year's 42-sector list",
+     "code"),
+    ("io_flows", "to_sector", "using sector, two-digit code of the year's 42-sector list", "code"),
+    ("io_flows", "flow", "intermediate use z_ij of from_sector's output by to_sector "
+     "(published 万元 / 1e4)", "亿元"),
+    ("io_final", "province_code", "GB/T 2260 province code; 0 = national table", "code"),
+    ("io_final", "year", "table year", "year"),
+    ("io_final", "sector", "sector (row of the table), two-digit code", "code"),
+    ("io_final", "item", "column code as published: TIU total intermediate use, FU101 rural / "
+     "FU102 urban household consumption, THC, FU103 government consumption, TC, FU201 fixed "
+     "capital formation, FU202 inventories, GCF, EX exports, OF outflow to other provinces, "
+     "NOF net outflow (2002 provinces), FU302 outflow / FU304 inflow (2007 provinces), TFU total "
+     "final use, IM imports, IF inflow from other provinces, ERR discrepancy, GO total output",
+     "code"),
+    ("io_final", "value", "amount of the item for the sector; IM, IF, FU304 stored positive "
+     "(GO = TIU + TFU - IM - IF + ERR) (published 万元 / 1e4)", "亿元"),
+    ("io_va", "province_code", "GB/T 2260 province code; 0 = national table", "code"),
+    ("io_va", "year", "table year", "year"),
+    ("io_va", "sector", "sector (column of the table), two-digit code", "code"),
+    ("io_va", "item", "row code as published: TII total intermediate input, VA001 compensation "
+     "of employees, VA002 net taxes on production, VA003 depreciation of fixed capital, VA004 "
+     "operating surplus, TVA total value added, TI total input", "code"),
+    ("io_va", "value", "amount of the item for the sector (published 万元 / 1e4)", "亿元"),
+)
+
+
+def io_codebook() -> pd.DataFrame:
+    """Codebook of ``io_flows|io_final|io_va.parquet``: table, column, meaning, unit.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``table``, ``column``, ``meaning``, ``unit`` (money in 亿元); written by the
+        pipeline as ``data/processed/io_codebook.csv``.
+    """
+    return pd.DataFrame(list(_IO_CODEBOOK), columns=["table", "column", "meaning", "unit"])
+
+
+# --------------------------------------------------------------------------------------
 # identity check
 # --------------------------------------------------------------------------------------
 
 
-def go_ti_check(frames: dict[str, pd.DataFrame], *, rtol: float = 1e-4, atol: float = 1.0):
+def go_ti_check(frames: dict[str, pd.DataFrame], *, rtol: float = 1e-4, atol: float = GO_TI_ATOL):
     """Compare total output GO with total input TI for every province-year-sector.
 
     Parameters
@@ -727,8 +785,9 @@ def go_ti_check(frames: dict[str, pd.DataFrame], *, rtol: float = 1e-4, atol: fl
     frames : dict
         ``"final"`` and ``"va"`` of :func:`read_io`.
     rtol, atol : float
-        A sector passes if |GO − TI| <= atol + rtol · max(|GO|, |TI|) (万元). The default
-        (0.01 % or 1 万元) allows the rounding of the published tables.
+        A sector passes if |GO − TI| <= atol + rtol · max(|GO|, |TI|), amounts in 亿元. The
+        default (0.01 % or ``atol`` = 1e-4 亿元 = 1 万元) allows the rounding of the published
+        tables.
 
     Returns
     -------

@@ -157,7 +157,7 @@ def inputs_manifest(base_year: int) -> dict:
 
 OUTPUTS = ["panel.parquet", "panel.dta", "panel.csv", "codebook.csv", "gaps.csv",
            "boundaries.parquet", "hansen1999.parquet",
-           "io_flows.parquet", "io_final.parquet", "io_va.parquet"]
+           "io_flows.parquet", "io_final.parquet", "io_va.parquet", "io_codebook.csv"]
 
 
 def _write_bytes(path: Path, writer: Callable[[io.BytesIO], None]) -> None:
@@ -454,6 +454,11 @@ def _write_outputs(out: Path, panel: pd.DataFrame, cb: pd.DataFrame, gaps: pd.Da
         df = io_tables.get(key)
         if df is not None:
             _write_bytes(out / f"io_{key}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
+    if io_tables:
+        from analysis.data.io_tables import io_codebook
+
+        _write_bytes(out / "io_codebook.csv",
+                     lambda b: b.write(io_codebook().to_csv(index=False).encode("utf-8-sig")))
 
 
 # --------------------------------------------------------------------------------------------

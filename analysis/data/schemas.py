@@ -213,6 +213,11 @@ IO_KEYS = {
     "va": ["province_code", "year", "sector", "item"],
 }
 IO_VALUE = {"flows": "flow", "final": "value", "va": "value"}
+IO_MAX_ABS = 1e6
+"""Bound on |amount| of any IO cell, 亿元. The largest cells read (total output of one sector in
+the national tables, e.g. 2012 sector 28 construction 138,613 亿元) stay far below it; every
+table's largest sector output (smallest: Ningxia 2002, 159.67 亿元 = 1.6e6 万元) exceeds it
+when left in 万元, so a table in the wrong unit fails."""
 
 
 def io_schema(kind: str, columns: list[str]) -> pa.DataFrameSchema:
@@ -220,8 +225,9 @@ def io_schema(kind: str, columns: list[str]) -> pa.DataFrameSchema:
 
     Keys are unique over every non-value column present (tables may carry extra key columns,
     e.g. the table variant); ``province_code`` is 0 (national) or one of the 31 provinces;
-    sector codes are two-digit strings; values are finite (万元 as published; final-demand and
-    value-added items such as inventories, net outflow or operating surplus may be negative).
+    sector codes are two-digit strings; values are finite, in 亿元 and |value| <=
+    :data:`IO_MAX_ABS` (a table left in the published 万元 fails); final-demand and value-added
+    items such as inventories, net outflow or operating surplus may be negative.
     """
     if kind not in IO_KEYS:
         raise ValueError(f"unknown IO table {kind!r}; expected one of {list(IO_KEYS)}")
@@ -229,8 +235,11 @@ def io_schema(kind: str, columns: list[str]) -> pa.DataFrameSchema:
     cols = {
         "province_code": pa.Column("int64", pa.Check.isin((0, *PROVINCE_CODES))),
         "year": pa.Column("int64", pa.Check.in_range(1990, 2030)),
-        value: pa.Column(float, pa.Check(lambda s: ~s.isin([math.inf, -math.inf]),
-                                         error="finite"), nullable=True, coerce=True),
+        value: pa.Column(float, [
+            pa.Check(lambda s: ~s.isin([math.inf, -math.inf]), error="finite"),
+            pa.Check(lambda s: s.abs() <= IO_MAX_ABS, ignore_na=True,
+                     error=f"|value| <= {IO_MAX_ABS:g} 亿元 (in 万元?)")],
+            nullable=True, coerce=True),
     }
     for c in IO_KEYS[kind][2:]:
         if "sector" in c:
@@ -254,5 +263,5 @@ def validate_io(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     return df
 
 
-__all__ = ["PROVINCE_CODES", "RANGES", "SchemaError", "io_schema", "panel_schema",
+__all__ = ["IO_MAX_ABS", "PROVINCE_CODES", "RANGES", "SchemaError", "io_schema", "panel_schema",
            "validate_io", "validate_panel"]

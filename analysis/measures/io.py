@@ -23,7 +23,8 @@ Zero-output sectors
 Regional tables contain sectors with no local output (e.g. 03 crude oil in Zhejiang, 12 of 42
 sectors in Tibet 2012) that are nevertheless *used* (their row of a competitive-import table
 holds imported/inflowing supplies). A sector j is *inactive* when x_j <= ``zero_tol`` · Σ|x|
-(default 1e-9, i.e. rounding noise such as GO = 0.004 万元). Its column of A and its row of B are
+(default 1e-9, i.e. rounding noise such as GO = 0.004 万元 = 4e-7 亿元; the test is relative, so
+it does not depend on the money unit). Its column of A and its row of B are
 set to 0 (it neither buys nor sells from local production); L and G are still well defined
 (their j-th column / row is the unit vector). Linkage indices of inactive sectors are NaN and
 they are left out of the normalising means. ``zero_output="raise"`` makes this an error instead.
