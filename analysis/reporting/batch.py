@@ -162,7 +162,10 @@ def job_fingerprint(base: str, params: dict[str, Any]) -> str:
 # the worker side: one kernel per worker process (or thread), reused across reports
 # --------------------------------------------------------------------------------------------
 
-_LOCAL = threading.local()
+# one kernel per worker thread, process-wide registry so that a Dask ``client.run`` (another
+# thread) or the process finaliser can stop them all
+_KERNELS: dict[int, tuple[Any, Any]] = {}
+_FINALISER: list[bool] = []
 
 
 class KernelStartError(RuntimeError):
@@ -205,29 +208,31 @@ def _start_kernel(start_timeout: float, cwd: str):
 
 
 def _get_kernel(start_timeout: float, cwd: str):
+    """This thread's kernel (started on first use, restarted if it died)."""
     from jupyter_core.utils import run_sync
 
-    k = getattr(_LOCAL, "kernel", None)
+    me = threading.get_ident()
+    k = _KERNELS.get(me)
     if k is not None and run_sync(k[0].is_alive)():
         return k[0], k[1], 0
     if k is not None:
         _shutdown_kernel()
     km, kc, attempts = _start_kernel(start_timeout, cwd)
-    _LOCAL.kernel = (km, kc)
-    if not getattr(_LOCAL, "finaliser", False):
+    _KERNELS[me] = (km, kc)
+    if not _FINALISER:
         from multiprocessing import util
 
-        util.Finalize(None, _shutdown_kernel, exitpriority=10)
+        util.Finalize(None, _shutdown_all_kernels, exitpriority=10)  # pool workers skip atexit
         import atexit
 
-        atexit.register(_shutdown_kernel)
-        _LOCAL.finaliser = True
+        atexit.register(_shutdown_all_kernels)
+        _FINALISER.append(True)
     return km, kc, attempts
 
 
-def _shutdown_kernel() -> None:
-    k = getattr(_LOCAL, "kernel", None)
-    _LOCAL.kernel = None
+def _shutdown_kernel(ident: int | None = None) -> None:
+    """Stop the kernel of thread ``ident`` (default: this thread) and remove its socket folder."""
+    k = _KERNELS.pop(threading.get_ident() if ident is None else ident, None)
     if k is None:
         return
     from jupyter_core.utils import run_sync
@@ -244,6 +249,12 @@ def _shutdown_kernel() -> None:
     sock_dir = getattr(km, "_analysis_sock_dir", None)
     if sock_dir:
         shutil.rmtree(sock_dir, ignore_errors=True)
+
+
+def _shutdown_all_kernels() -> None:
+    """Stop every kernel this process started (Dask workers run tasks in several threads)."""
+    for ident in list(_KERNELS):
+        _shutdown_kernel(ident)
 
 
 def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_timeout: float = 60.0,
@@ -791,7 +802,7 @@ def _run_dask(jobs, notebook, workers, timeout, scheduler, pdf, bar) -> list[Job
             if r.status != "ok":
                 bar.write(f"  {r.name}: {r.status}: {r.error}")
         try:
-            client.run(_shutdown_kernel)
+            client.run(_shutdown_all_kernels)
         except Exception:  # noqa: BLE001
             pass
     finally:
