@@ -89,6 +89,10 @@ DERIVED: list[Variable] = [
     Variable("gdp_flag", "GDP来源说明", "GDP source note (only where not the NBS compilation)",
              "text", "nqp_panel/面板原始数据_合并版v2.xlsx", "地区生产总值",
              "set where gdp is spliced from nqp_gdp (see SPLICES)"),
+    Variable("ind_rd_exp_flag", "规上工业企业R&D经费来源说明",
+             "Industrial R&D expenditure source note (only where not the S&T yearbook)",
+             "text", "nqp_panel/面板原始数据_合并版v2.xlsx", "R&D经费（万元）",
+             "set where ind_rd_exp is spliced from nqp_ind_rd_exp (see SPLICES)"),
     Variable("gdp_deflator", "GDP平减指数", "GDP deflator (base year = 1)", "index",
              "nbs_compilations/gdp.xlsx", "GDP, volume index",
              "gdp / gdp_real; gdp_real chains the previous-year = 100 volume indices from the "
@@ -115,6 +119,7 @@ class BuildResult:
     dropped_duplicates: list[str] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
     missing_cells: int = 0
+    splices: list[str] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -237,22 +242,46 @@ SPLICES: dict[str, tuple[str, str]] = {
     "gdp": ("nqp_gdp",
             "nqp panel (NBS first release); same vintage as the NBS compilation: the two agree "
             "within 0.1% in every province-year 2011-2022 (checks/reconcile_gdp_nqp.csv)"),
+    "ind_rd_exp": ("nqp_ind_rd_exp",
+                   "nqp panel (规模以上工业企业R&D经费, 万元/1e4); the same series as the S&T "
+                   "yearbook table: the two agree within 0.0072% in every province-year "
+                   "2018-2023 (checks/recon_ind_rd_exp_yearbook_nqp.csv)"),
 }
 """Columns extended, only in years the preferred source lacks, by a same-vintage second source.
 
-``gdp`` of the NBS compilation stops in 2022 (its 2023-24 rows are revised totals of another
-vintage); the nqp panel's first-release 2023 GDP extends it. The spliced cells carry
-``<col>_flag``; the sector split and volume index are not spliced (no same-vintage source).
+Each entry is ``column: (second-source column, why)``; spliced cells carry ``<column>_flag``
+(a :data:`DERIVED` variable) holding ``"from <second>: <why>"``.
+
+* ``gdp`` of the NBS compilation stops in 2022 (its 2023-24 rows are revised totals of another
+  vintage); the nqp panel's first-release 2023 GDP extends it. The sector split and volume index
+  are not spliced (no same-vintage source).
+* ``ind_rd_exp`` (规上工业企业R&D经费内部支出, S&T yearbook sheets) covers 2018-2023; the nqp
+  panel's ``nqp_ind_rd_exp`` is the same series (max relative gap 7.2e-5 where both exist, the
+  yearbook's 万元 rounded to 0.0001 亿元) and also covers 2012-2017, which extends it.
 """
 
 
 def splice(panel: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Fill cells of :data:`SPLICES` columns from their same-vintage source; flag each cell.
 
-    Returns the panel and one note per spliced column (``"gdp: 31 cells from nqp_gdp"``).
+    Parameters
+    ----------
+    panel : DataFrame
+        Province-year panel holding ``province_code``, ``year`` and, for each splice, the
+        preferred column and its second-source column (splices whose columns are absent are
+        skipped).
+
+    Returns
+    -------
+    panel : DataFrame
+        The same frame with the missing cells filled and ``<col>_flag`` (string, NA where the
+        preferred source supplied the value) added for every column that got a cell.
+    notes : list of str
+        One note per spliced column, as :func:`splice_notes` gives it
+        (``"gdp: 31 cells from nqp_gdp (2023-2023)"``).
+
     Only cells missing in the preferred source are filled; nothing else changes.
     """
-    notes = []
     for col, (other, why) in SPLICES.items():
         if col not in panel or other not in panel:
             continue
@@ -262,9 +291,24 @@ def splice(panel: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             flag = pd.Series(pd.NA, index=panel.index, dtype="string")
             flag[fill] = f"from {other}: {why}"
             panel[f"{col}_flag"] = flag
-            yrs = sorted(panel.loc[fill, "year"].unique())
-            notes.append(f"{col}: {int(fill.sum())} cells from {other} ({yrs[0]}-{yrs[-1]})")
-    return panel, notes
+    return panel, splice_notes(panel)
+
+
+def splice_notes(panel: pd.DataFrame) -> list[str]:
+    """One line per spliced column of ``panel``: ``"<col>: <n> cells from <other> (<years>)"``.
+
+    Read off the ``<col>_flag`` columns, so it also describes a panel read back from disk.
+    """
+    notes = []
+    for col, (other, _why) in SPLICES.items():
+        flag = f"{col}_flag"
+        if flag not in panel:
+            continue
+        hit = panel[flag].notna()
+        if hit.any():
+            yrs = sorted(panel.loc[hit, "year"].unique())
+            notes.append(f"{col}: {int(hit.sum())} cells from {other} ({yrs[0]}-{yrs[-1]})")
+    return notes
 
 
 def _document_splices(panel: pd.DataFrame, variables: dict[str, tuple[str, Variable]]) -> None:
@@ -278,7 +322,7 @@ def _document_splices(panel: pd.DataFrame, variables: dict[str, tuple[str, Varia
             continue
         name, v = variables[col]
         _, o = variables[other]
-        span = f"{yrs[0]}-{yrs[-1]}" if yrs[0] != yrs[-1] else f"{yrs[0]}"
+        span = _year_spans([int(y) for y in yrs])
         variables[col] = (name, dataclasses.replace(
             v, source=f"{v.source};{o.source}", table=f"{v.table}; {span}: {o.table}",
             transformation=f"{v.transformation}; {span} spliced from {other} ({o.source}, "
@@ -289,9 +333,8 @@ def add_derived(panel: pd.DataFrame, base_year: int) -> tuple[pd.DataFrame, list
     """Add the :data:`DERIVED` columns the parsers did not supply; return the panel and records."""
     added: list[Variable] = []
     by_name = {v.name: v for v in DERIVED}
-    panel, spliced = splice(panel)
-    if spliced:
-        added.append(by_name["gdp_flag"])
+    panel, _notes = splice(panel)
+    added += [by_name[f"{c}_flag"] for c in SPLICES if f"{c}_flag" in panel]
     if "basic_share" not in panel and {"rd_exp_basic", "rd_exp"} <= set(panel):
         panel["basic_share"] = panel["rd_exp_basic"] / panel["rd_exp"]
         added.append(by_name["basic_share"])
@@ -621,7 +664,7 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
             n for n in OTHER_SOURCES if n not in missing] + ([] if "io_tables" in missing
                                                              else ["io_tables"]),
         sources_missing=missing, dropped_duplicates=dropped, checks=check_rows,
-        missing_cells=int(gaps["n_missing"].sum()),
+        missing_cells=int(gaps["n_missing"].sum()), splices=splice_notes(panel),
         seconds=time.perf_counter() - t0, timings={k: round(v, 3) for k, v in timings.items()})
     outputs = [f for f in OUTPUTS if (out / f).exists()]
     # the per-source tables `data check` reconciles, and the checks, are outputs too
@@ -650,6 +693,8 @@ def summary_text(res: BuildResult) -> str:
         f"  sources read: {', '.join(res.sources_read) or '-'}",
     ]
     lines.append(f"  missing cells (never filled; by variable x year in gaps.csv): {res.missing_cells}")
+    for note in res.splices:
+        lines.append(f"  spliced (same-vintage second source, cells flagged in <col>_flag): {note}")
     if res.sources_missing:
         lines.append(f"  parsers not available yet: {', '.join(res.sources_missing)}")
     if res.dropped_duplicates:
@@ -723,4 +768,5 @@ def check(verbose: bool = False) -> bool:
 
 
 __all__ = ["BuildResult", "build", "check", "fetch", "load_panel", "merge_sources",
-           "chain_real_gdp", "add_derived", "codebook", "gaps_table", "inputs_manifest"]
+           "chain_real_gdp", "SPLICES", "splice", "splice_notes", "add_derived", "codebook",
+           "gaps_table", "inputs_manifest"]
