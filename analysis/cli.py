@@ -10,7 +10,8 @@ command                                what it does
 ``integration``                        build ``integration.parquet``; print the 2022 typology
 ``models``                             estimate baseline, threshold and spatial Durbin models
 ``reports``                            render every province's report and ``reports/index.html``
-``all``                                the main job: data → integration → models → reports
+``all``                                the main job: data → integration → models → reports →
+                                       research notebooks
 =====================================  =========================================================
 
 Every command exits 0 on success and non-zero with a one-line reason on failure.
@@ -80,6 +81,8 @@ def _all(args: argparse.Namespace) -> int:
     integration.run(force=args.force, verbose=True)
     model_pipeline.run(force=args.force, verbose=True)
     rc = batch.main(force=args.force, workers=args.workers)
+    rc_nb = batch.run_research_notebooks() if not args.no_notebooks else 0
+    rc = rc or rc_nb
     print(f"main job finished in {time.perf_counter() - t0:.0f} s (exit {rc})")
     return rc
 
@@ -120,8 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also print each report to PDF")
     p.set_defaults(func=_reports)
 
-    p = sub.add_parser("all", help="the main job: data, integration, models, reports")
+    p = sub.add_parser("all", help="the main job: data, integration, models, reports, notebooks")
     p.add_argument("--force", action="store_true")
+    p.add_argument("--no-notebooks", action="store_true",
+                   help="skip executing the research notebooks (reports/paper/)")
     p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=_all)
     return parser
