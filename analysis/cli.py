@@ -37,7 +37,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _measures(args: argparse.Namespace) -> int:
-    from analysis.measures import summary
+    from analysis.reporting import summary
 
     summary.main()
     return 0

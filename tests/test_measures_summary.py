@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis.measures import coupling_coordination, entropy_weight
-from analysis.measures.summary import SIMPLE_SPEC, simple_st_ind_coupling
+from analysis.reporting.summary import SIMPLE_SPEC, simple_st_ind_coupling
 
 
 def _panel(seed=0):
@@ -57,7 +57,7 @@ def test_stale_chain_linkage_file_is_recomputed(tmp_path, monkeypatch):
 
     from analysis import paths
     from analysis.data import io_tables
-    from analysis.measures import summary
+    from analysis.reporting import summary
 
     monkeypatch.setattr(paths, "processed_dir", lambda: tmp_path)
     stored = pd.DataFrame({"province_code": [110000], "io_year": [2017], "chain_linkage": [9.0]})

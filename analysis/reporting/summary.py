@@ -11,9 +11,8 @@ Prints, for all 31 provinces,
    ``python -m analysis integration``) when it exists and is newer than the panel, and always
    the simple two-subsystem specification of :func:`simple_st_ind_coupling` beside it.
 
-The framework is a layer to the right of this one, so it is not imported: its *output table* is
-read. This module is the measures layer's command-line adapter and the one place in it that
-reads files (through :mod:`analysis.data.pipeline` and :mod:`analysis.paths`).
+It lives in the reporting layer because it reads processed files and prints; the measures it
+prints are the pure functions of :mod:`analysis.measures`.
 """
 
 from __future__ import annotations
