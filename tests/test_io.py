@@ -48,7 +48,9 @@ def test_files_per_year(frames):
 def test_shapes_and_dtypes(frames):
     flows, final, va = frames["flows"], frames["final"], frames["va"]
     assert len(flows) == 125 * 42 * 42
-    assert list(flows.columns) == ["province_code", "year", "from_sector", "to_sector", "flow"]
+    assert list(flows.columns) == [
+        "province_code", "year", "from_sector", "to_sector", "flow", "source", "table_type"]
+    assert set(flows["source"]) == {"io_provincial"} and set(flows["table_type"]) == {"competitive"}
     assert flows["province_code"].dtype == "int64" and flows["year"].dtype == "int64"
     assert sorted(flows["from_sector"].unique()) == [f"{i:02d}" for i in range(1, 43)]
     assert not flows.duplicated(["province_code", "year", "from_sector", "to_sector"]).any()
@@ -130,6 +132,125 @@ def test_row_and_column_totals(tables):
             exceptions.add(key)
     # Fujian 2002: row 27 (交通运输及仓储) of Z sums to 0.6876 亿元 (6,876 万元) more than its TIU
     assert exceptions == {(350000, 2002)}
+
+
+# --------------------------------------------------------------------------------------
+# national tables (io_national R data)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def national(raw_dir):
+    if not (raw_dir / "io_national").is_dir():
+        pytest.skip("io_national not in the raw data")
+    return io_tables.read_national_io(raw_dir)
+
+
+def test_national_tables_read(national):
+    files = national["files"].set_index("year")["table_type"].to_dict()
+    assert files == {2005: "competitive", 2015: "competitive", 2017: "non-competitive",
+                     2018: "non-competitive", 2020: "non-competitive"}
+    for key in ("flows", "final", "va"):
+        d = national[key]
+        assert set(d["province_code"]) == {0} and set(d["source"]) == {"io_national"}
+    assert (national["flows"].groupby("year").size() == 42 * 42).all()
+    items = national["final"].groupby("year")["item"].apply(lambda s: tuple(s.unique()))
+    assert items[2017] == ("TIU", "TC", "FU201", "FU202", "EX", "TFU", "GO")
+    assert items[2015][-4:] == ("TFU", "IM", "ERR", "GO")
+    # imports only for the non-competitive tables: 42 products x (42 sectors + 7 final items)
+    assert national["imports"].groupby("year").size().to_dict() == {
+        2017: 42 * 49, 2018: 42 * 49, 2020: 42 * 49}
+
+
+def _nat(frames, key, year, a, b):
+    d = frames[key]
+    cols = ("from_sector", "to_sector") if key == "flows" else ("sector", "item")
+    sel = (d.year == year) & (d[cols[0]] == a) & (d[cols[1]] == b)
+    return d.loc[sel, "flow" if key == "flows" else "value"].item()
+
+
+def test_national_known_values(national):
+    """Cells read off china_<year>_42.rda (万元) come back in 亿元."""
+    # 2017 non-competitive, Domestic 农林牧渔 -> 农林牧渔: 145,853,072.82 万元
+    assert _nat(national, "flows", 2017, "01", "01") == pytest.approx(14585.307282364976, rel=1e-12)
+    # 2017 Domestic 通信设备、计算机和其他电子设备 -> same: 264,376,394.49 万元
+    assert _nat(national, "flows", 2017, "20", "20") == pytest.approx(26437.639448558605, rel=1e-12)
+    assert _nat(national, "flows", 2020, "01", "01") == pytest.approx(17917.024620290548, rel=1e-12)
+    assert _nat(national, "flows", 2015, "20", "20") == pytest.approx(41344.74810837769, rel=1e-12)
+    assert _nat(national, "flows", 2005, "01", "01") == pytest.approx(6171.761519957745, rel=1e-12)
+    # 2017 totals: value added 823,215.7 亿元 (the table's GDP), imports 149,268.4 亿元
+    va = national["va"]
+    tva = va[(va.year == 2017) & (va.item == "TVA")]["value"].sum()
+    assert tva == pytest.approx(823_215.7064, abs=1e-3)
+    imp = national["imports"]
+    assert imp[(imp.year == 2017) & (imp.item == "GO")]["value"].sum() == pytest.approx(
+        149_268.3828, abs=1e-3)
+
+
+def test_national_identities(national):
+    """GO = TI per sector (tolerance 1e-4 亿元 + 0.01 %; observed relative gap < 1e-13);
+    non-competitive: domestic GO = TIU + TFU, TII = column sums of the domestic and the
+    imported intermediate blocks, imports GO = TIU + TFU; competitive: GO = TIU + TFU − IM + ERR
+    (2005 has no TFU column: the sum of its final-use columns)."""
+    chk = io_tables.go_ti_check(national)
+    assert len(chk) == 5 * 42 and chk["ok"].all() and chk["rel_diff"].max() < 1e-13
+    tables = io_tables.io_tables_from_frames(national)
+    imp = national["imports"]
+    for (code, year), t in tables.items():
+        assert code == 0
+        Z, f = t.Z.to_numpy(), t.final
+        tol = 1e-9 * t.x.abs().max()
+        np.testing.assert_allclose(Z.sum(axis=1), f["TIU"], rtol=0, atol=tol)
+        if year >= 2017:
+            assert t.imports.abs().max() == 0  # no IM column: imports are separate rows
+            np.testing.assert_allclose(f["TIU"] + f["TFU"], t.x, rtol=0, atol=tol)
+            m = imp[imp.year == year].pivot(index="sector", columns="item", values="value")
+            Zm = m[list(io_tables.SECTOR_CODES)].to_numpy()
+            np.testing.assert_allclose(Z.sum(axis=0) + Zm.sum(axis=0), t.va.loc["TII"],
+                                       rtol=0, atol=tol)
+            np.testing.assert_allclose(m["TIU"] + m["TFU"], m["GO"], rtol=0, atol=tol)
+        else:
+            fd = f["TFU"] if "TFU" in f else f[["FU101", "FU102", "FU103", "FU201", "FU202",
+                                               "EX"]].sum(axis=1)
+            np.testing.assert_allclose(f["TIU"] + fd - f["IM"] + f["ERR"], t.x, rtol=0, atol=tol)
+            np.testing.assert_allclose(Z.sum(axis=0), t.va.loc["TII"], rtol=0, atol=tol)
+        np.testing.assert_allclose(t.va.loc["TII"] + t.va.loc["TVA"], t.total_input,
+                                   rtol=0, atol=tol)
+
+
+def test_national_sector_lists_and_combined_frames(raw_dir, national):
+    assert io_tables.classification_year(2018) == 2017
+    assert io_tables.classification_year(2015) == 2012
+    with pytest.raises(ValueError, match="2010"):
+        io_tables.classification_year(2010)
+    tables = io_tables.io_tables_from_frames(national)
+    # 2018 follows the 2017 list: 35 研究和试验发展 is R&D-intensive
+    assert tables[(0, 2018)].sectors.loc["35", "name_zh"].startswith("研究")
+    assert tables[(0, 2018)].rd_sectors == ["20", "21", "31", "35", "36"]
+    allf = io_tables.read_io_all(raw_dir)
+    keys = allf["files"][["province_code", "year"]]
+    assert not keys.duplicated().any() and len(keys) == 130
+    assert set(allf["files"].loc[allf["files"].province_code == 0, "year"]) == {
+        2002, 2005, 2007, 2012, 2015, 2017, 2018, 2020}
+    nat = allf["flows"][allf["flows"].province_code == 0]
+    assert nat.groupby("year")["source"].first().to_dict() == {
+        2002: "io_provincial", 2005: "io_national", 2007: "io_provincial",
+        2012: "io_provincial", 2015: "io_national", 2017: "io_national",
+        2018: "io_national", 2020: "io_national"}
+    with pytest.raises(ValueError, match="no 42-sector national table for 2010"):
+        io_tables.read_national_io(raw_dir, [2010])
+
+
+def test_national_file_errors(tmp_path):
+    pyreadr = pytest.importorskip("pyreadr")
+    bad = pd.DataFrame({"Code": ["01"], "x": [1.0]})
+    p = tmp_path / "china_2017_42.rda"
+    pyreadr.write_rdata(str(p), bad, df_name="china_2017_42")
+    with pytest.raises(IOTableFormatError, match=r"china_2017_42\.rda: sector columns"):
+        io_tables.read_national_file(p, 2017)
+    p.write_bytes(b"not R data")
+    with pytest.raises(IOTableFormatError, match="not readable R data"):
+        io_tables.read_national_file(p, 2017)
 
 
 def test_sector_list():

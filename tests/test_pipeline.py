@@ -137,7 +137,13 @@ def test_io_tables_written_and_balanced(built_data):
     d = built_data["processed"]
     flows = pd.read_parquet(d / "io_flows.parquet")
     assert set(flows.columns) >= {"province_code", "year", "from_sector", "to_sector", "flow"}
-    assert set(flows.year) == {2002, 2007, 2012, 2017}
+    assert set(flows.year) == {2002, 2005, 2007, 2012, 2015, 2017, 2018, 2020}
+    prov = flows[flows.province_code != 0]
+    assert set(prov.year) == {2002, 2007, 2012, 2017} and set(prov.source) == {"io_provincial"}
+    # national 2017 exists (non-competitive R-data table, domestic block), in 亿元
+    nat17 = flows[(flows.province_code == 0) & (flows.year == 2017)]
+    assert set(nat17.table_type) == {"non-competitive"} and len(nat17) == 42 * 42
+    assert len(pd.read_parquet(d / "io_imports.parquet").query("year == 2017")) == 42 * 49
     # 42 x 42 cells per table
     assert (flows.groupby(["province_code", "year"]).size() == 42 * 42).all()
     rec, table = checks.io_go_ti({"final": pd.read_parquet(d / "io_final.parquet"),
@@ -146,8 +152,10 @@ def test_io_tables_written_and_balanced(built_data):
     # the IO codebook states the unit of every amount: 亿元
     cb = pd.read_csv(d / "io_codebook.csv", encoding="utf-8-sig")
     amounts = cb[cb["column"].isin(["flow", "value"])]
-    assert len(amounts) == 3 and (amounts["unit"] == "亿元").all()
-    assert set(cb["table"]) == {"io_flows", "io_final", "io_va"}
+    assert len(amounts) == 4 and (amounts["unit"] == "亿元").all()
+    assert set(cb["table"]) == {"io_flows", "io_final", "io_va", "io_imports"}
+    assert cb.groupby("table").size().to_dict() == {"io_flows": 7, "io_final": 7, "io_va": 7,
+                                                    "io_imports": 7}
 
 
 def test_checks_pass_and_are_written(built_data, in_built_root, capsys):

@@ -266,7 +266,9 @@ def io_go_ti(io_tables: dict[str, pd.DataFrame], rtol: float = 1e-3) -> tuple[di
 
     Tolerance ``|GO - TI| <= 1e-4 亿元 (= 1 万元) + rtol * max(|GO|, |TI|)`` with ``rtol = 0.1%``
     (the tables are in 亿元, converted from the published 万元): published tables are balanced
-    by construction, so anything beyond rounding is a transcription error.
+    by construction, so anything beyond rounding is a transcription error. Covers the provincial
+    and every national table (non-competitive ones: domestic GO vs TI, which includes imported
+    inputs; the national R-data tables balance to < 1e-13 relative).
     """
     rec = {"name": "identity_io_go_ti", "kind": "identity", "tolerance": rtol, "measure": "rel",
            "allowed_exceptions": 1, "winner": "-",

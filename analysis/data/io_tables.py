@@ -30,6 +30,19 @@ use different 42-sector lists (e.g. code 20 is 仪器仪表及文化办公用机
 and 36 综合技术服务). ``io_sectors.csv`` therefore lists the sectors per ``io_year``
 (classification year); always join on (``io_year``, ``sector``).
 
+National tables as R data (``io_national/``, github Carol-seven/ionet, NBS tables in 万元):
+:func:`read_national_io` reads the 42-sector ones — 2005 (extension table, 2007 classification),
+2015 (extension table, 2012 classification), both *competitive-import* (rows = products of any
+origin, imports in an ``IM`` column), and 2017, 2018 (extension) and 2020 (2017 classification),
+*non-competitive* (each product row is split ``Origin`` = ``Domestic`` / ``Imports``; there is
+no ``IM`` column). For non-competitive tables ``Z`` is the domestic intermediate block and
+``final`` the domestic rows, so GO = TIU + TFU per sector; the import rows (intermediate and
+final use of imported products, their total in ``GO``) go to a separate ``imports`` frame.
+The 2010 table has 41 sectors and the 122-153-sector tables another classification: not read.
+:func:`read_io_all` combines provincial and national frames; every row carries ``source``
+(``io_provincial`` / ``io_national``) and ``table_type`` (``competitive`` / ``non-competitive``).
+:data:`CLASSIFICATION_YEAR` maps a national table year to its 42-sector list.
+
 Not readable: the two national files at the top of ``io_provincial/``
 (``2017年全国42个部门基本流量表.xls``, ``2018年全国42部门非竞争型投入产出表.xls``) are Word-HTML
 (MHTML) documents, not spreadsheets, and in the mirrored copies every number is masked as
@@ -45,6 +58,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -67,6 +81,11 @@ __all__ = [
     "read_io",
     "read_io_file",
     "read_national_html",
+    "read_national_io",
+    "read_national_file",
+    "read_io_all",
+    "classification_year",
+    "CLASSIFICATION_YEAR",
     "go_ti_check",
     "io_codebook",
     "WAN_PER_YI",
@@ -82,6 +101,17 @@ WAN_PER_YI = 1e4
 """万元 per 亿元: published 万元 amounts are divided by this to give 亿元."""
 GO_TI_ATOL = 1e-4
 """Absolute tolerance of the GO = TI identity, 亿元 (= 1 万元, the tables' rounding unit)."""
+CLASSIFICATION_YEAR: dict[int, int] = {
+    2002: 2002, 2007: 2007, 2012: 2012, 2017: 2017,
+    2005: 2007, 2015: 2012, 2018: 2017, 2020: 2017,
+}
+"""Table year -> year of the 42-sector list (``io_sectors``) its codes follow."""
+NATIONAL_RDA: dict[int, str] = {
+    2005: "china_2005_42.rda", 2015: "china_2015_42.rda", 2017: "china_2017_42.rda",
+    2018: "china_2018_42.rda", 2020: "china_2020_42.rda",
+}
+"""The 42-sector national tables of ``io_national/`` read by :func:`read_national_io`."""
+COMPETITIVE, NON_COMPETITIVE = "competitive", "non-competitive"
 _PASSWORD = "VelvetSweatshop"  # Excel's default "encryption" password (see DESIGN.md)
 
 
@@ -328,13 +358,20 @@ def read_io_file(path: Path | str) -> _Parsed:
     return _Parsed(Z=Z, final=final, va=va, names=names)
 
 
+_NAME_ALIASES: dict[tuple[int, str], str] = {
+    # the 2005 extension table prints older names of four sectors of the 2007 list
+    (2005, "01"): "农业", (2005, "08"): "服装皮革羽绒及其制品业", (2005, "21"): "其他制造业",
+    (2005, "35"): "科学研究事业",
+}
+
+
 def _check_names(parsed: _Parsed, year: int, path: Path) -> None:
-    """The printed sector names must be the ``io_year`` classification (first two characters)."""
-    expected = io_sectors(year)["name_zh"].tolist()
+    """The printed sector names must be the year's classification (first two characters)."""
+    expected = io_sectors(classification_year(year))["name_zh"].tolist()
     bad = [
         (code, got, want)
         for code, got, want in zip(SECTOR_CODES, parsed.names, expected, strict=True)
-        if got and got[:2] != want[:2]
+        if got and got[:2] != want[:2] and got != _NAME_ALIASES.get((year, code))
     ]
     if bad:
         raise IOTableFormatError(
@@ -426,6 +463,8 @@ def read_io(raw_dir: Path | str) -> dict[str, pd.DataFrame]:
         columns from ``TIU`` to ``GO`` as published (items differ by year, see module doc).
         ``"va"``: ``province_code``, ``year``, ``sector``, ``item`` (``TII``, ``VA001``…
         ``VA004``, ``TVA``, ``TI``), ``value``. All amounts in 亿元 (published 万元 / 10⁴).
+        Each of the three also has ``source`` (= ``"io_provincial"``) and ``table_type``
+        (= ``"competitive"``), as the national R-data frames of :func:`read_national_io`.
         ``"files"``: ``province_code``, ``year``, ``path`` of each table read.
         ``"skipped"``: ``path``, ``reason`` for files that are present but not readable
         (the two masked national MHTML files).
@@ -497,6 +536,251 @@ def read_io(raw_dir: Path | str) -> dict[str, pd.DataFrame]:
     for key in ("flows", "final", "va"):
         for col in ("province_code", "year"):
             out[key][col] = out[key][col].astype("int64")
+        out[key]["source"] = "io_provincial"
+        out[key]["table_type"] = COMPETITIVE
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# national tables (R data)
+# --------------------------------------------------------------------------------------
+
+
+def _national_root(raw_dir: Path | str) -> Path:
+    raw_dir = Path(raw_dir)
+    return raw_dir / "io_national" if (raw_dir / "io_national").is_dir() else raw_dir
+
+
+def read_national_file(path: Path | str, year: int) -> tuple[_Parsed, pd.DataFrame | None, str]:
+    """Parse one 42-sector national table of ``io_national/`` (R data, 万元) into 亿元 blocks.
+
+    Parameters
+    ----------
+    path : path
+        ``china_<year>_42.rda`` (one data.frame with columns ``Code``, ``Description``,
+        ``DescriptionInChinese``, [``Origin``], ``01``…``42``, final-use codes …, ``GO``).
+    year : int
+        Table year (a key of :data:`NATIONAL_RDA`).
+
+    Returns
+    -------
+    parsed : object
+        As :func:`read_io_file`: ``Z`` (42 × 42; domestic block for non-competitive tables),
+        ``final`` (42 × items from ``TIU`` to ``GO``; domestic rows), ``va`` (``TII``,
+        ``VA001``…``VA004``, ``TVA``, ``TI`` × 42), in 亿元.
+    imports : DataFrame or None
+        Non-competitive tables: the ``Imports`` rows, 42 × (``01``…``42``, ``TIU`` … ``GO``),
+        亿元 (``GO`` = total imports of the product); None for competitive tables.
+    table_type : str
+        ``"competitive"`` or ``"non-competitive"``.
+
+    Raises
+    ------
+    IOTableFormatError
+        If the file holds no single data.frame, the sector rows/columns are not ``01``…``42``,
+        a required row or column (``TIU``, ``GO``, ``TII`` … ``TI``) is missing, or a value in a
+        block is missing. The message names file, row and column.
+    """
+    import pyreadr
+
+    path = Path(path)
+    try:
+        objs = pyreadr.read_r(str(path))
+    except Exception as exc:  # pyreadr raises its own error types for damaged files
+        raise IOTableFormatError(f"{path}: not readable R data ({type(exc).__name__}: {exc})") from exc
+    if len(objs) != 1:
+        raise IOTableFormatError(f"{path}: expected one data.frame, found {list(objs)}")
+    df = next(iter(objs.values()))
+    cols = [str(c) for c in df.columns]
+    sec_cols = [c for c in cols if re.fullmatch(r"\d{2}", c)]
+    if tuple(sec_cols) != SECTOR_CODES:
+        raise IOTableFormatError(
+            f"{path}: sector columns are {sec_cols[:3]}…{sec_cols[-3:]} ({len(sec_cols)}), "
+            "expected '01'…'42' (the 41-sector 2010 and detailed tables are not read)"
+        )
+    if "TIU" not in cols or "GO" not in cols:
+        raise IOTableFormatError(f"{path}: column 'TIU' or 'GO' missing (found {cols})")
+    fin_items = cols[cols.index("TIU"): cols.index("GO") + 1]
+    code = df["Code"].astype(str).str.strip()
+    non_comp = "Origin" in df.columns
+    origin = df["Origin"].astype(str).str.strip() if non_comp else pd.Series("", index=df.index)
+
+    def rows_of(kind: str) -> pd.DataFrame:
+        sel = code.isin(SECTOR_CODES) & ((origin == kind) if non_comp else True)
+        block = df.loc[sel].set_index(code[sel])
+        if tuple(block.index) != SECTOR_CODES:
+            raise IOTableFormatError(
+                f"{path}: {kind or 'sector'} rows are {tuple(block.index)[:3]}… "
+                f"({len(block)}), expected '01'…'42' in order"
+            )
+        return block
+
+    def numeric(block: pd.DataFrame, what: str) -> np.ndarray:
+        arr = block.to_numpy(dtype="float64")
+        if np.isnan(arr).any():
+            i, j = (int(k[0]) for k in np.nonzero(np.isnan(arr)))
+            raise IOTableFormatError(
+                f"{path}: missing value in the {what} block at row {block.index[i]!r}, "
+                f"column {block.columns[j]!r}"
+            )
+        return arr / WAN_PER_YI  # 万元 -> 亿元
+
+    dom = rows_of("Domestic" if non_comp else "")
+    va_rows = []
+    for item in VA_ROWS:
+        hit = df.index[code == item]
+        if len(hit) != 1:
+            raise IOTableFormatError(f"{path}: row {item!r} found {len(hit)} times")
+        va_rows.append(hit[0])
+    va_block = df.loc[va_rows, list(SECTOR_CODES)].set_axis(list(VA_ROWS), axis=0)
+    Z = numeric(dom[list(SECTOR_CODES)], "intermediate")
+    final = pd.DataFrame(numeric(dom[fin_items], "final-use"),
+                         index=pd.Index(SECTOR_CODES, name="sector"), columns=fin_items)
+    va = pd.DataFrame(numeric(va_block, "value-added"),
+                      index=pd.Index(list(VA_ROWS), name="item"), columns=list(SECTOR_CODES))
+    names = tuple(re.sub(r"\s+", "", str(n)) for n in dom["DescriptionInChinese"])
+    imports = None
+    if non_comp:
+        imp = rows_of("Imports")[list(SECTOR_CODES) + fin_items]
+        imports = pd.DataFrame(numeric(imp, "imports"), index=pd.Index(SECTOR_CODES, name="sector"),
+                               columns=list(SECTOR_CODES) + fin_items)
+    parsed = _Parsed(Z=Z, final=final, va=va, names=names)
+    return parsed, imports, NON_COMPETITIVE if non_comp else COMPETITIVE
+
+
+def _tidy(code: int, year: int, t: _Parsed) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    n = N_SECTORS
+    codes = np.array(SECTOR_CODES, dtype=object)
+    flows = pd.DataFrame({"province_code": np.int64(code), "year": np.int64(year),
+                          "from_sector": np.repeat(codes, n), "to_sector": np.tile(codes, n),
+                          "flow": t.Z.ravel()})
+    f, v = t.final, t.va
+    final = pd.DataFrame({"province_code": np.int64(code), "year": np.int64(year),
+                          "sector": np.repeat(codes, f.shape[1]),
+                          "item": np.tile(np.array(f.columns, dtype=object), n),
+                          "value": f.to_numpy().ravel()})
+    va = pd.DataFrame({"province_code": np.int64(code), "year": np.int64(year),
+                       "sector": np.tile(codes, v.shape[0]),
+                       "item": np.repeat(np.array(v.index, dtype=object), n),
+                       "value": v.to_numpy().ravel()})
+    return flows, final, va
+
+
+def read_national_io(raw_dir: Path | str, years: Iterable[int] | None = None
+                     ) -> dict[str, pd.DataFrame]:
+    """Read the 42-sector national input-output tables of ``io_national/`` into tidy frames.
+
+    Parameters
+    ----------
+    raw_dir : path
+        ``data/raw`` (holding ``io_national/``) or the ``io_national`` folder itself.
+    years : iterable of int, optional
+        Table years to read (keys of :data:`NATIONAL_RDA`: 2005, 2015, 2017, 2018, 2020);
+        default all.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``"flows"``, ``"final"``, ``"va"`` as :func:`read_io` (``province_code`` = 0, amounts in
+        亿元 = published 万元 / 10⁴, ``source`` = ``"io_national"``, ``table_type``
+        ``"competitive"`` (2005, 2015) or ``"non-competitive"`` (2017, 2018, 2020; ``flows`` and
+        ``final`` hold the domestic rows only). ``"imports"``: the import rows of the
+        non-competitive tables — ``province_code``, ``year``, ``sector`` (imported product),
+        ``item`` (using sector ``01``…``42`` or a final-use code ``TIU``, ``TC``, ``FU201``,
+        ``FU202``, ``EX``, ``TFU``, ``GO`` = total imports), ``value``, ``source``,
+        ``table_type``. ``"files"``: ``province_code``, ``year``, ``path``, ``table_type``.
+
+    Notes
+    -----
+    Sector codes follow the 42-sector list of :data:`CLASSIFICATION_YEAR` [year]; the printed
+    names are checked against it. The year 2012 national table is read from
+    ``io_provincial/`` by :func:`read_io` (ionet has only the 139-sector 2012 table).
+
+    Raises
+    ------
+    FileNotFoundError
+        If a requested table file is missing.
+    IOTableFormatError
+        See :func:`read_national_file`; also if the printed sector names do not match the list.
+    """
+    root = _national_root(raw_dir)
+    years = sorted(NATIONAL_RDA) if years is None else sorted(int(y) for y in years)
+    flows, finals, vas, imps, files = [], [], [], [], []
+    for year in years:
+        if year not in NATIONAL_RDA:
+            raise ValueError(f"no 42-sector national table for {year}; have {sorted(NATIONAL_RDA)}")
+        path = root / NATIONAL_RDA[year]
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} not found; run `python -m analysis data fetch` first")
+        t, imports, kind = read_national_file(path, year)
+        _check_names(t, year, path)
+        fl, fi, va = _tidy(NATIONAL_CODE, year, t)
+        for d in (fl, fi, va):
+            d["table_type"] = kind
+        flows.append(fl)
+        finals.append(fi)
+        vas.append(va)
+        files.append((NATIONAL_CODE, year, path, kind))
+        if imports is not None:
+            items = np.array(imports.columns, dtype=object)
+            imps.append(pd.DataFrame({
+                "province_code": np.int64(NATIONAL_CODE), "year": np.int64(year),
+                "sector": np.repeat(np.array(SECTOR_CODES, dtype=object), len(items)),
+                "item": np.tile(items, N_SECTORS), "value": imports.to_numpy().ravel(),
+                "table_type": kind}))
+    imp_cols = ["province_code", "year", "sector", "item", "value", "table_type"]
+    out = {
+        "flows": pd.concat(flows, ignore_index=True),
+        "final": pd.concat(finals, ignore_index=True),
+        "va": pd.concat(vas, ignore_index=True),
+        "imports": pd.concat(imps, ignore_index=True) if imps else pd.DataFrame(columns=imp_cols),
+        "files": pd.DataFrame(files, columns=["province_code", "year", "path", "table_type"]),
+    }
+    for key in ("flows", "final", "va", "imports"):
+        for col in ("province_code", "year"):
+            out[key][col] = out[key][col].astype("int64")
+        out[key].insert(len(out[key].columns) - 1, "source", "io_national")
+    return out
+
+
+def read_io_all(raw_dir: Path | str, national_years: Iterable[int] | None = None
+                ) -> dict[str, pd.DataFrame]:
+    """Provincial/national ``.xls`` tables (:func:`read_io`) plus the national R-data tables
+    (:func:`read_national_io`), combined; what the pipeline writes to ``io_*.parquet``.
+
+    Parameters
+    ----------
+    raw_dir : path
+        ``data/raw``.
+    national_years : iterable of int, optional
+        National R-data tables to add (default all of :data:`NATIONAL_RDA`). A year that the
+        ``.xls`` files already hold for the nation is an error.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``flows``, ``final``, ``va`` (columns of :func:`read_io` plus ``source``,
+        ``table_type``), ``imports`` (see :func:`read_national_io`), ``files``, ``skipped``.
+        All amounts in 亿元.
+
+    Raises
+    ------
+    ValueError
+        If a national year is in both sources.
+    FileNotFoundError, IOTableFormatError
+        See :func:`read_io` and :func:`read_national_io`.
+    """
+    prov = read_io(raw_dir)
+    nat = read_national_io(raw_dir, national_years)
+    both = set(prov["files"].loc[prov["files"]["province_code"] == NATIONAL_CODE, "year"]) & set(
+        nat["files"]["year"])
+    if both:
+        raise ValueError(f"national tables for {sorted(both)} in both io_provincial and io_national")
+    out = {k: pd.concat([prov[k], nat[k]], ignore_index=True) for k in ("flows", "final", "va")}
+    files = prov["files"].assign(table_type=COMPETITIVE)
+    out["files"] = pd.concat([files, nat["files"]], ignore_index=True)
+    out["imports"] = nat["imports"]
+    out["skipped"] = prov["skipped"]
     return out
 
 
@@ -551,14 +835,20 @@ def io_sectors(io_year: int | None = None) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class IOTable:
-    """One 42-sector competitive-import input-output table (amounts in 亿元).
+    """One 42-sector input-output table (amounts in 亿元).
+
+    Competitive-import tables (every province; national 2002-2015): ``Z`` holds flows of any
+    origin and imports are a final-block column. Non-competitive national tables (2017, 2018,
+    2020): ``Z`` and ``final`` are the domestic rows only, so :attr:`imports` is 0 and the
+    imported supplies are in the ``imports`` frame of :func:`read_national_io`.
 
     Attributes
     ----------
     province_code : int
         GB/T 2260 code, 0 for the national table.
     year : int
-        Table year (2002, 2007, 2012, 2017); also the sector classification year.
+        Table year (provinces 2002, 2007, 2012, 2017; national also 2005, 2015, 2018, 2020);
+        the sector list is that of :func:`classification_year` (year).
     Z : DataFrame, 42 × 42
         Intermediate flows z_ij (row i supplies column j), index/columns "01"…"42".
     final : DataFrame, 42 × items
@@ -636,9 +926,25 @@ class IOTable:
         return self.sectors.index[self.sectors["rd_intensive"]].tolist()
 
 
+def classification_year(year: int) -> int:
+    """The year of the 42-sector list (:func:`io_sectors`) that table year ``year`` follows.
+
+    Raises
+    ------
+    ValueError
+        If ``year`` is not a table year of :data:`CLASSIFICATION_YEAR`.
+    """
+    try:
+        return CLASSIFICATION_YEAR[int(year)]
+    except KeyError:
+        raise ValueError(
+            f"no 42-sector input-output table for {year!r}; table years: {sorted(CLASSIFICATION_YEAR)}"
+        ) from None
+
+
 def _make_table(code: int, year: int, Z: np.ndarray, final: pd.DataFrame, va: pd.DataFrame):
     idx = pd.Index(SECTOR_CODES, name="sector")
-    sectors = io_sectors(year).set_index("sector")
+    sectors = io_sectors(classification_year(year)).set_index("sector")
     return IOTable(
         province_code=int(code),
         year=int(year),
@@ -757,11 +1063,28 @@ _IO_CODEBOOK: tuple[tuple[str, str, str, str], ...] = (
      "of employees, VA002 net taxes on production, VA003 depreciation of fixed capital, VA004 "
      "operating surplus, TVA total value added, TI total input", "code"),
     ("io_va", "value", "amount of the item for the sector (published 万元 / 1e4)", "亿元"),
+    ("io_imports", "province_code", "0 (national non-competitive tables 2017, 2018, 2020)",
+     "code"),
+    ("io_imports", "year", "table year", "year"),
+    ("io_imports", "sector", "imported product (row of the Imports block), two-digit code",
+     "code"),
+    ("io_imports", "item", "using sector 01-42 (intermediate use of imports) or final-use code "
+     "TIU, TC, FU201, FU202, EX, TFU, GO (GO = total imports of the product)", "code"),
+    ("io_imports", "value", "imports of the product used by the item (published 万元 / 1e4)",
+     "亿元"),
 )
+for _t in ("io_flows", "io_final", "io_va", "io_imports"):
+    _IO_CODEBOOK += (
+        (_t, "source", "io_provincial (provincial .xls, national 2002/2007/2012) or io_national "
+         "(national R data of Carol-seven/ionet: 2005, 2015, 2017, 2018, 2020)", "text"),
+        (_t, "table_type", "competitive (imports in an IM column; provinces and national 2002-"
+         "2015) or non-competitive (national 2017/2018/2020: flows/final are domestic rows only, "
+         "imports in io_imports)", "text"),
+    )
 
 
 def io_codebook() -> pd.DataFrame:
-    """Codebook of ``io_flows|io_final|io_va.parquet``: table, column, meaning, unit.
+    """Codebook of ``io_flows|io_final|io_va|io_imports.parquet``: table, column, meaning, unit.
 
     Returns
     -------

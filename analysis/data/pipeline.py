@@ -162,7 +162,8 @@ def inputs_manifest(base_year: int) -> dict:
 
 OUTPUTS = ["panel.parquet", "panel.dta", "panel.csv", "codebook.csv", "gaps.csv",
            "boundaries.parquet", "hansen1999.parquet",
-           "io_flows.parquet", "io_final.parquet", "io_va.parquet", "io_codebook.csv"]
+           "io_flows.parquet", "io_final.parquet", "io_va.parquet", "io_imports.parquet",
+           "io_codebook.csv"]
 
 
 def _write_bytes(path: Path, writer: Callable[[io.BytesIO], None]) -> None:
@@ -493,7 +494,7 @@ def _write_outputs(out: Path, panel: pd.DataFrame, cb: pd.DataFrame, gaps: pd.Da
     _write_bytes(out / "codebook.csv",
                  lambda b: b.write(cb.to_csv(index=False).encode("utf-8-sig")))
     _write_bytes(out / "gaps.csv", lambda b: b.write(gaps.to_csv(index=False).encode("utf-8")))
-    for key in ("flows", "final", "va"):
+    for key in ("flows", "final", "va", "imports"):
         df = io_tables.get(key)
         if df is not None:
             _write_bytes(out / f"io_{key}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
@@ -625,13 +626,14 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
             raise
         missing.append("io_tables")
     else:
-        io_tables = io_mod.read_io(raw)
+        io_tables = io_mod.read_io_all(raw)
         timings["read io_tables"] = time.perf_counter() - t
         if verbose:
             print(f"  read {'io_tables':<16} {len(io_tables['flows']):>7} flows"
                   f"  {timings['read io_tables']:.1f} s")
         for key in ("flows", "final", "va"):
             schemas.validate_io(io_tables[key], key)
+        schemas.validate_io(io_tables["imports"], "imports")
 
     t = time.perf_counter()
     panel, owner, dropped = merge_sources(frames, codes)
@@ -745,7 +747,7 @@ def check(verbose: bool = False) -> bool:
     except Exception as exc:  # pandera SchemaErrors / ValueError: report, do not raise
         ok, schema_msg = False, f"panel schema: FAILED\n{exc}"
     io_tables = {}
-    for key in ("flows", "final", "va"):
+    for key in ("flows", "final", "va", "imports"):
         p = out / f"io_{key}.parquet"
         if p.exists():
             io_tables[key] = pd.read_parquet(p)

@@ -211,8 +211,9 @@ IO_KEYS = {
     "flows": ["province_code", "year", "from_sector", "to_sector"],
     "final": ["province_code", "year", "sector", "item"],
     "va": ["province_code", "year", "sector", "item"],
+    "imports": ["province_code", "year", "sector", "item"],
 }
-IO_VALUE = {"flows": "flow", "final": "value", "va": "value"}
+IO_VALUE = {"flows": "flow", "final": "value", "va": "value", "imports": "value"}
 IO_MAX_ABS = 1e6
 """Bound on |amount| of any IO cell, 亿元. The largest cells read (total output of one sector in
 the national tables, e.g. 2012 sector 28 construction 138,613 亿元) stay far below it; every
@@ -221,7 +222,7 @@ when left in 万元, so a table in the wrong unit fails."""
 
 
 def io_schema(kind: str, columns: list[str]) -> pa.DataFrameSchema:
-    """Schema of ``io_flows`` / ``io_final`` / ``io_va`` (see docs/CONTRACTS.md).
+    """Schema of ``io_flows`` / ``io_final`` / ``io_va`` / ``io_imports`` (docs/CONTRACTS.md).
 
     Keys are unique over every non-value column present (tables may carry extra key columns,
     e.g. the table variant); ``province_code`` is 0 (national) or one of the 31 provinces;
@@ -251,7 +252,8 @@ def io_schema(kind: str, columns: list[str]) -> pa.DataFrameSchema:
 
 
 def validate_io(df: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Validate one tidy IO table (``kind`` in flows / final / va); raises :class:`SchemaError`."""
+    """Validate one tidy IO table (``kind`` in flows / final / va / imports); raises
+    :class:`SchemaError`."""
     missing = [c for c in IO_KEYS.get(kind, []) + [IO_VALUE.get(kind, "")] if c not in df.columns]
     if missing:
         raise SchemaError(f"io_{kind}: missing column(s) {missing}")
