@@ -1,4 +1,5 @@
-"""Provincial and national 42-sector input-output tables (2002, 2007, 2012, 2017).
+"""Provincial (2002, 2007, 2012, 2017) and national (2002, 2005, 2007, 2012, 2015, 2017, 2018,
+2020) 42-sector input-output tables, in 亿元.
 
 Source: ``io_provincial/`` of the raw mirror (github common2016/CHNIO; NBS and provincial
 statistical bureaus' official tables, published in 万元 at current producer prices; converted
