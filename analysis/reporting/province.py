@@ -1016,6 +1016,16 @@ def _threshold_section(inp, code, lang, q, y, qv, k, gammas, coefs, rx, yvar, ex
         p = (f"The panel threshold model (Hansen 1999, estimated once for all provinces) splits on {qlab} at {gs}. "
              f"{name}'s value in {y} is {fmt(qv)}, in regime {k + 1} of {len(coefs)}; there the estimated "
              f"coefficient of {rxl} on {yl} is {eff} (standard error {fmt(nums.get('threshold.effect_se'))}).")
+    pv = extra.get("threshold.p_values") or []
+    if pv:
+        p1 = float(pv[0])
+        if lang == "zh":
+            p += (f"门槛效应检验（自助法，{len(gammas)} 个门槛）的 p 值为 {p1:.3f}，"
+                  + ("在 5% 水平上显著。" if p1 < 0.05 else "在 5% 水平上不显著：区间划分应谨慎解读。"))
+        else:
+            p += (f" The bootstrap test of a threshold effect gives p = {p1:.3f}: "
+                  + ("significant at the 5% level." if p1 < 0.05
+                     else "not significant at the 5% level, so read the regime split with care."))
     note = (r"注：\* p<0.1，\*\* p<0.05，\*\*\* p<0.01（正态近似）。" if lang == "zh"
             else r"Note: \* p<0.1, \*\* p<0.05, \*\*\* p<0.01 (normal approximation).")
     return Section("threshold", title, [p, note], table=table, numbers=nums)
