@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all data reports test lint bench clean-processed
+.PHONY: all data reports reports-pdf test lint bench clean-processed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,14 @@ data: $(STAMP)           ## fetch raw -> build and check data/processed
 reports: $(STAMP)        ## per-province reports (builds data and models if needed)
 	$(PY) -m analysis reports
 
-test: $(STAMP)           ## lint + the test suite
-	$(PY) -m ruff check analysis tests benchmarks
+reports-pdf: $(STAMP)    ## reports plus a PDF of each (installs Debian's chromium if absent; needs root)
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(PY) -m analysis reports --pdf
+
+lint: $(STAMP)           ## ruff
+	$(PY) -m ruff check analysis tests benchmarks notebooks
+
+test: lint               ## lint + the test suite
 	$(PY) -m pytest -q
 
 bench: $(STAMP)          ## speed targets (run on demand, not in CI)
