@@ -129,6 +129,33 @@ def test_weakest_indicators_are_lowest_percentiles(synth):
     assert w["pct_national"].iloc[0] == pytest.approx(own["pct_national"].min())
 
 
+def test_multi_with_every_pillar_below_mean_reads_no_dominant_model():
+    assert i18n.model_label("multi", "en", [-0.8, -1.0, -1.0, -0.9]) == (
+        "no dominant model yet (all pillars below the national average)")
+    assert i18n.model_label("multi", "zh", [-0.8, -1.0, -1.0, -0.9]) == "尚未形成主导模式（各支柱均低于全国平均）"
+    # one pillar above the year's mean: several pillars similarly developed
+    assert i18n.model_label("multi", "en", [-1.1, 1.4, -0.4, 1.0]) == "multi-model (several pillars similarly developed)"
+    assert i18n.model_label("multi", "zh", [-1.1, 1.4, -0.4, 1.0]) == "多模式协同型"
+    assert i18n.model_label("platform", "en", [-1, -1, -1, -1]) == "platform-based"  # only multi is read
+    assert i18n.model_key("multi", [np.nan, -0.2]) == "none_dominant"
+    assert i18n.model_key("multi", None) == "multi"
+
+
+def test_models_section_and_index_use_the_same_multi_wording(synth):
+    inp = pr.load_inputs(synth)
+    integ = pd.read_parquet(synth / "integration.parquet")
+    xj = integ.query("province_code == 650000 and year == 2023").iloc[0]
+    assert xj["model"] == "multi" and (xj[["z_chain", "z_platform", "z_demand", "z_future"]] < 0).all()
+    for lang in ("zh", "en"):
+        sec = pr.section_models(inp, 650000, lang, 2010, 2023)
+        assert sec.numbers["models.model"] == "multi"  # the framework's value is kept
+        assert sec.numbers["models.reading"] == "none_dominant"
+        assert i18n.MODELS["none_dominant"][lang] in sec.paragraphs[0]
+    m = pr.index_metrics(inp, 2023).set_index("province_code")
+    assert i18n.model_label(m.loc[650000, "model"], "en", i18n.z_scores(m.loc[650000])) == (
+        i18n.MODELS["none_dominant"]["en"])
+
+
 def test_missing_inputs_give_one_sentence(tmp_path):
     d = write_synthetic(tmp_path / "p", parts=("panel",))
     inp = pr.load_inputs(d)
@@ -237,7 +264,7 @@ def test_html_has_name_and_no_code(rendered):
             assert "application/scrapbook" not in page
 
 
-def test_index_links_reports_and_is_sortable(rendered):
+def test_index_links_reports_and_is_sortable(rendered, synth):
     _, out = rendered
     page = (out / "index.html").read_text(encoding="utf-8")
     for name in ("provinces/320000_zh.html", "provinces/320000_en.html", "provinces/460000_en.html"):
@@ -246,6 +273,13 @@ def test_index_links_reports_and_is_sortable(rendered):
     assert 'class="sortable"' in page and "addEventListener" in page
     assert "<script src=" not in page
     assert len(re.findall(r"<tr>", page)) == 31 + 1
+    # "multi" with every pillar z < 0 (synthetic Xinjiang 2023 among them) reads "no dominant model"
+    it = pd.read_parquet(synth / "integration.parquet").query("year == 2023")
+    zc = ["z_chain", "z_platform", "z_demand", "z_future"]
+    none = it[(it["model"] == "multi") & (it[zc] < 0).all(axis=1)]
+    assert 650000 in set(none["province_code"])
+    assert page.count(i18n.MODELS["none_dominant"]["zh"]) == len(none)
+    assert page.count(">" + i18n.MODELS["multi"]["zh"] + "<") == int((it["model"] == "multi").sum()) - len(none)
 
 
 def test_up_to_date_reports_are_skipped(rendered, synth):

@@ -609,7 +609,9 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
             d = r.get("D")
             tds += [td(d, f"{d:.3f}", "num"),
                     td(d, _bi(i18n.d_class_label(r.get("D_class"), "zh", d), i18n.d_class_label(r.get("D_class"), "en", d))),
-                    td(r.get("model"), _bi(i18n.model_label(r.get("model"), "zh"), i18n.model_label(r.get("model"), "en")))]
+                    td(i18n.model_key(r.get("model"), i18n.z_scores(r)),
+                       _bi(i18n.model_label(r.get("model"), "zh", i18n.z_scores(r)),
+                           i18n.model_label(r.get("model"), "en", i18n.z_scores(r))))]
         if "weakest_pathways" in has:
             w = r.get("weakest_pathways")
             ws = [x for x in str(w).split(";") if x] if isinstance(w, str) else []

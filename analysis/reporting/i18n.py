@@ -82,7 +82,10 @@ MODELS: dict[str, dict[str, str]] = {
     "platform": {"zh": "平台支撑型", "en": "platform-based"},
     "demand": {"zh": "需求牵引型", "en": "demand-driven"},
     "future": {"zh": "未来产业引领型", "en": "future-industries"},
-    "multi": {"zh": "多模式协同型", "en": "multi-model"},
+    "multi": {"zh": "多模式协同型", "en": "multi-model (several pillars similarly developed)"},
+    # shown instead of "multi" when no pillar is above the year's mean (see :func:`model_key`)
+    "none_dominant": {"zh": "尚未形成主导模式（各支柱均低于全国平均）",
+                      "en": "no dominant model yet (all pillars below the national average)"},
 }
 
 # Qi & Luo (2026): five pathways to promote integration. Keys are matched by prefix against the
@@ -154,10 +157,53 @@ def region_label(region: str, lang: str) -> str:
     return REGIONS.get(str(region), {}).get(lang, str(region))
 
 
-def model_label(model: object, lang: str) -> str:
-    """Integration model name; ``"a;b"`` (several models) joins the labels."""
+def model_key(model: object, z: object = None) -> object:
+    """Reading key of an integration model: ``"multi"`` becomes ``"none_dominant"`` when every
+    pillar z-score is below 0.
+
+    The framework's ``model`` column (contract values ``chain``, ``platform``, ``demand``,
+    ``future``, ``multi``) calls a province ``multi`` when no pillar stands out. That covers two
+    different situations: several pillars similarly developed, and no pillar developed at all.
+    The pillar z-scores (``z_chain`` … ``z_future`` in ``integration.parquet``: each pillar
+    standardised across the 31 provinces of the year) tell them apart: all ``z < 0`` means no
+    pillar is above the year's national mean.
+
+    Parameters
+    ----------
+    model : str or None
+        Value of the ``model`` column (``"a;b"`` for several models is returned unchanged).
+    z : sequence of float, mapping or pandas.Series, optional
+        The province-year's pillar z-scores; NaNs are ignored; ``None`` or all-NaN leaves
+        ``model`` unchanged.
+    """
+    if not isinstance(model, str) or model.strip() != "multi" or z is None:
+        return model
+    vals = pd.to_numeric(pd.Series(list(z.values()) if isinstance(z, dict) else list(z), dtype="object"),
+                         errors="coerce").dropna()
+    if len(vals) and bool((vals < 0).all()):
+        return "none_dominant"
+    return model
+
+
+def z_scores(row: object) -> list[float] | None:
+    """The pillar z-scores (``z_*`` columns) of one row (Series or dict), or ``None`` if absent."""
+    keys = [k for k in (row.keys() if hasattr(row, "keys") else []) if str(k).startswith("z_")]
+    if not keys:
+        return None
+    return [row[k] for k in keys]
+
+
+def model_label(model: object, lang: str, z: object = None) -> str:
+    """Integration model name; ``"a;b"`` (several models) joins the labels.
+
+    With the pillar z-scores ``z`` (see :func:`model_key`), ``multi`` with every pillar below the
+    year's mean reads "no dominant model yet (all pillars below the national average)" instead of
+    "multi-model (several pillars similarly developed)". The province reports and the index both
+    word the model through this function.
+    """
     if model is None or (isinstance(model, float) and pd.isna(model)):
         return "—"
+    model = model_key(model, z)
     parts = [p.strip() for p in str(model).split(";") if p.strip()]
     sep = "、" if lang == "zh" else ", "
     return sep.join(MODELS.get(p, {}).get(lang, p) for p in parts)

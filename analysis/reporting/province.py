@@ -637,13 +637,19 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
     changes = []
     prev = None
     for _, r in own.iterrows():
-        m = str(r["model"])
+        # the reading key: "multi" with every pillar z < 0 reads "no dominant model yet"
+        m = str(i18n.model_key(str(r["model"]), i18n.z_scores(r)))
         if prev is not None and m != prev:
             changes.append([int(r["year"]), prev, m])
         prev = m
-    nums: dict[str, Any] = {"models.year": y1, "models.model": str(last["model"]), "models.changes": changes}
+    zl = i18n.z_scores(last)
+    nums: dict[str, Any] = {"models.year": y1, "models.model": str(last["model"]),
+                            "models.reading": str(i18n.model_key(str(last["model"]), zl)),
+                            "models.changes": changes}
     if "model_cluster" in own.columns:
         nums["models.cluster"] = _num(last["model_cluster"]) if not isinstance(last["model_cluster"], str) else last["model_cluster"]
+    for c in [c for c in own.columns if str(c).startswith("z_")]:
+        nums[f"models.{c}"] = _num(float(last[c]))
     pcols = [c for c in PILLAR_COLS if c in df.columns]
     fig = None
     table = None
@@ -667,7 +673,7 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
     seq = own[["year", "model"]].copy()
     seq["model"] = seq["model"].map(lambda m: i18n.model_label(m, lang))
     name = province_name(province_info(inp, code), lang)
-    cur = i18n.model_label(last["model"], lang)
+    cur = i18n.model_label(last["model"], lang, zl)
     if lang == "zh":
         p = f"{y1} 年{name}的主导融合模式为 **{cur}**。"
         if changes:
@@ -1234,7 +1240,8 @@ def index_metrics(inp: ReportInputs, year_end: int) -> pd.DataFrame:
 
     Columns: ``province_code``, names, ``region``, ``gdp``, ``rd_intensity`` (latest year ≤
     ``year_end`` per province), and, when ``integration.parquet`` exists, ``D``, ``D_class``,
-    ``model``, ``weakest_pathways`` (latest year ≤ ``year_end``).
+    ``model``, ``model_stability``, ``weakest_pathways`` and the pillar z-scores ``z_*`` (latest
+    year ≤ ``year_end``; ``D_year`` says which).
     """
     out = inp.provinces[["province_code", "name_zh", "name_en", "region"]].copy()
     if inp.panel is not None:
@@ -1246,6 +1253,7 @@ def index_metrics(inp: ReportInputs, year_end: int) -> pd.DataFrame:
     if inp.integration is not None and "D" in inp.integration.columns:
         it = inp.integration[(inp.integration["year"] <= year_end) & inp.integration["D"].notna()]
         last = it.sort_values("year").groupby("province_code").tail(1)
-        keep = [c for c in ("year", "D", "D_class", "model", "weakest_pathways") if c in last.columns]
+        keep = [c for c in ("year", "D", "D_class", "model", "model_stability", "weakest_pathways") if c in last.columns]
+        keep += [c for c in last.columns if str(c).startswith("z_")]
         out = out.merge(last[["province_code", *keep]].rename(columns={"year": "D_year"}), on="province_code", how="left")
     return out

@@ -77,10 +77,18 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
     pillars = ["chain", "platform", "demand", "future"]
     for k in pillars:
         it[f"pillar_{k}"] = np.clip(rng.uniform(0.1, 0.6, n * t) * (0.6 + 0.4 * L / 2), 0, 1)
+    # Xinjiang 2023: every pillar at the bottom ("multi" with all z < 0: no dominant model yet)
+    xj = (it["province_code"] == 650000) & (it["year"] == years[1])
+    it.loc[xj, [f"pillar_{k}" for k in pillars]] = 0.01
     pv = it[[f"pillar_{k}" for k in pillars]].to_numpy()
     srt = np.sort(pv, axis=1)
     it["model"] = np.where(srt[:, -1] - srt[:, -2] < 0.03, "multi", np.array(pillars)[pv.argmax(axis=1)])
     it["model_cluster"] = np.array(pillars)[pv.argmax(axis=1)]
+    for k in pillars:  # pillar z-scores: standardised across the provinces of each year
+        g = it.groupby("year")[f"pillar_{k}"]
+        it[f"z_{k}"] = (it[f"pillar_{k}"] - g.transform("mean")) / g.transform("std")
+    # share of weight perturbations keeping the model: 0.64 every third year (a "tendency")
+    it["model_stability"] = np.where(it["year"] % 3 == 0, 0.64, 1.0)
     for w in PATHWAYS:
         it[f"pathway_{w}"] = np.clip(rng.uniform(0.05, 0.8, n * t), 0, 1)
     pw = it[[f"pathway_{w}" for w in PATHWAYS]].to_numpy()
@@ -116,7 +124,9 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
         tr["threshold_var"] = "rd_intensity"
         tr.to_parquet(r / "threshold_regimes.parquet", index=False)
         (r / "results.json").write_text(json.dumps({
-            "threshold": {"q": "rd_intensity", "thresholds": [gamma], "p_values": [0.01, 0.5]},
+            "threshold": {"q": "rd_intensity", "thresholds": [gamma], "p_values": [0.01, 0.5],
+                          "regime_sizes": {"0": int((tr["regime"] == 0).sum()), "1": int((tr["regime"] == 1).sum())},
+                          "warning": "threshold: a regime has only 19 obs, at the 5 % trimming bound (19)"},
             "spatial": {"rho": 0.12}}))
         pd.DataFrame({
             "variable": ["rd_intensity_pct"] * 3, "effect": ["direct", "indirect", "total"],
