@@ -156,6 +156,31 @@ def test_models_section_and_index_use_the_same_multi_wording(synth):
         i18n.MODELS["none_dominant"]["en"])
 
 
+def test_models_section_shows_stability_and_qualifies_unstable_changes(synth):
+    inp = pr.load_inputs(synth)
+    integ = pd.read_parquet(synth / "integration.parquet")
+    # a province with a model change in a year whose stability is 0.64 (synthetic: every third year)
+    for code in integ["province_code"].unique():
+        own = integ[integ["province_code"] == code].sort_values("year")
+        keys = [i18n.model_key(m, i18n.z_scores(r)) for m, (_, r) in zip(own["model"], own.iterrows(), strict=True)]
+        ch = [int(y) for y, a, b in zip(own["year"].iloc[1:], keys[:-1], keys[1:], strict=True) if a != b]
+        if any(y % 3 == 0 for y in ch) and any(y % 3 for y in ch):
+            break
+    else:
+        pytest.fail("synthetic data has no province with changes in stable and unstable years")
+    sec = pr.section_models(inp, int(code), "en", 2010, 2023)
+    assert sec.numbers["models.stability"] == pytest.approx(float(own.iloc[-1]["model_stability"]))
+    text = " ".join(sec.paragraphs)
+    assert "below 0.8, read the model as a tendency, not a type" in text
+    for y in ch:
+        st = float(own.set_index("year").loc[y, "model_stability"])
+        assert sec.numbers[f"models.change.{y}.stability"] == pytest.approx(st)
+        assert (f"in {y} (stability 0.64: a tendency)" in text) == (st < 0.8)
+    zh = " ".join(pr.section_models(inp, int(code), "zh", 2010, 2023).paragraphs)
+    assert "低于 0.8 时，应把模式理解为一种倾向" in zh
+    assert zh.count("（稳定性 0.64，仅为倾向）") == sum(y % 3 == 0 for y in ch)
+
+
 def test_missing_inputs_give_one_sentence(tmp_path):
     d = write_synthetic(tmp_path / "p", parts=("panel",))
     inp = pr.load_inputs(d)

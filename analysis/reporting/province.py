@@ -618,6 +618,9 @@ def section_coupling(inp: ReportInputs, code: int, lang: str, year_start: int, y
 
 
 PILLAR_COLS = list(i18n.PILLARS)
+#: Below this ``model_stability`` (share of weight perturbations keeping the model) a model is
+#: read as a tendency, not a type.
+STABILITY_MIN = 0.8
 
 
 def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
@@ -643,9 +646,16 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
             changes.append([int(r["year"]), prev, m])
         prev = m
     zl = i18n.z_scores(last)
+    stab = {int(r["year"]): float(r["model_stability"]) for _, r in own.iterrows()
+            if "model_stability" in own.columns and pd.notna(r["model_stability"])}
     nums: dict[str, Any] = {"models.year": y1, "models.model": str(last["model"]),
                             "models.reading": str(i18n.model_key(str(last["model"]), zl)),
                             "models.changes": changes}
+    if y1 in stab:
+        nums["models.stability"] = stab[y1]
+    for ch in changes:
+        if ch[0] in stab:
+            nums[f"models.change.{ch[0]}.stability"] = stab[ch[0]]
     if "model_cluster" in own.columns:
         nums["models.cluster"] = _num(last["model_cluster"]) if not isinstance(last["model_cluster"], str) else last["model_cluster"]
     for c in [c for c in own.columns if str(c).startswith("z_")]:
@@ -674,23 +684,46 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
     seq["model"] = seq["model"].map(lambda m: i18n.model_label(m, lang))
     name = province_name(province_info(inp, code), lang)
     cur = i18n.model_label(last["model"], lang, zl)
+    def weak(y: int) -> str:
+        """Qualifier of a year's model whose stability is below the rule's bound."""
+        if y not in stab or stab[y] >= STABILITY_MIN:
+            return ""
+        return (f"（稳定性 {stab[y]:.2f}，仅为倾向）" if lang == "zh"
+                else f" (stability {stab[y]:.2f}: a tendency)")
+
     if lang == "zh":
-        p = f"{y1} 年{name}的主导融合模式为 **{cur}**。"
+        p = f"{y1} 年{name}的主导融合模式为 **{cur}**"
+        p += (f"（稳定性 {stab[y1]:.2f}）。" if y1 in stab else "。")
         if changes:
-            p += "期间的变化：" + "；".join(f"{y} 年由{i18n.model_label(a, lang)}转为{i18n.model_label(b, lang)}" for y, a, b in changes) + "。"
+            p += "期间的变化：" + "；".join(f"{y} 年由{i18n.model_label(a, lang)}转为{i18n.model_label(b, lang)}{weak(y)}"
+                                        for y, a, b in changes) + "。"
         else:
             p += f"{int(own['year'].min())}–{y1} 年主导模式没有变化。"
         if "model_cluster" in own.columns:
             p += f" 聚类方法的归类：{i18n.model_label(last['model_cluster'], lang)}。"
     else:
-        p = f"In {y1} {name}'s dominant integration model is **{cur}**."
+        p = f"In {y1} {name}'s dominant integration model is **{cur}**"
+        p += (f" (stability {stab[y1]:.2f})." if y1 in stab else ".")
         if changes:
-            p += " Changes: " + "; ".join(f"{i18n.model_label(a, lang)} → {i18n.model_label(b, lang)} in {y}" for y, a, b in changes) + "."
+            p += " Changes: " + "; ".join(f"{i18n.model_label(a, lang)} → {i18n.model_label(b, lang)} in {y}{weak(y)}"
+                                          for y, a, b in changes) + "."
         else:
             p += f" It did not change over {int(own['year'].min())}–{y1}."
         if "model_cluster" in own.columns:
             p += f" The clustering alternative assigns: {i18n.model_label(last['model_cluster'], lang)}."
-    return Section("models", title, [p], table=table, figure=fig, numbers=nums)
+    paras = [p]
+    if stab:
+        low = y1 in stab and stab[y1] < STABILITY_MIN
+        if lang == "zh":
+            paras.append(
+                "稳定性为在权重扰动（等权重、逐一剔除各支柱指标）下该省仍归入同一模式的比例（0–1）。规则：低于 0.8 时，应把模式理解为一种倾向，而非确定的类型。"
+                + (f"{y1} 年的稳定性为 {stab[y1]:.2f}，低于 0.8：上述模式只是一种倾向。" if low else ""))
+        else:
+            paras.append(
+                "Stability is the share of weight perturbations (equal weights; each pillar indicator left out in turn) "
+                "under which the province keeps its model (0–1). Rule: below 0.8, read the model as a tendency, not a type."
+                + (f" In {y1} it is {stab[y1]:.2f}, below 0.8: the model above is a tendency." if low else ""))
+    return Section("models", title, paras, table=table, figure=fig, numbers=nums)
 
 
 def _pw(inp: ReportInputs, name: str, lang: str) -> str:
