@@ -122,6 +122,36 @@ def test_threshold_regime_from_stored_results(synth):
         assert sec.numbers["threshold.gammas"] == [0.02]
 
 
+def test_regime_intervals_read_as_in_hansen():
+    assert pr.regime_interval([11.638], 0) == "q ≤ 11.64"
+    assert pr.regime_interval([11.638], 1) == "q > 11.64"
+    assert [pr.regime_interval([10.5, 11.2], i) for i in range(3)] == ["q ≤ 10.50", "10.50 < q ≤ 11.20", "q > 11.20"]
+    assert "∞" not in "".join(pr.regime_interval([0.02], i) for i in range(2))
+
+
+def test_threshold_section_states_trimming_bound_and_sample_end(synth):
+    inp = pr.load_inputs(synth)
+    reg = pd.read_parquet(synth / "results" / "threshold_regimes.parquet")
+    sizes = reg["regime"].value_counts().sort_index().tolist()
+    sec = pr.section_threshold(inp, 110000, "en", 2010, 2023)
+    assert sec.numbers["threshold.regime_sizes"] == sizes
+    assert sec.table.iloc[:, 0].tolist() == ["q ≤ 0.020", "q > 0.020"]
+    j = int(np.argmin(sizes))
+    assert f"regime {j + 1} holds only {sizes[j]} observations, at the 5% trimming bound" in sec.paragraphs[0]
+    zh = pr.section_threshold(inp, 110000, "zh", 2010, 2023).paragraphs[0]
+    assert f"第 {j + 1} 区间仅有 {sizes[j]} 个观测值，处于 5% 截尾边界" in zh
+
+
+def test_threshold_variable_label_is_real_gdp_per_capita_at_2010_prices():
+    from analysis.models.pipeline import DERIVED_LABELS
+
+    assert DERIVED_LABELS["en"]["ln_gdp_pc"] == "ln real GDP per capita (2010 prices)"
+    assert DERIVED_LABELS["zh"]["ln_gdp_pc"] == "人均实际GDP（2010年价格，对数）"
+    # the reports use the models layer's label (the same words as the paper tables)
+    assert i18n.var_label("ln_gdp_pc", "en") == DERIVED_LABELS["en"]["ln_gdp_pc"]
+    assert i18n.var_label("ln_gdp_pc", "zh") == DERIVED_LABELS["zh"]["ln_gdp_pc"]
+
+
 def test_weakest_indicators_are_lowest_percentiles(synth):
     diag = pd.read_parquet(synth / "integration_diagnostics.parquet")
     w = pr.weakest_indicators(diag, 110000, "pilot_platform", 2020, n=1)

@@ -77,11 +77,13 @@ X_MAIN = "rd_intensity_pct"
 Y_MAIN = "TS"
 
 #: Labels of the variables derived here (the codebook labels the panel's own columns).
+#: ``ln_gdp_pc`` = ln(gdp_real / population × 10⁴): ``gdp_real`` is at the data build's base-year
+#: prices (``analysis.data.pipeline.build(base_year=2010)``, the default), hence "2010 prices".
 DERIVED_LABELS = {
     "en": {
         "TS": "Advanced structure (TS)", "H": "Structure level (H)",
         "TL_neg": "Rationalisation (−Theil)", "rd_intensity_pct": "R&D intensity (%)",
-        "ln_gdp_pc": "Log real GDP per capita", "urbanisation": "Urbanisation rate",
+        "ln_gdp_pc": "ln real GDP per capita (2010 prices)", "urbanisation": "Urbanisation rate",
         "fiscal_share": "Fiscal expenditure / GDP", "D": "Integration (coupling coordination D)",
         "U_st": "S&T subsystem score", "chain_linkage": "Industrial-chain linkage",
         "province_code": "Province", "year": "Year",
@@ -91,7 +93,7 @@ DERIVED_LABELS = {
     "zh": {
         "TS": "产业结构高级化（TS）", "H": "产业结构层次系数（H）",
         "TL_neg": "产业结构合理化（−泰尔指数）", "rd_intensity_pct": "R&D投入强度（%）",
-        "ln_gdp_pc": "人均实际GDP（对数）", "urbanisation": "城镇化率",
+        "ln_gdp_pc": "人均实际GDP（2010年价格，对数）", "urbanisation": "城镇化率",
         "fiscal_share": "财政支出/GDP", "D": "科技创新与产业创新融合度（耦合协调度D）",
         "U_st": "科技创新子系统得分", "chain_linkage": "产业链关联度",
         "province_code": "省份", "year": "年份",
@@ -519,7 +521,7 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                     cond = (f"{q} ≤ {hi_:.3f}" if j == 0 else f"{q} > {lo_:.3f}"
                             if not np.isfinite(hi_) else f"{lo_:.3f} < {q} ≤ {hi_:.3f}")
                     lab[f"{X_MAIN}_r{j}"] = f"{lab.get(X_MAIN, X_MAIN)} × ({cond})"
-                head = (f"Thresholds in {q}: {tnote}. {fnote}." if lang == "en" else
+                head = (f"Thresholds in {labels['en'].get(q, q)} ({q}): {tnote}. {fnote}." if lang == "en" else
                         f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。")
                 tab = regression_table({"Hansen threshold" if lang == "en" else "门槛回归": th},
                                        labels=lab, lang=lang, notes=[head, *tnotes[lang]])

@@ -290,12 +290,21 @@ FALLBACK_LABELS: dict[str, dict[str, str]] = {
     "tertiary_share": {"zh": "第三产业增加值占比", "en": "Tertiary share of GDP"},
     "D": {"zh": "耦合协调度 D", "en": "Coupling coordination D"},
     "rd_intensity_pct": {"zh": "R&D经费投入强度（%）", "en": "R&D intensity (%)"},
-    "ln_gdp_pc": {"zh": "人均GDP（对数）", "en": "ln GDP per capita"},
     "urbanisation": {"zh": "城镇化率", "en": "Urbanisation rate"},
     "fiscal_share": {"zh": "财政支出/GDP", "en": "Fiscal expenditure / GDP"},
     "TS": {"zh": "产业结构高级化（TS）", "en": "industrial-structure upgrading (TS)"},
     "chain_linkage": {"zh": "产业链关联度", "en": "Chain linkage"},
 }
+
+def _model_labels(*names: str) -> dict[str, dict[str, str]]:
+    """Labels of variables derived by the models layer (one source for reports and paper tables)."""
+    from analysis.models.pipeline import DERIVED_LABELS
+
+    return {n: {lang: DERIVED_LABELS[lang][n] for lang in LANGS} for n in names}
+
+
+# ln_gdp_pc = ln(gdp_real / population), the threshold variable: labelled where it is built
+FALLBACK_LABELS |= _model_labels("ln_gdp_pc")
 
 UNITS: dict[str, dict[str, str]] = {
     "亿元": {"zh": "亿元", "en": "100 million yuan"},

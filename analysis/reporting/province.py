@@ -1010,6 +1010,14 @@ def _threshold_from_regimes(inp, code, lang, year_start, year_end, reg, head) ->
     coefs = [(float(r["coef"]), float(r["std_error"]), None) for _, r in per.iterrows()]
     extra = {"threshold.p_values": [float(p) for p in pvals[: len(gammas)]],
              "threshold.regime_path": {str(int(a)): int(b) + 1 for a, b in zip(own["year"], own["regime"], strict=True)}}
+    sizes = head.get("regime_sizes") or reg["regime"].value_counts().to_dict()
+    extra["threshold.regime_sizes"] = [int(sizes.get(str(j), sizes.get(j, 0))) for j in range(len(per))]
+    if head.get("warning"):
+        extra["threshold.warning"] = str(head["warning"])
+    yrs = head.get("years") or [int(reg["year"].min()), int(reg["year"].max())]
+    extra["threshold.sample_years"] = [int(yrs[0]), int(yrs[-1])]
+    if q == "ln_gdp_pc" and inp.panel is not None and "gdp_real" in inp.panel.columns:
+        extra["threshold.gdp_real_last_year"] = int(inp.panel.loc[inp.panel["gdp_real"].notna(), "year"].max())
     return _threshold_section(inp, code, lang, q, y, qv, k, gammas, coefs, "rd_intensity_pct", "TS", extra)
 
 
@@ -1020,12 +1028,8 @@ def _threshold_section(inp, code, lang, q, y, qv, k, gammas, coefs, rx, yvar, ex
     if k < len(coefs):
         nums["threshold.effect"] = _num(coefs[k][0])
         nums["threshold.effect_se"] = _num(coefs[k][1])
-    edges = [-np.inf, *gammas, np.inf]
-
     def lab(i):
-        lo = "−∞" if i == 0 else fmt(edges[i])
-        hi = "∞" if i + 1 == len(edges) - 1 else fmt(edges[i + 1])
-        return f"{lo} < q ≤ {hi}"
+        return regime_interval(gammas, i)
 
     stars = []
     for est, se, _ in coefs:
@@ -1048,13 +1052,31 @@ def _threshold_section(inp, code, lang, q, y, qv, k, gammas, coefs, rx, yvar, ex
     eff = fmt(nums.get("threshold.effect"))
     gs = "、".join(fmt(g) for g in gammas) if lang == "zh" else ", ".join(fmt(g) for g in gammas)
     if lang == "zh":
-        p = (f"面板门槛模型（Hansen 1999，全国共同估计）以{qlab}为门槛变量，估计的门槛值为 {gs}。"
+        p = (f"面板门槛模型（Hansen 1999，全国共同估计）以{qlab}（下表中的 q）为门槛变量，估计的门槛值为 {gs}。"
              f"{name} {y} 年的{qlab}为 {fmt(qv)}，处于第 {k + 1} 区间（共 {len(coefs)} 个）；"
              f"该区间内{rxl}对{yl}的估计系数为 {eff}（标准误 {fmt(nums.get('threshold.effect_se'))}）。")
     else:
-        p = (f"The panel threshold model (Hansen 1999, estimated once for all provinces) splits on {qlab} at {gs}. "
+        p = (f"The panel threshold model (Hansen 1999, estimated once for all provinces) splits on {qlab} "
+             f"(q in the table) at {gs}. "
              f"{name}'s value in {y} is {fmt(qv)}, in regime {k + 1} of {len(coefs)}; there the estimated "
              f"coefficient of {rxl} on {yl} is {eff} (standard error {fmt(nums.get('threshold.effect_se'))}).")
+    y0s, y1s = extra.get("threshold.sample_years") or (None, None)
+    gl = extra.get("threshold.gdp_real_last_year")
+    if y1s is not None and y == y1s:
+        if lang == "zh":
+            p += (f"门槛模型的样本为 {y0s}–{y1s} 年的平衡面板，故取 {y} 年"
+                  + (f"（{qlab}由实际GDP（gdp_real）计算，该序列止于 {gl} 年）。" if gl else "。"))
+        else:
+            p += (f" {y} is the last year of the threshold sample ({y0s}–{y1s}, a balanced panel)"
+                  + (f": {qlab} is computed from real GDP (gdp_real), which ends in {gl}." if gl else "."))
+    sizes = extra.get("threshold.regime_sizes") or []
+    if extra.get("threshold.warning") and sizes:
+        j = int(np.argmin(sizes))
+        if lang == "zh":
+            p += f"注意：第 {j + 1} 区间仅有 {sizes[j]} 个观测值，处于 5% 截尾边界，门槛值位于搜索网格的边缘。"
+        else:
+            p += (f" Caution: regime {j + 1} holds only {sizes[j]} observations, at the 5% trimming bound: the "
+                  "threshold sits on the edge of the search grid.")
     pv = extra.get("threshold.p_values") or []
     if pv:
         p1 = float(pv[0])
@@ -1068,6 +1090,22 @@ def _threshold_section(inp, code, lang, q, y, qv, k, gammas, coefs, rx, yvar, ex
     note = (r"注：\* p<0.1，\*\* p<0.05，\*\*\* p<0.01（正态近似）。" if lang == "zh"
             else r"Note: \* p<0.1, \*\* p<0.05, \*\*\* p<0.01 (normal approximation).")
     return Section("threshold", title, [p, note], table=table, numbers=nums)
+
+
+def regime_interval(gammas: list[float], i: int, var: str = "q") -> str:
+    """Interval of regime ``i`` (0-based) for thresholds ``gammas`` (ascending), as in Hansen (1999).
+
+    ``q ≤ γ₁`` for the first regime, ``γᵢ < q ≤ γᵢ₊₁`` in between, ``q > γₖ`` for the last;
+    ``q`` alone when there is no threshold.
+    """
+    g = [fmt(x) for x in gammas]
+    if not g:
+        return var
+    if i == 0:
+        return f"{var} ≤ {g[0]}"
+    if i >= len(g):
+        return f"{var} > {g[-1]}"
+    return f"{g[i - 1]} < {var} ≤ {g[i]}"
 
 
 def section_spatial(inp: ReportInputs, code: int, lang: str, year_start: int, year_end: int) -> Section:
