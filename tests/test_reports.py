@@ -211,6 +211,29 @@ def test_models_section_shows_stability_and_qualifies_unstable_changes(synth):
     assert zh.count("（稳定性 0.64，仅为倾向）") == sum(y % 3 == 0 for y in ch)
 
 
+def test_io_indicator_is_dated_by_its_input_output_table(synth):
+    import dataclasses
+
+    inp = pr.load_inputs(synth)
+    w = pr.section_pathways(inp, 310000, "en", 2010, 2023).numbers["pathways.weakest"][0]
+    ind = f"{w}_ind"  # synthetic diagnostics: one indicator per pathway
+    # that indicator computed from the chain-linkage panel: the 2017 table carried to 2018-2023
+    cp = pd.DataFrame([(c, y, 2012 if y < 2017 else 2017) for c in PROVINCES["province_code"] for y in range(2012, 2024)],
+                      columns=["province_code", "year", "io_year"])
+    spec = dict(inp.spec_labels, formulas={ind: {"formula": "local_sourcing"}})
+    io_inp = dataclasses.replace(inp, chain_panel=cp, spec_labels=spec)
+    assert pr.io_table_year(io_inp, ind, 310000, 2023) == 2017
+    assert pr.io_table_year(io_inp, ind, 310000, 2015) == 2012
+    assert pr.io_table_year(io_inp, "rd_intensity", 310000, 2023) is None  # not an IO indicator
+    for lang, dated, panel_year in (("en", "2017 input-output table", "in 2023"), ("zh", "2017 年投入产出表", "2023 年")):
+        sec = pr.section_pathways(io_inp, 310000, lang, 2010, 2023)
+        assert sec.numbers[f"pathways.{w}.weak.{ind}.io_year"] == 2017
+        line = next(p for p in sec.paragraphs if p.startswith("- **"))
+        assert dated in line and panel_year not in line
+        plain = next(p for p in pr.section_pathways(inp, 310000, lang, 2010, 2023).paragraphs if p.startswith("- **"))
+        assert panel_year in plain and dated not in plain
+
+
 def test_missing_inputs_give_one_sentence(tmp_path):
     d = write_synthetic(tmp_path / "p", parts=("panel",))
     inp = pr.load_inputs(d)

@@ -66,6 +66,7 @@ class ReportInputs:
     diagnostics: pd.DataFrame | None = None
     int_codebook: pd.DataFrame | None = None
     spec_labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    chain_panel: pd.DataFrame | None = None
     results: dict[str, Any] = field(default_factory=dict)
     _io: dict[Any, Any] = field(default_factory=dict, repr=False)
     _shapes: Any = field(default=None, repr=False)
@@ -162,6 +163,7 @@ INPUT_FILES = (
     "integration_codebook.csv",
     "boundaries.parquet",
     "chain_linkage.parquet",
+    "chain_linkage_panel.parquet",
     "io_flows.parquet",
     "io_final.parquet",
     "io_va.parquet",
@@ -210,6 +212,7 @@ def load_inputs(data_dir: str | Path | None = None) -> ReportInputs:
         codebook=opt("codebook.csv", pd.read_csv),
         integration=opt("integration.parquet", pd.read_parquet),
         chain_linkage=opt("chain_linkage.parquet", pd.read_parquet),
+        chain_panel=opt("chain_linkage_panel.parquet", pd.read_parquet),
         diagnostics=opt("integration_diagnostics.parquet", pd.read_parquet),
         int_codebook=opt("integration_codebook.csv", pd.read_csv),
         spec_labels=_spec_labels(),
@@ -236,7 +239,32 @@ def _spec_labels() -> dict[str, dict[str, dict[str, str]]]:
             str(k): {"zh": v.get("label_zh", k), "en": v.get("label_en", k)}
             for k, v in (raw.get(part) or {}).items() if isinstance(v, dict)
         }
+    # indicator -> the panel column it is computed from (to tell IO-table indicators apart)
+    out["formulas"] = {str(i["name"]): {"formula": str(i.get("formula", ""))}
+                       for i in (raw.get("indicators") or []) if isinstance(i, dict) and "name" in i}
+    out["version"] = {"framework": {"version": str(raw.get("version", ""))}}
     return out
+
+
+def io_table_year(inp: ReportInputs, indicator: str, code: int, year: int) -> int | None:
+    """Year of the input-output table behind an indicator's value in ``year``, else ``None``.
+
+    An indicator whose formula is a chain-linkage column (:data:`analysis.measures.io.CHAIN_COLUMNS`)
+    comes from the chain-linkage panel, where each panel year carries the latest provincial IO
+    table ≤ that year forward (``io_year``, ``chain_linkage_flag``); its value in 2023 is the
+    2017 table's. Returns that table's year (``chain_linkage_panel.parquet``), or ``None`` for
+    an indicator not from the IO tables (or when the panel is not built).
+    """
+    from analysis.measures.io import CHAIN_COLUMNS
+
+    formula = inp.spec_labels.get("formulas", {}).get(str(indicator), {}).get("formula", str(indicator))
+    if formula not in CHAIN_COLUMNS and str(indicator) not in CHAIN_COLUMNS:
+        return None
+    cp = inp.chain_panel
+    if cp is None or not {"province_code", "year", "io_year"} <= set(cp.columns):
+        return None
+    hit = cp.loc[(cp["province_code"] == int(code)) & (cp["year"] == int(year)), "io_year"].dropna()
+    return int(hit.iloc[0]) if len(hit) else None
 
 
 def _load_results(rdir: Path) -> dict[str, Any]:
@@ -855,10 +883,18 @@ def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, y
                 nums[f"pathways.{w}.weak.{r['indicator']}.year"] = int(r["year"])
                 v, fr = inp.fmt_value(r["indicator"], r["value"]), inp.fmt_value(r["indicator"], r["frontier"])
                 pc = float(r["pct_national"]) * 100
+                # an IO-table indicator is dated by its table, not by the panel year it is carried to
+                iy = io_table_year(inp, r["indicator"], code, int(r["year"]))
+                if iy is not None:
+                    nums[f"pathways.{w}.weak.{r['indicator']}.io_year"] = iy
                 if lang == "zh":
-                    items.append(f"{lab}（{int(r['year'])} 年 {v}，全国百分位 {pc:.0f}；最高为{fp} {fr}）")
+                    when = f"{iy} 年投入产出表" if iy is not None else f"{int(r['year'])} 年"
+                    items.append(f"{lab}（{when} {v}，全国百分位 {pc:.0f}；最高为{fp} {fr}）")
                 else:
-                    items.append(f"{lab} ({v} in {int(r['year'])}, national percentile {pc:.0f}; best: {fp}, {fr})")
+                    when = f"{iy} input-output table" if iy is not None else f"in {int(r['year'])}"
+                    items.append(f"{lab} ({v}, {when}; national percentile {pc:.0f}; best: {fp}, {fr})"
+                                 if iy is not None else
+                                 f"{lab} ({v} {when}, national percentile {pc:.0f}; best: {fp}, {fr})")
             if items:
                 details.append(f"- **{_pw(inp, w, lang)}**" + ("：最弱的指标是" if lang == "zh" else ": weakest indicators ") + ("；".join(items) if lang == "zh" else "; ".join(items)))
     if lang == "zh":
