@@ -234,6 +234,24 @@ def test_io_indicator_is_dated_by_its_input_output_table(synth):
         assert panel_year in plain and dated not in plain
 
 
+def test_chart_legends_sit_outside_the_plot_area(synth):
+    import matplotlib.pyplot as plt
+
+    inp = pr.load_inputs(synth)
+    for fn in (pr.section_pathways, pr.section_models):
+        fig = fn(inp, 310000, "zh", 2010, 2023).figure
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        leg = ax.get_legend()
+        assert [x.get_text() for x in leg.get_texts()][-1] == i18n.t("national_median", "zh")
+        lb, ab = leg.get_window_extent(), ax.get_window_extent()
+        assert lb.y0 >= ab.y1 - 1  # above the plot area, not over the bars
+        # the median markers are data (one per pathway); nothing else is drawn as a marker in the axes
+        if fn is pr.section_pathways:
+            assert [len(c.get_offsets()) for c in ax.collections] == [5]
+        plt.close(fig)
+
+
 def test_missing_inputs_give_one_sentence(tmp_path):
     d = write_synthetic(tmp_path / "p", parts=("panel",))
     inp = pr.load_inputs(d)

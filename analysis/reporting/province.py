@@ -706,7 +706,7 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
         ax.set_yticks(ypos, labels)
         ax.invert_yaxis()
         ax.set_xlabel(t("score", lang) + f" ({y1})")
-        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        legend_outside(ax)
         fig.tight_layout()
     seq = own[["year", "model"]].copy()
     seq["model"] = seq["model"].map(lambda m: i18n.model_label(m, lang))
@@ -752,6 +752,18 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
                 "under which the province keeps its model (0–1). Rule: below 0.8, read the model as a tendency, not a type."
                 + (f" In {y1} it is {stab[y1]:.2f}, below 0.8: the model above is a tendency." if low else ""))
     return Section("models", title, paras, table=table, figure=fig, numbers=nums)
+
+
+def legend_outside(ax, markerscale: float = 1.0) -> Any:
+    """Legend above the plot area, right-aligned, outside the bars (so it cannot read as data).
+
+    Anchored at the axes' upper-right corner from outside (``loc="lower right"`` at
+    ``(1, 1)``), in one row; ``tight_layout`` then leaves room for it.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    return ax.legend(handles, labels, fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+                     ncol=max(len(labels), 1), borderaxespad=0.2, handletextpad=0.4, columnspacing=1.2,
+                     markerscale=markerscale)
 
 
 def _pw(inp: ReportInputs, name: str, lang: str) -> str:
@@ -856,7 +868,7 @@ def section_pathways(inp: ReportInputs, code: int, lang: str, year_start: int, y
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel(t("score", lang) + f" ({y1})")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    legend_outside(ax, markerscale=0.6)
     fig.tight_layout()
     for c in diag.index:
         nums[f"pathways.{c.removeprefix('pathway_')}.national_median"] = _num(float(med[c]))
