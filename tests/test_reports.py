@@ -252,6 +252,31 @@ def test_chart_legends_sit_outside_the_plot_area(synth):
         plt.close(fig)
 
 
+def test_tied_ranks_are_marked(synth):
+    import dataclasses
+
+    assert pr.rank_text(15, 31, True, "en") == "15/31 (tied)"
+    assert pr.rank_text(15, 31, True, "zh") == "并列第 15/31"
+    assert pr.rank_text(3, 31, False, "zh") == "3/31"
+    inp = pr.load_inputs(synth)
+    codes = PROVINCES["province_code"].tolist()
+    # 14 provinces with 1-14 R&D-intensive key sectors, 17 with none (as in the 2017 tables)
+    keys = list(range(14, 0, -1)) + [0] * 17
+    cl = pd.DataFrame({"province_code": codes, "io_year": 2017, "rd_key_sectors": keys,
+                       "chain_linkage": np.linspace(1.5, 0.6, 31)})
+    tinp = dataclasses.replace(inp, chain_linkage=cl)
+    zero = codes[20]
+    for lang, shown in (("en", "15/31 (tied)"), ("zh", "并列第 15/31")):
+        sec = pr.section_chain(tinp, zero, lang, 2010, 2023)
+        assert sec.numbers["chain.rd_key_sectors.rank"] == 15 and sec.numbers["chain.rd_key_sectors.rank_tied"]
+        row = sec.table.set_index(sec.table.columns[0]).loc[pr.CHAIN_LABELS["rd_key_sectors"][lang]]
+        assert row[i18n.t("rank31", lang)] == shown
+        assert sec.numbers["chain.chain_linkage.rank_tied"] is False
+        assert sec.table.iloc[0][i18n.t("rank31", lang)] == "21/31"
+    one = pr.section_chain(tinp, codes[0], "en", 2010, 2023)
+    assert one.numbers["chain.rd_key_sectors.rank"] == 1 and not one.numbers["chain.rd_key_sectors.rank_tied"]
+
+
 def test_missing_inputs_give_one_sentence(tmp_path):
     d = write_synthetic(tmp_path / "p", parts=("panel",))
     inp = pr.load_inputs(d)

@@ -423,6 +423,32 @@ def glance_frame(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def is_tied(values: pd.Series, mask: pd.Series) -> bool:
+    """True when the value selected by ``mask`` is shared by another non-missing value."""
+    own = values[mask]
+    if own.empty or pd.isna(own.iloc[0]):
+        return False
+    return int((values.dropna() == own.iloc[0]).sum()) > 1
+
+
+def rank_text(rank: int, n: int, tied: bool, lang: str) -> str:
+    """Rank for a table: ``15/31``, or ``15/31 (tied)`` / ``并列第 15/31`` when shared.
+
+    Ranks follow :func:`rank_desc` (ties take the best rank), so a tie must be said: 17
+    provinces with 0 R&D-intensive key sectors all rank 15.
+    """
+    if not tied:
+        return f"{rank}/{n}"
+    return f"并列第 {rank}/{n}" if lang == "zh" else f"{rank}/{n} (tied)"
+
+
+def _ties_in(frame: pd.DataFrame, year: int, col: str, code: int, region: str) -> tuple[bool, bool]:
+    """Whether the province's value of ``col`` in ``year`` is tied nationally / in its region."""
+    y = frame[(frame["year"] == year) & frame[col].notna()]
+    yr = y[y["region"] == region]
+    return is_tied(y[col], y["province_code"] == code), is_tied(yr[col], yr["province_code"] == code)
+
+
 def _rank_in(frame: pd.DataFrame, year: int, col: str, code: int, region: str) -> tuple[int, int, int, int]:
     y = frame[(frame["year"] == year) & frame[col].notna()]
     r = rank_desc(y[col])
@@ -458,6 +484,7 @@ def section_glance(inp: ReportInputs, code: int, lang: str, year_start: int, yea
         year = int(own["year"].max())
         value = float(own.loc[own["year"] == year, key].iloc[0])
         rank, n, rank_r, n_r = _rank_in(frame, year, key, code, region)
+        tied, tied_r = _ties_in(frame, year, key, code, region)
         shown = value * 100 if pct else value
         rows.append(
             {
@@ -465,8 +492,8 @@ def section_glance(inp: ReportInputs, code: int, lang: str, year_start: int, yea
                 t("year", lang): year,
                 t("value", lang): fmt(shown),
                 t("unit", lang): i18n.unit_label(unit, lang),
-                t("rank31", lang): f"{rank}/{n}",
-                t("rank_region", lang): f"{rank_r}/{n_r}",
+                t("rank31", lang): rank_text(rank, n, tied, lang),
+                t("rank_region", lang): rank_text(rank_r, n_r, tied_r, lang),
             }
         )
         nums.update(
@@ -476,6 +503,8 @@ def section_glance(inp: ReportInputs, code: int, lang: str, year_start: int, yea
                 f"glance.{key}.rank": rank,
                 f"glance.{key}.n": n,
                 f"glance.{key}.rank_region": rank_r,
+                f"glance.{key}.rank_tied": tied,
+                f"glance.{key}.rank_region_tied": tied_r,
                 f"glance.{key}.n_region": n_r,
             }
         )
@@ -485,11 +514,11 @@ def section_glance(inp: ReportInputs, code: int, lang: str, year_start: int, yea
     reg = i18n.region_label(region, lang)
     n_region = int((inp.provinces["region"] == region).sum())
     if lang == "zh":
-        p = f"{name}属于{reg}地区（共 {n_region} 个省份）。下表列出主要指标的最新值及其在全国 31 个省份和{reg}地区内的排名（1 表示最高）。"
+        p = f"{name}属于{reg}地区（共 {n_region} 个省份）。下表列出主要指标的最新值及其在全国 31 个省份和{reg}地区内的排名（1 表示最高；并列者取最高位次）。"
     else:
         p = (
             f"{name} belongs to the {reg} region ({n_region} provinces). The table gives the latest value "
-            f"of each key indicator and its rank among the 31 provinces and within the region (1 = highest)."
+            f"of each key indicator and its rank among the 31 provinces and within the region (1 = highest; tied values share the best rank)."
         )
     nums["glance.region"] = str(region)
     return Section("glance", title, [p], table=pd.DataFrame(rows), numbers=nums)
@@ -542,6 +571,7 @@ def section_indices(inp: ReportInputs, code: int, lang: str, year_start: int, ye
         y1, y0 = int(own.index.max()), int(own.index.min())
         latest, first = float(own.loc[y1]), float(own.loc[y0])
         rank, n, rank_r, n_r = _rank_in(df, y1, col, code, info["region"])
+        tied, _ = _ties_in(df, y1, col, code, info["region"])
         nums.update(
             {
                 f"indices.{col}.year": y1,
@@ -551,6 +581,7 @@ def section_indices(inp: ReportInputs, code: int, lang: str, year_start: int, ye
                 f"indices.{col}.national_median": float(s.loc[y1, "national_median"]),
                 f"indices.{col}.peers_mean": _num(float(s.loc[y1, "peers"])),
                 f"indices.{col}.rank": rank,
+                f"indices.{col}.rank_tied": tied,
                 f"indices.{col}.series": {str(int(k)): float(v) for k, v in own.items()},
             }
         )
@@ -558,12 +589,12 @@ def section_indices(inp: ReportInputs, code: int, lang: str, year_start: int, ye
         med = float(s.loc[y1, "national_median"])
         if lang == "zh":
             rel = "高于" if latest > med else "低于"
-            texts.append(f"{label}：{y0} 年 {fmt(first)}，{y1} 年 {fmt(latest)}，{rel}全国中位数（{fmt(med)}），全国第 {rank} 位。")
+            texts.append(f"{label}：{y0} 年 {fmt(first)}，{y1} 年 {fmt(latest)}，{rel}全国中位数（{fmt(med)}），全国{'并列' if tied else ''}第 {rank} 位。")
         else:
             rel = "above" if latest > med else "below"
             texts.append(
                 f"{label}: {fmt(first)} in {y0}, {fmt(latest)} in {y1}, {rel} the national median "
-                f"({fmt(med)}); rank {rank} of {n}."
+                f"({fmt(med)}); rank {rank}{' (tied)' if tied else ''} of {n}."
             )
     axes[0].legend(fontsize=8, loc="upper left", frameon=False)
     fig.tight_layout()
@@ -600,6 +631,7 @@ def section_coupling(inp: ReportInputs, code: int, lang: str, year_start: int, y
     cls0 = i18n.d_class_label(row.loc[y0].get(ccol), lang, d0)
     lag = i18n.lagging_label(row.loc[y1].get("lagging"), lang)
     rank, n, rank_r, n_r = _rank_in(df, y1, "D", code, info["region"])
+    tied, tied_r = _ties_in(df, y1, "D", code, info["region"])
     nums = {
         "coupling.D.year": y1,
         "coupling.D.latest": d1,
@@ -607,6 +639,8 @@ def section_coupling(inp: ReportInputs, code: int, lang: str, year_start: int, y
         "coupling.D.first": d0,
         "coupling.D.rank": rank,
         "coupling.D.rank_region": rank_r,
+        "coupling.D.rank_tied": tied,
+        "coupling.D.rank_region_tied": tied_r,
         "coupling.D.national_median": float(s.loc[y1, "national_median"]),
         "coupling.class": cls1,
         "coupling.lagging": lag,
@@ -634,13 +668,13 @@ def section_coupling(inp: ReportInputs, code: int, lang: str, year_start: int, y
     if lang == "zh":
         p = (
             f"{name}科技创新与产业创新的耦合协调度 D 从 {y0} 年的 {fmt(d0)}（{cls0}）变为 {y1} 年的 {fmt(d1)}"
-            f"（{cls1}），全国第 {rank}/{n} 位、区域内第 {rank_r}/{n_r} 位；{y1} 年的相对发展类型：{lag}。"
+            f"（{cls1}），全国{'并列' if tied else ''}第 {rank}/{n} 位、区域内{'并列' if tied_r else ''}第 {rank_r}/{n_r} 位；{y1} 年的相对发展类型：{lag}。"
         )
     else:
         p = (
             f"The coupling coordination degree D of {name}'s S&T and industrial innovation moved from "
-            f"{fmt(d0)} ({cls0}) in {y0} to {fmt(d1)} ({cls1}) in {y1}: rank {rank} of {n} nationally and "
-            f"{rank_r} of {n_r} in the region. Relative development in {y1}: {lag}."
+            f"{fmt(d0)} ({cls0}) in {y0} to {fmt(d1)} ({cls1}) in {y1}: rank {rank}{' (tied)' if tied else ''} of {n} nationally and "
+            f"{rank_r}{' (tied)' if tied_r else ''} of {n_r} in the region. Relative development in {y1}: {lag}."
         )
     return Section("coupling", title, [p], figure=fig, numbers=nums)
 
@@ -958,6 +992,8 @@ def section_chain(inp: ReportInputs, code: int, lang: str, year_start: int, year
         if pd.isna(v):
             continue
         rank = int(rank_desc(same[c])[same["province_code"] == code].iloc[0])
+        tied = is_tied(same[c], same["province_code"] == code)
+        nums[f"chain.{c}.rank_tied"] = tied
         n = int(same[c].notna().sum())
         nums[f"chain.{c}"] = _num(float(v))
         nums[f"chain.{c}.rank"] = rank
@@ -966,15 +1002,15 @@ def section_chain(inp: ReportInputs, code: int, lang: str, year_start: int, year
         shown = (f"{float(v) * 100:.1f}%" if c in ("local_sourcing", "rd_output_share")
                  else str(int(v)) if c == "rd_key_sectors" else fmt(float(v)))
         rows.append({t("indicator", lang): CHAIN_LABELS.get(c, {}).get(lang, c), t("value", lang): shown,
-                     t("rank31", lang): f"{rank}/{n}"})
+                     t("rank31", lang): rank_text(rank, n, tied, lang)})
     name = province_name(province_info(inp, code), lang)
     paras = [
         (f"依据{name} {y} 年投入产出表（42 部门，竞争型表经区域购买系数调整为本地表）计算；"
-         f"研发密集型部门指高技术制造业与信息、研发服务业。排名为 {y} 年在有表省份中的位次（1 表示最高）。")
+         f"研发密集型部门指高技术制造业与信息、研发服务业。排名为 {y} 年在有表省份中的位次（1 表示最高；并列者取最高位次）。")
         if lang == "zh" else
         (f"From {name}'s {y} input-output table (42 sectors; the competitive-import table adjusted to a "
          f"local table with regional purchase coefficients). R&D-intensive sectors are high-technology "
-         f"manufacturing and information and R&D services. Ranks are among the provinces with a {y} table (1 = highest).")
+         f"manufacturing and information and R&D services. Ranks are among the provinces with a {y} table (1 = highest; tied values share the best rank).")
     ]
     extra = []
     tab = inp.io_tables().get((int(code), y))
