@@ -403,6 +403,30 @@ def test_index_links_reports_and_is_sortable(rendered, synth):
     assert page.count(">" + i18n.MODELS["multi"]["zh"] + "<") == int((it["model"] == "multi").sum()) - len(none)
 
 
+def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, synth):
+    root = tmp_path / "proj"
+    out = root / "reports"
+    for f in ("framework/typology_2022.html", "paper/baseline_en.html", "paper/baseline_zh.html",
+              "paper/threshold_en.html", "paper/threshold_zh.html"):
+        (out / f).parent.mkdir(parents=True, exist_ok=True)
+        (out / f).write_text("<html></html>")
+    (root / "data" / "raw").mkdir(parents=True)
+    (root / "data" / "raw" / "SOURCES.md").write_text("# sources")
+    page = batch.write_index(out, synth, 2023, langs=["zh", "en"]).read_text(encoding="utf-8")
+    for href in ("framework/typology_2022.html", "paper/baseline_en.html", "paper/threshold_zh.html",
+                 "paper/", "../data/raw/SOURCES.md"):
+        assert f'href="{href}"' in page
+    assert "codebook.csv" not in page  # not there: not linked
+    # which year each column shows (synthetic: every metric's latest year is 2023)
+    assert "Coordination D 2023" in page and "GDP 2023 (100m yuan)" in page and "R&amp;D intensity 2023" in page
+    assert "耦合协调度 D（2023 年）" in page
+    assert "The typology printed by the main job is for 2022" in page and "dominant model here is for 2023" in page
+    # a province whose latest GDP is older is counted, not hidden
+    m = pr.index_metrics(pr.load_inputs(synth), 2023)
+    m.loc[0, "gdp_year"] = 2022
+    assert "(1 province: their latest other year with data)" in batch.index_caption(m, 2022)
+
+
 def test_up_to_date_reports_are_skipped(rendered, synth):
     _, out = rendered
     rc = batch.main(provinces=[320000], langs=["en"], build=False, data_dir=synth, out_root=out,

@@ -531,6 +531,8 @@ table.sortable td:nth-child(2), table.sortable td:nth-child(3) { white-space:now
 main { max-width: 1180px; }
 table.sortable td { vertical-align: top; }
 .lede { color:#5b6b7b; }
+table.sortable caption { caption-side: top; text-align:left; color:#5b6b7b; font-size:.9rem; padding:.3rem 0; }
+ul.links li { margin:.3rem 0; }
 """
 
 
@@ -546,6 +548,86 @@ def _fig_png_b64(fig) -> str:
 def _bi(zh: str, en: str) -> str:
     """Bilingual text: both spans are in the page, CSS shows the selected language."""
     return f'<span data-l="zh">{html.escape(zh)}</span><span data-l="en">{html.escape(en)}</span>'
+
+
+def _mode_year(m, col: str) -> int | None:
+    """Most common year in column ``col`` of the index metrics (``None`` if absent)."""
+    if col not in m.columns or not m[col].notna().any():
+        return None
+    return int(m[col].dropna().astype(int).mode().iloc[0])
+
+
+def index_caption(m, typology_year: int | None = None) -> str:
+    """Which year each column of the index table shows (bilingual HTML).
+
+    Each metric is the province's latest year with data; a province whose year differs from the
+    column's is counted here so that no value is silently older. ``typology_year``: the year of
+    the framework's typology table (``reports/framework/typology_<year>.html``), named when it
+    differs from the table's year.
+    """
+    parts_zh, parts_en = [], []
+    for col, zh, en in (("gdp_year", "GDP、人均 GDP", "GDP and GDP per capita"),
+                        ("rd_intensity_year", "R&D 强度", "R&D intensity"),
+                        ("D_year", "耦合协调度、协调等级、主导模式与薄弱路径", "D, class, dominant model and weakest pathways")):
+        y = _mode_year(m, col)
+        if y is None:
+            continue
+        other = int((m[col].notna() & (m[col] != y)).sum())
+        parts_zh.append(f"{zh}为 {y} 年" + (f"（{other} 个省份为其最近有数据的其他年份）" if other else ""))
+        parts_en.append(f"{en} in {y}" + (f" ({other} province{'s' if other > 1 else ''}: their latest other year with data)" if other else ""))
+    yd = _mode_year(m, "D_year")
+    zh = "各列年份：" + "；".join(parts_zh) + "（各省最近有数据的年份）。"
+    en = "Years: " + "; ".join(parts_en) + " (each province's latest year with data)."
+    if yd is not None and typology_year is not None and yd != typology_year:
+        zh += f"主程序输出的融合模式类型表为 {typology_year} 年（见下方链接），本表的主导模式为 {yd} 年，二者可能不同。"
+        en += (f" The typology printed by the main job is for {typology_year} (link below); the dominant model "
+               f"here is for {yd}, so the two can differ.")
+    return _bi(zh, en)
+
+
+def typology_year(out_root: Path) -> int | None:
+    """Latest year of ``reports/framework/typology_<year>.html`` (``None`` when there is none)."""
+    ys = [int(f.stem.removeprefix("typology_")) for f in (Path(out_root) / "framework").glob("typology_*.html")
+          if f.stem.removeprefix("typology_").isdigit()]
+    return max(ys) if ys else None
+
+
+def _rel(target: Path, start: Path) -> str:
+    return Path(os.path.relpath(target, start)).as_posix()
+
+
+def index_links(out_root: Path, m=None) -> str:
+    """Links from the index to the typology, the paper tables and the data sources (relative).
+
+    Only files that exist are linked: ``reports/framework/typology_<year>.html``, the paper
+    tables ``reports/paper/<name>_<lang>.html`` (baseline, threshold, spatial first) and the
+    folder, ``data/raw/SOURCES.md`` and ``data/processed/codebook.csv``.
+    """
+    out_root = Path(out_root)
+    items = []
+    fw = out_root / "framework"
+    for f in sorted(fw.glob("typology_*.html")):
+        y = f.stem.removeprefix("typology_")
+        items.append(f'<li><a href="{_rel(f, out_root)}">{_bi(f"融合模式类型表（{y} 年）", f"Integration typology, {y}")}</a></li>')
+    paper = out_root / "paper"
+    first = ("baseline", "threshold", "spatial_sdm", "spatial_effects")
+    names = sorted({f.stem.rsplit("_", 1)[0] for f in paper.glob("*_en.html")},
+                   key=lambda n: (first.index(n) if n in first else len(first), n))
+    if names:
+        links = " · ".join(
+            f'{html.escape(n)} (<a href="{_rel(paper / f"{n}_zh.html", out_root)}">中文</a>, '
+            f'<a href="{_rel(paper / f"{n}_en.html", out_root)}">English</a>)'
+            for n in names)
+        items.append(f'<li>{_bi("论文表格", "Paper tables")}: {links} · '
+                     f'<a href="{_rel(paper, out_root)}/">{_bi("全部文件", "all files")}</a></li>')
+    root = out_root.parent
+    for f, zh, en in ((root / "data" / "raw" / "SOURCES.md", "数据来源", "Data sources"),
+                      (root / "data" / "processed" / "codebook.csv", "变量说明（codebook）", "Codebook")):
+        if f.exists():
+            items.append(f'<li><a href="{_rel(f, out_root)}">{_bi(zh, en)}</a></li>')
+    if not items:
+        return ""
+    return f'<h2>{_bi("更多", "More")}</h2><ul class="links">{"".join(items)}</ul>'
 
 
 def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: list[str],
@@ -581,14 +663,21 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
             return f'<td data-v="" class="{cls}">—</td>'
         return f'<td data-v="{html.escape(str(v))}" class="{cls}">{shown if shown is not None else html.escape(str(v))}</td>'
 
+    yg, yd = _mode_year(m, "gdp_year"), _mode_year(m, "D_year")
+    sg = f" {yg}" if yg else ""
+    sd = f" {yd}" if yd else ""
     cols = [_bi("代码", "Code"), _bi("省份", "Province"), _bi("区域", "Region")]
     if "gdp" in has:
-        cols += [_bi("GDP（亿元）", "GDP (100m yuan)"), _bi("人均 GDP（元）", "GDP per capita (yuan)"),
-                 _bi("R&D 强度", "R&D intensity")]
+        cols += [_bi(f"GDP（亿元，{yg} 年）" if yg else "GDP（亿元）", f"GDP{sg} (100m yuan)"),
+                 _bi(f"人均 GDP（元，{yg} 年）" if yg else "人均 GDP（元）", f"GDP per capita{sg} (yuan)"),
+                 _bi(f"R&D 强度（{_mode_year(m, 'rd_intensity_year')} 年）" if _mode_year(m, "rd_intensity_year")
+                     else "R&D 强度", f"R&D intensity {_mode_year(m, 'rd_intensity_year') or ''}".strip())]
     if "D" in has:
-        cols += [_bi("耦合协调度 D", "Coordination D"), _bi("协调等级", "Class"), _bi("主导模式", "Dominant model")]
+        cols += [_bi(f"耦合协调度 D（{yd} 年）" if yd else "耦合协调度 D", f"Coordination D{sd}"),
+                 _bi(f"协调等级（{yd} 年）" if yd else "协调等级", f"Class{sd}"),
+                 _bi(f"主导模式（{yd} 年）" if yd else "主导模式", f"Dominant model{sd}")]
     if "weakest_pathways" in has:
-        cols += [_bi("最薄弱的两条路径", "Two weakest pathways")]
+        cols += [_bi(f"最薄弱的两条路径（{yd} 年）" if yd else "最薄弱的两条路径", f"Two weakest pathways{sd}")]
     cols += [_bi("报告", "Reports")]
     rows = []
     for _, r in m.sort_values("province_code").iterrows():
@@ -621,11 +710,14 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
         tds += [f'<td data-v="">{links}</td>']
         rows.append("<tr>" + "".join(tds) + "</tr>")
     head = "".join(f"<th>{c}</th>" for c in cols)
+    caption = f"<caption>{index_caption(m, typology_year(out_root))}</caption>"
     body = (
         f"<h1>{_bi(i18n.t('index_title', 'zh'), i18n.t('index_title', 'en'))}</h1>"
         f"<p class=lede>{_bi(i18n.t('index_hint', 'zh'), i18n.t('index_hint', 'en'))}</p>"
         f"{map_html}"
-        f'<div class="scroll"><table class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+        f'<div class="scroll"><table class="sortable">{caption}<thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>'
+        f"{index_links(out_root, m)}"
         f"<script>{INDEX_JS}</script>"
     )
     nav = ('<nav><button id="lang" type="button" onclick="document.body.classList.toggle(\'en\')">'

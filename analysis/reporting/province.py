@@ -1393,8 +1393,8 @@ def _jsonable(v: Any) -> Any:
 def index_metrics(inp: ReportInputs, year_end: int) -> pd.DataFrame:
     """One row per province with the metrics shown in ``reports/index.html``.
 
-    Columns: ``province_code``, names, ``region``, ``gdp``, ``rd_intensity`` (latest year ≤
-    ``year_end`` per province), and, when ``integration.parquet`` exists, ``D``, ``D_class``,
+    Columns: ``province_code``, names, ``region``, ``gdp``, ``gdp_per_capita``, ``rd_intensity``
+    (latest year ≤ ``year_end`` per province, in ``<col>_year``), and, when ``integration.parquet`` exists, ``D``, ``D_class``,
     ``model``, ``model_stability``, ``weakest_pathways`` and the pillar z-scores ``z_*`` (latest
     year ≤ ``year_end``; ``D_year`` says which).
     """
@@ -1404,7 +1404,8 @@ def index_metrics(inp: ReportInputs, year_end: int) -> pd.DataFrame:
         g = g[g["year"] <= year_end]
         for col in ("gdp", "gdp_per_capita", "rd_intensity"):
             last = g.dropna(subset=[col]).sort_values("year").groupby("province_code").tail(1)
-            out = out.merge(last[["province_code", col]], on="province_code", how="left")
+            last = last[["province_code", "year", col]].rename(columns={"year": f"{col}_year"})
+            out = out.merge(last, on="province_code", how="left")
     if inp.integration is not None and "D" in inp.integration.columns:
         it = inp.integration[(inp.integration["year"] <= year_end) & inp.integration["D"].notna()]
         last = it.sort_values("year").groupby("province_code").tail(1)
