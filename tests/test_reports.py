@@ -383,6 +383,12 @@ def test_html_has_name_and_no_code(rendered):
             assert "<script src=" not in page  # self-contained: no external scripts
             assert page.count('src="data:image/png;base64,') >= 4  # figures embedded
             assert "application/scrapbook" not in page
+            foot = page[page.index("<footer>"):page.index("</footer>")]
+            assert "README" not in foot
+            assert 'href="../../data/raw/SOURCES.md"' in foot and 'href="../index.html"' in foot
+            assert pr.framework_version() in foot and pr.framework_version() != "?"
+            assert re.search(r"20\d\d-\d\d-\d\d", foot)
+            assert ("投入产出表" if lang == "zh" else "input-output tables") in foot
 
 
 def test_index_links_reports_and_is_sortable(rendered, synth):

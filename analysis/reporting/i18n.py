@@ -68,6 +68,18 @@ TEXT: dict[str, dict[str, str]] = {
     "class": {"zh": "协调等级", "en": "Coordination class"},
     "weakest": {"zh": "最薄弱的两条路径", "en": "Two weakest pathways"},
     "report": {"zh": "报告", "en": "Report"},
+    "footer_sources": {
+        "zh": "数据来源：国家统计局与《中国科技统计年鉴》（经 techme 整理）、国家统计局数据汇编、新质生产力（nqp）省级面板、"
+              "各省投入产出表、省级行政区划边界（详见{sources}）。",
+        "en": "Sources: NBS and the China Statistical Yearbook on Science and Technology (via techme), NBS "
+              "compilations, the new-quality-productivity (nqp) provincial panel, provincial input-output tables, "
+              "province boundaries (details: {sources}).",
+    },
+    "footer_sources_link": {"zh": "数据来源清单", "en": "data sources"},
+    "footer_made": {
+        "zh": "融合框架版本 {version}；生成于 {date}，由 <code>python -m analysis reports</code> 自动生成。",
+        "en": "Integration framework version {version}; generated {date} by <code>python -m analysis reports</code>.",
+    },
 }
 
 REGIONS: dict[str, dict[str, str]] = {

@@ -246,6 +246,11 @@ def _spec_labels() -> dict[str, dict[str, dict[str, str]]]:
     return out
 
 
+def framework_version() -> str:
+    """Version of the integration framework's specification (``spec.yaml`` ``version``), or ``"?"``."""
+    return _spec_labels().get("version", {}).get("framework", {}).get("version") or "?"
+
+
 def io_table_year(inp: ReportInputs, indicator: str, code: int, year: int) -> int | None:
     """Year of the input-output table behind an indicator's value in ``year``, else ``None``.
 
