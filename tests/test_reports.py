@@ -456,6 +456,26 @@ def _tiny_notebook(path: Path, body: str) -> Path:
     return path
 
 
+def test_research_notebooks_run_on_ipc_kernels_without_tcp_warning(tmp_path, monkeypatch, capfd):
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell("out_dir = None")
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(
+        "import json, pathlib\nfrom ipykernel.connect import get_connection_info\n"
+        "info = json.loads(get_connection_info())\n"
+        "pathlib.Path(out_dir, 'transport.txt').write_text(info['transport'])")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, nbdir / "01_x.ipynb")
+    monkeypatch.setattr(batch, "notebooks_dir", lambda: nbdir)
+    rc = batch.run_research_notebooks(["01_x"], out_dir=tmp_path / "paper", verbose=False)
+    assert rc == 0
+    assert (tmp_path / "paper" / "transport.txt").read_text() == "ipc"
+    err = capfd.readouterr().err
+    assert "without encryption" not in err
+
+
 def test_failing_notebook_does_not_stop_others(tmp_path, capsys):
     nb = _tiny_notebook(tmp_path / "nb.ipynb",
                         "if province_code == 120000:\n    raise RuntimeError('boom for Tianjin')")

@@ -235,9 +235,15 @@ def _shutdown_kernel(ident: int | None = None) -> None:
     k = _KERNELS.pop(threading.get_ident() if ident is None else ident, None)
     if k is None:
         return
-    from jupyter_core.utils import run_sync
 
     km, kc = k
+    _stop_kernel(km, kc)
+
+
+def _stop_kernel(km, kc) -> None:
+    """Stop a kernel started by :func:`_start_kernel` and remove its socket folder."""
+    from jupyter_core.utils import run_sync
+
     try:
         kc.stop_channels()
     except Exception:  # noqa: BLE001
@@ -1064,10 +1070,14 @@ def run_research_notebooks(names: list[str] | None = None, *, out_dir: str | Pat
             continue
         t0 = time.perf_counter()
         tmp = nb_out / f".{name}.tmp.ipynb"
+        km = kc = None
         try:
+            # a fresh kernel per notebook, over IPC like the province batch: no TCP ports, so no
+            # "Kernel is running over TCP without encryption" warning and no port races
+            km, kc, _ = _start_kernel(60.0, str(notebooks_dir()))
             pm.execute_notebook(str(src), str(tmp), parameters={"out_dir": str(out_dir)},
-                                kernel_name="python3", execution_timeout=timeout, progress_bar=False,
-                                cwd=str(notebooks_dir()))
+                                kernel_name="python3", km=km, kc=kc, execution_timeout=timeout,
+                                progress_bar=False, cwd=str(notebooks_dir()))
             os.replace(tmp, nb_out / f"{name}.ipynb")
             if verbose:
                 print(f"[paper] {name}: ok ({time.perf_counter() - t0:.1f} s)")
@@ -1077,6 +1087,9 @@ def run_research_notebooks(names: list[str] | None = None, *, out_dir: str | Pat
             failed.append(f"{name}: {_short_error(exc)}")
             if tmp.exists():
                 os.replace(tmp, nb_out / f"{name}.failed.ipynb")
+        finally:
+            if km is not None:
+                _stop_kernel(km, kc)
     for f in failed:
         print(f"[paper] FAILED {f}", file=sys.stderr)
     return 1 if failed else 0
