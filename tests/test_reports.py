@@ -476,6 +476,33 @@ def test_research_notebooks_run_on_ipc_kernels_without_tcp_warning(tmp_path, mon
     assert "without encryption" not in err
 
 
+def test_upstream_checks_are_quiet_one_line_each(tmp_path, monkeypatch, capsys):
+    import types
+
+    from analysis.data import pipeline as data_pipeline
+    from analysis.framework import integration
+    from analysis.models import pipeline as model_pipeline
+
+    # a processed folder whose model manifest matches: the models step is "unchanged"
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    proc = paths.processed_dir()
+    (proc / "results").mkdir(parents=True)
+    (proc / "panel.parquet").write_bytes(b"panel")
+    key = {"panel": model_pipeline._sha(proc / "panel.parquet"), "integration": "absent", "chain": "absent",
+           "codebook": "absent", "code": model_pipeline._code_hash(), "seed": model_pipeline.SEED}
+    (proc / "results" / "manifest.json").write_text(json.dumps({"key": key, "written": []}))
+    assert model_pipeline.run(verbose=True)["status"] == "unchanged"
+    assert "unchanged since the last run" in capsys.readouterr().out  # the models command still says so
+    monkeypatch.setattr(data_pipeline, "build", lambda force, verbose: types.SimpleNamespace(cached=True))
+    monkeypatch.setattr(integration, "run", lambda force, verbose: None)
+    assert batch.ensure_inputs(verbose=False) == []
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    assert cap.err.splitlines() == ["[reports] data: up to date", "[reports] integration: up to date",
+                                    "[reports] models: up to date"]
+    assert batch._step_state({"status": "done"}, 12.34) == "built (12.3 s)"
+
+
 def test_failing_notebook_does_not_stop_others(tmp_path, capsys):
     nb = _tiny_notebook(tmp_path / "nb.ipynb",
                         "if province_code == 120000:\n    raise RuntimeError('boom for Tianjin')")

@@ -341,7 +341,7 @@ def run(force: bool = False, verbose: bool = False) -> dict:
         try:
             old = json.loads(manifest_p.read_text())
             if old.get("key") == key:
-                _log(True, "inputs and model code unchanged since the last run; skipped "
+                _log(verbose, "inputs and model code unchanged since the last run; skipped "
                      "(use --force to re-estimate)")
                 return {"status": "unchanged", "written": old.get("written", []),
                         "failed": old.get("failed", {}), "todo": old.get("todo", [])}

@@ -787,11 +787,30 @@ def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 60) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def _step_state(res: Any, seconds: float) -> str:
+    """One word for an upstream step's outcome: ``up to date``, or ``built (N s)`` when it ran.
+
+    The steps return: data ``BuildResult`` (``cached``), integration ``None`` when up to date,
+    models a dict with ``status`` (``unchanged``, ``done``, ``skipped``).
+    """
+    if res is None or getattr(res, "cached", False):
+        return "up to date"
+    if isinstance(res, dict):
+        st = res.get("status")
+        if st == "unchanged":
+            return "up to date"
+        if st == "skipped":
+            return f"skipped ({res.get('reason', 'inputs missing')})"
+    return f"built ({seconds:.1f} s)"
+
+
 def ensure_inputs(verbose: bool = True) -> list[str]:
     """Build data, integration table and model results if needed (each step skips if current).
 
     Returns the list of steps that failed (their reports' sections then say the input is
-    missing); a step whose module does not exist yet is reported as such, not failed.
+    missing); a step whose module does not exist yet is reported as such, not failed. With
+    ``verbose=False`` (as :func:`main` calls it) the steps print nothing themselves and each is
+    summarised in one line, ``[reports] models: up to date``.
     """
     problems = []
     steps = [
@@ -809,8 +828,8 @@ def ensure_inputs(verbose: bool = True) -> list[str]:
             continue
         try:
             t0 = time.perf_counter()
-            getattr(module, fn)(force=False, verbose=verbose)
-            print(f"[reports] {label}: up to date ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+            res = getattr(module, fn)(force=False, verbose=verbose)
+            print(f"[reports] {label}: {_step_state(res, time.perf_counter() - t0)}", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001
             problems.append(f"{label}: {type(exc).__name__}: {exc}")
             print(f"[reports] {label} step failed: {type(exc).__name__}: {exc}", file=sys.stderr)
