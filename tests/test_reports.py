@@ -424,8 +424,10 @@ def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, sy
         assert f'href="{href}"' in page
     assert "codebook.csv" not in page  # not there: not linked
     # which year each column shows (synthetic: every metric's latest year is 2023)
-    assert "Coordination D 2023" in page and "GDP 2023 (100m yuan)" in page and "R&amp;D intensity 2023" in page
-    assert "耦合协调度 D（2023 年）" in page
+    yr = '<span class="yr"><span data-l="zh">2023 年</span><span data-l="en">2023</span></span>'
+    heads = re.findall(r"<th>(.*?)</th>", page)
+    assert len(heads) == 3 + 3 + 3 + 1 + 1 and all(h.endswith(yr) for h in heads[3:10])
+    assert "Coordination D</span>" + yr in page and "耦合协调度 D</span>" in page
     assert "The typology printed by the main job is for 2022" in page and "dominant model here is for 2023" in page
     # a province whose latest GDP is older is counted, not hidden
     m = pr.index_metrics(pr.load_inputs(synth), 2023)

@@ -553,7 +553,9 @@ table.sortable td:nth-child(2), table.sortable td:nth-child(3) { white-space:now
 main { max-width: 1180px; }
 table.sortable td { vertical-align: top; }
 .lede { color:#5b6b7b; }
-table.sortable caption { caption-side: top; text-align:left; color:#5b6b7b; font-size:.9rem; padding:.3rem 0; }
+p.caption { color:#5b6b7b; font-size:.9rem; margin:.3rem 0 .4rem; }
+table.sortable th { vertical-align: bottom; }
+table.sortable th .yr { display:block; font-weight:normal; color:#5b6b7b; font-size:.85em; }
 ul.links li { margin:.3rem 0; }
 """
 
@@ -618,6 +620,20 @@ def _rel(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target, start)).as_posix()
 
 
+#: Names of the paper tables written by ``python -m analysis models`` (``reports/paper/<name>_<lang>.html``).
+PAPER_TABLES = {
+    "baseline": ("基准回归", "Baseline two-way FE"),
+    "threshold": ("门槛回归", "Threshold regression"),
+    "spatial_sdm": ("空间杜宾模型", "Spatial Durbin model"),
+    "spatial_effects": ("空间效应分解", "Spatial effects"),
+    "gmm": ("动态面板 GMM", "Dynamic GMM"),
+    "heterogeneity": ("区域异质性", "Regional heterogeneity"),
+    "mediation": ("中介效应", "Mediation"),
+    "moderation": ("调节效应", "Moderation"),
+    "robustness": ("稳健性检验", "Robustness"),
+}
+
+
 def index_links(out_root: Path, m=None) -> str:
     """Links from the index to the typology, the paper tables and the data sources (relative).
 
@@ -637,10 +653,10 @@ def index_links(out_root: Path, m=None) -> str:
                    key=lambda n: (first.index(n) if n in first else len(first), n))
     if names:
         links = " · ".join(
-            f'{html.escape(n)} (<a href="{_rel(paper / f"{n}_zh.html", out_root)}">中文</a>, '
+            f'{_bi(*PAPER_TABLES.get(n, (n, n)))} (<a href="{_rel(paper / f"{n}_zh.html", out_root)}">中文</a>, '
             f'<a href="{_rel(paper / f"{n}_en.html", out_root)}">English</a>)'
             for n in names)
-        items.append(f'<li>{_bi("论文表格", "Paper tables")}: {links} · '
+        items.append(f'<li>{_bi("论文表格：", "Paper tables: ")}{links} · '
                      f'<a href="{_rel(paper, out_root)}/">{_bi("全部文件", "all files")}</a></li>')
     root = out_root.parent
     for f, zh, en in ((root / "data" / "raw" / "SOURCES.md", "数据来源", "Data sources"),
@@ -685,21 +701,20 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
             return f'<td data-v="" class="{cls}">—</td>'
         return f'<td data-v="{html.escape(str(v))}" class="{cls}">{shown if shown is not None else html.escape(str(v))}</td>'
 
-    yg, yd = _mode_year(m, "gdp_year"), _mode_year(m, "D_year")
-    sg = f" {yg}" if yg else ""
-    sd = f" {yd}" if yd else ""
+    yg, yr, yd = (_mode_year(m, c) for c in ("gdp_year", "rd_intensity_year", "D_year"))
+
+    def th(zh: str, en: str, y: int | None) -> str:
+        """Header with its year on a second line (which year's metric the column shows)."""
+        return _bi(zh, en) + (f'<span class="yr">{_bi(f"{y} 年", str(y))}</span>' if y else "")
+
     cols = [_bi("代码", "Code"), _bi("省份", "Province"), _bi("区域", "Region")]
     if "gdp" in has:
-        cols += [_bi(f"GDP（亿元，{yg} 年）" if yg else "GDP（亿元）", f"GDP{sg} (100m yuan)"),
-                 _bi(f"人均 GDP（元，{yg} 年）" if yg else "人均 GDP（元）", f"GDP per capita{sg} (yuan)"),
-                 _bi(f"R&D 强度（{_mode_year(m, 'rd_intensity_year')} 年）" if _mode_year(m, "rd_intensity_year")
-                     else "R&D 强度", f"R&D intensity {_mode_year(m, 'rd_intensity_year') or ''}".strip())]
+        cols += [th("GDP（亿元）", "GDP (100m yuan)", yg), th("人均 GDP（元）", "GDP per capita (yuan)", yg),
+                 th("R&D 强度", "R&D intensity", yr)]
     if "D" in has:
-        cols += [_bi(f"耦合协调度 D（{yd} 年）" if yd else "耦合协调度 D", f"Coordination D{sd}"),
-                 _bi(f"协调等级（{yd} 年）" if yd else "协调等级", f"Class{sd}"),
-                 _bi(f"主导模式（{yd} 年）" if yd else "主导模式", f"Dominant model{sd}")]
+        cols += [th("耦合协调度 D", "Coordination D", yd), th("协调等级", "Class", yd), th("主导模式", "Dominant model", yd)]
     if "weakest_pathways" in has:
-        cols += [_bi(f"最薄弱的两条路径（{yd} 年）" if yd else "最薄弱的两条路径", f"Two weakest pathways{sd}")]
+        cols += [th("最薄弱的两条路径", "Two weakest pathways", yd)]
     cols += [_bi("报告", "Reports")]
     rows = []
     for _, r in m.sort_values("province_code").iterrows():
@@ -732,12 +747,12 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
         tds += [f'<td data-v="">{links}</td>']
         rows.append("<tr>" + "".join(tds) + "</tr>")
     head = "".join(f"<th>{c}</th>" for c in cols)
-    caption = f"<caption>{index_caption(m, typology_year(out_root))}</caption>"
+    caption = f'<p class="caption">{index_caption(m, typology_year(out_root))}</p>'
     body = (
         f"<h1>{_bi(i18n.t('index_title', 'zh'), i18n.t('index_title', 'en'))}</h1>"
         f"<p class=lede>{_bi(i18n.t('index_hint', 'zh'), i18n.t('index_hint', 'en'))}</p>"
         f"{map_html}"
-        f'<div class="scroll"><table class="sortable">{caption}<thead><tr>{head}</tr></thead>'
+        f'{caption}<div class="scroll"><table class="sortable"><thead><tr>{head}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>'
         f"{index_links(out_root, m)}"
         f"<script>{INDEX_JS}</script>"

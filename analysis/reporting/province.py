@@ -767,7 +767,7 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
         else:
             p += f"{int(own['year'].min())}–{y1} 年主导模式没有变化。"
         if "model_cluster" in own.columns:
-            p += f" 聚类方法的归类：{i18n.model_label(last['model_cluster'], lang)}。"
+            p += f" 聚类方法的归类：{i18n.model_label(last['model_cluster'], lang, zl)}。"
     else:
         p = f"In {y1} {name}'s dominant integration model is **{cur}**"
         p += (f" (stability {stab[y1]:.2f})." if y1 in stab else ".")
@@ -777,7 +777,7 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
         else:
             p += f" It did not change over {int(own['year'].min())}–{y1}."
         if "model_cluster" in own.columns:
-            p += f" The clustering alternative assigns: {i18n.model_label(last['model_cluster'], lang)}."
+            p += f" The clustering alternative assigns: {i18n.model_label(last['model_cluster'], lang, zl)}."
     paras = [p]
     if stab:
         low = y1 in stab and stab[y1] < STABILITY_MIN
