@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -19,7 +21,7 @@
 # upgrading (TS = tertiary / secondary value added, 干春晖 et al. 2011)?
 #
 # **Method.** Two-way fixed effects (province and year), standard errors clustered by province
-# with reghdfe's small-sample correction (`analysis.models.twfe`); controls: ln GDP per capita,
+# with reghdfe's small-sample correction (`analysis.models.twfe`); controls: ln real GDP per capita (2010 prices),
 # urbanisation, fiscal expenditure / GDP. Robustness: lagged regressors, winsorising, without the
 # four municipalities, alternative outcomes. Estimated once by `python -m analysis models`
 # (`results/baseline.parquet`, `results/robustness.parquet`); the full regression tables are

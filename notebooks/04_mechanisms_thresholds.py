@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,7 +22,7 @@
 # **Method.** Mediation: the stepwise method with a Sobel test and a province-cluster bootstrap
 # interval for a·b, and — following 江艇 (2022) — the X → M regression reported on its own.
 # Moderation: centred interaction R&D × D with marginal effects over D. Hansen (1999) fixed-effect
-# panel threshold regression (threshold variable ln GDP per capita; bootstrap p-values by resampling
+# panel threshold regression (threshold variable ln real GDP per capita at 2010 prices; bootstrap p-values by resampling
 # whole provinces; Stata: `xthreg`). All estimated once by `python -m analysis models`.
 
 # %% tags=["parameters"]
