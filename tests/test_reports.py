@@ -623,3 +623,18 @@ def test_kernel_start_failure_is_retried(monkeypatch):
             import shutil
 
             shutil.rmtree(km._analysis_sock_dir, ignore_errors=True)
+
+
+def test_batch_on_a_local_dask_cluster_renders_and_reports_failures(tmp_path, capsys):
+    """``scheduler="local"``: the same jobs on a LocalCluster; one failure is named, the rest render."""
+    nb = _tiny_notebook(tmp_path / "nb.ipynb",
+                        "if province_code == 120000:\n    raise RuntimeError('boom on dask')")
+    rc = batch.main(provinces=[110000, 120000], langs=["en"], workers=1, build=False,
+                    data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False,
+                    scheduler="local")
+    assert rc == 1
+    cap = capsys.readouterr()
+    assert "FAILED 120000_en" in cap.out and "boom on dask" in cap.out and "ok 1" in cap.out
+    assert (tmp_path / "r" / "provinces" / "110000_en.html").exists()
+    assert not (tmp_path / "r" / "provinces" / "120000_en.html").exists()
+    assert "INFO:distributed" not in cap.err  # the cluster's own logging is silenced
