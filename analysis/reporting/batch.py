@@ -172,6 +172,54 @@ class KernelStartError(RuntimeError):
     """The Jupyter kernel did not start after the retries."""
 
 
+ENGINE = "analysis-reuse-kernel"
+"""Papermill engine that executes on the kernel client it is given (see :func:`_register_engine`)."""
+
+
+def _register_engine() -> str:
+    """Register (once) a papermill engine that really reuses the caller's kernel client.
+
+    ``papermill.execute_notebook(..., km=km, kc=kc)`` forwards ``kc`` to nbclient, but
+    ``NotebookClient.__init__`` resets ``self.kc`` to None, so nbclient starts a *new* client for
+    every notebook and, not owning the kernel manager, never stops it: each report leaked a client
+    with open zmq channels ("Could not destroy zmq context" at exit). This engine is papermill's
+    :class:`~papermill.engines.NBClientEngine` with the client handed in after ``__init__``.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import merge_kwargs, remove_args
+
+    if ENGINE in papermill_engines._engines:
+        return ENGINE
+
+    class _Client(PapermillNotebookClient):
+        def __init__(self, nb_man, km=None, kc=None, **kw):
+            super().__init__(nb_man, km=km, **kw)
+            self.kc = kc  # None: nbclient starts its own, as usual
+
+    class _Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     **kwargs):
+            # the body of papermill 2.x NBClientEngine.execute_managed_notebook, with _Client
+            import logging
+
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name,
+                log=logging.getLogger("papermill"), log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            return _Client(nb_man, **final_kwargs).execute()
+
+    papermill_engines.register(ENGINE, _Engine)
+    return ENGINE
+
+
 def _start_kernel(start_timeout: float, cwd: str):
     # nbclient needs an *async* kernel client: with a blocking one its iopub poll blocks the
     # event loop and the per-cell timeout never fires
@@ -192,6 +240,7 @@ def _start_kernel(start_timeout: float, cwd: str):
             run_sync(km.start_kernel)(cwd=cwd)
             kc = km.client()
             kc.start_channels()
+            kc.allow_stdin = False  # as nbclient sets on the clients it starts
             run_sync(kc.wait_for_ready)(timeout=start_timeout)
             km._analysis_sock_dir = sock_dir  # removed at shutdown
             return km, kc, attempt
@@ -249,6 +298,14 @@ def _stop_kernel(km, kc) -> None:
     except Exception:  # noqa: BLE001
         pass
     try:
+        # destroy the client's own zmq context now: left to the garbage collector (after the
+        # event loop is gone) it logs "Could not destroy zmq context" for every kernel
+        if getattr(kc, "_created_context", False) and not kc.context.closed:
+            kc.context.destroy(linger=0)
+            kc._created_context = False
+    except Exception:  # noqa: BLE001
+        pass
+    try:
         run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # noqa: BLE001
         pass
@@ -298,6 +355,7 @@ def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_
                 str(tmp_nb),
                 parameters=job.params,
                 kernel_name="python3",
+                engine_name=_register_engine(),
                 km=km,
                 kc=kc,
                 execution_timeout=timeout,
@@ -1110,7 +1168,8 @@ def run_research_notebooks(names: list[str] | None = None, *, out_dir: str | Pat
             # "Kernel is running over TCP without encryption" warning and no port races
             km, kc, _ = _start_kernel(60.0, str(notebooks_dir()))
             pm.execute_notebook(str(src), str(tmp), parameters={"out_dir": str(out_dir)},
-                                kernel_name="python3", km=km, kc=kc, execution_timeout=timeout,
+                                kernel_name="python3", engine_name=_register_engine(),
+                                km=km, kc=kc, execution_timeout=timeout,
                                 progress_bar=False, cwd=str(notebooks_dir()))
             os.replace(tmp, nb_out / f"{name}.ipynb")
             if verbose:
