@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis.models import twfe
-from analysis.models.mechanisms import _demean_codes, _ols, mediation, moderation
+from analysis.models.mechanisms import _ols, mediation, moderation
+from analysis.models.twfe import demean_array
 
 A, B, C = 0.6, 0.5, 0.3  # true a, b and direct effect
 
@@ -81,13 +82,13 @@ def test_fast_within_path_equals_twfe(panel):
     """The bootstrap's numpy within estimator reproduces the pyfixest point estimates."""
     ent = pd.factorize(panel["province_code"])[0]
     tc = pd.factorize(panel["year"])[0]
-    D = _demean_codes(panel[["m", "x", "w"]].to_numpy(float), [ent, tc])
+    D = demean_array(panel[["m", "x", "w"]].to_numpy(float), [ent, tc])
     b = _ols(D[:, 0], D[:, 1:])
     ref = twfe(panel, "m", ["x", "w"], "province_code", "year").params
     np.testing.assert_allclose(b, ref.to_numpy(), rtol=1e-8)
     # unbalanced: drop some rows
     p2 = panel.drop(index=[0, 5, 17, 300]).reset_index(drop=True)
-    D = _demean_codes(p2[["m", "x", "w"]].to_numpy(float),
+    D = demean_array(p2[["m", "x", "w"]].to_numpy(float),
                       [pd.factorize(p2["province_code"])[0], pd.factorize(p2["year"])[0]])
     ref = twfe(p2, "m", ["x", "w"], "province_code", "year").params
     np.testing.assert_allclose(_ols(D[:, 0], D[:, 1:]), ref.to_numpy(), rtol=1e-7)

@@ -218,3 +218,21 @@ def test_infinite_values_named(grunfeld):
     one = grunfeld[grunfeld.firm == grunfeld.firm.iloc[0]]
     with pytest.raises(ValueError, match="20 singletons of firm \\+ year dropped"):
         twfe(one, "invest", X, "firm", "year")
+
+
+def test_demean_equals_residuals_on_fixed_effect_dummies():
+    """Two-way within transform on an unbalanced panel = OLS residuals on entity + time dummies."""
+    from analysis.models.twfe import demean, demean_array
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"e": rng.integers(0, 12, 200), "t": rng.integers(0, 7, 200),
+                       "a": rng.normal(size=200), "b": rng.normal(size=200)})
+    D = pd.get_dummies(df[["e", "t"]].astype(str), drop_first=True, dtype=float)
+    X = np.column_stack([np.ones(len(df)), D.to_numpy()])
+    Y = df[["a", "b"]].to_numpy()
+    resid = Y - X @ np.linalg.lstsq(X, Y, rcond=None)[0]
+    out = demean(df[["a", "b"]], df[["e", "t"]])
+    np.testing.assert_allclose(out.to_numpy(), resid, atol=1e-9)
+    assert list(out.columns) == ["a", "b"] and out.index.equals(df.index)
+    codes = [pd.factorize(df["e"])[0], pd.factorize(df["t"])[0]]
+    np.testing.assert_allclose(demean_array(df["a"].to_numpy(), codes), resid[:, 0], atol=1e-9)

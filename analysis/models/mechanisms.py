@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.models.results import ModelResult
-from analysis.models.twfe import demean, prepare_sample, twfe
+from analysis.models.twfe import demean, demean_array, prepare_sample, twfe
 
 JIANG_NOTE = {
     "en": ("Following Jiang (2022, China Industrial Economics), the mechanism is identified by "
@@ -58,23 +58,6 @@ JIANG_NOTE = {
 # ---------------------------------------------------------------------------------------------
 # fast within estimator for bootstrap replications
 # ---------------------------------------------------------------------------------------------
-def _demean_codes(A: np.ndarray, codes: Sequence[np.ndarray], tol: float = 1e-10,
-                  maxiter: int = 1000) -> np.ndarray:
-    """Alternating projections with ``np.bincount`` (columns of A swept of each code's means)."""
-    A = A.astype(float).copy()
-    counts = [np.bincount(c).astype(float) for c in codes]
-    for _ in range(maxiter):
-        delta = 0.0
-        for c, n in zip(codes, counts, strict=True):
-            for j in range(A.shape[1]):
-                m = np.bincount(c, weights=A[:, j], minlength=n.size) / np.where(n > 0, n, 1)
-                A[:, j] -= m[c]
-                delta = max(delta, float(np.abs(m).max(initial=0.0)))
-        if len(codes) == 1 or delta < tol:
-            break
-    return A
-
-
 def _ols(yv: np.ndarray, X: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(X, yv, rcond=None)[0]
 
@@ -249,7 +232,7 @@ def mediation(
             ent = pd.factorize(pd.Series(draw_id) * (e_codes_all.max() + 1)
                                + e_codes_all[idx])[0]
             tc = pd.factorize(t_codes_all[idx])[0]
-            D = _demean_codes(V[idx], [ent, tc])
+            D = demean_array(V[idx], [ent, tc], tol=1e-10, maxiter=1000)
             yv, mv, Xw = D[:, 0], D[:, 1], D[:, 2:]
             try:
                 a_b = _ols(mv, Xw)[0]

@@ -59,6 +59,7 @@ Bad input
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -107,9 +108,48 @@ def drop_singletons(df: pd.DataFrame, fe_cols: list[str]) -> tuple[pd.DataFrame,
     return df, n0 - len(df)
 
 
+def demean_array(A: np.ndarray, codes: Sequence[np.ndarray], *, tol: float = 1e-12,
+                 maxiter: int = 10_000) -> np.ndarray:
+    """Sweep one or more sets of fixed effects out of the columns of ``A`` (within transform).
+
+    Alternating projections (the method of reghdfe and pyfixest's demeaning): for each fixed
+    effect in turn subtract the group means, until no group mean exceeds
+    ``tol * (1 + max|A|)``. One fixed effect converges in one sweep.
+
+    Parameters
+    ----------
+    A : ndarray (nobs by nvar), or (nobs,)
+        Variables to demean.
+    codes : sequence of integer ndarrays (each nobs)
+        Fixed-effect identifiers as codes 0..G-1 (``pd.factorize``).
+    tol, maxiter : float, int
+        Convergence tolerance (relative) and maximum number of sweeps.
+
+    Returns
+    -------
+    ndarray, the shape of ``A``
+        Residuals of ``A`` on the fixed-effect dummies.
+    """
+    A = np.array(A, dtype=float)
+    one_d = A.ndim == 1
+    A = A.reshape(len(A), -1)
+    counts = [np.bincount(c).astype(float) for c in codes]
+    scale = 1.0 + float(np.abs(A).max(initial=0.0))
+    for _ in range(maxiter):
+        delta = 0.0
+        for c, n in zip(codes, counts, strict=True):
+            for j in range(A.shape[1]):
+                m = np.bincount(c, weights=A[:, j], minlength=n.size) / np.where(n > 0, n, 1)
+                A[:, j] -= m[c]
+                delta = max(delta, float(np.abs(m).max(initial=0.0)))
+        if len(codes) == 1 or delta <= tol * scale:
+            break
+    return A[:, 0] if one_d else A
+
+
 def demean(values: pd.DataFrame, groups: pd.DataFrame, *, tol: float = 1e-12,
            maxiter: int = 10_000) -> pd.DataFrame:
-    """Sweep out one or more sets of fixed effects by alternating projections.
+    """Within transform of a DataFrame: :func:`demean_array` with the groups factorised.
 
     Parameters
     ----------
@@ -121,19 +161,11 @@ def demean(values: pd.DataFrame, groups: pd.DataFrame, *, tol: float = 1e-12,
     Returns
     -------
     DataFrame
-        Residuals of ``values`` on the fixed-effect dummies (the within transform).
+        Residuals of ``values`` on the fixed-effect dummies, same index and columns.
     """
-    out = values.astype(float).copy()
-    keys = [groups[c].to_numpy() for c in groups.columns]
-    for _ in range(maxiter):
-        prev = out.to_numpy().copy()
-        for k in keys:
-            out = out - out.groupby(k, sort=False).transform("mean")
-        if np.max(np.abs(out.to_numpy() - prev), initial=0.0) <= tol * (1 + np.max(np.abs(prev), initial=0.0)):
-            break
-        if len(keys) == 1:
-            break
-    return out
+    codes = [pd.factorize(groups[c])[0] for c in groups.columns]
+    out = demean_array(values.to_numpy(dtype=float), codes, tol=tol, maxiter=maxiter)
+    return pd.DataFrame(out, index=values.index, columns=values.columns)
 
 
 def prepare_sample(data: pd.DataFrame, cols: list[str], fe_cols: list[str], *,
