@@ -224,25 +224,23 @@ def load_inputs(data_dir: str | Path | None = None) -> ReportInputs:
 
 
 def _spec_labels() -> dict[str, dict[str, dict[str, str]]]:
-    """Pillar and pathway labels from the framework's specification (``spec.yaml``)."""
+    """Pillar and pathway labels, indicator formulas and version from the validated framework
+    specification (:func:`analysis.framework.spec.load_spec`, the same file the scores came from).
+    """
+    from analysis.framework.spec import load_spec
+
     try:
-        import yaml
-
-        import analysis.framework as fw
-
-        raw = yaml.safe_load((Path(fw.__file__).parent / "spec.yaml").read_text(encoding="utf-8"))
+        spec = load_spec()
     except Exception:  # noqa: BLE001 - labels then come from analysis.reporting.i18n
         return {}
-    out: dict[str, dict[str, dict[str, str]]] = {}
-    for part in ("pillars", "pathways"):
-        out[part] = {
-            str(k): {"zh": v.get("label_zh", k), "en": v.get("label_en", k)}
-            for k, v in (raw.get(part) or {}).items() if isinstance(v, dict)
-        }
+    out: dict[str, dict[str, dict[str, str]]] = {
+        part: {str(k): {"zh": v.get("label_zh", k), "en": v.get("label_en", k)}
+               for k, v in getattr(spec, part).items()}
+        for part in ("pillars", "pathways")
+    }
     # indicator -> the panel column it is computed from (to tell IO-table indicators apart)
-    out["formulas"] = {str(i["name"]): {"formula": str(i.get("formula", ""))}
-                       for i in (raw.get("indicators") or []) if isinstance(i, dict) and "name" in i}
-    out["version"] = {"framework": {"version": str(raw.get("version", ""))}}
+    out["formulas"] = {i.name: {"formula": i.formula} for i in spec.indicators}
+    out["version"] = {"framework": {"version": spec.version}}
     return out
 
 
