@@ -115,7 +115,6 @@ class BuildResult:
     years: tuple[int, int] = (0, 0)
     variables: int = 0
     sources_read: list[str] = field(default_factory=list)
-    sources_missing: list[str] = field(default_factory=list)
     dropped_duplicates: list[str] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
     missing_cells: int = 0
@@ -173,14 +172,8 @@ def _write_bytes(path: Path, writer: Callable[[io.BytesIO], None]) -> None:
 
 
 def _load_source(name: str):
-    """Import ``analysis.data.sources.<name>``; None if that module does not exist yet."""
-    modname = f"analysis.data.sources.{name}"
-    try:
-        return importlib.import_module(modname)
-    except ModuleNotFoundError as exc:
-        if exc.name in (modname, "analysis.data.sources"):
-            return None
-        raise
+    """Import the parser ``analysis.data.sources.<name>`` (a missing one is an error)."""
+    return importlib.import_module(f"analysis.data.sources.{name}")
 
 
 def _check_keys(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -583,14 +576,10 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     variables: dict[str, tuple[str, Variable]] = {}
     source_vars: dict[str, dict[str, Variable]] = {}
     recon_frames: dict[str, pd.DataFrame] = {}
-    missing: list[str] = []
     (out / "sources").mkdir(parents=True, exist_ok=True)
     for name in PANEL_SOURCES + list(OTHER_SOURCES):
         t = time.perf_counter()
         mod = _load_source(name)
-        if mod is None:
-            missing.append(name)
-            continue
         if name in OTHER_SOURCES:
             func, fname = OTHER_SOURCES[name]
             reader = getattr(mod, func, None) or getattr(mod, "read", None)
@@ -618,22 +607,15 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
                   f"  {timings[f'read {name}']:.1f} s")
 
     t = time.perf_counter()
-    io_tables: dict[str, pd.DataFrame] = {}
-    try:
-        from analysis.data import io_tables as io_mod
-    except ModuleNotFoundError as exc:
-        if exc.name != "analysis.data.io_tables":
-            raise
-        missing.append("io_tables")
-    else:
-        io_tables = io_mod.read_io_all(raw)
-        timings["read io_tables"] = time.perf_counter() - t
-        if verbose:
-            print(f"  read {'io_tables':<16} {len(io_tables['flows']):>7} flows"
-                  f"  {timings['read io_tables']:.1f} s")
-        for key in ("flows", "final", "va"):
-            schemas.validate_io(io_tables[key], key)
-        schemas.validate_io(io_tables["imports"], "imports")
+    from analysis.data import io_tables as io_mod
+
+    io_tables = io_mod.read_io_all(raw)
+    timings["read io_tables"] = time.perf_counter() - t
+    if verbose:
+        print(f"  read {'io_tables':<16} {len(io_tables['flows']):>7} flows"
+              f"  {timings['read io_tables']:.1f} s")
+    for key in ("flows", "final", "va", "imports"):
+        schemas.validate_io(io_tables[key], key)
 
     t = time.perf_counter()
     panel, owner, dropped = merge_sources(frames, codes)
@@ -662,10 +644,8 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
         cached=False, inputs_hash=inputs_hash, rows=len(panel),
         provinces=int(panel["province_code"].nunique()),
         years=(int(panel["year"].min()), int(panel["year"].max())),
-        variables=len(panel.columns) - 2, sources_read=list(frames) + [
-            n for n in OTHER_SOURCES if n not in missing] + ([] if "io_tables" in missing
-                                                             else ["io_tables"]),
-        sources_missing=missing, dropped_duplicates=dropped, checks=check_rows,
+        variables=len(panel.columns) - 2, sources_read=list(frames) + list(OTHER_SOURCES) + ["io_tables"],
+        dropped_duplicates=dropped, checks=check_rows,
         missing_cells=int(gaps["n_missing"].sum()), splices=splice_notes(panel),
         seconds=time.perf_counter() - t0, timings={k: round(v, 3) for k, v in timings.items()})
     outputs = [f for f in OUTPUTS if (out / f).exists()]
@@ -697,8 +677,6 @@ def summary_text(res: BuildResult) -> str:
     lines.append(f"  missing cells (never filled; by variable x year in gaps.csv): {res.missing_cells}")
     for note in res.splices:
         lines.append(f"  spliced (same-vintage second source, cells flagged in <col>_flag): {note}")
-    if res.sources_missing:
-        lines.append(f"  parsers not available yet: {', '.join(res.sources_missing)}")
     if res.dropped_duplicates:
         lines.append(f"  columns supplied twice (loser kept in sources/*.parquet): "
                      f"{len(res.dropped_duplicates)}")
