@@ -643,3 +643,13 @@ def test_batch_on_a_local_dask_cluster_renders_and_reports_failures(tmp_path, ca
     assert (tmp_path / "r" / "provinces" / "110000_en.html").exists()
     assert not (tmp_path / "r" / "provinces" / "120000_en.html").exists()
     assert "INFO:distributed" not in cap.err  # the cluster's own logging is silenced
+
+
+def test_model_label_short_form_drops_the_explanation():
+    from analysis.reporting import i18n
+
+    below = [-0.5, -0.2, -1.0, -0.1]
+    assert i18n.model_label("multi", "en", below) == (
+        "no dominant model yet (all pillars below the national average)")
+    assert i18n.model_label("multi", "en", below, short=True) == "no dominant model yet"
+    assert i18n.model_label("multi", "zh", [0.4, -0.2, 0.1, 0.0], short=True) == "多模式协同型"

@@ -205,8 +205,11 @@ def z_scores(row: object) -> list[float] | None:
     return [row[k] for k in keys]
 
 
-def model_label(model: object, lang: str, z: object = None) -> str:
+def model_label(model: object, lang: str, z: object = None, *, short: bool = False) -> str:
     """Integration model name; ``"a;b"`` (several models) joins the labels.
+
+    ``short=True`` drops the parenthetical explanation ("no dominant model yet"), for lists of
+    changes where the long form has already been given once.
 
     With the pillar z-scores ``z`` (see :func:`model_key`), ``multi`` with every pillar below the
     year's mean reads "no dominant model yet (all pillars below the national average)" instead of
@@ -218,7 +221,10 @@ def model_label(model: object, lang: str, z: object = None) -> str:
     model = model_key(model, z)
     parts = [p.strip() for p in str(model).split(";") if p.strip()]
     sep = "、" if lang == "zh" else ", "
-    return sep.join(MODELS.get(p, {}).get(lang, p) for p in parts)
+    labels = [MODELS.get(p, {}).get(lang, p) for p in parts]
+    if short:
+        labels = [lab.split("（")[0].split(" (")[0] for lab in labels]
+    return sep.join(labels)
 
 
 def pathway_label(name: str, lang: str, spec_labels: dict[str, dict[str, str]] | None = None) -> str:

@@ -746,7 +746,7 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
         legend_outside(ax)
         fig.tight_layout()
     seq = own[["year", "model"]].copy()
-    seq["model"] = seq["model"].map(lambda m: i18n.model_label(m, lang))
+    seq["model"] = seq["model"].map(lambda m: i18n.model_label(m, lang, short=True))
     name = province_name(province_info(inp, code), lang)
     cur = i18n.model_label(last["model"], lang, zl)
     def weak(y: int) -> str:
@@ -757,25 +757,25 @@ def section_models(inp: ReportInputs, code: int, lang: str, year_start: int, yea
                 else f" (stability {stab[y]:.2f}: a tendency)")
 
     if lang == "zh":
-        p = f"{y1} 年{name}的主导融合模式为 **{cur}**"
+        p = f"{y1} 年{name}的融合模式：**{cur}**"
         p += (f"（稳定性 {stab[y1]:.2f}）。" if y1 in stab else "。")
         if changes:
-            p += "期间的变化：" + "；".join(f"{y} 年由{i18n.model_label(a, lang)}转为{i18n.model_label(b, lang)}{weak(y)}"
+            p += "期间的变化：" + "；".join(f"{y} 年由{i18n.model_label(a, lang, short=True)}转为{i18n.model_label(b, lang, short=True)}{weak(y)}"
                                         for y, a, b in changes) + "。"
         else:
             p += f"{int(own['year'].min())}–{y1} 年主导模式没有变化。"
         if "model_cluster" in own.columns:
-            p += f" 聚类方法的归类：{i18n.model_label(last['model_cluster'], lang, zl)}。"
+            p += f" 聚类方法的归类：{i18n.model_label(last['model_cluster'], lang, zl, short=True)}。"
     else:
-        p = f"In {y1} {name}'s dominant integration model is **{cur}**"
+        p = f"{name}'s integration model in {y1}: **{cur}**"
         p += (f" (stability {stab[y1]:.2f})." if y1 in stab else ".")
         if changes:
-            p += " Changes: " + "; ".join(f"{i18n.model_label(a, lang)} → {i18n.model_label(b, lang)} in {y}{weak(y)}"
+            p += " Changes: " + "; ".join(f"{i18n.model_label(a, lang, short=True)} → {i18n.model_label(b, lang, short=True)} in {y}{weak(y)}"
                                           for y, a, b in changes) + "."
         else:
             p += f" It did not change over {int(own['year'].min())}–{y1}."
         if "model_cluster" in own.columns:
-            p += f" The clustering alternative assigns: {i18n.model_label(last['model_cluster'], lang, zl)}."
+            p += f" The clustering alternative assigns: {i18n.model_label(last['model_cluster'], lang, zl, short=True)}."
     paras = [p]
     if stab:
         low = y1 in stab and stab[y1] < STABILITY_MIN
