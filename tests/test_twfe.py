@@ -236,3 +236,41 @@ def test_demean_equals_residuals_on_fixed_effect_dummies():
     assert list(out.columns) == ["a", "b"] and out.index.equals(df.index)
     codes = [pd.factorize(df["e"])[0], pd.factorize(df["t"])[0]]
     np.testing.assert_allclose(demean_array(df["a"].to_numpy(), codes), resid[:, 0], atol=1e-9)
+
+
+def test_panel_keys_checked_at_entry(grunfeld):
+    """Missing, empty or whitespace-only keys and duplicates: errors naming the rows."""
+    d = grunfeld.copy()
+    d.loc[4, "firm"] = ""
+    with pytest.raises(ValueError, match=r"'firm' has 1 empty or whitespace-only value\(s\) at "
+                                         r"rows \[4\]"):
+        twfe(d, "invest", X, "firm", "year")
+    d.loc[4, "firm"] = "   "
+    with pytest.raises(ValueError, match=r"whitespace-only value\(s\) at rows \[4\]"):
+        twfe(d, "invest", X, "firm", "year")
+    d = grunfeld.copy()
+    d.loc[[9, 11], "year"] = np.nan
+    with pytest.raises(ValueError, match=r"'year' has 2 missing value\(s\) at rows \[9, 11\]"):
+        twfe(d, "invest", X, "firm", "year")
+    d = pd.concat([grunfeld, grunfeld.iloc[[3]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"duplicate \(firm, year\) pairs .* at rows \[3, 200\]"):
+        twfe(d, "invest", X, "firm", "year")
+    d = grunfeld.assign(cl=grunfeld["firm"].where(grunfeld.index != 17, " "))
+    with pytest.raises(ValueError, match=r"'cl' has 1 empty"):
+        twfe(d, "invest", X, "firm", "year", cluster="cl")
+
+
+def test_drop_absorbed_with_note(grunfeld):
+    d = grunfeld.copy()
+    d["firm_size"] = d.groupby("firm")["capital"].transform("mean")
+    res = twfe(d, "invest", ["value", "firm_size", "capital"], "firm", "year",
+               drop_absorbed=True)
+    base = twfe(grunfeld, "invest", X, "firm", "year")
+    assert list(res.params.index) == ["value", "capital"]
+    np.testing.assert_allclose(res.params, base.params, rtol=1e-10)
+    np.testing.assert_allclose(res.std_errors, base.std_errors, rtol=1e-10)
+    assert any("['firm_size'] absorbed" in n and "dropped" in n for n in res.notes)
+    with pytest.raises(ValueError, match="every regressor is absorbed"):
+        twfe(d, "invest", ["firm_size"], "firm", "year", drop_absorbed=True)
+    with pytest.raises(ValueError, match="drop_absorbed=True"):
+        twfe(d, "invest", ["value", "firm_size"], "firm", "year")

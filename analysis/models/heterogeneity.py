@@ -79,6 +79,8 @@ def heterogeneity(
     cluster: str | None = None,
     groups: tuple | list | None = None,
     min_obs: int = 10,
+    wild: dict | None = None,
+    min_clusters: int = 10,
     **twfe_kwargs,
 ) -> HeterogeneityResult:
     """Estimate the baseline by group and test that the coefficients are equal across groups.
@@ -103,6 +105,18 @@ def heterogeneity(
         Groups with fewer usable rows, or whose sub-sample cannot be estimated (e.g. a single
         entity), are skipped in the sub-sample step and listed in ``notes``; they still enter
         the pooled interaction model.
+    wild : dict, optional
+        Options of :meth:`~analysis.models.results.ModelResult.wild_bootstrap` (``reps``,
+        ``seed``, …). When given, the tested terms of every sub-sample and the group slopes of
+        the interaction model get a wild cluster bootstrap p-value and interval
+        (``slopes`` columns ``wild_p_value``, ``wild_ci_lower``, ``wild_ci_upper``). A
+        sub-sample with fewer than ``min_clusters`` clusters gets wild-bootstrap inference only,
+        with Webb weights, for every regressor (``wild_only=True``: tables show the bootstrap
+        p-value instead of the CR1 standard error), as MacKinnon & Webb (2018, "The wild
+        bootstrap for few (treated) clusters", Econometrics Journal 21(2)) and Webb (2023)
+        recommend.
+    min_clusters : int
+        See ``wild`` (default 10).
 
     Returns
     -------
@@ -150,6 +164,19 @@ def heterogeneity(
             subs[str(g)] = twfe(part, y, x, entity, time, cluster=cluster, **twfe_kwargs)
         except ValueError as exc:  # e.g. one entity only: every row a singleton
             notes.append(f"group {g!r}: sub-sample not estimable ({exc})")
+            continue
+        r = subs[str(g)]
+        if wild is not None and r.design is not None:
+            if r.n_clusters is not None and r.n_clusters < min_clusters:
+                r.wild_only = True
+                opts = {**wild, "weights": "webb"}
+                for t in r.params.index:
+                    r.wild_bootstrap(t, **opts)
+                notes.append(f"group {g!r}: {r.n_clusters} clusters (< {min_clusters}): "
+                             "wild cluster bootstrap inference only, Webb weights")
+            else:
+                for t in test_terms:
+                    r.wild_bootstrap(t, **wild)
 
     inter_terms = x if full else test_terms
     work = df.copy()
@@ -181,9 +208,16 @@ def heterogeneity(
 
     tid = inter.tidy()
     tid = tid[tid["term"].str.contains(":")].copy()
+    if wild is not None and inter.design is not None:
+        for t in tid["term"]:
+            inter.wild_bootstrap(t, **wild)
+        wcols = pd.DataFrame([inter.wild[t].as_dict() for t in tid["term"]], index=tid.index)
+        tid = pd.concat([tid, wcols[["wild_p_value", "wild_ci_lower", "wild_ci_upper"]]], axis=1)
     parts = tid["term"].str.split(":", n=1, expand=True)
     tid["group"] = parts[1]
     tid["term"] = parts[0]
-    slopes = tid[["term", "group", "estimate", "std_error", "p_value"]].reset_index(drop=True)
+    keep = ["term", "group", "estimate", "std_error", "p_value"] + [
+        c for c in ("wild_p_value", "wild_ci_lower", "wild_ci_upper") if c in tid.columns]
+    slopes = tid[keep].reset_index(drop=True)
     return HeterogeneityResult(subsamples=subs, interaction=inter, slopes=slopes, test=w,
                                notes=notes)

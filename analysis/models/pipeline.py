@@ -71,6 +71,10 @@ import pandas as pd
 from analysis import paths
 
 SEED = 20260101
+#: Wild cluster bootstrap of every clustered coefficient (MacKinnon, Nielsen & Webb 2023):
+#: WCR, Rademacher weights (Webb with fewer than ``MIN_CLUSTERS`` clusters), 9,999 draws.
+WILD = {"reps": 9999, "seed": SEED}
+MIN_CLUSTERS = 10
 KEYS = ["province_code", "year"]
 CONTROLS = ["ln_gdp_pc", "urbanisation", "fiscal_share"]
 X_MAIN = "rd_intensity_pct"
@@ -378,6 +382,9 @@ def run(force: bool = False, verbose: bool = False) -> dict:
         if "chain_linkage" in df.columns and df["chain_linkage"].notna().any():
             xs = [X_MAIN] + (["D"] if "(2)" in baseline else []) + ["chain_linkage", *CONTROLS]
             baseline["(3)"] = twfe(df, Y_MAIN, xs, "province_code", "year")
+        for r in baseline.values():
+            for term in r.params.index:
+                r.wild_bootstrap(term, **WILD)
         for lang in ("en", "zh"):
             bnotes = [_sample_note(baseline, df, lang), UNITS_NOTE[lang]]
             cn = _chain_note(df, baseline.get("(3)", baseline["(1)"]), lang)
@@ -401,6 +408,9 @@ def run(force: bool = False, verbose: bool = False) -> dict:
         summary["baseline"] = {
             "term": X_MAIN, "estimate": float(b1.params[X_MAIN]),
             "std_error": float(b1.std_errors[X_MAIN]), "p_value": float(b1.pvalues[X_MAIN]),
+            "wild_p_value": b1.wild[X_MAIN].p_value,
+            "wild_ci": [b1.wild[X_MAIN].ci_lower, b1.wild[X_MAIN].ci_upper],
+            "wild_method": b1.wild[X_MAIN].method,
             "nobs": b1.nobs, "years": [int(base_df.year.min()), int(base_df.year.max())],
             "notes": b1.notes,
         }
@@ -416,7 +426,7 @@ def run(force: bool = False, verbose: bool = False) -> dict:
         rob = robustness(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year",
                          lags=1, winsorize=(0.01, 0.99),
                          exclude={"excl. municipalities": MUNICIPALITIES},
-                         alt_outcomes=alts)
+                         alt_outcomes=alts, wild=WILD)
         spec_notes = rob.table.drop_duplicates("spec").query("note != ''")
         tables("robustness", rob.results, keep=[X_MAIN, *CONTROLS],
                notes=["; ".join(f"{k}: {v}" for k, v in zip(spec_notes["spec"],
@@ -432,7 +442,7 @@ def run(force: bool = False, verbose: bool = False) -> dict:
     # ---- 3. heterogeneity ----------------------------------------------------------------
     try:
         het = heterogeneity(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year",
-                            group="region")
+                            group="region", wild=WILD, min_clusters=MIN_CLUSTERS)
         reg_labels = {"en": {"east": "East", "central": "Central", "west": "West",
                              "northeast": "Northeast"},
                       "zh": {"east": "东部", "central": "中部", "west": "西部",
@@ -607,6 +617,8 @@ def run(force: bool = False, verbose: bool = False) -> dict:
                 written.extend(_write_table(out_dir, "mediation", {lang: tab}))
             mo = moderation(df, Y_MAIN, X_MAIN, "D", "province_code", "year",
                             controls=CONTROLS)
+            if mo.model.design is not None:
+                mo.model.wild_bootstrap(mo.interaction, **WILD)
             _write_df(res_dir / "moderation_margins.parquet", mo.margins)
             written.append("results/moderation_margins.parquet")
             for lang in ("en", "zh"):

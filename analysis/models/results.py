@@ -8,6 +8,7 @@ from these objects, never typed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,16 @@ class ModelResult:
         needed for Wald tests (:meth:`wald_test`) and delta-method marginal effects.
     n_clusters : int or None
         Number of clusters of a clustered covariance.
+    design : analysis.models.inference.WildDesign or None
+        The within-transformed design of a linear fit (``twfe``), kept for
+        :meth:`wild_bootstrap` and the permutation test; None for other families.
+    wild : dict of str -> analysis.models.inference.WildBootstrapResult
+        Wild cluster bootstrap results computed by :meth:`wild_bootstrap`, by coefficient;
+        tables show their p-values beside the standard errors.
+    wild_only : bool
+        Report only the wild-bootstrap inference for this result (too few clusters for CR1):
+        tables then show the bootstrap p-value instead of the standard error and take the stars
+        from it.
     """
 
     params: pd.Series
@@ -67,6 +78,9 @@ class ModelResult:
     extra: dict[str, float | str] = field(default_factory=dict)
     vcov: pd.DataFrame | None = None
     n_clusters: int | None = None
+    design: object | None = field(default=None, repr=False, compare=False)
+    wild: dict = field(default_factory=dict, repr=False, compare=False)
+    wild_only: bool = False
 
     @property
     def tstats(self) -> pd.Series:
@@ -89,9 +103,14 @@ class ModelResult:
         )
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per regressor: estimate, std_error, statistic, p_value, ci_lower, ci_upper."""
+        """One row per regressor: estimate, std_error, statistic, p_value, ci_lower, ci_upper.
+
+        When :meth:`wild_bootstrap` has been run for some coefficient, also ``wild_p_value``,
+        ``wild_ci_lower``, ``wild_ci_upper``, ``wild_weights``, ``wild_reps``,
+        ``wild_impose_null`` (missing for the coefficients not bootstrapped).
+        """
         ci = self.conf_int(level)
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "term": self.params.index,
                 "estimate": self.params.to_numpy(),
@@ -102,6 +121,64 @@ class ModelResult:
                 "ci_upper": ci["upper"].to_numpy(),
             }
         )
+        if self.wild:
+            cols = ["wild_p_value", "wild_ci_lower", "wild_ci_upper", "wild_weights",
+                    "wild_reps", "wild_impose_null"]
+            rows = [self.wild[t].as_dict() if t in self.wild else dict.fromkeys(cols)
+                    for t in out["term"]]
+            wide = pd.DataFrame(rows, columns=cols)
+            for c in ("wild_p_value", "wild_ci_lower", "wild_ci_upper"):
+                wide[c] = wide[c].astype(float)
+            out = pd.concat([out, wide], axis=1)
+        return out
+
+    def wild_bootstrap(self, param: str, reps: int = 9999,
+                       weights: Literal["rademacher", "webb", "mammen", "norm"] = "rademacher",
+                       impose_null: bool = True, seed: int | None = None,
+                       level: float = 0.95, null: float = 0.0):
+        """Wild cluster bootstrap test of ``param = null``: p-value and confidence interval.
+
+        Runs :func:`analysis.models.inference.wild_cluster_bootstrap` (the ``wildboottest``
+        package, as pyfixest's ``Feols.wildboottest``; Stata ``boottest``) on the fit's
+        within-transformed design and the clusters of its covariance, and keeps the result in
+        :attr:`wild` so that tables show it.
+
+        Parameters
+        ----------
+        param : str
+            Coefficient to test.
+        reps, weights, impose_null, seed, level, null
+            See :func:`~analysis.models.inference.wild_cluster_bootstrap`: 9,999 replications,
+            Rademacher weights (Webb with fewer than ~10 clusters), null imposed (WCR).
+
+        Returns
+        -------
+        analysis.models.inference.WildBootstrapResult
+            ``p_value``, ``ci_lower``, ``ci_upper`` and how they were obtained.
+
+        Raises
+        ------
+        ValueError
+            The result stores no design (not a clustered linear fit), ``param`` is not a
+            coefficient, fewer than 2 clusters, bad options.
+        """
+        from analysis.models.inference import wild_cluster_bootstrap
+
+        if self.design is None:
+            raise ValueError(f"{self.model}: no design stored for a wild cluster bootstrap (only "
+                             "clustered linear fixed-effects fits, e.g. twfe, keep one)")
+        if self.cluster is None:
+            raise ValueError(f"{self.model}: the covariance is not clustered; the wild cluster "
+                             "bootstrap needs clusters")
+        if param not in self.params.index:
+            raise ValueError(f"param {param!r} is not a coefficient; coefficients: "
+                             f"{list(self.params.index)}")
+        d = self.design
+        res = wild_cluster_bootstrap(d.y, d.X, d.cluster, param, names=d.names, null=null,
+                                     reps=reps, weights=weights, impose_null=impose_null,
+                                     seed=seed, level=level)
+        self.wild[param] = res
+        return res
 
     def wald_test(self, R: np.ndarray, r: np.ndarray | None = None) -> dict[str, float]:
         """Wald test of ``R @ params = r`` using :attr:`vcov`.

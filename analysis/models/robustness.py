@@ -41,6 +41,7 @@ class RobustnessResult:
         In the order estimated; ``"baseline"`` first.
     table : DataFrame
         Columns ``spec``, ``depvar``, ``term``, ``estimate``, ``std_error``, ``p_value``,
+        ``wild_p_value``, ``wild_ci_lower``, ``wild_ci_upper`` (NaN unless bootstrapped),
         ``nobs``, ``r2_within``, ``note``.
     failed : dict of str -> str
         Specifications that could not be estimated, with the reason.
@@ -113,6 +114,9 @@ def winsorize_series(s: pd.Series, lower: float, upper: float, *,
     return s.clip(lo, hi)
 
 
+WILD_COLUMNS = ["wild_p_value", "wild_ci_lower", "wild_ci_upper"]
+
+
 def _tidy_row(spec: str, r: ModelResult, note: str = "") -> pd.DataFrame:
     t = r.tidy()
     t.insert(0, "depvar", r.depvar)
@@ -120,8 +124,11 @@ def _tidy_row(spec: str, r: ModelResult, note: str = "") -> pd.DataFrame:
     t["nobs"] = r.nobs
     t["r2_within"] = r.r2_within
     t["note"] = note
-    return t[["spec", "depvar", "term", "estimate", "std_error", "p_value", "nobs",
-              "r2_within", "note"]]
+    for c in WILD_COLUMNS:
+        if c not in t.columns:
+            t[c] = np.nan
+    return t[["spec", "depvar", "term", "estimate", "std_error", "p_value", *WILD_COLUMNS,
+              "nobs", "r2_within", "note"]]
 
 
 def robustness(
@@ -137,6 +144,7 @@ def robustness(
     alt_outcomes: Iterable[str] | None = None,
     subsets: Mapping[str, pd.Series | Callable[[pd.DataFrame], pd.Series]] | None = None,
     cluster: str | None = None,
+    wild: dict | None = None,
     **twfe_kwargs,
 ) -> RobustnessResult:
     """Re-estimate a two-way FE baseline under several changes and collect the results.
@@ -158,6 +166,11 @@ def robustness(
         Alternative dependent variables.
     subsets : mapping name -> boolean mask or callable(data) -> mask, optional
         Other sub-samples (rows where the mask is True are kept).
+    wild : dict, optional
+        Options of :meth:`~analysis.models.results.ModelResult.wild_bootstrap` (``reps``,
+        ``seed`` …): the key regressor (the first of ``x``) of every specification then gets a
+        wild cluster bootstrap p-value and interval (table columns ``wild_p_value``,
+        ``wild_ci_lower``, ``wild_ci_upper``; NaN for the other terms).
     **twfe_kwargs
         Passed to :func:`twfe` (``ssc``, ``vcov``, ``missing`` …).
 
@@ -203,6 +216,8 @@ def robustness(
                 r.std_errors = r.std_errors.rename(mapping)
                 if r.vcov is not None:
                     r.vcov = r.vcov.rename(index=mapping, columns=mapping)
+                if r.design is not None:
+                    r.design = r.design.renamed(mapping)
 
     if winsorize is not None:
         cuts = [winsorize] if (isinstance(winsorize, tuple) and len(winsorize) == 2
@@ -232,5 +247,9 @@ def robustness(
         mask = pd.Series(mask, index=data.index).astype(bool)
         fit(name, data.loc[mask], y, x, f"sub-sample {name}: {int(mask.sum())} rows")
 
+    if wild is not None:
+        for r in results.values():
+            if r.design is not None and x[0] in r.params.index:
+                r.wild_bootstrap(x[0], **wild)
     table = pd.concat([_tidy_row(k, r, notes[k]) for k, r in results.items()], ignore_index=True)
     return RobustnessResult(results=results, table=table, failed=failed)

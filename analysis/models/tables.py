@@ -35,12 +35,20 @@ TERMS: dict[str, dict[str, str]] = {
         "cluster": "Clustered SE", "fe": "{} FE", "yes": "Yes", "no": "No", "none": "—",
         "depvar": "Dependent variable", "se_note": "Standard errors in parentheses.",
         "stars": "{} p<{}",
+        "wild_note": ("Wild cluster bootstrap p-values in brackets ({}; Roodman et al. 2019, "
+                      "Stata boottest)."),
+        "wild_only_note": ("{}: fewer than 10 clusters, so no cluster-robust standard error is "
+                           "shown; the bracket is the wild cluster bootstrap p-value ({}) and "
+                           "the stars come from it."),
     },
     "zh": {
         "nobs": "观测值", "r2_within": "组内R²", "r2": "R²", "n_groups": "组数",
         "cluster": "聚类标准误", "fe": "{}固定效应", "yes": "是", "no": "否", "none": "—",
         "depvar": "被解释变量", "se_note": "括号内为标准误。",
         "stars": "{} p<{}",
+        "wild_note": "方括号内为野聚类自助法（wild cluster bootstrap）p值（{}；Roodman等2019，Stata boottest）。",
+        "wild_only_note": ("{}：聚类数少于10，不报告聚类稳健标准误；方括号内为野聚类自助法p值（{}），"
+                           "显著性星号据此标注。"),
     },
 }
 
@@ -288,9 +296,14 @@ def regression_table(
         coef_cells, se_cells = [], []
         for r in res:
             if t in r.params.index:
-                p = float(r.pvalues[t])
+                wb = r.wild.get(t)
+                p = float(wb.p_value) if (r.wild_only and wb is not None) else float(r.pvalues[t])
                 coef_cells.append(fmt.format(float(r.params[t])) + stars_for(p, stars))
-                se_cells.append("(" + fmt.format(float(r.std_errors[t])) + ")")
+                if r.wild_only:  # too few clusters: bootstrap p-value only
+                    se_cells.append(f"[{wb.p_value:.{digits}f}]" if wb is not None else "")
+                else:
+                    se_cells.append("(" + fmt.format(float(r.std_errors[t])) + ")"
+                                    + (f" [{wb.p_value:.{digits}f}]" if wb is not None else ""))
             else:
                 coef_cells.append("")
                 se_cells.append("")
@@ -337,11 +350,21 @@ def regression_table(
     body = pd.DataFrame([c for _, c in rows], index=[lbl for lbl, _ in rows], columns=names)
     star_note = ", ".join(words["stars"].format("*" * (i + 1), f"{lv:g}")
                           for i, lv in enumerate(stars))
+    wild_notes = []
+    methods = list(dict.fromkeys(wb.method for r in res if not r.wild_only
+                                 for wb in r.wild.values()))
+    if methods:
+        wild_notes.append(words["wild_note"].format("; ".join(methods)))
+    for name, r in zip(names, res, strict=True):
+        if r.wild_only:
+            m = "; ".join(dict.fromkeys(wb.method for wb in r.wild.values()))
+            wild_notes.append(words["wild_only_note"].format(f"{name} (G = {r.n_clusters})", m))
     return RegressionTable(
         body=body,
         header=[L(r.depvar) for r in res],
         n_coef_rows=n_coef,
-        notes=[words["se_note"], star_note + ("." if lang == "en" else "。"), *notes],
+        notes=[words["se_note"], star_note + ("." if lang == "en" else "。"), *wild_notes,
+               *notes],
         title=title,
         depvar_label=words["depvar"],
     )

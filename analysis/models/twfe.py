@@ -52,8 +52,12 @@ Bad input
   does): dropped and counted in ``notes`` (Correia 2015, "Singletons, cluster-robust standard
   errors and fixed effects"); ``drop_singletons=False`` keeps them.
 * A regressor absorbed by the fixed effects (constant within entity, or within period):
-  :class:`ValueError` naming it. Regressors collinear with each other: :class:`ValueError`.
-* Duplicate (entity, time) pairs: :class:`ValueError` listing the first ones.
+  :class:`ValueError` naming it, or, with ``drop_absorbed=True``, dropped with a note (as
+  reghdfe and fixest drop it). Regressors collinear with each other: :class:`ValueError`.
+* Panel keys (entity, time, cluster) missing, empty or whitespace-only, and duplicate
+  (entity, time) pairs: :class:`ValueError` naming the rows
+  (:func:`analysis.models.validate.check_panel_keys`).
+* Fewer than two clusters for a clustered covariance: :class:`ValueError`.
 """
 
 from __future__ import annotations
@@ -114,7 +118,9 @@ def demean_array(A: np.ndarray, codes: Sequence[np.ndarray], *, tol: float = 1e-
 
     Alternating projections (the method of reghdfe and pyfixest's demeaning): for each fixed
     effect in turn subtract the group means, until no group mean exceeds
-    ``tol * (1 + max|A|)``. One fixed effect converges in one sweep.
+    ``tol * (1 + max|A|)``. One fixed effect converges in one sweep. All columns are swept
+    together (group sums by a sparse indicator product), so many columns cost about as much
+    as one.
 
     Parameters
     ----------
@@ -130,18 +136,33 @@ def demean_array(A: np.ndarray, codes: Sequence[np.ndarray], *, tol: float = 1e-
     ndarray, the shape of ``A``
         Residuals of ``A`` on the fixed-effect dummies.
     """
+    from scipy import sparse
+
     A = np.array(A, dtype=float)
     one_d = A.ndim == 1
     A = A.reshape(len(A), -1)
-    counts = [np.bincount(c).astype(float) for c in codes]
+    n, k = A.shape
+    ops = []
+    for c in codes:
+        c = np.asarray(c, dtype=np.int64)
+        G = int(c.max()) + 1 if c.size else 0
+        cnt = np.bincount(c, minlength=G).astype(float)
+        cnt = np.where(cnt > 0, cnt, 1.0)
+        if k <= 4:  # a few columns: bincount per column
+            def means(M, c=c, G=G, cnt=cnt):
+                return np.column_stack([np.bincount(c, weights=M[:, j], minlength=G)
+                                        for j in range(M.shape[1])]) / cnt[:, None]
+            ops.append((means, c))
+        else:  # many columns: one sparse product (group sums) per sweep
+            Dt = sparse.csr_matrix((np.ones(n), c, np.arange(n + 1)), shape=(n, G)).T.tocsr()
+            ops.append((lambda M, Dt=Dt, cnt=cnt: (Dt @ M) / cnt[:, None], c))
     scale = 1.0 + float(np.abs(A).max(initial=0.0))
     for _ in range(maxiter):
         delta = 0.0
-        for c, n in zip(codes, counts, strict=True):
-            for j in range(A.shape[1]):
-                m = np.bincount(c, weights=A[:, j], minlength=n.size) / np.where(n > 0, n, 1)
-                A[:, j] -= m[c]
-                delta = max(delta, float(np.abs(m).max(initial=0.0)))
+        for means, c in ops:
+            m = means(A)
+            A -= m[c]
+            delta = max(delta, float(np.abs(m).max(initial=0.0)))
         if len(codes) == 1 or delta <= tol * scale:
             break
     return A[:, 0] if one_d else A
@@ -201,6 +222,94 @@ def prepare_sample(data: pd.DataFrame, cols: list[str], fe_cols: list[str], *,
     return df, notes, {"missing": n_na, "singletons": n_single}
 
 
+def coefnames_in_x(coefnames: list[str], names: dict[str, str], x: list[str]) -> list[str]:
+    """Original names of the estimator's coefficients, in the estimator's order."""
+    inv = {names[c]: c for c in x}
+    return [inv[c] for c in coefnames]
+
+
+def wild_design(y: np.ndarray, X: np.ndarray, xnames: list[str], fe_codes: list[np.ndarray],
+                cluster: np.ndarray, beta: np.ndarray, v00: float, index: pd.Index):
+    """The design a wild cluster bootstrap of a fixed-effects fit runs on.
+
+    Fixed effects nested in the clusters (every level inside one cluster, e.g. the province
+    effect with province clusters) are partialled out: the bootstrap residuals of ``ũ ∘ v`` are
+    then orthogonal to them cluster by cluster, so this is exact. The other fixed effects (year
+    effects with province clusters) enter as dummy columns (first level dropped), so that they
+    are re-estimated in every bootstrap sample, as with pyfixest's one-hot design and
+    ``boottest`` after ``reghdfe``; partialling them out too would change the bootstrap
+    residuals by their period means. Without any nested effect an intercept is added.
+
+    Parameters
+    ----------
+    y : ndarray (nobs,); X : ndarray (nobs by k)
+        Outcome and regressors of the estimation sample (not transformed).
+    xnames : list of str
+        Names of the columns of ``X`` (the fit's coefficients).
+    fe_codes : list of integer ndarrays (each nobs)
+        Codes of the absorbed fixed effects.
+    cluster : integer ndarray (nobs,)
+        Cluster codes 0..G-1.
+    beta, v00 : ndarray (k,), float
+        The fit's coefficients and the variance of the first one (for the CR1 factor ``ssc``).
+    index : pandas.Index
+        Row labels of the sample in the caller's data.
+
+    Returns
+    -------
+    analysis.models.inference.WildDesign
+        ``X`` = [partialled-out regressors, partialled-out non-nested dummies], ``names`` =
+        ``xnames`` + ``_fe<i>_<level>``; ``fe_codes`` = the nested effects' codes.
+    """
+    from scipy import linalg
+
+    from analysis.models.inference import WildDesign
+
+    nested, other = [], []
+    for i, c in enumerate(fe_codes):
+        per_level = pd.Series(cluster).groupby(c).nunique()
+        (nested if bool((per_level == 1).all()) else other).append(i)
+    ncodes = [fe_codes[i] for i in nested]
+    blocks, bnames = [], []
+    if not ncodes:
+        blocks.append(np.ones((len(y), 1)))
+        bnames.append("_intercept")
+    for i in other:
+        c = np.asarray(fe_codes[i])
+        levels = np.unique(c)[1:]
+        blocks.append((c[:, None] == levels[None, :]).astype(float))
+        bnames += [f"_fe{i}_{lv}" for lv in levels]
+    Z = np.column_stack([y, X, *blocks]) if blocks else np.column_stack([y, X])
+    if ncodes:
+        Z = demean_array(Z, ncodes)
+    yd, Xd, Dd = Z[:, 0], Z[:, 1:1 + X.shape[1]], Z[:, 1 + X.shape[1]:]
+    if Dd.shape[1]:
+        # drop dummy columns made redundant by the nested effects or by each other (unbalanced
+        # panels): QR with column pivoting on the dummies after removing X's span
+        Q = np.linalg.qr(Xd)[0]
+        Dr = Dd - Q @ (Q.T @ Dd)
+        _, Rr, piv = linalg.qr(Dr, mode="economic", pivoting=True)
+        diag = np.abs(np.diag(Rr))
+        keep = np.sort(piv[diag > 1e-9 * max(diag.max(initial=0.0), 1e-300)])
+        Dd = Dd[:, keep]
+        bnames = [bnames[j] for j in keep]
+    Xfull = np.column_stack([Xd, Dd])
+    # CR1 factor of the fit: V = q (X'X)^-1 meat (X'X)^-1; q recovered from the fit's V
+    XtXi = np.linalg.inv(Xfull.T @ Xfull)
+    b = XtXi @ (Xfull.T @ yd)
+    u = yd - Xfull @ b
+    G = int(cluster.max()) + 1
+    sc = np.zeros((G, Xfull.shape[1]))
+    np.add.at(sc, cluster, Xfull * u[:, None])
+    a = XtXi[0]
+    raw = float(a @ sc.T @ sc @ a)
+    q = v00 / raw if raw > 0 else 1.0
+    if not np.allclose(b[:X.shape[1]], beta, rtol=1e-6, atol=1e-10 * (1 + np.abs(beta).max())):
+        raise RuntimeError("wild-bootstrap design does not reproduce the fit's coefficients")
+    return WildDesign(X=Xfull, y=yd, cluster=np.asarray(cluster, dtype=np.int64),
+                      names=list(xnames) + bnames, fe_codes=ncodes, index=index, ssc=q)
+
+
 def twfe(
     data: pd.DataFrame,
     y: str,
@@ -214,6 +323,7 @@ def twfe(
     effects: EFFECTS = "twoway",
     missing: Literal["drop", "raise"] = "drop",
     drop_singletons: bool = True,
+    drop_absorbed: bool = False,
 ) -> ModelResult:
     """Two-way (entity and time) fixed-effects regression with cluster-robust standard errors.
 
@@ -242,22 +352,30 @@ def twfe(
         Listwise deletion with a note (default) or an error.
     drop_singletons : bool
         Drop singleton groups iteratively (reghdfe default).
+    drop_absorbed : bool
+        Drop regressors absorbed by the fixed effects (no within variation left) with a note,
+        as reghdfe and fixest do, instead of raising (default False: an absorbed regressor is
+        usually a specification error worth stopping for).
 
     Returns
     -------
     ModelResult
         ``params`` and ``std_errors`` indexed by ``x``; ``vcov``; ``dof`` = G − 1 (clustered) or
         N − K; ``r2_within``; ``notes`` lists dropped observations; ``extra["K_ssc"]`` the
-        :math:`K` used in the correction.
+        :math:`K` used in the correction; ``design`` the within-transformed sample for
+        :meth:`~analysis.models.results.ModelResult.wild_bootstrap` (clustered fits).
 
     Raises
     ------
     KeyError
         A named column is not in ``data``.
     ValueError
-        Bad option, missing values with ``missing="raise"``, duplicate entity-period pairs, a
-        regressor absorbed by the fixed effects or collinear with the others, too few
-        observations.
+        Bad option, missing values with ``missing="raise"``, missing / empty / whitespace-only
+        panel keys or duplicate entity-period pairs (rows named), a regressor absorbed by the
+        fixed effects (unless ``drop_absorbed``) or collinear with the others, too few
+        observations, fewer than two clusters.
+    TypeError
+        ``data`` is not a DataFrame.
 
     Notes
     -----
@@ -268,6 +386,10 @@ def twfe(
     """
     import pyfixest as pf
 
+    from analysis.models.validate import check_panel_keys
+
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if ssc not in SSC_PRESETS:
         raise ValueError(f"ssc must be one of {list(SSC_PRESETS)}, got {ssc!r}")
     if vcov not in ("cluster", "iid", "hetero"):
@@ -276,7 +398,7 @@ def twfe(
         raise ValueError(f"effects must be 'twoway', 'entity' or 'time', got {effects!r}")
     if isinstance(x, str):
         x = [x]
-    x = list(x)
+    x = [str(c) if not isinstance(c, str) else c for c in x]
     if not x:
         raise ValueError("x must name at least one regressor")
     if len(set(x)) != len(x):
@@ -289,6 +411,8 @@ def twfe(
     fe_cols = {"twoway": [entity, time], "entity": [entity], "time": [time]}[effects]
     id_cols = [entity] + ([time] if time is not None else [])
     _check_columns(data, [y, *x, *id_cols] + ([cl] if cl else []))
+    check_panel_keys(data, id_cols + ([cl] if cl and cl not in id_cols else []),
+                     unique=id_cols if time is not None else None, context="twfe")
     for c in [y, *x]:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise ValueError(f"column {c!r} is not numeric (dtype {data[c].dtype})")
@@ -302,11 +426,6 @@ def twfe(
         data, [y, *x, *id_cols] + ([cl] if cl else []), fe_cols,
         missing=missing, singletons=drop_singletons,
     )
-    if time is not None:
-        dup = df.duplicated([entity, time], keep=False)
-        if dup.any():
-            pairs = df.loc[dup, [entity, time]].drop_duplicates().head(5).values.tolist()
-            raise ValueError(f"duplicate ({entity}, {time}) pairs, e.g. {pairs}")
     if len(df) <= len(x) + 1:
         raise ValueError(f"only {len(df)} usable observations for {len(x)} regressors "
                          f"({dropped['missing']} dropped for missing values, "
@@ -318,11 +437,19 @@ def twfe(
     scale = (xs - xs.mean()).pow(2).sum().to_numpy() + 1e-300
     ratio = within.pow(2).sum().to_numpy() / scale
     absorbed = [c for c, r in zip(x, ratio, strict=True) if r < 1e-10]
-    if absorbed:
+    if absorbed and (not drop_absorbed or len(absorbed) == len(x)):
         raise ValueError(
             f"regressor(s) {absorbed} absorbed by the fixed effects ({' + '.join(fe_cols)}): "
             "no within variation left (constant within an entity or a period)"
+            + ("; every regressor is absorbed, nothing left to estimate" if drop_absorbed
+               else "; pass drop_absorbed=True to drop them with a note")
         )
+    if absorbed:
+        notes.append(f"regressor(s) {absorbed} absorbed by the fixed effects "
+                     f"({' + '.join(fe_cols)}) and dropped (drop_absorbed=True)")
+        x = [c for c in x if c not in absorbed]
+        xs = xs[x]
+        within = within[x]
     rank = np.linalg.matrix_rank(within.to_numpy(), tol=1e-8 * np.sqrt(len(df)) * within.abs().to_numpy().max())
     if rank < len(x):
         raise ValueError(f"regressors {x} are collinear after removing the fixed effects "
@@ -337,8 +464,12 @@ def twfe(
     for i, c in enumerate(fe_cols):
         work[f"fe{i}__"] = pd.factorize(df[c])[0]
         fe_names.append(f"fe{i}__")
+    n_cl = int(df[cl].nunique()) if cl else None
+    if cl and n_cl < 2:
+        raise ValueError(f"cluster-robust standard errors need at least 2 clusters; {cl!r} has "
+                         f"{n_cl} in the estimation sample (use vcov='hetero' or 'iid')")
     if cl:
-        work["cl__"] = pd.factorize(df[cl])[0]
+        work["cl__"] = np.unique(df[cl].to_numpy(), return_inverse=True)[1]
     fml = f"y__ ~ {' + '.join(names[c] for c in x)} | {' + '.join(fe_names)}"
     vc = {"CRV1": "cl__"} if vcov == "cluster" else ("iid" if vcov == "iid" else "hetero")
     with warnings.catch_warnings():
@@ -354,7 +485,12 @@ def twfe(
                        name="estimate")
     se = pd.Series(np.asarray(fit.se(), float), index=params.index, name="std_error")
     V = pd.DataFrame(np.asarray(fit._vcov, float), index=params.index, columns=params.index)
-    n_cl = int(df[cl].nunique()) if cl else None
+    design = None
+    if cl:
+        xw = work[[names[c] for c in coefnames_in_x(coefnames, names, x)]].to_numpy()
+        design = wild_design(work[names[y]].to_numpy(), xw, list(params.index),
+                             [work[f].to_numpy() for f in fe_names], work["cl__"].to_numpy(),
+                             params.to_numpy(), float(V.to_numpy()[0, 0]), df.index)
     if vcov == "cluster" and n_cl is not None and n_cl < 30:
         notes.append(f"only {n_cl} clusters: cluster-robust inference may be unreliable "
                      "(consider a wild cluster bootstrap)")
@@ -377,4 +513,5 @@ def twfe(
                "dropped_singletons": dropped["singletons"]},
         vcov=V,
         n_clusters=n_cl,
+        design=design,
     )
