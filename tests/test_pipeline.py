@@ -51,24 +51,28 @@ def test_contract_columns_present(panel):
 
 
 def test_sector_shares_use_sum_of_sectors(panel):
-    """Beijing 2004: the compilation's gdp (6,060) is census-revised, sectors (sum 4,283) not."""
+    """Shares over the sum of the sectors, which (vintage-consistent) equals gdp."""
     row = panel[(panel.province_code == BJ) & (panel.year == 2004)].iloc[0]
     total = row.va_primary + row.va_secondary + row.va_tertiary
     assert row.tertiary_share == pytest.approx(row.va_tertiary / total)
-    assert abs(row.va_tertiary / row.gdp - row.tertiary_share) > 0.1  # why gdp is not used
+    assert row.tertiary_share == pytest.approx(row.va_tertiary / row.gdp, rel=1e-12)
     ok = panel.dropna(subset=["tertiary_share"])
     assert ((ok.tertiary_share > 0) & (ok.tertiary_share + ok.secondary_share < 1)).all()
 
 
 def test_known_values(panel):
-    # Guangdong 2022 GDP, first published (NBS; gdp.xlsx sheet1): 129,118.58 亿元
-    assert _at(panel, GD, 2022, "gdp") == pytest.approx(129118.58, abs=0.05)
+    # Guangdong 2022 GDP, latest vintage (gdp.xlsx Sheet2): 132,547.1 亿元 (129,118.58 first
+    # published)
+    assert _at(panel, GD, 2022, "gdp") == pytest.approx(132547.1, abs=0.05)
     # Beijing 2022 R&D intensity: 6.83 % (S&T yearbook 2023)
     assert _at(panel, BJ, 2022, "rd_intensity") == pytest.approx(0.0683, abs=5e-5)
-    # ... and it agrees with R&D expenditure / GDP recomputed here (2,843.3 / 41,610.9)
-    ratio = _at(panel, BJ, 2022, "rd_exp") / _at(panel, BJ, 2022, "gdp")
+    # ... the yearbook's denominator is the first-published GDP (2,843.3 / 41,610.9), not the
+    # latest vintage (45,222.4): the panel's R&D / gdp is 8 % lower
+    ratio = _at(panel, BJ, 2022, "rd_exp") / 41610.9
     assert ratio == pytest.approx(0.0683, rel=0.01)
-    # sector value added sums to GDP (2022, published to 0.01 亿元)
+    assert _at(panel, BJ, 2022, "rd_exp") / _at(panel, BJ, 2022, "gdp") == pytest.approx(
+        0.0683 * 41610.9 / 45222.4, rel=0.01)
+    # sector value added sums to GDP
     va = sum(_at(panel, GD, 2022, c) for c in ("va_primary", "va_secondary", "va_tertiary"))
     assert va == pytest.approx(_at(panel, GD, 2022, "gdp"), abs=0.05)
 
@@ -87,7 +91,7 @@ def test_real_gdp_chain_recomputed(panel):
 def test_missing_values_are_not_filled(panel, built_data):
     """GDP by sector stops in 2022 in the NBS compilation: 2023 stays NaN and is in gaps.csv.
 
-    (Total GDP 2023 is spliced from a same-vintage source with a flag: see test_splice.py.)
+    (Total GDP 2023-2024 is the latest vintage, gdp.xlsx Sheet2: see test_vintage.py.)
     """
     assert panel.loc[panel.year == 2023, "va_secondary"].isna().all()
     gaps = pd.read_csv(built_data["processed"] / "gaps.csv")
@@ -103,7 +107,7 @@ def test_codebook(panel, built_data):
     assert list(cb.variable) == list(panel.columns)
     cb = cb.set_index("variable")
     assert cb.loc["gdp", "unit"] == "亿元" and cb.loc["rd_intensity", "unit"] == "share"
-    assert cb.loc["gdp", "source"].split(";")[0] == "nbs_compilations/gdp.xlsx"  # + 2023 splice
+    assert cb.loc["gdp", "source"] == "nbs_compilations/gdp.xlsx"  # Sheet2 + sheet1, no splice
     assert (cb["n_missing"] == panel.isna().sum().reindex(cb.index)).all()
     assert cb.loc["rd_exp", "years_covered"] == "2010-2023"
     assert cb.drop(index=[c for c in cb.index if c.endswith("_flag")])["label_zh"].notna().all()
@@ -170,9 +174,11 @@ def test_checks_pass_and_are_written(built_data, in_built_root, capsys):
     assert s.loc["recon_patent_grant_techme_nqp", "max_rel_diff"] == 0
     assert s.loc["recon_tertiary_share_nbs_gpi", "max_rel_diff"] < 0.0025
     assert s.loc["recon_gdp_nbs_nqp", "max_rel_diff"] < 1e-4
-    gdp = summary.set_index("name").loc["identity_gdp_sum_va"]
+    # the vintage-consistent panel adds up; the compilation does not in its mixed years
+    assert s.loc["identity_gdp_sum_va", "n_exceed"] == 0
+    gdp = s.loc["identity_gdp_sum_va_published"]
     assert gdp.n_unexpected == 0  # every exception is in a documented vintage-break year
-    t = pd.read_csv(built_data["processed"] / "checks" / "identity_gdp_sum_va.csv")
+    t = pd.read_csv(built_data["processed"] / "checks" / "identity_gdp_sum_va_published.csv")
     assert not t.loc[t.exceed, "year"].isin(range(2009, 2013)).any()
 
 
@@ -350,14 +356,22 @@ def _identity_panel(gap_year: int) -> pd.DataFrame:
 
 
 def test_identity_check_flags_gap_outside_exception_years():
-    spec = next(s for s in checks.SPECS if s.name == "identity_gdp_sum_va")
-    rec, table = checks.run_spec(spec, _identity_panel(2010), {})
+    spec = next(s for s in checks.SPECS if s.name == "identity_gdp_sum_va_published")
+    pub = _identity_panel(2010).rename(columns=lambda c: c if c in ("province_code", "year")
+                                       else f"{c}_published")
+    rec, table = checks.run_spec(spec, pd.DataFrame(), {"nbs_published": pub})
     assert rec["n_exceed"] == 1 and rec["n_unexpected"] == 1 and rec["ok"] is False
     gap = table[table.exceed].iloc[0]
     assert (gap.province_code, gap.year) == (GD, 2010)
     assert gap.rel_diff == pytest.approx(abs(100 - 105) / 105)
-    rec, _ = checks.run_spec(spec, _identity_panel(2007), {})  # 2007: documented vintage break
+    pub = _identity_panel(2007).rename(columns=lambda c: c if c in ("province_code", "year")
+                                       else f"{c}_published")
+    rec, _ = checks.run_spec(spec, pd.DataFrame(), {"nbs_published": pub})  # 2007: documented
     assert rec["n_exceed"] == 1 and rec["n_unexpected"] == 0 and rec["ok"] is True
+    # the vintage-consistent identity allows no exception year at all
+    spec = next(s for s in checks.SPECS if s.name == "identity_gdp_sum_va")
+    rec, _ = checks.run_spec(spec, _identity_panel(2007), {})
+    assert rec["n_exceed"] == 1 and rec["n_unexpected"] == 1 and rec["ok"] is False
 
 
 def test_reconciliation_skips_missing_source_and_uses_absolute_share_gap():
@@ -365,12 +379,13 @@ def test_reconciliation_skips_missing_source_and_uses_absolute_share_gap():
     rec, table = checks.run_spec(spec, pd.DataFrame(), {})
     assert table is None and "not available" in rec["skipped"]
     # shares over the sum of sectors (not gdp): Beijing 80/100, Tianjin 100/200
-    nbs = pd.DataFrame({"province_code": [BJ, TJ], "year": 2020, "gdp": [999.0, 999.0],
-                        "va_primary": [5.0, 50.0], "va_secondary": [15.0, 50.0],
-                        "va_tertiary": [80.0, 100.0]})
+    nbs = pd.DataFrame({"province_code": [BJ, TJ], "year": 2020, "gdp_published": [999.0, 999.0],
+                        "va_primary_published": [5.0, 50.0],
+                        "va_secondary_published": [15.0, 50.0],
+                        "va_tertiary_published": [80.0, 100.0]})
     nqp = pd.DataFrame({"province_code": [BJ, TJ], "year": 2020,
                         "nqp_tertiary_share": [0.8005, 0.49]})
-    rec, table = checks.run_spec(spec, pd.DataFrame(), {"nbs": nbs, "nqp": nqp})
+    rec, table = checks.run_spec(spec, pd.DataFrame(), {"nbs_published": nbs, "nqp": nqp})
     # Beijing 0.05 point apart (rounding, within 0.1 point); Tianjin 1 point apart (exceeds)
     assert rec["n_compared"] == 2 and rec["n_exceed"] == 1 and not rec["ok"]
     assert table.set_index("province_code").loc[TJ, "diff"] == pytest.approx(-0.01)

@@ -22,22 +22,28 @@ def _at(df, code, year, col):
 def test_shape(panel):
     assert set(panel.province_code) == CODES
     assert panel.groupby("year").province_code.nunique().eq(31).all()
-    assert (panel.year.min(), panel.year.max()) == (1978, 2023)
+    assert (panel.year.min(), panel.year.max()) == (1985, 2024)
     assert not panel.duplicated(["province_code", "year"]).any()
     cov = panel.groupby("year").count()
-    assert cov.loc[1987:2022, "gdp"].eq(31).all() and cov.loc[2023, "gdp"] == 0
-    assert cov.loc[1986, "gdp"] == 30  # 海南 from 1988 province, data from 1987
+    # vintage-consistent GDP block 2000-2024; sectors, index, real GDP to 2022 only
+    assert cov.loc[2000:2024, "gdp"].eq(31).all() and cov.loc[1985:1999, "gdp"].eq(0).all()
+    assert cov.loc[2000:2022, "va_tertiary"].eq(31).all() and cov.loc[2023:2024, "va_tertiary"].eq(0).all()
+    assert cov.loc[2000:2022, "gdp_real"].eq(31).all() and cov.loc[2023:2024, "gdp_real"].eq(0).all()
     assert cov.loc[1985:2023, "emp_total"].eq(31).all()
     assert cov.loc[2000:2023, "urbanisation"].eq(31).all()
     assert list(panel.columns[2:]) == [v.name for v in nbs.VARIABLES]
 
 
-def test_known_values(panel):
-    # sheet1: 广东 2022 GDP 129,118.6 亿元, index 101.9; 北京 2021 40,269.55 亿元
-    assert _at(panel, 440000, 2022, "gdp") == pytest.approx(129118.6)
+def test_known_values(panel, raw_dir):
+    # the latest vintage (Sheet2): 广东 2022 132,547.1 亿元 (first published 129,118.6),
+    # 北京 2021 44,350.7 (first published 40,269.55); the index stays as published (101.9)
+    assert _at(panel, 440000, 2022, "gdp") == pytest.approx(132547.1)
     assert _at(panel, 440000, 2022, "gdp_index") == pytest.approx(101.9)
-    assert _at(panel, 110000, 2021, "gdp") == pytest.approx(40269.55)
-    assert _at(panel, 110000, 2022, "va_tertiary") == pytest.approx(34894.3)
+    assert _at(panel, 110000, 2021, "gdp") == pytest.approx(44350.7)
+    # 北京 2022 tertiary: the first-published share (34,894.3 / 41,610.9) of the latest total
+    pub = nbs.read_gdp_published(raw_dir)
+    assert _at(pub, 110000, 2022, "va_tertiary_published") == pytest.approx(34894.3)
+    assert _at(panel, 110000, 2022, "va_tertiary") == pytest.approx(34894.3 / 41610.9 * 45222.4)
     # employment sheet: 广东 2023 7,057 万人 = 688 + 2,584 + 3,785
     assert _at(panel, 440000, 2023, "emp_total") == 7057
     assert _at(panel, 440000, 2023, "emp_tertiary") == 3785
@@ -46,16 +52,17 @@ def test_known_values(panel):
     assert _at(panel, 650000, 2022, "urbanisation") == pytest.approx(0.5789)
 
 
-def test_gdp_identity(panel):
-    """GDP = sum of sector value added to 0.1 % in 2000, 2009-2012 and 2014-2022 (31 provinces).
+def test_gdp_identity_as_compiled(raw_dir):
+    """Compiled GDP = sum of sectors to 0.1 % in 2000, 2009-2012 and 2014-2022 (31 provinces).
 
     In 2001-2008 and 2013 the compilation mixes vintages within a row: GDP is the total revised
     after an economic census (2004, 2008 and 2013 censuses), the sectors (and the published
     shares) are first-published. 北京 2003: GDP 5,023.77 vs 95.64 + 1,311.86 + 2,255.60 =
-    3,663.10 (NBS first release 3,663.1). Hence the pipeline computes sector shares over the sum
-    of the sectors, not over gdp.
+    3,663.10 (NBS first release 3,663.1). These overlaps are what the vintage method links
+    (analysis.data.vintage); the vintage-consistent panel adds up exactly.
     """
-    d = panel[(panel.year >= 2000) & (panel.year <= 2022)]
+    pub = nbs.read_gdp_published(raw_dir).rename(columns=lambda c: c.removesuffix("_published"))
+    d = pub[(pub.year >= 2000) & (pub.year <= 2022)]
     gap = (d.va_primary + d.va_secondary + d.va_tertiary - d.gdp) / d.gdp
     mixed = d.year.between(2001, 2008) | (d.year == 2013)
     assert mixed.sum() == 31 * 9 and (~mixed).sum() == 31 * 14
@@ -65,6 +72,12 @@ def test_gdp_identity(panel):
     bj03 = d[(d.province_code == 110000) & (d.year == 2003)]
     assert bj03.gdp.item() == pytest.approx(5023.77)
     assert (bj03.va_primary + bj03.va_secondary + bj03.va_tertiary).item() == pytest.approx(3663.10)
+
+
+def test_gdp_identity_vintage_consistent(panel):
+    d = panel[panel.year.between(2000, 2022)]
+    total = d.va_primary + d.va_secondary + d.va_tertiary
+    assert ((total - d.gdp).abs() / d.gdp).max() < 1e-12
 
 
 def test_employment_identity(panel):
@@ -89,6 +102,8 @@ def test_real_gdp_chain_independent(panel):
     assert g.loc[2008, "gdp_real"] == pytest.approx(expected_2008)
     # deflator growth ≈ nominal growth / real growth, and prices rose 2010-2022
     assert 1.05 < g.loc[2022, "gdp_deflator"] < 1.6
+    # no volume index in the raw files after 2022: real GDP is not extrapolated
+    assert np.isnan(g.loc[2023, "gdp_real"]) and np.isnan(g.loc[2023, "gdp_deflator"])
     # another base year: deflator is 1 there and ratios are base-invariant
 
 
@@ -117,8 +132,10 @@ def test_revised_sheet_matches_sheet1_tail(raw_dir):
     raw = pd.read_excel(raw_dir / nbs.GDP_FILE, sheet_name="sheet1")
     bj23 = raw[(raw["年份"] == 2023) & (raw["省级"] == "北京市")]["地区生产总值/亿元"].item()
     assert rev.set_index(["province_code", "year"]).loc[(110000, 2023), "gdp_revised"] == bj23 == 47353.7
-    # revised 2022 differs from the first-published 2022 kept in read(): a vintage break
+    # revised 2022 differs from the first-published 2022 of sheet1: a vintage break
     assert rev.set_index(["province_code", "year"]).loc[(110000, 2022), "gdp_revised"] == 45222.4
+    pub = nbs.read_gdp_published(raw_dir).set_index(["province_code", "year"])
+    assert pub.loc[(110000, 2022), "gdp_published"] == pytest.approx(41610.9)
 
 
 def test_national_rows_separate(raw_dir, panel):

@@ -41,7 +41,9 @@ def test_known_values(panel):
 
 def test_units_against_other_sources(raw_dir, panel):
     t = techme.read(raw_dir).set_index(["province_code", "year"])
-    g = nbs.read_gdp(raw_dir).set_index(["province_code", "year"])
+    # NBS sheet1 as compiled (first releases), not the panel's vintage-consistent gdp
+    g = nbs.read_gdp_published(raw_dir).rename(columns=lambda c: c.removesuffix("_published"))
+    g = g.set_index(["province_code", "year"])
     p = panel.set_index(["province_code", "year"])
     # patents granted identical to techme RDPatentAuthority total
     common = p.index.intersection(t.index)

@@ -182,7 +182,8 @@ def test_rd_intensity_agrees_with_rd_over_gdp(raw_dir, panel):
     """
     from analysis.data.sources import nbs
 
-    g = nbs.read_gdp(raw_dir)
+    # the first-published GDP of sheet1 (the panel's gdp is the latest vintage)
+    g = nbs.read_gdp_published(raw_dir).rename(columns={"gdp_published": "gdp"})
     m = panel.merge(g, on=["province_code", "year"]).dropna(subset=["rd_intensity", "gdp"])
     assert len(m) == 31 * 12
     ratio = m.rd_exp / m.gdp / m.rd_intensity

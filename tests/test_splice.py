@@ -1,5 +1,6 @@
-"""Same-vintage splices, cell by cell, with a flag: GDP is extended to 2023 and industrial
-enterprises' R&D expenditure back to 2012 from the nqp panel."""
+"""Same-vintage splices, cell by cell, with a flag: industrial enterprises' R&D expenditure is
+extended back to 2012 from the nqp panel. (GDP is no longer spliced: it is vintage-consistent,
+see test_vintage.py.)"""
 
 import pandas as pd
 import pytest
@@ -9,37 +10,40 @@ from analysis.data.pipeline import SPLICES, splice, splice_notes
 
 def test_splice_fills_only_missing_cells_and_flags_them():
     df = pd.DataFrame({
-        "province_code": [110000] * 3, "year": [2021, 2022, 2023],
-        "gdp": [40269.6, 41610.9, None], "nqp_gdp": [40269.6, 41611.0, 43760.7],
+        "province_code": [440000] * 3, "year": [2016, 2017, 2018],
+        "ind_rd_exp": [None, None, 2107.2031], "nqp_ind_rd_exp": [1676.3, 1865.03132, 2107.20314],
     })
     out, notes = splice(df.copy())
-    assert out["gdp"].tolist() == [40269.6, 41610.9, 43760.7]  # 2022 keeps the NBS figure
-    assert out["gdp_flag"].isna().tolist() == [True, True, False]
-    assert out.loc[2, "gdp_flag"].startswith("from nqp_gdp")
-    assert notes == ["gdp: 1 cells from nqp_gdp (2023-2023)"]
+    assert out["ind_rd_exp"].tolist() == [1676.3, 1865.03132, 2107.2031]  # 2018 keeps the yearbook
+    assert out["ind_rd_exp_flag"].isna().tolist() == [False, False, True]
+    assert out.loc[0, "ind_rd_exp_flag"].startswith("from nqp_ind_rd_exp")
+    assert notes == ["ind_rd_exp: 2 cells from nqp_ind_rd_exp (2016-2017)"]
 
 
-def test_real_panel_gdp_2023_is_the_first_release(panel):
+def test_gdp_is_not_spliced_from_the_first_release(panel):
+    """2023 GDP is the latest vintage (Sheet2), not the nqp panel's first release."""
     row = panel.set_index(["province_code", "year"])
-    # Guangdong 2023 GDP, NBS first release: 135,673.2 亿元 (the nqp panel's figure)
-    assert row.loc[(440000, 2023), "gdp"] == pytest.approx(135673.2, rel=1e-6)
-    assert row.loc[(440000, 2023), "gdp_flag"].startswith("from nqp_gdp")
-    assert pd.isna(row.loc[(440000, 2022), "gdp_flag"])
-    # the sector split is not spliced: value added stays missing in 2023
+    # Guangdong 2023: 137,905.4 亿元 latest vintage; 135,673.2 first release (nqp_gdp)
+    assert row.loc[(440000, 2023), "gdp"] == pytest.approx(137905.4, rel=1e-9)
+    assert row.loc[(440000, 2023), "nqp_gdp"] == pytest.approx(135673.2, rel=1e-9)
+    assert pd.isna(row.loc[(440000, 2023), "gdp_flag"])
+    assert "gdp" not in SPLICES
+    # the sector split is not extrapolated: value added stays missing in 2023
     assert pd.isna(row.loc[(440000, 2023), "va_tertiary"])
-    assert panel.loc[panel.year == 2023, "gdp"].notna().sum() == 31
+    assert panel.loc[panel.year.isin([2023, 2024]), "gdp"].notna().sum() == 62
 
 
-def test_codebook_names_the_spliced_source(built_data):
-    """The codebook row of gdp says that 2023 comes from the nqp panel (file, table, years)."""
+def test_codebook_gdp_row(built_data):
+    """The codebook row of gdp names the file and says how the vintage was made consistent."""
     import pandas as pd
 
     cb = pd.read_csv(built_data["processed"] / "codebook.csv",
                      encoding="utf-8-sig").set_index("variable")
     row = cb.loc["gdp"]
-    assert row.source == "nbs_compilations/gdp.xlsx;nqp_panel/面板原始数据_合并版v2.xlsx"
-    assert "2023: " in row.table and "2023 spliced from nqp_gdp" in row.transformation
-    assert row.years_covered == "2000-2023"
+    assert row.source == "nbs_compilations/gdp.xlsx"
+    assert "Sheet2" in row.table and "latest vintage" in row.transformation
+    assert "Cannot be made consistent" in row.transformation
+    assert row.years_covered == "2000-2024"
 
 
 def test_splice_two_columns_independently():
@@ -50,13 +54,13 @@ def test_splice_two_columns_independently():
         "ind_rd_exp": [None, 2107.2031, 3627.6], "nqp_ind_rd_exp": [1865.03132, 2107.20314, None],
     })
     out, notes = splice(df.copy())
-    assert out["gdp"].tolist() == [91648.7, 99945.2, 135673.2]
+    assert out["gdp"].isna().tolist() == [False, False, True]  # not a SPLICES column
+    assert "gdp_flag" not in out
     assert out["ind_rd_exp"].tolist() == [1865.03132, 2107.2031, 3627.6]
     assert out["ind_rd_exp_flag"].notna().tolist() == [True, False, False]
     assert out.loc[0, "ind_rd_exp_flag"].startswith("from nqp_ind_rd_exp")
-    assert notes == ["gdp: 1 cells from nqp_gdp (2023-2023)",
-                     "ind_rd_exp: 1 cells from nqp_ind_rd_exp (2017-2017)"]
-    assert splice_notes(out) == notes and set(SPLICES) >= {"gdp", "ind_rd_exp"}
+    assert notes == ["ind_rd_exp: 1 cells from nqp_ind_rd_exp (2017-2017)"]
+    assert splice_notes(out) == notes and "ind_rd_exp" in SPLICES and "gdp" not in SPLICES
 
 
 def test_real_panel_ind_rd_exp_2012_2017_from_nqp(panel):
@@ -89,4 +93,4 @@ def test_codebook_and_summary_name_the_ind_rd_exp_splice(built_data):
     assert cb.loc["ind_rd_exp_flag", "unit"] == "text"
     text = summary_text(built_data["result"])
     assert "ind_rd_exp: 186 cells from nqp_ind_rd_exp (2012-2017)" in text
-    assert "gdp: 31 cells from nqp_gdp (2023-2023)" in text
+    assert "cells from nqp_gdp" not in text

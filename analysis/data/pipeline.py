@@ -17,7 +17,8 @@ Steps of :func:`build`
    and appears in ``gaps.csv``.
 5. Derived columns (documented in :data:`DERIVED`), each only if no parser supplies it:
    ``basic_share``, ``secondary_share``, ``tertiary_share`` (over the sum of sectors),
-   ``gdp_deflator``, ``gdp_real`` (chained volume indices, base year a parameter).
+   ``gdp_deflator``, ``gdp_real`` (chained volume indices, base year a parameter). GDP and value
+   added arrive vintage-consistent from the ``nbs`` parser (:mod:`analysis.data.vintage`).
 6. Validate with the pandera schemas (:mod:`analysis.data.schemas`); a failure stops the build.
 7. Write ``panel.parquet``, ``panel.dta`` (Stata 118, zh/en labels), ``panel.csv`` (UTF-8 with
    BOM), ``codebook.csv``, ``gaps.csv``, ``io_flows|io_final|io_va.parquet``; run identities and
@@ -47,7 +48,11 @@ from analysis.data.codebook import Variable
 PANEL_SOURCES: list[str] = ["techme", "techme_yearbook", "nbs", "gpi", "nqp"]
 """Parsers in ``analysis.data.sources`` that return province-year tables, in priority order."""
 
-RECONCILIATION_READERS: dict[str, dict[str, str]] = {"nbs": {"nbs_revised": "read_gdp_revised"}}
+RECONCILIATION_READERS: dict[str, dict[str, str]] = {
+    "nbs": {"nbs_revised": "read_gdp_revised",        # Sheet2: the latest vintage, 2015-2024
+            "nbs_published": "read_gdp_published",    # sheet1 as compiled (mixed vintages)
+            "nbs_vintage": "read_vintage_links"},     # link factors of the vintage method
+}
 """Extra series read only for cross-source reconciliation: source -> {frame name: function}."""
 
 OTHER_SOURCES: dict[str, tuple[str, str]] = {
@@ -57,7 +62,7 @@ OTHER_SOURCES: dict[str, tuple[str, str]] = {
 """Parsers whose output is not province-year: module -> (function, processed file)."""
 
 PREFERRED: dict[str, str] = {
-    # NBS compilation (GDP by sector as published; revised totals are compared in checks)
+    # NBS compilation: vintage-consistent GDP and sectors (analysis.data.vintage)
     "gdp": "nbs", "va_primary": "nbs", "va_secondary": "nbs", "va_tertiary": "nbs",
     "urbanisation": "nbs", "gdp_index": "nbs",
     # S&T yearbook is the primary publication of R&D, patents and technology-market series
@@ -79,16 +84,14 @@ DERIVED: list[Variable] = [
              "rd_exp_basic / rd_exp (computed in pipeline when the parser does not supply it)"),
     Variable("secondary_share", "第二产业增加值占比", "Secondary-sector share of value added",
              "share", "nbs_compilations/gdp.xlsx", "sheet1: 地区生产总值-第一/二/三产业",
-             "va_secondary / (va_primary + va_secondary + va_tertiary): the sum of sectors, not "
-             "gdp, because in 2001-2008 and 2013 the compilation's gdp is census-revised while "
-             "the sectors are not (see checks/identity_gdp_sum_va.csv)"),
+             "va_secondary / (va_primary + va_secondary + va_tertiary) of the vintage-linked "
+             "sectors (= va_secondary / gdp: the sectors add up to gdp); differs from the "
+             "first-published share where a base change was linked (analysis.data.vintage)"),
     Variable("tertiary_share", "第三产业增加值占比", "Tertiary-sector share of value added",
              "share", "nbs_compilations/gdp.xlsx", "sheet1: 地区生产总值-第一/二/三产业",
-             "va_tertiary / (va_primary + va_secondary + va_tertiary) (denominator: see "
-             "secondary_share); equals the GPI data's `ser` to 0.2 point 2000-2018"),
-    Variable("gdp_flag", "GDP来源说明", "GDP source note (only where not the NBS compilation)",
-             "text", "nqp_panel/面板原始数据_合并版v2.xlsx", "地区生产总值",
-             "set where gdp is spliced from nqp_gdp (see SPLICES)"),
+             "va_tertiary / (va_primary + va_secondary + va_tertiary) of the vintage-linked "
+             "sectors (see secondary_share); the first-published share is in "
+             "sources/nbs_published.parquet and nqp_tertiary_share"),
     Variable("ind_rd_exp_flag", "规上工业企业R&D经费来源说明",
              "Industrial R&D expenditure source note (only where not the S&T yearbook)",
              "text", "nqp_panel/面板原始数据_合并版v2.xlsx", "R&D经费（万元）",
@@ -96,7 +99,8 @@ DERIVED: list[Variable] = [
     Variable("gdp_deflator", "GDP平减指数", "GDP deflator (base year = 1)", "index",
              "nbs_compilations/gdp.xlsx", "GDP, volume index",
              "gdp / gdp_real; gdp_real chains the previous-year = 100 volume indices from the "
-             "base year (pipeline parameter base_year)"),
+             "base year (pipeline parameter base_year); used only if the parser (nbs, "
+             "vintage-consistent) does not supply it"),
     Variable("gdp_real", "实际GDP（基年价格）", "Real GDP at base-year prices", "亿元",
              "nbs_compilations/gdp.xlsx", "GDP, volume index",
              "gdp[base] * prod(gdp_index/100) over years after base (divided for years before); "
@@ -233,9 +237,6 @@ def chain_real_gdp(panel: pd.DataFrame, base_year: int) -> pd.DataFrame:
 
 
 SPLICES: dict[str, tuple[str, str]] = {
-    "gdp": ("nqp_gdp",
-            "nqp panel (NBS first release); same vintage as the NBS compilation: the two agree "
-            "within 0.1% in every province-year 2011-2022 (checks/reconcile_gdp_nqp.csv)"),
     "ind_rd_exp": ("nqp_ind_rd_exp",
                    "nqp panel (规模以上工业企业R&D经费, 万元/1e4); the same series as the S&T "
                    "yearbook table: the two agree within 0.0072% in every province-year "
@@ -246,9 +247,9 @@ SPLICES: dict[str, tuple[str, str]] = {
 Each entry is ``column: (second-source column, why)``; spliced cells carry ``<column>_flag``
 (a :data:`DERIVED` variable) holding ``"from <second>: <why>"``.
 
-* ``gdp`` of the NBS compilation stops in 2022 (its 2023-24 rows are revised totals of another
-  vintage); the nqp panel's first-release 2023 GDP extends it. The sector split and volume index
-  are not spliced (no same-vintage source).
+* (``gdp`` is no longer spliced: it is vintage-consistent 2000-2024, the latest vintage from
+  ``gdp.xlsx`` Sheet2 for 2015-2024, so the nqp panel's first-release 2023 figure is another
+  vintage; see :mod:`analysis.data.vintage`.)
 * ``ind_rd_exp`` (规上工业企业R&D经费内部支出, S&T yearbook sheets) covers 2018-2023; the nqp
   panel's ``nqp_ind_rd_exp`` is the same series (max relative gap 7.2e-5 where both exist, the
   yearbook's 万元 rounded to 0.0001 亿元) and also covers 2012-2017, which extends it.
@@ -272,7 +273,7 @@ def splice(panel: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         preferred source supplied the value) added for every column that got a cell.
     notes : list of str
         One note per spliced column, as :func:`splice_notes` gives it
-        (``"gdp: 31 cells from nqp_gdp (2023-2023)"``).
+        (``"ind_rd_exp: 186 cells from nqp_ind_rd_exp (2012-2017)"``).
 
     Only cells missing in the preferred source are filled; nothing else changes.
     """

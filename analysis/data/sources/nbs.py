@@ -5,16 +5,15 @@ yearbooks — cite NBS as the source).
 Files (relative to ``data/raw``)
 --------------------------------
 * ``nbs_compilations/gdp.xlsx`` sheet ``sheet1``: long, 年份 × 省级, 1952–2022 GDP, value added of
-  the three sectors (亿元, current prices), shares, GDP per capita and volume indices (上年=100);
-  2023–2024 rows hold GDP totals only, and those equal ``Sheet2`` (revised after the fifth
-  economic census) — a *different vintage* from the first-published 2022 figures (北京 2022:
-  41,610.9 first published vs 45,222.4 revised). :func:`read` therefore stops ``gdp`` at 2022;
-  the revised 2015–2024 totals come from :func:`read_gdp_revised`.
-  Within sheet1, GDP and the sectors also mix vintages in 2001–2008 and 2013: GDP is the
-  census-revised total, value added by sector (and the published shares) the first release
-  (北京 2003: GDP 5,023.77 vs sectors summing to 3,663.10). Elsewhere (2000, 2009–2012,
-  2014–2022) GDP equals the sum of the sectors to 0.1 %. Sector shares should therefore be
-  computed over the sum of the sectors (the pipeline does so).
+  the three sectors (亿元, current prices), shares, GDP per capita and volume indices (上年=100)
+  of GDP and of each sector; a national row (中国) holding NBS's consistently revised national
+  series. 2023–2024 rows hold GDP totals only, equal to ``Sheet2``. ``Sheet2`` holds GDP totals
+  2015–2024 of the latest vintage (revised after the 2018 and 2023 economic censuses and the
+  2016–2017 corrections): 北京 2022 45,222.4 against 41,610.9 first published.
+  Within sheet1 the vintages are mixed: in 2001–2008 and 2013 GDP is the census-revised total
+  while value added by sector (and the published shares) are first releases (北京 2003: GDP
+  5,023.77 vs sectors summing to 3,663.10); elsewhere GDP equals the sum of the sectors to 0.1 %.
+  The full vintage map is in :mod:`analysis.data.vintage`.
 * ``nbs_compilations/分省份按三次产业分从业人员数（就业人员数）1985-2023年数据.xlsx`` sheet ``面板数据``:
   employment by sector (万人), with the province code in ``省份编码`` (cross-checked against the
   name); ``中国`` (code 152) is the national row. Sheets ``2021``–``2023`` repeat those years.
@@ -25,10 +24,16 @@ Files (relative to ``data/raw``)
   inferred from average growth, blue = 广西 2000–2004 from urban / total population, yellow =
   2022–2023 extrapolated by average growth. These cells get ``urbanisation_flag``.
 
-Derived series
---------------
+What the panel gets: vintage-consistent GDP (2000–2024)
+-------------------------------------------------------
+:func:`read_gdp` returns GDP and value added on the latest vintage, back-cast before 2015 by
+ratio splicing and with the sector series linked across their base changes
+(:func:`analysis.data.vintage.vintage_consistent`; method, evidence and references there and in
+``docs/data.md``). Every adjusted cell carries a ``<col>_flag``. The figures as compiled are
+returned by :func:`read_gdp_published` (``sources/nbs_published.parquet``, reconciliation only).
+
 ``gdp_real`` and ``gdp_deflator`` chain the published volume index :math:`I_t` (previous year
-= 100) around a base year :math:`B` (default 2010):
+= 100) around a base year :math:`B` (default 2010) from the vintage-consistent level:
 
 .. math::
 
@@ -36,18 +41,19 @@ Derived series
     \\qquad P_t = Y_t / R_t,
 
 so ``gdp_real`` is GDP at base-year prices (亿元) and ``gdp_deflator`` equals 1 in the base year.
-A missing index breaks the chain (NaN beyond it, never filled). Because the levels mix vintages
-(e.g. 广东 2019 reflects the fourth-census revision, the 2019 index does not), the deflator
-jumps in revision years; this is the standard implicit-deflator caveat.
+A missing index breaks the chain (NaN beyond it, never filled): no index is published in the
+raw files for 2023–2024, so both are missing there.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from analysis.data import vintage
 from analysis.data.codebook import Variable
 from analysis.data.provinces import PROVINCES
 from analysis.data.sources._common import (
@@ -63,16 +69,22 @@ __all__ = [
     "read",
     "read_national",
     "read_gdp",
+    "read_gdp_published",
     "read_gdp_revised",
+    "read_vintage_links",
     "read_employment",
     "read_urbanisation",
     "chain_real_gdp",
     "VARIABLES",
+    "GDP_YEARS",
 ]
 
 GDP_FILE = "nbs_compilations/gdp.xlsx"
 EMP_FILE = "nbs_compilations/分省份按三次产业分从业人员数（就业人员数）1985-2023年数据.xlsx"
 URB_FILE = "nbs_compilations/2000-2023年各省份城镇化水平.xlsx"
+
+GDP_YEARS = (2000, 2024)
+"""Years of the vintage-consistent GDP block (sheet1's sectors and indices stop in 2022)."""
 
 _GDP_COLS = {
     "地区生产总值/亿元": "gdp",
@@ -80,6 +92,9 @@ _GDP_COLS = {
     "地区生产总值-第二产业/亿元": "va_secondary",
     "地区生产总值-第三产业/亿元": "va_tertiary",
     "地区生产总值指数(上年=100)": "gdp_index",
+    "地区生产总值指数-第一产业(上年=100)": "va_primary_index",
+    "地区生产总值指数-第二产业(上年=100)": "va_secondary_index",
+    "地区生产总值指数-第三产业(上年=100)": "va_tertiary_index",
 }
 _EMP_COLS = {
     "就业人员": "emp_total",
@@ -93,21 +108,50 @@ _URB_FLAGS = {
     "yellow": "compiler: extrapolated by average growth rate (2022-2023)",
 }
 
+_VINTAGE = ("latest vintage (gdp.xlsx Sheet2: revised after the 2018 and 2023 economic censuses "
+            "and the 2016-2017 corrections) for 2015-2024; 2000-2014 back-cast by backward ratio "
+            "splicing of sheet1's vintage segments at 2015, 2013, 2005 and 2001 (growth rates of "
+            "the older vintage kept; cells flagged in gdp_flag; analysis.data.vintage)")
+_LIMITS = ("Cannot be made consistent from the raw files: before 2015 the back-cast assumes the "
+           "2015 revision ratio held earlier, so for Tianjin (-34%), Liaoning, Jilin (-28%), "
+           "Inner Mongolia (-27%) and Heilongjiang (-20%) levels of the 2000s are probably too "
+           "low; 2023-2024 have totals only")
+_SECTOR_RULE = ("share of the vintage-linked sector in the sum of the three, times gdp: each "
+                "sector's first releases linked across its base changes (2005, 2009, 2014, 2019; "
+                "primary 2017; Liaoning 2016, Inner Mongolia 2017) with its volume index and a "
+                "break-year deflator change = national sector deflator change + the province's "
+                "mean deviation in the adjacent years; cells flagged in <col>_flag. The 2015-2022 "
+                "split is the first-published one (2018-census base): no latest-vintage sector "
+                "data exist; 2023-2024 missing (no sector data)")
+
 VARIABLES: list[Variable] = [
-    Variable("gdp", "地区生产总值", "GDP", "亿元", GDP_FILE, "sheet1: 地区生产总值/亿元",
-             "as published, to 2022 (census-revised totals in 2001-2008 and 2013, first releases otherwise)"),
+    Variable("gdp", "地区生产总值", "GDP", "亿元", GDP_FILE, "Sheet2 (2015-2024); sheet1: 地区生产总值/亿元, "
+             "sum of 第一/二/三产业 (2000-2014 back-cast)", f"{_VINTAGE}. {_LIMITS}"),
     Variable("va_primary", "第一产业增加值", "Value added, primary sector", "亿元", GDP_FILE,
-             "sheet1: 地区生产总值-第一产业/亿元"),
+             "sheet1: 地区生产总值-第一产业/亿元, 地区生产总值指数-第一产业(上年=100)", _SECTOR_RULE),
     Variable("va_secondary", "第二产业增加值", "Value added, secondary sector", "亿元", GDP_FILE,
-             "sheet1: 地区生产总值-第二产业/亿元"),
+             "sheet1: 地区生产总值-第二产业/亿元, 地区生产总值指数-第二产业(上年=100)", _SECTOR_RULE),
     Variable("va_tertiary", "第三产业增加值", "Value added, tertiary sector", "亿元", GDP_FILE,
-             "sheet1: 地区生产总值-第三产业/亿元"),
+             "sheet1: 地区生产总值-第三产业/亿元, 地区生产总值指数-第三产业(上年=100)", _SECTOR_RULE),
     Variable("gdp_index", "地区生产总值指数（上年=100）", "GDP volume index (previous year = 100)",
-             "prev. year = 100", GDP_FILE, "sheet1: 地区生产总值指数(上年=100)"),
+             "prev. year = 100", GDP_FILE, "sheet1: 地区生产总值指数(上年=100)",
+             "as published (first releases, comparable basis; none for 2023-2024)"),
     Variable("gdp_real", "地区生产总值（基年不变价）", "GDP at base-year prices", "亿元", GDP_FILE,
-             "sheet1", "gdp[base] chained with gdp_index/100 (base year a parameter, default 2010)"),
+             "Sheet2; sheet1", "vintage-consistent gdp[base] chained with gdp_index/100 (base year "
+             "a parameter, default 2010); missing 2023-2024 (no volume index)"),
     Variable("gdp_deflator", "地区生产总值平减指数（基年=1）", "GDP deflator (base year = 1)",
-             "base year = 1", GDP_FILE, "sheet1", "gdp / gdp_real"),
+             "base year = 1", GDP_FILE, "Sheet2; sheet1",
+             "gdp / gdp_real (implicit; absorbs revisions the first-published volume indices "
+             "do not carry)"),
+    Variable("gdp_flag", "GDP年份口径调整说明", "GDP vintage adjustment (back-cast cells)", "text",
+             GDP_FILE, "sheet1; Sheet2", "empty = latest vintage as published; else the segment, "
+             "factor and link years of the ratio splice"),
+    *[Variable(f"{s}_flag", f"{zh}增加值口径调整说明", f"Value added, {en} sector: vintage link",
+               "text", GDP_FILE, "sheet1", "the sector's link factor and years and the scaling "
+               "to gdp (every cell: no sector figure is the latest vintage as published)")
+      for s, zh, en in (("va_primary", "第一产业", "primary"),
+                        ("va_secondary", "第二产业", "secondary"),
+                        ("va_tertiary", "第三产业", "tertiary"))],
     Variable("emp_total", "就业人员", "Employment, total", "万人", EMP_FILE, "面板数据: 就业人员"),
     Variable("emp_primary", "第一产业就业人员", "Employment, primary sector", "万人", EMP_FILE,
              "面板数据: 第一产业就业人员（万人）"),
@@ -122,6 +166,10 @@ VARIABLES: list[Variable] = [
              "red/blue/yellow cells of 原始版本 mapped to a description; empty = published"),
 ]
 COLUMNS = [v.name for v in VARIABLES]
+_GDP_BLOCK = ["gdp", "va_primary", "va_secondary", "va_tertiary", "gdp_index", "gdp_real",
+              "gdp_deflator", "gdp_flag", "va_primary_flag", "va_secondary_flag",
+              "va_tertiary_flag"]
+_PUBLISHED = ["gdp", "va_primary", "va_secondary", "va_tertiary", "gdp_index"]
 
 
 def _read_excel(path: Path, sheet: str | int, where: str, **kw) -> pd.DataFrame:
@@ -130,6 +178,18 @@ def _read_excel(path: Path, sheet: str | int, where: str, **kw) -> pd.DataFrame:
         return pd.read_excel(path, sheet_name=sheet, **kw)
     except ValueError as e:  # missing sheet
         raise SourceLayoutError(f"{where}: cannot read sheet {sheet!r}: {e}") from e
+
+
+@lru_cache(maxsize=4)
+def _gdp_sheet_cached(path: str, size: int, mtime_ns: int, sheet: str) -> pd.DataFrame:
+    return _read_excel(Path(path), sheet, f"{GDP_FILE} [{sheet}]")
+
+
+def _gdp_sheet(raw_dir: Path, sheet: str) -> pd.DataFrame:
+    """A sheet of ``gdp.xlsx``, read once per file version (four readers use it in a build)."""
+    path = require_file(Path(raw_dir) / GDP_FILE)
+    st = path.stat()
+    return _gdp_sheet_cached(str(path), st.st_size, st.st_mtime_ns, sheet).copy()
 
 
 def _grid(df: pd.DataFrame, years: range) -> pd.DataFrame:
@@ -141,13 +201,23 @@ def _grid(df: pd.DataFrame, years: range) -> pd.DataFrame:
 
 def _gdp_long(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     where = f"{GDP_FILE} [sheet1]"
-    df = _read_excel(Path(raw_dir) / GDP_FILE, "sheet1", where)
+    df = _gdp_sheet(raw_dir, "sheet1")
     require_columns(df, ["年份", "省级", *_GDP_COLS], where)
     df = df.rename(columns={"年份": "year", "省级": "name", **_GDP_COLS})
     df.index = df.index + 2  # Excel row numbers, for messages
     prov, agg = split_aggregates(df, "name", where)
     keep = ["year", *_GDP_COLS.values()]
     return prov[["province_code", *keep]], agg[keep]
+
+
+def _compiled(raw_dir: Path, start_year: int = GDP_YEARS[0]) -> pd.DataFrame:
+    """sheet1 as compiled, 31 provinces x ``start_year``-2022, wide (all of :data:`_GDP_COLS`)."""
+    prov, _ = _gdp_long(raw_dir)
+    prov = prov[(prov["year"] >= start_year) & (prov["year"] <= 2022)]
+    where = f"{GDP_FILE} [sheet1]"
+    long = prov.melt(["province_code", "year"], var_name="column", value_name="value")
+    wide = long_to_wide(long, ["province_code", "year"], "column", "value", where)
+    return finalise(_grid(wide, range(start_year, 2023)), list(_GDP_COLS.values()), where)
 
 
 def chain_real_gdp(
@@ -183,41 +253,114 @@ def chain_real_gdp(
     return out
 
 
-def read_gdp(raw_dir: Path, base_year: int = 2010, start_year: int = 1978) -> pd.DataFrame:
-    """GDP, value added by sector, volume index, real GDP and deflator, 1978–2022.
+def _national_sectors(raw_dir: Path) -> pd.DataFrame:
+    """The national row (中国) of sheet1 by year: value added and volume index of each sector."""
+    _, agg = _gdp_long(raw_dir)
+    nat = agg[agg["year"] <= 2022].drop_duplicates().set_index("year").sort_index()
+    if nat.index.duplicated().any():
+        raise SourceLayoutError(f"{GDP_FILE} [sheet1]: several national rows in one year "
+                                f"{sorted(set(nat.index[nat.index.duplicated()]))}")
+    cols = [*vintage.SECTORS, *(f"{s}_index" for s in vintage.SECTORS)]
+    return nat[cols]
+
+
+@lru_cache(maxsize=2)
+def _vintage_cached(path: str, size: int, mtime_ns: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    raw_dir = Path(path).parent.parent
+    return vintage.vintage_consistent(_compiled(raw_dir), read_gdp_revised(raw_dir),
+                                      _national_sectors(raw_dir), years=GDP_YEARS)
+
+
+def _vintage(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`analysis.data.vintage.vintage_consistent` on gdp.xlsx, once per file version."""
+    path = require_file(Path(raw_dir) / GDP_FILE)
+    st = path.stat()
+    panel, links = _vintage_cached(str(path), st.st_size, st.st_mtime_ns)
+    return panel.copy(), links.copy()
+
+
+def read_gdp(raw_dir: Path, base_year: int = 2010) -> pd.DataFrame:
+    """Vintage-consistent GDP, value added by sector, volume index, real GDP and deflator.
 
     Parameters
     ----------
     raw_dir : pathlib.Path
         ``data/raw``.
     base_year : int, default 2010
-        Base year of ``gdp_real`` and ``gdp_deflator`` (deflator = 1 there).
-    start_year : int, default 1978
-        First year returned (海南 starts in 1987).
+        Base year of ``gdp_real`` and ``gdp_deflator`` (deflator = 1 there); within
+        :data:`GDP_YEARS` and at most 2022 (the last year with a volume index).
 
     Returns
     -------
     pandas.DataFrame
-        31 provinces × ``start_year``–2022: ``province_code, year, gdp, va_primary,
-        va_secondary, va_tertiary, gdp_index, gdp_real, gdp_deflator`` (亿元; index as published).
+        31 provinces × 2000–2024: ``province_code, year, gdp, va_primary, va_secondary,
+        va_tertiary, gdp_index, gdp_real, gdp_deflator`` (亿元; index as published) and the
+        flags ``gdp_flag``, ``va_*_flag``. Sectors, index, real GDP and deflator are missing in
+        2023–2024 (totals only in the raw files).
+
+    Raises
+    ------
+    ValueError
+        ``base_year`` outside 2000–2022.
+    FileNotFoundError, SourceLayoutError, UnknownProvinceError, ConflictingValuesError
     """
-    prov, _ = _gdp_long(raw_dir)
-    prov = prov[(prov["year"] >= start_year) & (prov["year"] <= 2022)]
-    where = f"{GDP_FILE} [sheet1]"
-    long = prov.melt(["province_code", "year"], var_name="column", value_name="value")
-    wide = long_to_wide(long, ["province_code", "year"], "column", "value", where)
-    wide = _grid(wide, range(start_year, 2023))
+    if not GDP_YEARS[0] <= base_year <= 2022:
+        raise ValueError(f"base_year {base_year}: must be within 2000-2022 (years with GDP and "
+                         "a volume index)")
+    panel, _ = _vintage(raw_dir)
+    comp = _compiled(raw_dir)[["province_code", "year", "gdp_index"]]
+    wide = panel.merge(comp, on=["province_code", "year"], how="left")
     wide["gdp_real"] = np.nan
     for _code, g in wide.groupby("province_code"):
         s = g.set_index("year")
         wide.loc[g.index, "gdp_real"] = chain_real_gdp(s["gdp"], s["gdp_index"], base_year).values
     wide["gdp_deflator"] = wide["gdp"] / wide["gdp_real"]
-    cols = [*_GDP_COLS.values(), "gdp_real", "gdp_deflator"]
-    return finalise(wide, cols, where)
+    return finalise(wide, _GDP_BLOCK, f"{GDP_FILE} (vintage-consistent)")
+
+
+def read_gdp_published(raw_dir: Path) -> pd.DataFrame:
+    """GDP block as compiled in ``sheet1`` (mixed vintages), 2000–2022, for reconciliation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``province_code, year`` and ``gdp_published``, ``va_primary_published``,
+        ``va_secondary_published``, ``va_tertiary_published``, ``gdp_index_published``
+        (亿元; index previous year = 100), exactly as in the file.
+    """
+    comp = _compiled(raw_dir)[["province_code", "year", *_PUBLISHED]]
+    return comp.rename(columns={c: f"{c}_published" for c in _PUBLISHED})
+
+
+def read_vintage_links(raw_dir: Path) -> pd.DataFrame:
+    """Link factors of :func:`read_gdp` and their validation, one row per linked province-year.
+
+    The census-revised 2018 totals (used only to validate the 2019 sector links) come from the
+    GPI workbook's ``GDP`` sheet, which holds them for 2018 (Beijing 33,105.97, Tianjin
+    13,362.92; see ``checks/recon_gdp_nbs_gpi.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Keyed ``province_code, year``; columns of
+        :func:`analysis.data.vintage.vintage_consistent`'s ``links``.
+    """
+    from analysis.data.sources import gpi
+
+    _, links = _vintage(raw_dir)
+    g18 = gpi.read_block(raw_dir, "GDP", "hundred million")
+    g18 = g18[g18["year"] == 2018].set_index("province_code")["value"]
+    comp = _compiled(raw_dir)
+    s18 = comp[comp["year"] == 2018].set_index("province_code")[
+        list(vintage.SECTORS)].sum(axis=1, min_count=3)
+    at19 = links["year"] == 2019
+    links.loc[at19, "revision_observed"] = (
+        links.loc[at19, "province_code"].map(g18 / s18).to_numpy())
+    return links
 
 
 def read_gdp_revised(raw_dir: Path) -> pd.DataFrame:
-    """Revised GDP totals 2015–2024 (``gdp.xlsx`` sheet ``Sheet2``), for reconciliation.
+    """Revised GDP totals 2015–2024 (``gdp.xlsx`` sheet ``Sheet2``): the latest vintage.
 
     Returns
     -------
@@ -225,7 +368,7 @@ def read_gdp_revised(raw_dir: Path) -> pd.DataFrame:
         Long: ``province_code, year, gdp_revised`` (亿元), 31 × 10 rows.
     """
     where = f"{GDP_FILE} [Sheet2]"
-    df = _read_excel(Path(raw_dir) / GDP_FILE, "Sheet2", where, header=0)
+    df = _gdp_sheet(raw_dir, "Sheet2")
     df = df.rename(columns={df.columns[0]: "name"})
     year_cols = [c for c in df.columns[1:] if pd.notna(c)]
     try:
@@ -324,7 +467,7 @@ def read_urbanisation(raw_dir: Path) -> pd.DataFrame:
 
 
 def read(raw_dir: Path, base_year: int = 2010) -> pd.DataFrame:
-    """All NBS-compilation variables, one row per province-year, 1978–2023.
+    """All NBS-compilation variables, one row per province-year, 1985–2024.
 
     Parameters
     ----------
@@ -336,8 +479,9 @@ def read(raw_dir: Path, base_year: int = 2010) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``province_code, year`` and :data:`COLUMNS`: GDP block 1978–2022, employment
-        1985–2023, urbanisation 2000–2023 (NaN outside; never filled).
+        ``province_code, year`` and :data:`COLUMNS`: vintage-consistent GDP block 2000–2024
+        (:func:`read_gdp`), employment 1985–2023, urbanisation 2000–2023 (NaN outside; never
+        filled).
 
     Raises
     ------
@@ -355,7 +499,8 @@ def read(raw_dir: Path, base_year: int = 2010) -> pd.DataFrame:
 def read_national(raw_dir: Path) -> pd.DataFrame:
     """National rows (中国) of GDP/value added/index (to 2022) and employment, by year."""
     _, agg = _gdp_long(raw_dir)
-    gdp = agg[agg["year"] <= 2022].drop_duplicates().set_index("year")
+    gdp = agg[agg["year"] <= 2022].drop_duplicates().set_index("year")[
+        ["gdp", "va_primary", "va_secondary", "va_tertiary", "gdp_index"]]
     where = f"{EMP_FILE} [面板数据]"
     df = _read_excel(Path(raw_dir) / EMP_FILE, "面板数据", where)
     df = df.rename(columns={"年度标识": "year", **_EMP_COLS})
