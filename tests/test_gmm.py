@@ -106,8 +106,61 @@ def test_warning_when_instruments_exceed_groups(abdata):
     small = abdata[abdata["id"] <= 20]
     with pytest.warns(UserWarning, match="instruments exceed the 20 groups"):
         r = dynamic_gmm(small, "n", ["w", "k"], "id", "year", lags=1, collapse=False,
-                        endogenous=["w"])
-    assert any("exceed" in n for n in r.notes)
+                        endogenous=["w"], max_instruments=None)
+    assert any("exceed" in n for n in r.notes) and r.extra["instruments"] > 20
+
+
+def test_guard_collapses_automatically_then_refuses(abdata):
+    """Instrument count <= groups (Roodman 2009): uncollapsed -> collapsed with a note;
+    still too many when collapsed -> a clear error."""
+    small = abdata[abdata["id"] <= 20]
+    kw = dict(lags=1, endogenous=["w"], time_dummies=False)
+    with pytest.warns(UserWarning, match="re-estimated with collapsed instruments"):
+        r = dynamic_gmm(small, "n", ["w", "k"], "id", "year", collapse=False, **kw)
+    assert r.extra["instruments"] == 18 and "collapsed" in r.vcov_type
+    assert "re-estimated with collapsed" in r.notes[0]
+    direct = dynamic_gmm(small, "n", ["w", "k"], "id", "year", collapse=True, **kw)
+    np.testing.assert_allclose(r.params, direct.params)
+    tiny = abdata[abdata["id"] <= 8]  # 16 collapsed instruments for 8 groups
+    with pytest.raises(ValueError, match=r"16 instruments \(collapsed\) exceed the limit of 8 "
+                                         r"for 8 groups.*max_lag"):
+        dynamic_gmm(tiny, "n", ["w", "k"], "id", "year", **kw)
+    assert any("Roodman (2009) caveat" in n for n in direct.notes)
+
+
+def _unit_root_panel(N=31, T=13, seed=3):
+    """y_it = y_i,t-1 + 0.3 x_it + mu_i-free random walk: the lagged coefficient is 1."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(N):
+        y = rng.normal()
+        for t in range(2010, 2010 + T):
+            x = rng.normal()
+            y = y + 0.3 * x + rng.normal(scale=0.3)
+            rows.append(dict(id=110000 + i, year=t, x=x, y=y))
+    return pd.DataFrame(rows)
+
+
+def test_unit_root_guard_triggers():
+    d = _unit_root_panel()
+    with pytest.warns(UserWarning, match=">= 0.95: near a unit root"):
+        r = dynamic_gmm(d, "y", ["x"], "id", "year")
+    assert r.extra["rho_sum"] >= 0.95
+    assert any("near a unit root" in n for n in r.notes)
+    assert r.extra["instruments"] <= 31
+    # a stationary panel (rho = 0.5) does not trigger it
+    rng = np.random.default_rng(4)
+    rows = []
+    for i in range(60):
+        mu, y = rng.normal(), rng.normal()
+        for t in range(2010, 2023):
+            x = rng.normal()
+            y = 0.5 * y + 0.3 * x + mu + rng.normal(scale=0.3)
+            rows.append(dict(id=i + 1, year=t, x=x, y=y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ok = dynamic_gmm(pd.DataFrame(rows), "y", ["x"], "id", "year", max_lag=4)
+    assert ok.extra["rho_sum"] < 0.95
 
 
 def test_bad_input(abdata):

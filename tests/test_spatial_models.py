@@ -314,3 +314,65 @@ def test_sdm_specification_tests():
     d, W = simulate(N=40, T=10, seed=3)  # an SDM
     t = sdm_specification_tests(d, "y", ["x1", "x2"], "id", "t", W)
     assert t["p_value"].max() < 1e-5
+
+
+# --- LM tests against spreg; model selection; islands ----------------------------------------
+
+def test_lm_tests_equal_spreg_on_stacked_demeaned_data():
+    """Unit effects, convention="elhorst": the panel LM tests are spreg's cross-sectional
+    LM tests (Anselin 1988; Anselin et al. 1996 robust forms) on the unit-demeaned data stacked
+    by period with the block-diagonal W = I_T ⊗ W."""
+    from scipy import sparse
+
+    d, W = simulate(N=30, T=6, rho=0.2, th=(0.0, 0.0), seed=9)
+    ours = spatial_lm_tests(d, "y", ["x1", "x2"], "id", "t", W, effects="entity",
+                            convention="elhorst")
+    s = d.sort_values(["t", "id"]).copy()
+    for c in ("y", "x1", "x2"):
+        s[c] = s[c] - s.groupby("id")[c].transform("mean")
+    big = libpysal.weights.WSP(sparse.kron(sparse.eye(6), sparse.csr_matrix(W)).tocsr()).to_W()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ols = spreg.OLS(s[["y"]].to_numpy(), s[["x1", "x2"]].to_numpy(), w=big, spat_diag=True)
+    pairs = {"LM lag": ols.lm_lag, "LM error": ols.lm_error, "robust LM lag": ols.rlm_lag,
+             "robust LM error": ols.rlm_error}
+    for name, (stat, p) in pairs.items():
+        assert ours.loc[name, "statistic"] == pytest.approx(stat, rel=1e-8)
+        assert ours.loc[name, "p_value"] == pytest.approx(p, rel=1e-6, abs=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["sar", "sem", "sdm", "none"])
+def test_model_selection_recovers_the_dgp(kind):
+    from analysis.models.spatial import spatial_model_selection
+
+    args = {"sar": dict(rho=0.5, th=(0.0, 0.0)), "sem": dict(rho=0.0, th=(0.0, 0.0), lam=0.6),
+            "sdm": dict(rho=0.4, th=(0.8, -0.6)), "none": dict(rho=0.0, th=(0.0, 0.0))}[kind]
+    d, W = simulate(N=40, T=12, seed=21, **args)
+    sel = spatial_model_selection(d, "y", ["x1", "x2"], "id", "t", W)
+    assert sel.model == kind
+    assert sel.dependence == (kind != "none")
+    assert sel.interpret_spillovers == (kind in ("sar", "sdm"))
+    v = sel.as_dict()
+    assert set(v["lm_p"]) == {"LM lag", "LM error", "robust LM lag", "robust LM error"}
+    assert set(v["wald_lr_p"]) == {"Wald SAR", "LR SAR", "Wald SEM", "LR SEM"}
+    assert set(sel.fits) == {"sdm", "sar", "sem"}
+
+
+def test_island_without_policy_is_refused_and_drop_names_it(small):
+    from analysis.models.spatial import spatial_model_selection
+
+    d, W = small
+    Wi = W.copy()
+    Wi[5] = 0
+    Wi[:, 5] = 0
+    Wi = np.where(Wi.sum(1, keepdims=True) > 0, Wi / np.maximum(Wi.sum(1, keepdims=True), 1e-300),
+                  0.0)
+    for f in (spatial_panel, spatial_lm_tests, spatial_model_selection):
+        with pytest.raises(ValueError, match=r"islands\): \[5\].*islands='drop'"):
+            f(d, "y", ["x1", "x2"], "id", "t", Wi)
+    r = spatial_panel(d, "y", ["x1", "x2"], "id", "t", Wi, model="sar", islands="drop",
+                      n_sim=0, row_standardise=True)
+    assert r.n_groups == 29 and 5 not in r.w_ids
+    assert any("islands" in n and "[5]" in n for n in r.notes)
+    with pytest.raises(ValueError, match="islands must be one of"):
+        spatial_panel(d, "y", ["x1"], "id", "t", W, islands="link")

@@ -99,3 +99,40 @@ def test_structure_indices_equal_the_single_index_functions():
     np.testing.assert_allclose(out["TS"], va[:, 2] / va[:, 1], rtol=1e-15)
     np.testing.assert_allclose(out["H"], (va * [1, 2, 3]).sum(1) / va.sum(1), rtol=1e-15)
     np.testing.assert_allclose(out["TL"], rationalisation_theil(va, emp), rtol=1e-15)
+
+
+def test_structure_height_hand_worked():
+    """刘伟, 张辉 & 黄泽华 (2008) structural height: PH = Σ s_i (LP_i − b_i)/(f_i − b_i)."""
+    from analysis.measures import structure_height
+
+    va = pd.DataFrame([[10.0, 40.0, 50.0]], columns=["va_primary", "va_secondary", "va_tertiary"])
+    emp = pd.DataFrame([[20.0, 20.0, 10.0]],
+                       columns=["emp_primary", "emp_secondary", "emp_tertiary"])
+    # s = (0.1, 0.4, 0.5), LP = (0.5, 2, 5)
+    assert structure_height(va, emp, lp_end=2.0).iloc[0] == pytest.approx(
+        0.1 * 0.25 + 0.4 * 1.0 + 0.5 * 2.5, abs=1e-15)
+    # sector benchmarks b = (0, 1, 1), f = (1, 3, 6): LP^N = (0.5, 0.5, 0.8)
+    ph = structure_height(va.to_numpy(), emp.to_numpy(), lp_start=[0.0, 1.0, 1.0],
+                          lp_end=[1.0, 3.0, 6.0])
+    assert ph.iloc[0] == pytest.approx(0.1 * 0.5 + 0.4 * 0.5 + 0.5 * 0.8, abs=1e-15)
+    # 0 at the start benchmark, 1 at the end benchmark in every sector
+    lp = np.array([[0.5, 2.0, 5.0]])
+    assert structure_height(va, emp, lp_start=lp[0], lp_end=lp[0] + 1).iloc[0] == 0.0
+    assert structure_height(va, emp, lp_start=lp[0] - 1, lp_end=lp[0]).iloc[0] == 1.0
+    # more productivity in one sector, same shares: PH rises; TS would not move
+    emp2 = emp.copy()
+    emp2["emp_tertiary"] = 5.0
+    assert structure_height(va, emp2, lp_end=2.0).iloc[0] > structure_height(va, emp,
+                                                                              lp_end=2.0).iloc[0]
+
+
+def test_structure_height_bad_input():
+    from analysis.measures import structure_height
+
+    va = np.array([[10.0, 40.0, 50.0]])
+    with pytest.raises(ValueError, match="lp_end must exceed lp_start"):
+        structure_height(va, va, lp_start=1.0, lp_end=1.0)
+    with pytest.raises(ValueError, match="employment: column 'emp_secondary'"):
+        structure_height(va, np.array([[1.0, 0.0, 1.0]]), lp_end=1.0)
+    with pytest.raises(ValueError, match="finite"):
+        structure_height(va, va, lp_end=np.nan)

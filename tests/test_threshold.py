@@ -177,13 +177,13 @@ def test_hansen_bootstrap_output(triple):
 
 
 def test_hansen_coefficients_recomputed_independently(hansen, triple):
-    """xtreg, fe at the estimated thresholds (xthreg.ado: regimes by irecode, q <= γ) via
+    """xtreg, fe at the estimated thresholds with the search's regimes (q < γ lower) via
     statsmodels on demeaned data: same slopes
     and (after the K vs K+1 small-sample factor) the same entity-clustered standard errors."""
     r = triple
     g = r.thresholds
     d = hansen.sort_values(["id", "year"]).reset_index(drop=True)
-    reg = np.searchsorted(np.array(g), d["d1"].to_numpy(), side="left")  # irecode: q <= γ
+    reg = (d["d1"].to_numpy()[:, None] >= np.array(g)[None, :]).sum(axis=1)  # q < γ lower
     Xr = pd.DataFrame({f"c1_r{j}": d["c1"] * (reg == j) for j in range(4)})
     X = pd.concat([d[X_HANSEN], Xr], axis=1)
     Xd = X - X.groupby(d["id"]).transform("mean")
@@ -445,3 +445,119 @@ def test_duplicates_and_options():
         hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", n_thresholds=2, trim=[0.05])
     with pytest.raises(KeyError, match="nope"):
         hansen_threshold(d, "y", ["nope"], "x", "q", "id", "t")
+
+
+# --- one regime rule, two-way effects, the interior-threshold verdict ------------------------
+
+def _tied(N=40, T=6, seed=4, gamma=4):
+    """q takes the integers 0..9 (many ties at any threshold); slope 1 for q <= gamma, 2 above."""
+    rng = np.random.default_rng(seed)
+    d = _sim(N=N, T=T, seed=seed)
+    d["q"] = rng.integers(0, 10, size=len(d)).astype(float)
+    d["y"] = (np.repeat(rng.normal(size=N), T) + 0.5 * d["z"]
+              + np.where(d["q"] <= gamma, 1.0, 2.0) * d["x"] + 0.3 * rng.normal(size=len(d)))
+    return d.sort_values(["id", "t"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("convention", ["hansen", "within"])
+def test_one_regime_rule_for_search_and_estimation_with_ties(convention):
+    """An observation tied with the estimated threshold is in the same regime in the search and
+    in the coefficient regression (issue: degenerate input, ties in the threshold variable)."""
+    hansen = convention == "hansen"
+    d = _tied()
+    r = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", grid=20, trim=0.05, bootstrap=0,
+                         convention=convention)
+    g = r.thresholds[0]
+    q = d["q"].to_numpy()
+    assert np.isin(q, [g]).sum() > 20  # many observations tied at the threshold
+    upper = (q >= g) if hansen else (q > g)
+    assert (r.regime.to_numpy() == upper.astype(int)).all()
+    # the search's minimum S is the SSR of least squares with that same split
+    assert r.ssr[1] == pytest.approx(_ssr_lstsq(d, [g], hansen)[0], rel=1e-10)
+    # the coefficients are least squares on all N T demeaned rows with that split
+    X = np.column_stack([d["z"], d["x"] * ~upper, d["x"] * upper])
+    Xd = X - pd.DataFrame(X).groupby(d["id"].to_numpy()).transform("mean").to_numpy()
+    yd = (d["y"] - d.groupby("id")["y"].transform("mean")).to_numpy()
+    b = np.linalg.lstsq(Xd, yd, rcond=None)[0]
+    assert r.params[["z", "x_r0", "x_r1"]].to_numpy() == pytest.approx(b, rel=1e-9)
+    # the true split is q <= 4 | q > 4: "within" finds 4, "hansen" the next value 5 (q < 5)
+    assert g == (5.0 if hansen else 4.0)
+    assert r.params["x_r0"] == pytest.approx(1.0, abs=0.1)
+
+
+def _brute_two_way(d, cand, hansen):
+    """Independent grid search with year effects: least squares of y on z, year dummies and
+    the two regime columns after removing the entity means (``hansen``: last period deleted,
+    regime q < γ), over every candidate."""
+    years = pd.get_dummies(d["t"], prefix="yr", drop_first=True, dtype=float).to_numpy()
+    ent = d["id"].to_numpy()
+    keep = (d["t"] != d["t"].max()).to_numpy() if hansen else np.ones(len(d), bool)
+    out = {}
+    for g in cand:
+        low = (d["q"] < g) if hansen else (d["q"] <= g)
+        X = np.column_stack([d["z"], years, d["x"] * low, d["x"] * ~low])
+        Xd = X - pd.DataFrame(X).groupby(ent).transform("mean").to_numpy()
+        yd = (d["y"] - d.groupby("id")["y"].transform("mean")).to_numpy()
+        Xd, yd = Xd[keep], yd[keep]
+        if np.linalg.matrix_rank(Xd) < Xd.shape[1]:
+            continue
+        b = np.linalg.lstsq(Xd, yd, rcond=None)[0]
+        e = yd - Xd @ b
+        out[g] = (float(e @ e), b[-2:])
+    return out
+
+
+@pytest.mark.parametrize("convention", ["hansen", "within"])
+def test_threshold_with_time_effects_equals_independent_grid_search(convention):
+    hansen = convention == "hansen"
+    rng = np.random.default_rng(8)
+    d = _sim(N=30, T=5, seed=8, gamma=0.2)
+    d["y"] = d["y"] + np.tile(rng.normal(scale=2.0, size=5), 30)  # strong common year shocks
+    d = d.sort_values(["id", "t"]).reset_index(drop=True)
+    r = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", grid=40, trim=0.1, bootstrap=0,
+                         convention=convention, time_effects=True)
+    cand = threshold_grid(d["q"].to_numpy(), 40, 0.1)
+    n_min = int(np.ceil(0.1 * len(d)))
+    if not hansen:  # within: at least ceil(trim N T) observations on each side
+        cand = [g for g in cand if (d["q"] <= g).sum() >= n_min and (d["q"] > g).sum() >= n_min]
+    brute = _brute_two_way(d, cand, hansen)
+    g = min(brute, key=lambda k: brute[k][0])
+    assert r.thresholds[0] == g
+    assert r.ssr[1] == pytest.approx(brute[g][0], rel=1e-9)
+    if not hansen:  # all rows: the coefficient regression is the searched model itself
+        assert r.params[["x_r0", "x_r1"]].to_numpy() == pytest.approx(brute[g][1], rel=1e-8)
+    assert r.time_effects and any(c.startswith("t_") for c in r.params.index)
+    # without year effects the common shocks change the fit
+    r0 = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", grid=40, trim=0.1, bootstrap=0,
+                          convention=convention)
+    assert r0.ssr[1] > r.ssr[1]
+
+
+def test_interior_verdict():
+    d = _sim(N=60, T=5, gamma=0.2, b=(1.0, 2.0), seed=3, sd=0.3)
+    r = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", grid=50, trim=0.05, bootstrap=49,
+                         seed=1, convention="within")
+    v = r.interior_verdict()
+    assert v["verdict"] == "threshold" and v["n_thresholds"] == 1 and not v["reasons"]
+    assert min(r.regime_sizes) > r.trim_bound == int(np.ceil(0.05 * 300))
+    # no threshold in the DGP: the bootstrap p-value exceeds 0.10 (seeded)
+    d0 = _sim(N=60, T=5, b=(1.0, 1.0), seed=4, sd=0.3)
+    r0 = hansen_threshold(d0, "y", ["z"], "x", "q", "id", "t", grid=50, trim=0.05,
+                          bootstrap=49, seed=1, convention="within")
+    v0 = r0.interior_verdict()
+    assert r0.p_values[0] > 0.10
+    assert v0["verdict"] == "no interior threshold" and "bootstrap p" in v0["reasons"][0]
+    # a break in the top 3 % of q: the estimate sits on the 5 % trimming edge
+    qcut = float(np.quantile(d["q"], 0.97))
+    d2 = d.copy()
+    d2["y"] = d2["y"] - np.where(d2["q"] <= 0.2, 1.0, 2.0) * d2["x"] \
+        + np.where(d2["q"] <= qcut, 1.0, 4.0) * d2["x"]
+    r2 = hansen_threshold(d2, "y", ["z"], "x", "q", "id", "t", grid=50, trim=0.05,
+                          bootstrap=49, seed=1, convention="within")
+    v2 = r2.interior_verdict()
+    assert min(r2.regime_sizes) <= r2.trim_bound
+    assert v2["verdict"] == "no interior threshold" and "edge" in v2["reasons"][-1]
+    no_boot = hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", grid=50, trim=0.05,
+                               bootstrap=0)
+    with pytest.raises(ValueError, match="bootstrap"):
+        no_boot.interior_verdict()

@@ -79,6 +79,7 @@ from analysis.measures.structure import (
     advanced_structure,
     hightech_share,
     rationalisation_theil,
+    structure_height,
     structure_indices,
     structure_level,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "advanced_structure",
     "hightech_share",
     "rationalisation_theil",
+    "structure_height",
     "structure_indices",
     "structure_level",
     # input-output

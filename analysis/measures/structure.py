@@ -16,6 +16,17 @@
 * Structure level coefficient (产业结构层次系数) ``H = Σ_i i · (Y_i / Y) = 1·s1 + 2·s2 + 3·s3``,
   ``H ∈ [1, 3]`` (commonly attributed to 徐德云 2008; venue not verified here).
 * High-technology share: high-tech output over a total in the same unit.
+* Productivity-weighted structural height (产业结构高度; 刘伟, 张辉 & 黄泽华 2008, "中国产业结构
+  高度与工业化进程和地区差异的考察")::
+
+      PH = Σ_i s_i · LP_i^N,   s_i = Y_i / Y,   LP_i = Y_i / L_i,
+      LP_i^N = (LP_i − LP_i^b) / (LP_i^f − LP_i^b)
+
+  with ``LP_i^b`` and ``LP_i^f`` the labour productivity of sector i at the start and at the
+  end of industrialisation (the authors take them from Chenery's stages). A sector's share
+  counts more the more productive the sector is, so PH rises with a shift towards productive
+  sectors *and* with productivity growth within sectors, where TS only sees shares (and rises
+  with de-industrialisation). :func:`structure_height` takes the benchmarks as arguments.
 
 Inputs are value added (亿元, current prices; only ratios are used, so any common unit) and
 employment (万人).
@@ -32,6 +43,7 @@ __all__ = [
     "structure_level",
     "hightech_share",
     "structure_indices",
+    "structure_height",
 ]
 
 
@@ -226,3 +238,61 @@ def structure_indices(panel: pd.DataFrame) -> pd.DataFrame:
         out["TL"] = tl
         out["TL_neg"] = -tl
     return out
+
+
+def structure_height(va, emp, *, lp_start=0.0, lp_end) -> pd.Series:
+    """Productivity-weighted structural height ``PH = Σ_i s_i (LP_i − LP_i^b)/(LP_i^f − LP_i^b)``.
+
+    刘伟, 张辉 & 黄泽华 (2008), 中国产业结构高度与工业化进程和地区差异的考察 (the formula of
+    their structural-height index; see the module notes): sector value-added shares
+    ``s_i = Y_i / Σ_j Y_j`` weighted by the sector's labour productivity ``LP_i = Y_i / L_i``
+    normalised between a start benchmark ``LP_i^b`` and an end benchmark ``LP_i^f``.
+
+    Parameters
+    ----------
+    va : DataFrame or array, n_obs by 3
+        Value added of the primary, secondary, tertiary sectors (columns in that order, or
+        named ``va_primary``, ``va_secondary``, ``va_tertiary``). For comparisons over time,
+        at constant prices.
+    emp : DataFrame or array, n_obs by 3
+        Employment of the same sectors (or named ``emp_primary`` … ``emp_tertiary``).
+    lp_start, lp_end : float or sequence of 3 floats
+        Benchmarks ``LP^b`` and ``LP^f`` in the unit of ``va / emp`` (亿元 / 万人 = 万元 per
+        worker), one for all sectors or one per sector. The original uses Chenery-stage
+        productivities; with ``lp_start = 0`` and a single ``lp_end`` the index is the
+        share-weighted productivity in units of ``lp_end`` (the models step uses the national
+        labour productivity of the base year, see ``analysis.models.pipeline``).
+
+    Returns
+    -------
+    pandas.Series
+        ``PH``, aligned with ``va``'s index: 0 when every sector is at its start benchmark, 1 at
+        its end benchmark (values above 1 are possible past the end benchmark).
+
+    Raises
+    ------
+    ValueError
+        Not 3 columns, shapes differ, non-positive or missing value added / employment (naming
+        column and row), benchmarks not finite or ``lp_end <= lp_start`` for some sector.
+
+    Examples
+    --------
+    Y = (10, 40, 50), L = (20, 20, 10): s = (0.1, 0.4, 0.5), LP = (0.5, 2, 5); with
+    ``lp_start=0, lp_end=2``: PH = 0.1·0.25 + 0.4·1 + 0.5·2.5 = 1.675.
+    """
+    Y = _as_frame(va, ["va_primary", "va_secondary", "va_tertiary"], "va")
+    L = _as_frame(emp, ["emp_primary", "emp_secondary", "emp_tertiary"], "emp")
+    if Y.shape != L.shape:
+        raise ValueError(f"va {Y.shape} and emp {L.shape} differ in shape")
+    y, lab = Y.to_numpy(dtype=float), L.to_numpy(dtype=float)
+    _positive(y, "value added", list(Y.columns), Y.index)
+    _positive(lab, "employment", list(L.columns), Y.index)
+    b = np.broadcast_to(np.asarray(lp_start, dtype=float), (3,))
+    f = np.broadcast_to(np.asarray(lp_end, dtype=float), (3,))
+    if not (np.isfinite(b).all() and np.isfinite(f).all()):
+        raise ValueError(f"benchmarks must be finite, got lp_start={lp_start!r}, lp_end={lp_end!r}")
+    if (f <= b).any():
+        raise ValueError(f"lp_end must exceed lp_start for every sector, got {f} vs {b}")
+    s = y / y.sum(axis=1, keepdims=True)
+    lpn = (y / lab - b) / (f - b)
+    return pd.Series((s * lpn).sum(axis=1), index=Y.index, name="PH")

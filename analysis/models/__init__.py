@@ -23,20 +23,34 @@ bootstrap=300, seed=None)``
     one-call robustness table; heterogeneity by region (modules of the same names).
 ``regression_table(results, ...)``
     esttab/etable-style tables in LaTeX, HTML and Markdown, zh/en labels (module ``tables``).
+``ModelResult.wild_bootstrap(param, ...)``, ``wild_cluster_bootstrap(...)``,
+``permutation_test(...)``
+    wild cluster bootstrap (the ``wildboottest`` package; Stata ``boottest``) and randomisation
+    inference (module ``inference``).
+``spatial_model_selection(...)``
+    LM / robust LM and Wald / LR tests choosing among no spatial model, SAR, SEM and SDM for one
+    weight matrix (module ``spatial``).
+``specification_curve(data, x=..., outcomes=..., controls=..., windows=..., ...)``
+    Simonsohn, Simmons & Nelson (2020) specification curve, with its figure (module
+    ``speccurve``).
 """
 
 from analysis.models.gmm import dynamic_gmm
 from analysis.models.heterogeneity import heterogeneity
+from analysis.models.inference import permutation_test, wild_cluster_bootstrap
 from analysis.models.mechanisms import mediation, moderation
 from analysis.models.results import ModelResult
 from analysis.models.robustness import robustness
 from analysis.models.spatial import (
     SpatialResult,
+    SpatialSelection,
     lesage_pace_effects,
     sdm_specification_tests,
     spatial_lm_tests,
+    spatial_model_selection,
     spatial_panel,
 )
+from analysis.models.speccurve import specification_curve, specification_curve_figure
 from analysis.models.tables import regression_table
 from analysis.models.threshold import ThresholdResult, hansen_threshold
 from analysis.models.twfe import twfe
@@ -44,6 +58,7 @@ from analysis.models.twfe import twfe
 __all__ = [
     "ModelResult",
     "SpatialResult",
+    "SpatialSelection",
     "ThresholdResult",
     "dynamic_gmm",
     "hansen_threshold",
@@ -55,6 +70,11 @@ __all__ = [
     "lesage_pace_effects",
     "sdm_specification_tests",
     "spatial_lm_tests",
+    "spatial_model_selection",
     "spatial_panel",
+    "specification_curve",
+    "specification_curve_figure",
+    "permutation_test",
     "twfe",
+    "wild_cluster_bootstrap",
 ]

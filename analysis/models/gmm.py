@@ -13,8 +13,16 @@ instrumented with lagged differences. Two-step estimates use Windmeijer (2005)-c
 standard errors. Instruments are *collapsed* by default (Roodman 2009, "How to do xtabond2",
 Stata Journal 9(1): one column per lag instead of one per lag and period), because with 31
 provinces the uncollapsed count quickly exceeds the number of groups, which weakens the
-Hansen test and over-fits the endogenous variables. A :class:`UserWarning` (and a note) is
-issued whenever the instrument count exceeds the number of groups (Roodman's rule of thumb).
+Hansen test and over-fits the endogenous variables.
+
+Guard (``max_instruments="groups"``, the default): the instrument count must not exceed the
+number of groups (Roodman's rule of thumb). An uncollapsed specification that exceeds it is
+re-estimated with collapsed instruments (a :class:`UserWarning` and a note say so); a collapsed
+one that still exceeds it is refused (:class:`ValueError`: limit the lags with ``max_lag``).
+A lagged-dependent coefficient (sum over the lags) of 0.95 or more triggers a
+:class:`UserWarning` and a note: near a unit root, lagged levels are weak instruments for the
+differenced equation (Blundell & Bond 1998) and the long-run effect β/(1 − ρ) is undefined or
+explosive. Every result carries Roodman's (2009) caveat on the Hansen J test in ``notes``.
 
 Reported diagnostics: Arellano–Bond AR(1) and AR(2) tests in first differences (AR(1) is
 expected to reject, AR(2) not), and Hansen's J test of over-identifying restrictions.
@@ -39,6 +47,14 @@ import pandas as pd
 
 from analysis.models.results import ModelResult
 
+#: Printed with every GMM result (notes) and table: what the diagnostics can and cannot show.
+ROODMAN_CAVEAT = (
+    "Roodman (2009) caveat: {n_instr} instruments for {n_groups} groups; the Hansen J test "
+    "(p = {hansen_p:.3f}) loses power as instruments multiply, so a p-value near 1 signals "
+    "instrument proliferation, not valid instruments; AR(2) must not reject for the lagged "
+    "levels to be valid instruments."
+)
+
 
 def _lag_spec(lo: int, hi: int | None) -> str:
     return f"{lo}:{'.' if hi is None else hi}"
@@ -60,6 +76,7 @@ def dynamic_gmm(
     gmm_lags: dict[str, tuple[int, int | None]] | None = None,
     steps: Literal[1, 2] = 2,
     time_dummies: bool = True,
+    max_instruments: int | Literal["groups"] | None = "groups",
 ) -> ModelResult:
     """Difference or system GMM with collapsed instruments, AR(1)/AR(2) and Hansen J tests.
 
@@ -89,6 +106,10 @@ def dynamic_gmm(
         One-step (robust) or two-step with Windmeijer-corrected errors (default).
     time_dummies : bool
         Include period dummies (recommended; assumption of no cross-sectional correlation).
+    max_instruments : int, "groups" or None
+        Largest instrument count accepted (default: the number of groups, Roodman 2009).
+        Exceeded without collapsing: re-estimated with ``collapse=True`` and a note; exceeded
+        with collapsed instruments: :class:`ValueError`. ``None`` only warns.
 
     Returns
     -------
@@ -106,10 +127,19 @@ def dynamic_gmm(
     KeyError
         Missing columns.
     ValueError
-        Bad options, non-numeric identifiers, duplicate entity-periods, or pydynpd's own
-        rejection of the specification (its message included).
+        Bad options, non-numeric identifiers, missing/blank/duplicate entity-periods, more
+        instruments than ``max_instruments`` even when collapsed, or pydynpd's own rejection of
+        the specification (its message included).
+
+    Warns
+    -----
+    UserWarning
+        Instruments collapsed automatically; more instruments than groups (``max_instruments=
+        None``); lagged-dependent coefficient ≥ 0.95 (near unit root).
     """
     from pydynpd import regression
+
+    from analysis.models.validate import check_panel_keys
 
     x = list(x)
     for c in [y, *x, entity, time]:
@@ -127,8 +157,11 @@ def dynamic_gmm(
     for c in (entity, time):
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise ValueError(f"identifier {c!r} must be numeric (pydynpd)")
-    if data.duplicated([entity, time]).any():
-        raise ValueError(f"duplicate ({entity}, {time}) pairs")
+    check_panel_keys(data, [entity, time], unique=[entity, time], context="dynamic_gmm")
+    if max_instruments is not None and max_instruments != "groups" and (
+            not isinstance(max_instruments, int | np.integer) or max_instruments < 1):
+        raise ValueError(f"max_instruments must be a positive integer, 'groups' or None, got "
+                         f"{max_instruments!r}")
 
     safe = {y: "v0"} | {c: f"v{i + 1}" for i, c in enumerate(x)}
     df = pd.DataFrame({"gid": data[entity].astype(np.int64).to_numpy(),
@@ -198,6 +231,25 @@ def dynamic_gmm(
         vcov = pd.DataFrame(V, index=names, columns=names)
     n_instr = int(mod.z_information.num_instr)
     n_groups = int(mod.N)
+    limit = n_groups if max_instruments == "groups" else max_instruments
+    if limit is not None and n_instr > limit:
+        if not collapse:
+            msg = (f"{n_instr} uncollapsed instruments exceed the limit of {limit} "
+                   f"({'the number of groups' if max_instruments == 'groups' else 'max_instruments'}"
+                   "): re-estimated with collapsed instruments (Roodman 2009)")
+            warnings.warn(msg, UserWarning, stacklevel=2)
+            res = dynamic_gmm(data, y, x, entity, time, lags=lags, endogenous=endogenous,
+                              predetermined=predetermined, method=method, collapse=True,
+                              max_lag=max_lag, gmm_lags=gmm_lags, steps=steps,
+                              time_dummies=time_dummies, max_instruments=max_instruments)
+            res.notes.insert(0, msg)
+            return res
+        raise ValueError(
+            f"{n_instr} instruments (collapsed) exceed the limit of {limit} for {n_groups} "
+            "groups: the Hansen test would be weakened and the estimates drift toward OLS/FE "
+            "(Roodman 2009); set max_lag (e.g. max_lag=3) or drop time dummies, or pass "
+            "max_instruments=None to accept it"
+        )
     if n_instr > n_groups:
         msg = (f"{n_instr} instruments exceed the {n_groups} groups: the Hansen test is "
                "weakened and estimates drift toward OLS/FE (Roodman 2009); collapse, or set "
@@ -216,6 +268,17 @@ def dynamic_gmm(
             extra[f"ar{k}"] = float(ar[k].AR)
             extra[f"ar{k}_p"] = float(ar[k].P_value)
     extra["command"] = command
+    rho = float(sum(params.get(f"L{k}.{y}", 0.0) for k in range(1, lags + 1)))
+    extra["rho_sum"] = rho
+    if rho >= 0.95:
+        msg = (f"lagged {y} coefficient{'s sum to' if lags > 1 else ' is'} {rho:.3f} >= 0.95: "
+               "near a unit root, lagged levels are weak instruments for the differenced "
+               "equation (Blundell & Bond 1998) and the long-run effect beta/(1 - rho) is "
+               "undefined or explosive; read the dynamics with care")
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        notes.append(msg)
+    notes.append(ROODMAN_CAVEAT.format(n_instr=n_instr, n_groups=n_groups,
+                                       hansen_p=extra["hansen_p"]))
     kind = "sys-gmm" if method == "system" else "diff-gmm"
     nobs = int(mod.num_obs)
     if method == "system":

@@ -45,6 +45,8 @@ from analysis.models.results import ModelResult
 
 __all__ = [
     "SpatialResult",
+    "SpatialSelection",
+    "spatial_model_selection",
     "lesage_pace_effects",
     "sdm_specification_tests",
     "spatial_lm_tests",
@@ -107,8 +109,8 @@ class SpatialResult(ModelResult):
 # --------------------------------------------------------------------------------------------
 
 
-def _weights(w, entities: np.ndarray, row_standardise: bool, tol: float = 1e-8):
-    """Dense W in the order of ``entities``; checks and (optionally) row-standardises."""
+def _dense_weights(w, entities: np.ndarray) -> np.ndarray:
+    """Dense W in the order of ``entities`` (no checks beyond the ids)."""
     if hasattr(w, "full") and hasattr(w, "id_order"):  # libpysal W
         mat, ids = w.full()
         order = {i: k for k, i in enumerate(ids)}
@@ -136,6 +138,14 @@ def _weights(w, entities: np.ndarray, row_standardise: bool, tol: float = 1e-8):
                 "must be ordered like the sorted entity ids (pass a DataFrame or libpysal W to "
                 "give the ids)"
             )
+    return W
+
+
+def _weights(w, entities: np.ndarray, row_standardise: bool, tol: float = 1e-8,
+             W: np.ndarray | None = None):
+    """Dense W in the order of ``entities``; checks and (optionally) row-standardises."""
+    if W is None:
+        W = _dense_weights(w, entities)
     if not np.all(np.isfinite(W)):
         raise ValueError("W contains non-finite values")
     if np.any(np.diag(W) != 0):
@@ -147,7 +157,8 @@ def _weights(w, entities: np.ndarray, row_standardise: bool, tol: float = 1e-8):
         isl = entities[rs == 0].tolist()
         raise ValueError(
             f"units without neighbours in W (islands): {isl}; give them neighbours explicitly "
-            "(e.g. Hainan by nearest distance) before estimating"
+            "(e.g. Hainan linked to Guangdong, analysis.measures.contiguity_weights) or pass "
+            "islands='drop' to estimate without them"
         )
     if not np.allclose(rs, 1.0, atol=tol):
         if not row_standardise:
@@ -156,9 +167,41 @@ def _weights(w, entities: np.ndarray, row_standardise: bool, tol: float = 1e-8):
     return W
 
 
-def _panel_arrays(data, y, x, entity, time, w, row_standardise):
+ISLAND_POLICIES = ("raise", "drop")
+
+
+def _drop_islands(data, entity, w, islands, notes):
+    """Apply the island policy: ``"raise"`` (the default, checked in :func:`_weights`) or
+    ``"drop"`` (remove units without neighbours, repeatedly, with a note naming them)."""
+    if islands not in ISLAND_POLICIES:
+        raise ValueError(f"islands must be one of {ISLAND_POLICIES}, got {islands!r}")
+    if islands == "raise":
+        return data, None
+    ent = np.sort(data[entity].unique())
+    W = _dense_weights(w, ent)
+    dropped: list = []
+    while True:
+        isl = W.sum(axis=1) == 0
+        if not isl.any():
+            break
+        dropped += ent[isl].tolist()
+        ent, W = ent[~isl], W[np.ix_(~isl, ~isl)]
+        if ent.size < 2:
+            raise ValueError(f"dropping the islands {dropped} leaves fewer than 2 units")
+    if dropped:
+        notes.append(f"islands (units without neighbours in W) dropped: {dropped} "
+                     "(islands='drop')")
+        data = data[data[entity].isin(ent)]
+    return data, (ent, W)
+
+
+def _panel_arrays(data, y, x, entity, time, w, row_standardise, islands="raise", notes=None):
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    from analysis.models.validate import check_panel_keys
+
+    check_panel_keys(data, [entity, time], unique=[entity, time], context="spatial panel")
+    data, sub = _drop_islands(data, entity, w, islands, notes if notes is not None else [])
     x = [x] if isinstance(x, str) else list(x)
     if not x:
         raise ValueError("x must name at least one regressor")
@@ -182,7 +225,7 @@ def _panel_arrays(data, y, x, entity, time, w, row_standardise):
             f"spatial panels need a balanced panel: {len(miss)} (entity, time) cells missing: "
             f"{miss[:20].tolist()}"
         )
-    W = _weights(w, ent, row_standardise)
+    W = _weights(w, ent, row_standardise, W=sub[1] if sub is not None else None)
     arr = {}
     for c in num:
         arr[c] = df.pivot(index=time, columns=entity, values=c).loc[per, ent].to_numpy(dtype=float)
@@ -394,6 +437,7 @@ def spatial_panel(
     seed: int | None = None,
     level: float = 0.95,
     xatol: float = 1e-10,
+    islands: str = "raise",
 ) -> SpatialResult:
     """Fixed-effects spatial panel model by maximum likelihood (SAR, SEM or SDM).
 
@@ -432,6 +476,11 @@ def spatial_panel(
         Level of the simulated effect intervals.
     xatol : float
         Tolerance of the scalar search over ρ / λ.
+    islands : {"raise", "drop"}
+        Policy for units without neighbours in W: ``"raise"`` (default) refuses the matrix and
+        names them; ``"drop"`` estimates without them, with a note naming them. (Give islands
+        neighbours when building W instead: Hainan is linked to Guangdong by
+        :func:`analysis.measures.contiguity_weights`.)
 
     Returns
     -------
@@ -467,7 +516,9 @@ def spatial_panel(
         raise ValueError(f"effects must be 'entity', 'time' or 'twoways', got {effects!r}")
     if n_sim < 0:
         raise ValueError("n_sim must be >= 0")
-    arr, x, W, ent, per = _panel_arrays(data, y, x, entity, time, w, row_standardise)
+    pre_notes: list[str] = []
+    arr, x, W, ent, per = _panel_arrays(data, y, x, entity, time, w, row_standardise,
+                                        islands=islands, notes=pre_notes)
     T, N = arr[y].shape
     if T < 2 and effects != "time":
         raise ValueError("entity fixed effects need at least two periods")
@@ -485,9 +536,9 @@ def spatial_panel(
     _check_rank(Xm, names, effects)
     Y = tf.tr(arr[y]).ravel()
     WY = tf.tr(tf.lag(arr[y])).ravel()
-    notes = [f"fixed effects: {effects}; "
-             + ("Lee-Yu transformation (bias-corrected)" if bias_correction
-                else "direct approach (no bias correction)")]
+    notes = pre_notes + [f"fixed effects: {effects}; "
+                         + ("Lee-Yu transformation (bias-corrected)" if bias_correction
+                            else "direct approach (no bias correction)")]
     if model == "sem":
         WX = np.column_stack([tf.tr(tf.lag(c)).ravel() for c in cols])
         beta, sp, s2, ll, V, e = _fit_error(Y, Xm, WY, WX, tf, xatol)
@@ -575,6 +626,7 @@ def spatial_lm_tests(
     effects: Effects = "twoways",
     convention: Literal["leeyu", "elhorst"] = "leeyu",
     row_standardise: bool = False,
+    islands: str = "raise",
 ) -> pd.DataFrame:
     """LM tests for a spatial lag or a spatial error in a fixed-effects panel.
 
@@ -602,9 +654,14 @@ def spatial_lm_tests(
 
     Elhorst's decision rule: if both robust tests reject, estimate the SDM.
 
+    With unit effects only and ``convention="elhorst"`` these are exactly spreg's
+    cross-sectional LM tests (``spreg.OLS(..., spat_diag=True)``: ``lm_lag``, ``lm_error``,
+    ``rlm_lag``, ``rlm_error``) on the stacked demeaned data with the block-diagonal
+    ``I_T ⊗ W`` (``tests/test_spatial_models.py``).
+
     Parameters
     ----------
-    data, y, x, entity, time, w, effects, row_standardise
+    data, y, x, entity, time, w, effects, row_standardise, islands
         As in :func:`spatial_panel`.
     convention : {"leeyu", "elhorst"}
         See above.
@@ -617,7 +674,8 @@ def spatial_lm_tests(
     """
     if convention not in ("leeyu", "elhorst"):
         raise ValueError(f"convention must be 'leeyu' or 'elhorst', got {convention!r}")
-    arr, x, W, ent, per = _panel_arrays(data, y, x, entity, time, w, row_standardise)
+    arr, x, W, ent, per = _panel_arrays(data, y, x, entity, time, w, row_standardise,
+                                        islands=islands)
     tf = _Transformed(arr, W, effects, bias_correction=(convention == "leeyu"))
     Ws, Tst, n = tf.Ws, tf.Teff, tf.n
     Xm = np.column_stack([tf.tr(arr[v]).ravel() for v in x])
@@ -661,6 +719,8 @@ def sdm_specification_tests(
     effects: Effects = "twoways",
     bias_correction: bool = True,
     row_standardise: bool = False,
+    islands: str = "raise",
+    fits: dict | None = None,
 ) -> pd.DataFrame:
     """Can the spatial Durbin model be simplified? Wald and LR tests (Elhorst 2014, Section 2.3).
 
@@ -673,8 +733,11 @@ def sdm_specification_tests(
 
     Parameters
     ----------
-    data, y, x, entity, time, w, effects, bias_correction, row_standardise
+    data, y, x, entity, time, w, effects, bias_correction, row_standardise, islands
         As in :func:`spatial_panel` (every regressor enters W·x).
+    fits : dict, optional
+        Filled with the three fits (``"sdm"``, ``"sar"``, ``"sem"``, no effects simulation) so
+        that callers need not estimate them again.
 
     Returns
     -------
@@ -684,10 +747,12 @@ def sdm_specification_tests(
     """
     x = [x] if isinstance(x, str) else list(x)
     kw = dict(effects=effects, bias_correction=bias_correction, row_standardise=row_standardise,
-              n_sim=0)
+              n_sim=0, islands=islands)
     sdm = spatial_panel(data, y, x, entity, time, w, model="sdm", **kw)
     sar = spatial_panel(data, y, x, entity, time, w, model="sar", **kw)
     sem = spatial_panel(data, y, x, entity, time, w, model="sem", **kw)
+    if fits is not None:
+        fits.update({"sdm": sdm, "sar": sar, "sem": sem})
     k = len(x)
     p = sdm.params.to_numpy()
     V = sdm.vcov.to_numpy()
@@ -704,3 +769,136 @@ def sdm_specification_tests(
     out["df"] = k
     out["p_value"] = stats.chi2.sf(out["statistic"], k)
     return out
+
+
+@dataclass
+class SpatialSelection:
+    """Which spatial model the tests support for one weight matrix, and the fits behind it.
+
+    Attributes
+    ----------
+    lm : pandas.DataFrame
+        :func:`spatial_lm_tests` (LM lag, LM error and their robust forms).
+    wald_lr : pandas.DataFrame
+        :func:`sdm_specification_tests` (Wald and LR of SDM → SAR and SDM → SEM).
+    model : str
+        ``"none"`` (no spatial dependence supported: the non-spatial two-way FE model is
+        adequate), ``"sar"``, ``"sem"`` or ``"sdm"``.
+    dependence : bool
+        Whether any test rejects the absence of spatial dependence at ``alpha``.
+    interpret_spillovers : bool
+        True only for a SAR or SDM chosen on the evidence (a spatial lag of y or of X exists,
+        so indirect effects are defined and supported); False for ``"none"`` and ``"sem"``
+        (whose indirect effects are zero by construction).
+    reasons : list of str
+        The decision path, in words.
+    fits : dict of str -> SpatialResult
+        The SDM, SAR and SEM fits (no effects simulation).
+    alpha : float
+    """
+
+    lm: pd.DataFrame
+    wald_lr: pd.DataFrame
+    model: str
+    dependence: bool
+    interpret_spillovers: bool
+    reasons: list[str]
+    fits: dict
+    alpha: float
+
+    def as_dict(self) -> dict:
+        """Verdict as plain data (for ``results.json`` and the reports)."""
+        return {"model": self.model, "dependence": self.dependence,
+                "interpret_spillovers": self.interpret_spillovers, "reasons": self.reasons,
+                "alpha": self.alpha,
+                "lm_p": {k: float(v) for k, v in self.lm["p_value"].items()},
+                "wald_lr_p": {k: float(v) for k, v in self.wald_lr["p_value"].items()}}
+
+
+def spatial_model_selection(
+    data: pd.DataFrame,
+    y: str,
+    x: Sequence[str],
+    entity: str,
+    time: str,
+    w,
+    *,
+    effects: Effects = "twoways",
+    alpha: float = 0.05,
+    row_standardise: bool = False,
+    islands: str = "raise",
+) -> SpatialSelection:
+    """Choose among no spatial model, SAR, SEM and SDM for one W (Elhorst 2014, Section 2.3).
+
+    The specific-to-general then general-to-specific strategy of Elhorst (2010, "Applied
+    spatial econometrics: raising the bar", Spatial Economic Analysis 5(1); 2014, Spatial
+    Econometrics, Section 2.3):
+
+    1. LM tests on the non-spatial fixed-effects model (:func:`spatial_lm_tests`: LM lag,
+       LM error, robust LM lag, robust LM error; Anselin et al. 1996).
+    2. The SDM with Wald and LR tests of θ = 0 (SDM → SAR) and θ + ρβ = 0 (SDM → SEM)
+       (:func:`sdm_specification_tests`).
+    3. Decision at level ``alpha``: if no LM test and neither LR test rejects, no spatial
+       dependence is supported (``"none"``; LM tests alone have little power against a
+       spatial lag of X, hence the LR tests). Otherwise: both restrictions rejected → SDM;
+       θ = 0 not rejected and the robust LM lag test is the stronger of the two robust tests
+       → SAR; θ + ρβ = 0 not rejected and the robust LM error test is the stronger → SEM;
+       anything else → SDM, which nests both.
+
+    Parameters
+    ----------
+    data, y, x, entity, time, w, effects, row_standardise, islands
+        As in :func:`spatial_panel`.
+    alpha : float
+        Significance level of every test (default 0.05).
+
+    Returns
+    -------
+    SpatialSelection
+
+    Raises
+    ------
+    ValueError
+        ``alpha`` outside (0, 1); whatever :func:`spatial_panel` raises (islands without a
+        policy, unbalanced panel, collinear regressors …).
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    x = [x] if isinstance(x, str) else list(x)
+    kw = dict(effects=effects, row_standardise=row_standardise, islands=islands)
+    lm = spatial_lm_tests(data, y, x, entity, time, w, **kw)
+    fits: dict = {}
+    wl = sdm_specification_tests(data, y, x, entity, time, w, fits=fits, **kw)
+    p = {**lm["p_value"].to_dict(), **wl["p_value"].to_dict()}
+    lm_rej = [k for k in lm.index if p[k] < alpha]
+    lr_rej = [k for k in ("LR SAR", "LR SEM") if p[k] < alpha]
+    reasons = [("LM tests reject at {:g}: {}".format(alpha, ", ".join(lm_rej)) if lm_rej else
+                f"no LM test rejects at {alpha:g} (p = "
+                + ", ".join(f"{p[k]:.3f}" for k in lm.index) + ")")]
+    if not lm_rej and not lr_rej:
+        reasons.append(f"neither LR test of the SDM rejects (p = {p['LR SAR']:.3f}, "
+                       f"{p['LR SEM']:.3f}): no spatial dependence supported")
+        model = "none"
+    else:
+        sar_ok, sem_ok = p["LR SAR"] >= alpha, p["LR SEM"] >= alpha
+        lag_stronger = lm.loc["robust LM lag", "statistic"] >= lm.loc["robust LM error",
+                                                                      "statistic"]
+        if not sar_ok and not sem_ok:
+            model = "sdm"
+            reasons.append("both SDM restrictions rejected (LR SAR p = "
+                           f"{p['LR SAR']:.3f}, LR SEM p = {p['LR SEM']:.3f}): SDM")
+        elif sar_ok and lag_stronger:
+            model = "sar"
+            reasons.append(f"θ = 0 not rejected (LR p = {p['LR SAR']:.3f}) and the robust LM "
+                           "lag test is the stronger: SAR")
+        elif sem_ok and not lag_stronger:
+            model = "sem"
+            reasons.append(f"θ + ρβ = 0 not rejected (LR p = {p['LR SEM']:.3f}) and the robust "
+                           "LM error test is the stronger: SEM")
+        else:
+            model = "sdm"
+            reasons.append("the LM and LR tests point in different directions: SDM, which "
+                           "nests SAR and SEM")
+    return SpatialSelection(lm=lm, wald_lr=wl, model=model, dependence=model != "none",
+                            interpret_spillovers=model in ("sar", "sdm"), reasons=reasons,
+                            fits=fits, alpha=alpha)

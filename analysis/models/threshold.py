@@ -177,9 +177,65 @@ class ThresholdResult(ModelResult):
     bootstrap_f: dict[int, np.ndarray] = field(default_factory=dict)
     sigma2: str = "hansen"
     convention: str = "hansen"
+    regime_sizes: list[int] = field(default_factory=list)
+    trim_bound: int = 0
+    time_effects: bool = False
 
     def __repr__(self) -> str:  # pragma: no cover - display only
         return self.summary()
+
+    def interior_verdict(self, max_p: float = 0.10) -> dict:
+        """Whether the data support an interior threshold, and why not.
+
+        A threshold is reported only if (a) its bootstrap test rejects linearity at ``max_p``
+        (the sequential tests of Hansen 1999, Sect. 4: F_1, then F_2, …) and (b) every regime of
+        the fitted model holds more observations than the first trimming fraction guarantees
+        (``trim_bound`` = ⌈trim·n⌉): a regime of that size or smaller means the least-squares
+        threshold sits on the edge of the admissible grid, where the search was stopped by the
+        trimming rule rather than by the data.
+
+        Parameters
+        ----------
+        max_p : float
+            Largest bootstrap p-value accepted as evidence of a threshold (default 0.10).
+
+        Returns
+        -------
+        dict
+            ``verdict`` ("threshold" or "no interior threshold"), ``n_thresholds`` (number of
+            thresholds supported, 0 when none), ``reasons`` (list of str), ``regime_sizes``,
+            ``trim_bound``, ``p_values``.
+
+        Raises
+        ------
+        ValueError
+            The bootstrap was not run (p-values NaN) or ``max_p`` outside (0, 1).
+        """
+        if not 0 < max_p < 1:
+            raise ValueError(f"max_p must be in (0, 1), got {max_p!r}")
+        if not self.p_values or any(not np.isfinite(p) for p in self.p_values[:1]):
+            raise ValueError("no bootstrap p-value: fit with bootstrap > 0 to judge the threshold")
+        m = 0
+        for p in self.p_values:
+            if np.isfinite(p) and p <= max_p:
+                m += 1
+            else:
+                break
+        reasons = []
+        if m == 0:
+            reasons.append(f"bootstrap p = {self.p_values[0]:.3f} > {max_p:g} for a single "
+                           "threshold")
+        small = [j for j, s in enumerate(self.regime_sizes) if s <= self.trim_bound]
+        if small:
+            reasons.append("regime(s) " + ", ".join(f"{j} ({self.regime_sizes[j]} obs)"
+                                                    for j in small)
+                           + f" at or below the trimming bound of {self.trim_bound} obs: the "
+                           "threshold sits on the edge of the admissible grid")
+        ok = m > 0 and not small
+        return {"verdict": "threshold" if ok else "no interior threshold",
+                "n_thresholds": m if ok else 0, "reasons": reasons,
+                "regime_sizes": list(self.regime_sizes), "trim_bound": int(self.trim_bound),
+                "p_values": [float(p) for p in self.p_values], "max_p": max_p}
 
     def summary(self) -> str:
         """Coefficient table followed by the threshold estimates and the F tests."""
@@ -209,13 +265,10 @@ def _prepare(data, y, x, rx, q, entity, time, balance, notes):
         raise KeyError(f"columns not in data: {missing}")
     if balance not in ("error", "drop"):
         raise ValueError(f"balance must be 'error' or 'drop', got {balance!r}")
+    from analysis.models.validate import check_panel_keys
+
+    check_panel_keys(data, [entity, time], unique=[entity, time], context="hansen_threshold")
     df = data[list(dict.fromkeys(cols))].copy()
-    if df[[entity, time]].isna().any().any():
-        raise ValueError(f"{entity!r}/{time!r} contain missing values")
-    dup = df.duplicated([entity, time])
-    if dup.any():
-        first = df.loc[dup, [entity, time]].head(5).to_records(index=False).tolist()
-        raise ValueError(f"duplicate ({entity}, {time}) pairs, e.g. {first}")
     num = list(dict.fromkeys([y, *x, rx, q]))
     for c in num:
         if not pd.api.types.is_numeric_dtype(df[c]):
@@ -483,8 +536,10 @@ def hansen_threshold(
         ``"drop"`` drops rows with missing values and then every entity not observed in all
         periods (the balanced subset), with a note.
     time_effects : bool
-        Add time dummies to the regime-independent regressors (not in Hansen 1999 or ``xthreg``,
-        which use entity effects only).
+        Add time dummies to the regime-independent regressors: two-way effects (not in Hansen
+        1999 or ``xthreg``, which use entity effects only; with common shocks across provinces,
+        e.g. a national business cycle in the threshold variable, entity effects alone let the
+        threshold pick up the calendar).
     batch : int
         Bootstrap replications evaluated per matrix product (memory ~ 8·nobs·grid·batch/G bytes).
 
@@ -550,14 +605,17 @@ def hansen_threshold(
     c(α) = −2 ln(1 − √(1 − α)) (:func:`lr_critical_value`), reported by its smallest and largest
     grid point.
 
-    **Coefficients.** As ``xthreg.ado`` does after its search (``gen _cat = irecode(qx, ths)``,
-    ``xtreg depvar indepvars i._cat#c.rx, fe``), under both conventions: regimes ``q ≤ γ_1``,
-    ``γ_j < q ≤ γ_{j+1}``, …, and OLS on all N T demeaned rows; covariance clustered by entity,
+    **Coefficients.** OLS on all N T demeaned rows at the estimated thresholds, as ``xthreg.ado``
+    does after its search (``xtreg depvar indepvars i._cat#c.rx, fe``), with the regimes of the
+    search: ``q < γ_1``, ``γ_j ≤ q < γ_{j+1}``, … under ``"hansen"``, ``q ≤ γ_1``,
+    ``γ_j < q ≤ γ_{j+1}``, … under ``"within"`` (one rule for search and estimation, so an
+    observation tied with a threshold is in the same regime in both; ``xthreg`` recodes with
+    ``irecode``, i.e. ``q ≤ γ``, after a ``q < γ`` search); covariance clustered by entity,
     ``(X'X)^{-1} Σ_g X_g'u_g u_g'X_g (X'X)^{-1} · G/(G−1) · (n−1)/(n−K)``, K the number of
     slopes plus one (``xtreg, fe vce(cluster id)``); t inference with G − 1 degrees of freedom.
-    Hansen's own program instead reports the slopes of the search regression (N (T − 1) rows,
-    ``q < γ``); on his data 3 observations lie exactly at an estimated threshold, so the regime
-    counts differ by those (their number is in ``notes``).
+    Hansen's own program reports the slopes of the search regression (N (T − 1) rows, same
+    ``q < γ`` regimes). On his data 3 observations lie exactly at an estimated threshold (their
+    number is in ``notes``); they are in the upper regime here, below it in ``xthreg``.
 
     **xthreg.** Its ado file (``xthreg.ado``, version 2014-Jan-9) passes T, ``thnum``, ``grid``,
     ``trim`` and ``bs`` to the compiled Mata routine ``thestm``, whose source is not
@@ -767,7 +825,9 @@ def hansen_threshold(
 
     # final regression at the estimated thresholds (xtreg, fe on all N T rows) -------------------
     th = np.array(thresholds)
-    regime_j = np.searchsorted(th, qv, side="left")  # xthreg's irecode(): q <= γ is lower
+    # one regime rule for search and estimation: "hansen" splits q < γ | q >= γ (his code),
+    # "within" q <= γ | q > γ; regime j = number of thresholds the observation is above
+    regime_j = np.searchsorted(th, qv, side="right" if hansen else "left")
     R = np.column_stack([rv * (regime_j == j) for j in range(th.size + 1)])
     Xd = _within(X, N, T) if X.shape[1] else X
     Z = np.column_stack([Xd, _within(R, N, T)])
@@ -787,15 +847,18 @@ def hansen_threshold(
     regime = pd.Series(regime_j, index=pd.MultiIndex.from_frame(df[[entity, time]]),
                        name="regime")
     edges = [-np.inf, *thresholds, np.inf]
+    lo_op, hi_op = ("<=", "<") if hansen else ("<", "<=")
     for j in range(len(thresholds) + 1):
-        notes.append(f"regime {j} ({rnames[j]}): {edges[j]:.6g} < {q} <= "
+        notes.append(f"regime {j} ({rnames[j]}): {edges[j]:.6g} {lo_op} {q} {hi_op} "
                      f"{edges[j + 1]:.6g}, {int((regime_j == j).sum())} obs")
+    ties = int(np.isin(qv, th).sum())
     if hansen:
-        ties = int(np.isin(qv, th).sum())
         notes.append(f"convention='hansen': search on N(T-1) = {panel.n} rows (last period "
-                     f"deleted after demeaning) with regime q < gamma; the coefficients use "
-                     f"xthreg's irecode regimes (q <= gamma), which differ for the {ties} obs "
-                     "lying exactly at an estimated threshold")
+                     f"deleted after demeaning); regimes q < gamma | q >= gamma in the search and "
+                     f"the coefficients ({ties} obs lie exactly at an estimated threshold and "
+                     "belong to the upper regime; xthreg's irecode would put them below)")
+    sizes = [int((regime_j == j).sum()) for j in range(th.size + 1)]
+    bound = int(np.ceil(trims[0] * n - 1e-9))
     if m >= 2:
         notes.append(f"first-stage (unrefined) single threshold {gvals[g1]:.6g}; "
                      f"refined {gvals[g1r]:.6g}")
@@ -829,6 +892,9 @@ def hansen_threshold(
         bootstrap_f=fboot,
         sigma2=sigma2,
         convention=convention,
+        regime_sizes=sizes,
+        trim_bound=bound,
+        time_effects=bool(time_effects),
     )
     # fields added to ModelResult by the tables layer (set as attributes so either version works)
     res.vcov = pd.DataFrame(V, index=cnames, columns=cnames)
