@@ -66,7 +66,9 @@ USED_FOR: list[tuple[str, str]] = [
     (r"^io_national/china_2010_41\.rda$", "not read (41-sector classification, no 42-sector list to join)"),
     (r"^io_national/", "not read (detailed 122-153-sector national tables / employment; available for national analyses)"),
     (r"^boundaries/(1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5])0000\.geojson$", "province boundary -> boundaries.parquet (maps, spatial contiguity weights)"),
-    (r"^boundaries/", "not read (whole country / Taiwan / Hong Kong / Macao outline)"),
+    (r"^boundaries/(71|81|82)0000\.geojson$", "Taiwan / Hong Kong / Macao outline -> boundaries_context.parquet (drawn grey, no data, on every map of China)"),
+    (r"^boundaries/maritime_100000\.geojson$", "national maritime boundary line -> boundaries_context.parquet (drawn on every map of China and its South China Sea inset)"),
+    (r"^boundaries/", "not read (whole-country outline)"),
     (r"^hansen1999/", "Hansen (1999) threshold example -> hansen1999.parquet (test of the threshold estimator against xthreg)"),
 ]
 

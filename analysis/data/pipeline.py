@@ -57,6 +57,8 @@ RECONCILIATION_READERS: dict[str, dict[str, str]] = {
 
 OTHER_SOURCES: dict[str, tuple[str, str]] = {
     "boundaries": ("read_boundaries", "boundaries.parquet"),  # GeoParquet, EPSG:4326
+    # Taiwan, Hong Kong, Macao and the maritime boundary line: drawn on every map of China
+    "boundaries_context": ("read", "boundaries_context.parquet"),
     "hansen": ("read_hansen", "hansen1999.parquet"),  # firm-year threshold example data
 }
 """Parsers whose output is not province-year: module -> (function, processed file)."""
@@ -164,7 +166,7 @@ def inputs_manifest(base_year: int) -> dict:
 
 
 OUTPUTS = ["panel.parquet", "panel.dta", "panel.csv", "codebook.csv", "gaps.csv",
-           "boundaries.parquet", "hansen1999.parquet",
+           "boundaries.parquet", "boundaries_context.parquet", "hansen1999.parquet",
            "io_flows.parquet", "io_final.parquet", "io_va.parquet", "io_imports.parquet",
            "io_codebook.csv"]
 

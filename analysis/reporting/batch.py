@@ -36,7 +36,6 @@ import multiprocessing as mp
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
+from analysis.reporting.browser import chromium_binary, print_pdf
 
 DEFAULT_YEARS = (2010, 2023)
 DEFAULT_TIMEOUT = 300
@@ -748,11 +748,13 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
     if shapes is not None:
         vals = m.set_index("province_code")["D"] if "D" in has else None
         dy = int(m["D_year"].max()) if "D_year" in has and m["D_year"].notna().any() else None
-        fig = maps.draw_map(shapes, vals, figsize=(8.0, 6.2), legend_label=f"D ({dy})" if dy else "D")
-        cap = (_bi(f"各省份科技创新与产业创新耦合协调度 D（{dy} 年）", f"Coupling coordination degree D by province, {dy}")
-               if vals is not None else _bi("31 个省份", "The 31 provinces"))
-        map_html = (f'<figure><img alt="map" src="data:image/png;base64,{_fig_png_b64(fig)}">'
-                    f"<figcaption>{cap}</figcaption></figure>")
+        zh, en = ((f"各省份科技创新与产业创新耦合协调度 D（{dy} 年）", f"Coupling coordination degree D by province, {dy}")
+                  if vals is not None else ("31 个省份", "The 31 provinces"))
+        imgs = "".join(
+            f'<img data-l="{lg}" alt="{html.escape(alt)}" src="data:image/png;base64,'
+            f'{_fig_png_b64(maps.draw_map(shapes, vals, width=8.0, legend_label=f"D ({dy})" if dy else "D", lang=lg))}">'
+            for lg, alt in (("zh", zh), ("en", en)))
+        map_html = f"<figure>{imgs}<figcaption>{_bi(zh, en)}</figcaption></figure>"
 
     def td(v, shown: str | None = None, cls: str = "") -> str:
         if v is None or (isinstance(v, float) and pd.isna(v)):
@@ -822,37 +824,6 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
     out = out_root / "index.html"
     paths.atomic_write_bytes(out, page.encode("utf-8"))
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# PDF
-# --------------------------------------------------------------------------------------------
-
-
-def chromium_binary() -> str | None:
-    """Path of a headless-capable Chromium/Chrome, or ``None``."""
-    for b in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
-        p = shutil.which(b)
-        if p:
-            return p
-    return None
-
-
-def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 60) -> str:
-    """Print an HTML page to PDF with headless Chromium; returns ``""`` or why it was skipped."""
-    exe = chromium_binary()
-    if exe is None:
-        return "PDF skipped: no Chromium/Chrome found (install `chromium`, e.g. apt-get install chromium)"
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp{os.getpid()}")
-    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--no-pdf-header-footer", f"--print-to-pdf={tmp}", Path(html_path).resolve().as_uri()]
-    try:
-        subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
-        os.replace(tmp, pdf_path)
-    except (subprocess.SubprocessError, OSError) as exc:
-        _cleanup(tmp)
-        return f"PDF failed for {html_path.name}: {exc}"
-    return ""
 
 
 # --------------------------------------------------------------------------------------------

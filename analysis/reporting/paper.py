@@ -247,6 +247,7 @@ def _beta_row(name: str, res) -> dict[str, Any]:
 
 
 def _d_map(it: pd.DataFrame, d: Path, year: int, lang: str):
+    """Map of D in ``year``: titled with the variable and the year (all of China, inset, credit)."""
     from analysis.data.provinces import PROVINCES
     from analysis.reporting import maps
 
@@ -254,7 +255,9 @@ def _d_map(it: pd.DataFrame, d: Path, year: int, lang: str):
     if shapes is None:
         return None
     vals = it[it["year"] == year].set_index("province_code")["D"]
-    return maps.draw_map(shapes, vals, legend_label=f"D ({year})")
+    title = (f"科技创新与产业创新耦合协调度 D，{year} 年" if lang == "zh"
+             else f"Coupling coordination degree D of S&T and industrial innovation, {year}")
+    return maps.draw_map(shapes, vals, legend_label="D", title=title, lang=lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,25 +408,33 @@ def nb05_spatial(data_dir: str | Path | None = None, lang: str = "en", seed: int
     shapes = maps.province_shapes(codes, data_dir=d)
     if shapes is not None and "label" in lisa.columns:
         sig = lisa["significant_05"] if "significant_05" in lisa.columns else lisa["p_sim"] < 0.05
-        fig2 = _lisa_map(shapes, lisa["label"].where(sig, "n.s."), lang)
+        fig2 = _lisa_map(shapes, lisa["label"].where(sig, "n.s."), lang, last)
         nums["lisa_significant"] = {str(k): str(v) for k, v in lisa.loc[sig, "label"].items()}
     return {"moran": mor, "lisa": lisa.reset_index(), "effects": eff, "lm": lm, "fig_moran": fig1, "fig_lisa": fig2,
             "numbers": nums}
 
 
-def _lisa_map(shapes, clusters: pd.Series, lang: str):
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+#: LISA cluster colours and their meaning in words (Anselin 1995; quadrant of the Moran scatter plot).
+LISA_CLASSES: dict[str, tuple[str, dict[str, str]]] = {
+    "HH": ("#c0392b", {"en": "High–High: high D, neighbours high (hot spot)", "zh": "高–高：本省与邻省 D 均高（热点）"}),
+    "LL": ("#2980b9", {"en": "Low–Low: low D, neighbours low (cold spot)", "zh": "低–低：本省与邻省 D 均低（冷点）"}),
+    "HL": ("#f5b7b1", {"en": "High–Low: high D among low neighbours", "zh": "高–低：本省 D 高、邻省低"}),
+    "LH": ("#aed6f1", {"en": "Low–High: low D among high neighbours", "zh": "低–高：本省 D 低、邻省高"}),
+    "n.s.": ("#eef1f4", {"en": "Not significant (pseudo p ≥ 0.05)", "zh": "不显著（伪 p ≥ 0.05）"}),
+}
 
-    colors = {"HH": "#c0392b", "LL": "#2980b9", "HL": "#f5b7b1", "LH": "#aed6f1"}
-    fig, ax = plt.subplots(figsize=(7, 5.4))
-    main = shapes[shapes["layer"] == "main"]
-    cl = main["province_code"].map(clusters.astype(str))
-    main.plot(ax=ax, color=[colors.get(str(c), "#e5e8eb") for c in cl], edgecolor="white", linewidth=0.4)
-    ax.set_axis_off()
-    ax.legend(handles=[Patch(color=v, label=k) for k, v in colors.items()] + [Patch(color="#e5e8eb", label="n.s.")],
-              frameon=False, fontsize=8, loc="lower left")
-    return fig
+
+def _lisa_map(shapes, clusters: pd.Series, lang: str, year: int, permutations: int = 999):
+    """Local Moran cluster map of D: title with the variable and year, classes explained in words."""
+    from analysis.reporting import maps
+
+    colors = {int(k): LISA_CLASSES.get(str(v), LISA_CLASSES["n.s."])[0] for k, v in clusters.items()}
+    legend = [(c, words[lang]) for c, words in LISA_CLASSES.values()]
+    title = (f"耦合协调度 D 的局部 Moran 聚类（LISA），{year} 年" if lang == "zh"
+             else f"Local Moran clusters (LISA) of D, {year}")
+    label = (f"邻接：queen 邻接（海南连广东），{permutations} 次条件置换" if lang == "zh"
+             else f"Queen contiguity (Hainan linked to Guangdong), {permutations} permutations")
+    return maps.draw_map(shapes, colors=colors, legend=legend, legend_label=label, title=title, lang=lang)
 
 
 def nb06_heterogeneity_gmm(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:

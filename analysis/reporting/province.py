@@ -1299,7 +1299,7 @@ def section_map(inp: ReportInputs, code: int, lang: str, year_start: int, year_e
             values = df[df["year"] == y].set_index("province_code")["D"].astype(float)
     nb = inp.neighbours().get(int(code), [])
     fig = maps.draw_map(shapes, values, highlight=int(code), outline=nb,
-                        legend_label=f"D ({y})" if y else "")
+                        legend_label=f"D ({y})" if y else "", lang=lang)
     name = province_name(info, lang)
     if values is not None:
         p = (f"红色粗线为{name}，虚线为其相邻省份；颜色表示 {y} 年的耦合协调度 D。" if lang == "zh"
