@@ -216,6 +216,35 @@ def test_truncated_raw_file_stops_the_build(built_data, tmp_path, monkeypatch):
     assert not (root / "data" / "processed" / "panel.parquet").exists()
 
 
+def test_failed_build_leaves_previous_outputs_intact(built_data, tmp_path, monkeypatch):
+    """A build that fails after every output was produced (here: in the checks) changes no file
+    of data/processed: outputs are staged and moved into place only when everything succeeded."""
+    import shutil
+
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "raw").symlink_to(built_data["raw"], target_is_directory=True)
+    proc = root / "data" / "processed"
+    shutil.copytree(built_data["processed"], proc)
+
+    def state():
+        return {p.relative_to(proc).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+                for p in proc.rglob("*") if p.is_file()}
+
+    before = state()
+    assert "panel.parquet" in before and "checks/breaks.csv" in before
+    monkeypatch.setenv("ANALYSIS_ROOT", str(root))
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("checks exploded")
+
+    monkeypatch.setattr(checks, "run_all", boom)
+    with pytest.raises(RuntimeError, match="checks exploded"):
+        pipeline.build(force=True)
+    assert state() == before  # same bytes, not even rewritten (same mtimes)
+    assert not list(proc.glob(".staging-*"))
+
+
 # ------------------------------------------------------------------------------------------
 # pieces, on hand-made inputs
 # ------------------------------------------------------------------------------------------
@@ -325,7 +354,9 @@ def test_missing_source_table_fails_check_and_forces_rebuild(built_data, tmp_pat
         pipeline.build()
 
 
-def test_failed_build_leaves_no_manifest(built_data, tmp_path, monkeypatch):
+def test_failed_build_keeps_the_previous_manifest(built_data, tmp_path, monkeypatch):
+    """A parser failing: nothing under data/processed changes, the previous manifest included
+    (it still describes the previous outputs, which are intact), and no staging folder stays."""
     root = tmp_path / "root"
     monkeypatch.setenv("ANALYSIS_ROOT", str(root))
     monkeypatch.setenv("ANALYSIS_MIRROR", str(built_data["raw"]))
@@ -341,7 +372,8 @@ def test_failed_build_leaves_no_manifest(built_data, tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "_load_source", lambda name: Broken)
     with pytest.raises(ValueError, match="parser exploded"):
         pipeline.build()
-    assert not (proc / ".build.json").exists()
+    assert (proc / ".build.json").read_text() == "{}"
+    assert sorted(p.name for p in proc.iterdir()) == [".build.json"]
 
 
 def _identity_panel(gap_year: int) -> pd.DataFrame:

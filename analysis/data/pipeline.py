@@ -21,8 +21,11 @@ Steps of :func:`build`
    added arrive vintage-consistent from the ``nbs`` parser (:mod:`analysis.data.vintage`).
 6. Validate with the pandera schemas (:mod:`analysis.data.schemas`); a failure stops the build.
 7. Write ``panel.parquet``, ``panel.dta`` (Stata 118, zh/en labels), ``panel.csv`` (UTF-8 with
-   BOM), ``codebook.csv``, ``gaps.csv``, ``io_flows|io_final|io_va.parquet``; run identities and
-   reconciliation (``checks/*.csv``); write the manifest last.
+   BOM), ``codebook.csv``, ``gaps.csv``, ``io_flows|io_final|io_va.parquet``; run identities,
+   reconciliation and the break detector (``checks/*.csv``, ``checks/breaks.csv``). Everything
+   is written to ``data/processed/.staging-<pid>/`` and moved into place (``os.replace``, file
+   by file) only when all of it succeeded, so a failed build leaves the previous files intact;
+   the manifest is written last.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ import importlib
 import inspect
 import io
 import json
+import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -175,6 +180,40 @@ def _write_bytes(path: Path, writer: Callable[[io.BytesIO], None]) -> None:
     buf = io.BytesIO()
     writer(buf)
     paths.atomic_write_bytes(path, buf.getvalue())
+
+
+def _new_stage(out: Path) -> Path:
+    """An empty staging folder ``data/processed/.staging-<pid>``.
+
+    Staging folders left by processes that no longer run (a killed build) are removed.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob(".staging-*"):
+        pid = old.name.removeprefix(".staging-")
+        if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+    stage = out / f".staging-{os.getpid()}"
+    stage.mkdir()
+    return stage
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _commit_stage(stage: Path, out: Path) -> None:
+    """Move every staged file to the same place under ``out`` (``os.replace``: atomic per file)."""
+    for f in sorted(p for p in stage.rglob("*") if p.is_file()):
+        dest = out / f.relative_to(stage)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, dest)
 
 
 def _load_source(name: str):
@@ -571,77 +610,85 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     from analysis.data import checks, schemas
     from analysis.data.provinces import PROVINCES
 
-    # a build that fails half-way must not leave a manifest claiming the outputs are current
-    (out / ".build.json").unlink(missing_ok=True)
-    _fetch.write_sources_md(_fetch.load_registry(), raw)  # provenance follows the registry
-    codes = [int(c) for c in PROVINCES["province_code"]]
-    frames: dict[str, pd.DataFrame] = {}
-    variables: dict[str, tuple[str, Variable]] = {}
-    source_vars: dict[str, dict[str, Variable]] = {}
-    recon_frames: dict[str, pd.DataFrame] = {}
-    (out / "sources").mkdir(parents=True, exist_ok=True)
-    for name in PANEL_SOURCES + list(OTHER_SOURCES):
-        t = time.perf_counter()
-        mod = _load_source(name)
-        if name in OTHER_SOURCES:
-            func, fname = OTHER_SOURCES[name]
-            reader = getattr(mod, func, None) or getattr(mod, "read", None)
-            if reader is None:
-                raise AttributeError(f"parser {name}: neither {func}() nor read() defined")
-            _write_other(out / fname, reader(raw))
+    # Every output is written to a staging folder and moved into data/processed only when the
+    # whole build has succeeded: a build that fails leaves the previous processed files intact.
+    stage = _new_stage(out)
+    try:
+        _fetch.write_sources_md(_fetch.load_registry(), raw)  # provenance follows the registry
+        codes = [int(c) for c in PROVINCES["province_code"]]
+        frames: dict[str, pd.DataFrame] = {}
+        variables: dict[str, tuple[str, Variable]] = {}
+        source_vars: dict[str, dict[str, Variable]] = {}
+        recon_frames: dict[str, pd.DataFrame] = {}
+        (stage / "sources").mkdir(parents=True, exist_ok=True)
+        for name in PANEL_SOURCES + list(OTHER_SOURCES):
+            t = time.perf_counter()
+            mod = _load_source(name)
+            if name in OTHER_SOURCES:
+                func, fname = OTHER_SOURCES[name]
+                reader = getattr(mod, func, None) or getattr(mod, "read", None)
+                if reader is None:
+                    raise AttributeError(f"parser {name}: neither {func}() nor read() defined")
+                _write_other(stage / fname, reader(raw))
+                timings[f"read {name}"] = time.perf_counter() - t
+                if verbose:
+                    print(f"  read {name:<16} -> {fname}  {timings[f'read {name}']:.1f} s")
+                continue
+            kwargs = {"base_year": base_year} if "base_year" in inspect.signature(mod.read).parameters else {}
+            df = mod.read(raw, **kwargs)
             timings[f"read {name}"] = time.perf_counter() - t
+            df = _check_keys(df, name)
+            frames[name] = df
+            _write_bytes(stage / "sources" / f"{name}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
+            source_vars[name] = {v.name: v for v in getattr(mod, "VARIABLES", [])}
+            for extra, reader in RECONCILIATION_READERS.get(name, {}).items():
+                if hasattr(mod, reader):
+                    recon_frames[extra] = _check_keys(getattr(mod, reader)(raw), f"{name}.{reader}")
+                    _write_bytes(stage / "sources" / f"{extra}.parquet",
+                                 lambda b, d=recon_frames[extra]: d.to_parquet(b, index=False))
             if verbose:
-                print(f"  read {name:<16} -> {fname}  {timings[f'read {name}']:.1f} s")
-            continue
-        kwargs = {"base_year": base_year} if "base_year" in inspect.signature(mod.read).parameters else {}
-        df = mod.read(raw, **kwargs)
-        timings[f"read {name}"] = time.perf_counter() - t
-        df = _check_keys(df, name)
-        frames[name] = df
-        _write_bytes(out / "sources" / f"{name}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
-        source_vars[name] = {v.name: v for v in getattr(mod, "VARIABLES", [])}
-        for extra, reader in RECONCILIATION_READERS.get(name, {}).items():
-            if hasattr(mod, reader):
-                recon_frames[extra] = _check_keys(getattr(mod, reader)(raw), f"{name}.{reader}")
-                _write_bytes(out / "sources" / f"{extra}.parquet",
-                             lambda b, d=recon_frames[extra]: d.to_parquet(b, index=False))
+                print(f"  read {name:<16} {df.shape[0]:>5} rows x {df.shape[1] - 2:>3} columns"
+                      f"  {timings[f'read {name}']:.1f} s")
+
+        t = time.perf_counter()
+        from analysis.data import io_tables as io_mod
+
+        io_tables = io_mod.read_io_all(raw)
+        timings["read io_tables"] = time.perf_counter() - t
         if verbose:
-            print(f"  read {name:<16} {df.shape[0]:>5} rows x {df.shape[1] - 2:>3} columns"
-                  f"  {timings[f'read {name}']:.1f} s")
+            print(f"  read {'io_tables':<16} {len(io_tables['flows']):>7} flows"
+                  f"  {timings['read io_tables']:.1f} s")
+        for key in ("flows", "final", "va", "imports"):
+            schemas.validate_io(io_tables[key], key)
 
-    t = time.perf_counter()
-    from analysis.data import io_tables as io_mod
+        t = time.perf_counter()
+        panel, owner, dropped = merge_sources(frames, codes)
+        for c, name in owner.items():  # each column is documented by the source that won it
+            if c in source_vars.get(name, {}):
+                variables[c] = (name, source_vars[name][c])
+        panel, derived = add_derived(panel, base_year)
+        for v in derived:
+            variables[v.name] = ("pipeline", v)
+        _document_splices(panel, variables)
+        schemas.validate_panel(panel, {c: v.unit for c, (_, v) in variables.items()})
+        timings["merge+validate"] = time.perf_counter() - t
 
-    io_tables = io_mod.read_io_all(raw)
-    timings["read io_tables"] = time.perf_counter() - t
-    if verbose:
-        print(f"  read {'io_tables':<16} {len(io_tables['flows']):>7} flows"
-              f"  {timings['read io_tables']:.1f} s")
-    for key in ("flows", "final", "va", "imports"):
-        schemas.validate_io(io_tables[key], key)
+        t = time.perf_counter()
+        cb = codebook(panel, variables)
+        gaps = gaps_table(panel)
+        _write_outputs(stage, panel, cb, gaps, io_tables, variables)
+        timings["write"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    panel, owner, dropped = merge_sources(frames, codes)
-    for c, name in owner.items():  # each column is documented by the source that won it
-        if c in source_vars.get(name, {}):
-            variables[c] = (name, source_vars[name][c])
-    panel, derived = add_derived(panel, base_year)
-    for v in derived:
-        variables[v.name] = ("pipeline", v)
-    _document_splices(panel, variables)
-    schemas.validate_panel(panel, {c: v.unit for c, (_, v) in variables.items()})
-    timings["merge+validate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        check_rows = checks.run_all(panel, {**frames, **recon_frames}, io_tables,
+                                    stage / "checks")
+        timings["checks"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    cb = codebook(panel, variables)
-    gaps = gaps_table(panel)
-    _write_outputs(out, panel, cb, gaps, io_tables, variables)
-    timings["write"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    check_rows = checks.run_all(panel, {**frames, **recon_frames}, io_tables,
-                                out / "checks")
-    timings["checks"] = time.perf_counter() - t
+        # the old manifest is void while files are moved; the new one is written last
+        (out / ".build.json").unlink(missing_ok=True)
+        _commit_stage(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
     res = BuildResult(
         cached=False, inputs_hash=inputs_hash, rows=len(panel),
