@@ -220,6 +220,20 @@ def _register_engine() -> str:
     return ENGINE
 
 
+#: Kernel options: a shell line (``!cmd``) that exits non-zero raises ``CalledProcessError``, so
+#: the cell records an error and the notebook counts as failed (IPython >= 8.19; ``%%bash`` and
+#: the other ``%%script`` magics raise by default).
+KERNEL_ARGUMENTS = ("--InteractiveShell.system_raise_on_error=True",)
+
+
+def kernel_env() -> dict[str, str]:
+    """The kernel's environment: the caller's, in Python's UTF-8 mode whatever the locale.
+
+    Under ``LC_ALL=C`` and ``PYTHONUTF8=0`` a kernel would otherwise open text files as ASCII.
+    """
+    return {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
+
+
 def _start_kernel(start_timeout: float, cwd: str):
     # nbclient needs an *async* kernel client: with a blocking one its iopub poll blocks the
     # event loop and the per-cell timeout never fires
@@ -237,7 +251,7 @@ def _start_kernel(start_timeout: float, cwd: str):
         else:
             km = AsyncKernelManager(kernel_name="python3")
         try:
-            run_sync(km.start_kernel)(cwd=cwd)
+            run_sync(km.start_kernel)(cwd=cwd, env=kernel_env(), extra_arguments=list(KERNEL_ARGUMENTS))
             kc = km.client()
             kc.start_channels()
             kc.allow_stdin = False  # as nbclient sets on the clients it starts
@@ -320,13 +334,41 @@ def _shutdown_all_kernels() -> None:
         _shutdown_kernel(ident)
 
 
+def notebook_errors(nb) -> list[str]:
+    """Every error an executed notebook recorded: ``"cell 3: CalledProcessError: ..."``.
+
+    A cell's ``error`` output (an exception, also in cells tagged ``raises-exception`` that
+    papermill lets pass, and a failing ``!cmd`` under :data:`KERNEL_ARGUMENTS`), in cell order.
+    """
+    out = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        for o in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if o.get("output_type") == "error":
+                out.append(f"cell {i}: {o.get('ename', 'Error')}: {str(o.get('evalue', ''))[:300]}")
+    return out
+
+
+def unpublish(job: Job, failed_nb: Path | None = None) -> None:
+    """Remove a failed report's previous outputs (HTML, PDF, executed notebook): a failure is never
+    hidden behind an old page. The failed notebook, if any, is kept as ``<name>.failed.ipynb``."""
+    html_path, nb_path = Path(job.html_path), Path(job.nb_path)
+    for f in (html_path, html_path.with_suffix(".pdf"), nb_path):
+        _cleanup(f)
+    if failed_nb is not None and failed_nb.exists():
+        os.replace(failed_nb, nb_path.with_suffix(".failed.ipynb"))
+
+
 def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_timeout: float = 60.0,
                pdf: bool = False) -> JobResult:
     """Execute one report with papermill in this worker's kernel, then export it to HTML.
 
-    Never raises: failures are returned as a :class:`JobResult` with ``status`` ``failed`` or
-    ``timeout`` and the error text. A dead kernel or a timed-out cell restarts the kernel (the
-    next report gets a fresh one); a dead kernel is retried once.
+    A report fails (``status`` ``failed`` or ``timeout``, the error text in ``error``) when any
+    cell raised or recorded an error output, a shell line (``!cmd``) or a ``%%script`` magic exited
+    non-zero, a cell exceeded ``timeout`` seconds (nbclient's ``CellTimeoutError``, which papermill
+    does not mark), the kernel died twice, or the HTML export failed. A failed report's previous
+    HTML, PDF and notebook are removed (:func:`unpublish`); the failed notebook is kept as
+    ``notebooks/<name>.failed.ipynb``. Never raises. A dead kernel or a timed-out cell restarts the
+    kernel (the next report gets a fresh one); a dead kernel is retried once.
     """
     import nbformat
     import papermill as pm
@@ -338,6 +380,11 @@ def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_
     attempts = 0
     phases: dict[str, float] = {}
     html_path, nb_path = Path(job.html_path), Path(job.nb_path)
+
+    def fail(status: str, error: str, failed_nb: Path | None = None) -> JobResult:
+        unpublish(job, failed_nb)
+        return JobResult(name, status, time.perf_counter() - t0, error, attempts, worker, phases)
+
     for tries in range(2):
         try:
             ts = time.perf_counter()
@@ -345,7 +392,8 @@ def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_
             phases["kernel_start"] = phases.get("kernel_start", 0.0) + time.perf_counter() - ts
             attempts += max(k_attempts, 1)
         except KernelStartError as exc:
-            return JobResult(name, "failed", time.perf_counter() - t0, str(exc), attempts + KERNEL_START_RETRIES, worker)
+            attempts += KERNEL_START_RETRIES
+            return fail("failed", str(exc))
         nb_path.parent.mkdir(parents=True, exist_ok=True)
         tmp_nb = nb_path.with_name(f".{nb_path.stem}.tmp{os.getpid()}.ipynb")
         try:
@@ -364,24 +412,23 @@ def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_
                 log_output=False,
             )
             phases["execute"] = time.perf_counter() - ts
-            os.replace(tmp_nb, nb_path)
         except CellTimeoutError as exc:
             _shutdown_kernel()
-            _cleanup(tmp_nb)
-            return JobResult(name, "timeout", time.perf_counter() - t0,
-                             f"a cell exceeded {timeout:.0f} s: {str(exc).splitlines()[0] if str(exc) else ''}",
-                             attempts, worker)
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            return fail("timeout", f"a cell exceeded {timeout:.0f} s: {first}", tmp_nb)
         except DeadKernelError as exc:
             _shutdown_kernel()
-            _cleanup(tmp_nb)
             if tries == 0:
+                _cleanup(tmp_nb)
                 continue
-            return JobResult(name, "failed", time.perf_counter() - t0, f"kernel died: {exc}", attempts, worker)
+            return fail("failed", f"kernel died: {exc}", tmp_nb)
         except Exception as exc:  # noqa: BLE001 - PapermillExecutionError and anything else
-            _cleanup(tmp_nb)
-            if tmp_nb.exists():
-                tmp_nb.unlink()
-            return JobResult(name, "failed", time.perf_counter() - t0, _short_error(exc), attempts, worker)
+            return fail("failed", _short_error(exc), tmp_nb)
+        errors = notebook_errors(nb)
+        if errors:
+            return fail("failed", "; ".join(errors), tmp_nb)
+        os.replace(tmp_nb, nb_path)
+        _cleanup(nb_path.with_suffix(".failed.ipynb"))
         try:
             ts = time.perf_counter()
             nb = nbformat.from_dict(nb) if not isinstance(nb, nbformat.NotebookNode) else nb
@@ -393,9 +440,9 @@ def render_job(job: Job, notebook: str, timeout: float = DEFAULT_TIMEOUT, start_
                 if msg:
                     phases["pdf_skipped"] = 1.0
         except Exception as exc:  # noqa: BLE001
-            return JobResult(name, "failed", time.perf_counter() - t0, f"HTML export: {_short_error(exc)}", attempts, worker)
+            return fail("failed", f"HTML export: {_short_error(exc)}")
         return JobResult(name, "ok", time.perf_counter() - t0, "", attempts, worker, phases)
-    return JobResult(name, "failed", time.perf_counter() - t0, "unreachable", attempts, worker)
+    return fail("failed", "unreachable")
 
 
 def _cleanup(p: Path) -> None:
@@ -519,7 +566,7 @@ def build_web_font(data_dir: Path | None = None, cache_dir: Path | None = None) 
     try:
         return web_font_subset(chars, out)
     except Exception as exc:  # noqa: BLE001 - pages then use the system fonts of the font stack
-        print(f"[reports] web font not built ({exc}); pages rely on system CJK fonts", file=sys.stderr)
+        say(f"[reports] web font not built ({exc}); pages rely on system CJK fonts", sys.stderr)
         return None
 
 
@@ -615,6 +662,7 @@ p.caption { color:#5b6b7b; font-size:.9rem; margin:.3rem 0 .4rem; }
 table.sortable th { vertical-align: bottom; }
 table.sortable th .yr { display:block; font-weight:normal; color:#5b6b7b; font-size:.85em; }
 ul.links li { margin:.3rem 0; }
+.failed { color:#a61b1b; font-size:.85em; } .failed .why { color:#5b6b7b; word-break:break-word; }
 """
 
 
@@ -727,11 +775,12 @@ def index_links(out_root: Path, m=None) -> str:
 
 
 def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: list[str],
-                font_path: Path | None = None) -> Path:
+                font_path: Path | None = None, status: dict[str, dict[str, Any]] | None = None) -> Path:
     """Write ``reports/index.html``: sortable metrics table, national map, links to reports.
 
     One page in both languages (a button switches; Chinese first). Only reports that exist on
-    disk are linked. Returns the path written.
+    disk are linked; a report whose latest run failed (``status``: :func:`latest_status`) is
+    marked "failed" with the reason. Returns the path written.
     """
     import pandas as pd
 
@@ -782,6 +831,12 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
         exists = {lg: (prov_dir / f"{code}_{lg}.html").exists() for lg in ("zh", "en")}
         links = " · ".join(f'<a href="provinces/{code}_{lg}.html">{"中文" if lg == "zh" else "English"}</a>'
                            for lg in ("zh", "en") if exists[lg])
+        for lg in ("zh", "en"):
+            st = (status or {}).get(f"{code}_{lg}", {})
+            if not exists[lg] and st.get("status") in ("failed", "timeout", "not run"):
+                why = html.escape(str(st.get("error", ""))[:200])
+                word = _bi(f"{'中文' if lg == 'zh' else '英文'}报告生成失败", f"{'Chinese' if lg == 'zh' else 'English'} report failed")
+                links += f'<div class="failed">{word}: <span class="why">{why}</span></div>'
         name_zh, name_en = html.escape(str(r["name_zh"])), html.escape(str(r["name_en"]))
         nz = f'<a href="provinces/{code}_zh.html">{name_zh}</a>' if exists["zh"] else name_zh
         ne = f'<a href="provinces/{code}_en.html">{name_en}</a>' if exists["en"] else name_en
@@ -868,15 +923,15 @@ def ensure_inputs(verbose: bool = True) -> list[str]:
         try:
             module = importlib.import_module(mod)
         except ImportError as exc:
-            print(f"[reports] {label}: {mod} not available ({exc}); sections needing it will say so", file=sys.stderr)
+            say(f"[reports] {label}: {mod} not available ({exc}); sections needing it will say so", sys.stderr)
             continue
         try:
             t0 = time.perf_counter()
             res = getattr(module, fn)(force=False, verbose=verbose)
-            print(f"[reports] {label}: {_step_state(res, time.perf_counter() - t0)}", file=sys.stderr)
+            say(f"[reports] {label}: {_step_state(res, time.perf_counter() - t0)}", sys.stderr)
         except Exception as exc:  # noqa: BLE001
             problems.append(f"{label}: {type(exc).__name__}: {exc}")
-            print(f"[reports] {label} step failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            say(f"[reports] {label} step failed: {type(exc).__name__}: {exc}", sys.stderr)
     return problems
 
 
@@ -947,7 +1002,7 @@ def run_jobs(jobs: list[Job], notebook: Path, workers: int, timeout: float, sche
                     results.append(r)
                     bar.update(1)
                     if r.status != "ok":
-                        bar.write(f"  {r.name}: {r.status}: {r.error}")
+                        say(f"  {r.name}: {r.status}: {r.error}", sys.stderr)
     finally:
         bar.close()
     return results
@@ -979,7 +1034,7 @@ def _run_dask(jobs, notebook, workers, timeout, scheduler, pdf, bar) -> list[Job
             results.append(r)
             bar.update(1)
             if r.status != "ok":
-                bar.write(f"  {r.name}: {r.status}: {r.error}")
+                say(f"  {r.name}: {r.status}: {r.error}", sys.stderr)
         try:
             client.run(_shutdown_all_kernels)
         except Exception:  # noqa: BLE001
@@ -991,13 +1046,21 @@ def _run_dask(jobs, notebook, workers, timeout, scheduler, pdf, bar) -> list[Job
     return results
 
 
+def say(text: str, file: Any = None) -> None:
+    """Print ``text`` in whatever encoding the stream has (ASCII under ``LC_ALL=C``): characters
+    it cannot encode are written as backslash escapes instead of raising ``UnicodeEncodeError``."""
+    stream = file if file is not None else sys.stdout
+    enc = getattr(stream, "encoding", None) or "utf-8"
+    print(str(text).encode(enc, "backslashreplace").decode(enc, "replace"), file=stream, flush=True)
+
+
 def summarise(results: list[JobResult], seconds: float, problems: list[str] | None = None) -> str:
     """One-screen status summary naming every failure."""
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
     lines = [
-        "reports: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f" — {seconds:.1f} s"
+        "reports: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f" in {seconds:.1f} s"
     ]
     for r in sorted(results, key=lambda r: r.name):
         if r.status in ("failed", "timeout"):
@@ -1076,34 +1139,69 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
         maps.province_shapes(codes_all, data_dir=data_dir)
         maps.queen_neighbours(codes_all, data_dir=data_dir)
     except Exception as exc:  # noqa: BLE001
-        print(f"[reports] map cache not built: {exc}", file=sys.stderr)
+        say(f"[reports] map cache not built: {exc}", sys.stderr)
     font = build_web_font(data_dir)
-    todo, skipped = plan_jobs(codes, langs, out_dir, notebook, data_dir, year_start, year_end, force, font)
-    workers = min(workers, max(1, len(todo)))
-    results = run_jobs(todo, notebook, workers, timeout, scheduler, pdf, progress)
-    stamps = _read_stamps(out_dir)
-    fp = {j.name: j.fingerprint for j in todo}
-    for r in results:
-        if r.status == "ok":
-            stamps[r.name] = fp[r.name]
-        else:
-            stamps.pop(r.name, None)
-    _write_stamps(out_dir, stamps)
-    try:
-        write_index(out_root, data_dir, year_end, langs=["zh", "en"], font_path=font)
-    except Exception as exc:  # noqa: BLE001
-        problems.append(f"index: {type(exc).__name__}: {exc}")
-        traceback.print_exc()
-    if pdf and chromium_binary() is None:
-        print(print_pdf(Path("x.html"), Path("x.pdf")), file=sys.stderr)
-    allr = skipped + results
-    secs = time.perf_counter() - t0
-    print(summarise(allr, secs, problems))
     sf = Path(status_file) if status_file else out_dir / "status.json"
-    paths.atomic_write_bytes(sf, json.dumps({"seconds": secs, "problems": problems,
-                                             "jobs": [asdict(r) for r in allr]}, indent=1).encode())
-    failed = [r for r in allr if r.status in ("failed", "timeout")]
+    todo: list[Job] = []
+    skipped: list[JobResult] = []
+    results: list[JobResult] = []
+    try:
+        todo, skipped = plan_jobs(codes, langs, out_dir, notebook, data_dir, year_start, year_end, force, font)
+        workers = min(workers, max(1, len(todo)))
+        results = run_jobs(todo, notebook, workers, timeout, scheduler, pdf, progress)
+        stamps = _read_stamps(out_dir)
+        fp = {j.name: j.fingerprint for j in todo}
+        for r in results:
+            if r.status == "ok":
+                stamps[r.name] = fp[r.name]
+            else:
+                stamps.pop(r.name, None)
+        _write_stamps(out_dir, stamps)
+        try:
+            write_index(out_root, data_dir, year_end, langs=["zh", "en"], font_path=font,
+                        status=latest_status(sf, skipped + results))
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"index: {type(exc).__name__}: {exc}")
+            traceback.print_exc()
+        if pdf and chromium_binary() is None:
+            say(print_pdf(Path("x.html"), Path("x.pdf")), sys.stderr)
+    except BaseException as exc:
+        problems.append(f"batch stopped: {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        done = {r.name for r in skipped + results}
+        allr = skipped + results + [JobResult(j.name, "not run", error="the batch stopped before it ran")
+                                    for j in todo if j.name not in done]
+        secs = time.perf_counter() - t0
+        write_status(sf, allr, problems, secs)
+        say(summarise(allr, secs, problems))
+    failed = [r for r in allr if r.status != "ok" and r.status != "skipped"]
     return 1 if failed or problems else 0
+
+
+def latest_status(status_file: Path, results: list[JobResult]) -> dict[str, dict[str, Any]]:
+    """Each report's latest outcome: the previous ``status.json``'s ``latest`` updated with
+    ``results`` (``{name: {"status", "error", "at"}}``; a report not run now keeps its entry)."""
+    latest: dict[str, dict[str, Any]] = {}
+    try:
+        latest = json.loads(Path(status_file).read_text(encoding="utf-8")).get("latest", {})
+    except (OSError, ValueError, AttributeError):
+        latest = {}
+    now = time.strftime("%Y-%m-%dT%H:%M:%S")
+    for r in results:
+        if r.status == "skipped" and r.name in latest:
+            continue
+        latest[r.name] = {"status": "ok" if r.status == "skipped" else r.status, "error": r.error, "at": now}
+    return dict(sorted(latest.items()))
+
+
+def write_status(status_file: Path, results: list[JobResult], problems: list[str], seconds: float) -> None:
+    """Write ``status.json`` atomically (temporary file + rename), UTF-8: this run's ``jobs``,
+    ``problems``, ``seconds``, and ``latest`` (:func:`latest_status`), which the index reads to
+    mark failed reports."""
+    doc = {"seconds": seconds, "problems": problems, "jobs": [asdict(r) for r in results],
+           "latest": latest_status(status_file, results)}
+    paths.atomic_write_bytes(Path(status_file), json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1144,7 +1242,7 @@ def run_research_notebooks(names: list[str] | None = None, *, out_dir: str | Pat
                                 progress_bar=False, cwd=str(notebooks_dir()))
             os.replace(tmp, nb_out / f"{name}.ipynb")
             if verbose:
-                print(f"[paper] {name}: ok ({time.perf_counter() - t0:.1f} s)")
+                say(f"[paper] {name}: ok ({time.perf_counter() - t0:.1f} s)")
         except CellTimeoutError:
             failed.append(f"{name}: a cell exceeded {timeout:.0f} s")
         except Exception as exc:  # noqa: BLE001
@@ -1155,5 +1253,5 @@ def run_research_notebooks(names: list[str] | None = None, *, out_dir: str | Pat
             if km is not None:
                 _stop_kernel(km, kc)
     for f in failed:
-        print(f"[paper] FAILED {f}", file=sys.stderr)
+        say(f"[paper] FAILED {f}", sys.stderr)
     return 1 if failed else 0
