@@ -9,11 +9,12 @@ Every function takes plain DataFrames/arrays and knows nothing of files (see
 ``structure``   industrial-structure upgrading: TS, Theil TL, level coefficient H, high-tech share
 ``disparity``   Gini and Dagum decomposition, σ/β-convergence, kernel densities
 ``spatial``     spatial weights for provinces, Moran's I (imports libpysal/esda lazily)
+``weights``     CRITIC and principal-component (PCA) indicator weights
 ``io``          input-output linkages (Leontief, Ghosh, chain-linkage indicator)
 ``summary``     ``python -m analysis measures``: the command-line adapter, the one module of
                 this layer that reads files (not imported here)
 
-Every public name of the first six modules is re-exported here (``__all__``).
+Every public name of the other modules is re-exported here (``__all__``).
 """
 
 from analysis.measures.coupling import (
@@ -83,6 +84,12 @@ from analysis.measures.structure import (
     structure_indices,
     structure_level,
 )
+from analysis.measures.weights import (
+    PCAWeightResult,
+    WeightResult,
+    critic_weight,
+    pca_weight,
+)
 
 __all__ = [
     # entropy
@@ -93,6 +100,11 @@ __all__ = [
     "entropy_weight",
     "entropy_weight_by_group",
     "minmax_normalise",
+    # weights
+    "PCAWeightResult",
+    "WeightResult",
+    "critic_weight",
+    "pca_weight",
     # coupling
     "COORDINATION_CLASSES",
     "classify_coordination",
