@@ -127,27 +127,33 @@ def test_platform_dominant_province_and_equal_pillars_multi():
 
 
 def test_outlier_compresses_z_but_not_rank_scores():
-    """Known weakness of a purely relative z rule, and why the floor and `standardise="rank"`
-    exist: one extreme province inflates the pillar's sd, so the weakest province is least far
-    behind in that pillar and becomes 'platform' (floor=None); with the floor (its best z is
-    below the mean) or with normal scores of ranks it stays multi."""
+    """Why the standardisation is rank-based by default: with mean/sd z-scores one extreme
+    province inflates the pillar's sd, so the weakest province is least far behind in that pillar
+    and the purely relative rule (floor=None) calls it 'platform'; with normal scores of ranks it
+    stays multi, and so does its primary model from the sensitivity analysis."""
     spec = small_spec()
     panel = flat_panel()
     panel.loc[panel["province_code"] == CODES[3], ["p1", "p2"]] = 30.0
-    z = I.integrate(panel, spec, regions=REGIONS, floor=None,
-                    with_robustness=False).table.set_index(I.KEYS)
-    zf = I.integrate(panel, spec, regions=REGIONS, with_robustness=False).table.set_index(I.KEYS)
-    r = I.integrate(panel, spec, regions=REGIONS, standardise="rank", floor=None,
-                    with_robustness=False).table.set_index(I.KEYS)
-    assert z.loc[(CODES[0], 2022), "model"] == "platform"
-    assert zf.loc[(CODES[0], 2022), "model"] == "multi"
-    assert zf.loc[(CODES[3], 2022), "model"] == "platform"
-    assert r.loc[(CODES[0], 2022), "model"] == "multi"
-    assert r.loc[(CODES[3], 2022), "model"] == "platform"
-    # normal scores by hand: the target ranks 10 of 10 in platform -> Φ⁻¹(10/11)
+    res = I.integrate(panel, spec, regions=REGIONS, with_robustness=False, n_draws=64)
+    core = res.indicators.loc[res.table.set_index(I.KEYS).index, spec.members(subsystem="st")
+                              + spec.members(subsystem="ind")]
+    pil, _ = I.pillar_scores(core, spec)
+    z = I.classify_models(I.standardise_within_year(pil, "z"), floor=None)
+    zf = I.classify_models(I.standardise_within_year(pil, "z"))
+    r = I.classify_models(I.standardise_within_year(pil, "rank"), floor=None)
+    assert z.loc[(CODES[0], 2022)] == "platform"
+    assert zf.loc[(CODES[0], 2022)] == "multi"
+    assert zf.loc[(CODES[3], 2022)] == "platform"
+    assert r.loc[(CODES[0], 2022)] == "multi"
+    assert r.loc[(CODES[3], 2022)] == "platform"
+    t = res.table.set_index(I.KEYS)
+    assert t.loc[(CODES[0], 2022), "model"] == "multi"
+    assert t.loc[(CODES[3], 2022), "model"] == "platform"
+    assert t.loc[(CODES[3], 2022), "model_confidence"] == 1.0
+    # the table's z_* are the normal scores of ranks by default
     from scipy.stats import norm
-    assert r.loc[(CODES[3], 2022), "z_platform"] == pytest.approx(norm.ppf(10 / 11))
-    assert r.loc[(CODES[3], 2022), "z_chain"] == pytest.approx(norm.ppf(4 / 11))
+    assert t.loc[(CODES[3], 2022), "z_platform"] == pytest.approx(norm.ppf(10 / 11))
+    assert t.loc[(CODES[3], 2022), "z_chain"] == pytest.approx(norm.ppf(4 / 11))
 
 
 def test_planted_types_recovered_by_clusters_with_full_agreement():
@@ -451,43 +457,33 @@ def test_pathway_diagnostics_hand_example():
 # --------------------------------------------------------------------- robustness
 
 
-def test_robustness_known_shares():
+def test_robustness_leave_beijing_out():
+    """Beijing (CODES[0]) is made an extreme outlier in the platform pillar; every other province
+    has equal pillars. Leaving Beijing out must not change anyone else's model under the
+    rank-based standardisation or the sensitivity analysis; under the version-1 mean/sd z rule
+    without floor it does (Beijing's outlier inflates the platform sd, so the weakest provinces
+    look least behind in platform)."""
     spec = small_spec()
     panel = flat_panel(n=10)
-    target = CODES[3]
-    # platform dominance rests on p1 alone; p2 at the province's flat value
-    panel.loc[panel["province_code"] == target, "p1"] = 40.0
-    res = I.integrate(panel, spec, regions=REGIONS)
+    panel.loc[panel["province_code"] == CODES[0], ["p1", "p2"]] = 100.0
+    res = I.integrate(panel, spec, regions=REGIONS, floor=None, n_draws=64)
+    rob = res.robustness.set_index(["perturbation", "year"])
+    primary = rob.loc[("leave out Beijing (110000): primary model", 0)]
+    rank = rob.loc[("leave out Beijing (110000): single specification, rank-based standardisation", 0)]
+    zrule = rob.loc[("leave out Beijing (110000): single specification, mean/sd z-scores (version 1)", 0)]
+    assert primary["n"] == 9 * 3 and primary["n_changed"] == 0 and primary["share_unchanged"] == 1.0
+    assert rank["n_changed"] == 0
+    assert zrule["n_changed"] >= 3 and str(CODES[1]) in zrule["changed"]
+    # the same provinces are platform under the z rule with Beijing in the data
+    core = res.indicators.loc[res.table.set_index(I.KEYS).index, [c for c in COLS if c != "g1"]]
+    pil, _ = I.pillar_scores(core, spec)
+    z = I.classify_models(I.standardise_within_year(pil, "z"), floor=None)
+    assert z.loc[(CODES[1], 2022)] == "platform"
     t = res.table.set_index(I.KEYS)
-    assert (t.xs(target, level="province_code")["model"] == "platform").all()
-    rob = res.robustness.set_index(["perturbation", "year"])["share_unchanged"]
-    # leaving p1 out makes every pillar identical again: the target becomes multi -> 9 of 10
-    assert rob[("leave out p1", 2022)] == pytest.approx(0.9)
-    assert rob[("leave out p1", 0)] == pytest.approx(0.9)
-    typed = res.robustness.set_index(["perturbation", "year"])["share_unchanged_typed"]
-    assert typed[("leave out p1", 0)] == 0.0  # the only typed province loses its type
-    assert typed[("equal weights", 2022)] == 1.0
-    # leaving out an indicator of another (flat) pillar changes nothing
-    assert rob[("leave out c1", 0)] == 1.0 and rob[("leave out f2", 0)] == 1.0
-    # equal weights: platform = (z_p1 + z_p2)/2 still leads by far for the target
-    assert rob[("equal weights", 0)] == 1.0
-    weights = res.robustness[res.robustness["kind"] == "weights"]
-    assert set(weights["perturbation"]) == {"equal weights"} | {f"leave out {c}" for c in COLS[:-1]}
-    assert rob[("leave out p2", 0)] == 1.0
-    # rule perturbations keep every classification here
-    assert rob[("margin 0.25", 0)] == 1.0 and rob[("margin 0.75", 0)] == 1.0
-    assert rob[("standardise rank", 0)] == 1.0
-    # per province-year: 9 weight perturbations (equal + 8 leave-one-out); the target keeps
-    # 'platform' under all but 'leave out p1' -> 8/9, everyone else keeps 'multi' -> 1
-    stab = t["model_stability"]
-    np.testing.assert_allclose(stab.xs(target, level="province_code"), 8 / 9)
-    assert (stab.drop(index=target, level="province_code") == 1.0).all()
-    assert res.table["model_stability"].between(0, 1).all()
-    # without the floor, the outlier at 40 inflates the platform sd: leaving p2 out (platform =
-    # p1 alone) makes the two weakest provinces least far behind in platform and they flip
-    res_nf = I.integrate(panel, spec, regions=REGIONS, floor=None)
-    rob_nf = res_nf.robustness.set_index(["perturbation", "year"])["share_unchanged"]
-    assert rob_nf[("leave out p2", 0)] == pytest.approx(0.8)
+    assert (t.drop(index=CODES[0], level="province_code")["model"] == "multi").all()
+    assert set(res.robustness["kind"]) == {"leave out province", "rule"}
+    no_rule = rob.loc[("no temporal rule (single-year model)", 0)]
+    assert no_rule["share_unchanged"] == 1.0 and no_rule["n"] == 30
 
 
 # --------------------------------------------------------------------- codebook and run()
@@ -625,12 +621,21 @@ def test_real_panel_recomputed_independently(real_result):
     pil = pd.DataFrame({p: ent([n for n in X if spec[n].pillar == p]) for p in PILLARS})
     for p in PILLARS:
         np.testing.assert_allclose(t[f"pillar_{p}"], pil[p], rtol=1e-10)
-    z = pil.groupby(level="year").transform(lambda c: (c - c.mean()) / c.std())
-    v = z.to_numpy()
-    top2 = np.sort(v, axis=1)[:, -2:]
-    model = np.where((top2[:, 1] - top2[:, 0] > 0.5) & (top2[:, 1] > 0),
-                     np.array(PILLARS)[v.argmax(axis=1)], "multi")
-    assert (t["model"].to_numpy() == model).all()
+    # rank-based standard scores within year: Φ⁻¹(r / (N + 1)), average ranks for ties
+    from scipy.stats import norm
+    r = pil.groupby(level="year").rank(method="average")
+    n = pil.groupby(level="year").transform("count")
+    for p in PILLARS:
+        np.testing.assert_allclose(t[f"z_{p}"], norm.ppf(r[p] / (n[p] + 1)), rtol=1e-12)
+    # the primary model is the largest pooled lead share when it reaches the 2/3 majority
+    shares = t[[f"share_{p}" for p in PILLARS]].to_numpy()
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    best = shares.max(axis=1)
+    exp = np.where(best >= 2 / 3, np.array(PILLARS)[shares.argmax(axis=1)], "multi")
+    assert (t["model"].to_numpy() == exp).all()
+    np.testing.assert_allclose(t["model_confidence"], best)
+    assert (t["D_rank_lo"] <= t["D_rank_median"]).all() and (t["D_rank_median"] <= t["D_rank_hi"]).all()
+    assert not t.drop(columns=["filled"]).isna().any().any()
 
 
 def test_model_agreement_hand_kappa():

@@ -682,83 +682,98 @@ def pathway_diagnostics(
 # ============================================================================ robustness
 
 
+def _changed_rows(a: pd.Series, b: pd.Series, kind: str, name: str) -> list[tuple]:
+    """Rows of the robustness table comparing two labellings of the same province-years."""
+    b = b.reindex(a.index)
+    changed = a != b
+    rows = []
+    for y, g in [*changed.groupby(level="year"), (0, changed)]:
+        codes = sorted({int(c) for c, _ in g[g].index})
+        rows.append((kind, name, int(y), int(g.size), int(g.sum()), float(1 - g.mean()),
+                     ";".join(map(str, codes))))
+    return rows
+
+
+ROBUSTNESS_COLUMNS = ["kind", "perturbation", "year", "n", "n_changed", "share_unchanged", "changed"]
+
+
 def robustness(
     core: pd.DataFrame,
     spec: Spec,
-    baseline: pd.Series,
+    sens,
     *,
+    province: int = 110000,
     margin: float = 0.5,
-    shift: float = 0.0,
-    standardise: Literal["z", "rank"] = "z",
     floor: float | None = 0.0,
-    return_stability: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, pd.Series]:
-    """Share of provinces whose dominant model is unchanged under perturbations of the weights.
+    shift: float = 0.0,
+    sensitivity_options: Mapping | None = None,
+) -> pd.DataFrame:
+    """How far the typology moves when one extreme province is left out, and under its rules.
 
-    Weight perturbations: ``equal weights`` (1/m within each pillar instead of entropy weights)
-    and ``leave out <indicator>`` for every pillar indicator whose pillar keeps at least one other
-    indicator (entropy weights re-estimated without it); the typology rule and margin are those
-    of the baseline. Rule perturbations (reported separately, ``kind = "rule"``): margin ±0.25
-    and the other standardisation (``z`` ↔ ``rank``).
+    Rows (``kind``):
+
+    * ``leave out province``: the primary ``model`` of every *other* province recomputed
+      without ``province`` (default Beijing, the outlier of most indicators), by the full
+      sensitivity analysis with the same seed and options; and, for comparison, the
+      single-specification rule of :func:`classify_models` (entropy weights, ``margin``,
+      ``floor``) under the rank-based standardisation and under the mean/sd z-scores of
+      version 1 of the framework;
+    * ``rule``: the primary model under the other decision rules (no temporal rule; majority
+      1/2 and 3/4 instead of 2/3), against the default.
 
     Parameters
     ----------
     core : pandas.DataFrame
-        Prepared core indicators (index province_code, year).
+        Prepared core indicators (all provinces).
     spec : Spec
-    baseline : pandas.Series
-        Baseline model per row of ``core``.
-    margin, shift : float
-    standardise : {"z", "rank"}
-    floor : float or None
+    sens : SensitivityResult
+        The baseline :func:`analysis.framework.sensitivity.sensitivity_analysis` result.
+    province : int, default 110000
+    margin, floor, shift
+        Of the single-specification rule.
+    sensitivity_options : mapping, optional
+        The options the baseline analysis was run with (``n_draws``, ``seed`` …).
 
     Returns
     -------
     pandas.DataFrame
-        ``kind`` (``weights`` | ``rule``), ``perturbation, year, n, share_unchanged``, and
-        ``n_typed, share_unchanged_typed`` (the same among rows whose baseline model is not
-        ``multi``); one row per perturbation and year plus ``year = 0`` for all years pooled.
-    stability : pandas.Series
-        Only with ``return_stability=True``: per row of ``baseline``, the share of the weight
-        perturbations (``kind = "weights"``) under which that province-year keeps its model,
-        in [0, 1] (1 = unchanged under every one), named ``model_stability``.
+        ``kind, perturbation, year, n, n_changed, share_unchanged, changed`` (codes of the
+        provinces whose label changed, ``;``-separated); one row per year and ``year = 0`` for
+        all province-years.
     """
-    typed = baseline != "multi"
-    same_by_weights: list[pd.Series] = []
+    from analysis.framework.sensitivity import leave_out_province_effect, temporal_model
 
-    def shares(name: str, models: pd.Series, kind: str = "weights") -> list[tuple]:
-        same = (models.reindex(baseline.index) == baseline)
-        if kind == "weights":
-            same_by_weights.append(same)
-        rows = []
-        for y, g in [*same.groupby(level="year"), (0, same)]:
-            t = g[typed.loc[g.index]]
-            rows.append((kind, name, int(y), int(g.size), float(g.mean()), int(t.size),
-                         float(t.mean()) if t.size else np.nan))
-        return rows
+    opts = dict(sensitivity_options or {})
+    name = province
+    try:
+        from analysis.data.provinces import PROVINCES
 
-    def models_for(std=standardise, mar=margin, **kw) -> pd.Series:
-        scores, _ = pillar_scores(core, spec, shift=shift, **kw)
-        return classify_models(standardise_within_year(scores, std), margin=mar, floor=floor)
-
-    rows = shares("equal weights", models_for(weights="equal"))
-    for p in PILLARS:
-        members = [n for n in spec.members(pillar=p) if n in core.columns]
-        if len(members) < 2:
-            continue
-        for n in members:
-            rows += shares(f"leave out {n}", models_for(drop=[n]))
-    for mar in (margin - 0.25, margin + 0.25):
-        if mar >= 0:
-            rows += shares(f"margin {mar:g}", models_for(mar=mar), "rule")
-    other = "rank" if standardise == "z" else "z"
-    rows += shares(f"standardise {other}", models_for(std=other), "rule")
-    out = pd.DataFrame(rows, columns=["kind", "perturbation", "year", "n", "share_unchanged",
-                                      "n_typed", "share_unchanged_typed"])
-    if not return_stability:
-        return out
-    stability = pd.concat(same_by_weights, axis=1).astype(float).mean(axis=1)
-    return out, stability.rename("model_stability")
+        name = PROVINCES.set_index("province_code").at[province, "name_en"]
+    except KeyError:
+        pass
+    rows = []
+    eff = leave_out_province_effect(core, spec, sens.table, province, **opts)
+    rows += [("leave out province", f"leave out {name} ({province}): primary model",
+              *r) for r in eff.itertuples(index=False)]
+    others = core.index.get_level_values("province_code") != province
+    for std, label in (("rank", "single specification, rank-based standardisation"),
+                       ("z", "single specification, mean/sd z-scores (version 1)")):
+        full, _ = pillar_scores(core, spec, shift=shift)
+        part, _ = pillar_scores(core[others], spec, shift=shift)
+        a = classify_models(standardise_within_year(full, std), margin=margin, floor=floor)
+        b = classify_models(standardise_within_year(part, std), margin=margin, floor=floor)
+        rows += _changed_rows(a[others], b, "leave out province",
+                              f"leave out {name} ({province}): {label}")
+    base = sens.table.set_index(KEYS)["model"]
+    majority = sens.params.get("majority", 2 / 3)
+    years = sens.params.get("smooth_years", 3)
+    rows += _changed_rows(base, sens.table.set_index(KEYS)["model_year"], "rule",
+                          "no temporal rule (single-year model)")
+    for maj in (0.5, 0.75):
+        if abs(maj - majority) > 1e-12:
+            alt = temporal_model(sens.shares_year, years=years, majority=maj)["model"]
+            rows += _changed_rows(base, alt, "rule", f"majority {maj:g} instead of {majority:.3g}")
+    return pd.DataFrame(rows, columns=ROBUSTNESS_COLUMNS)
 
 
 # ============================================================================ the whole framework
@@ -772,19 +787,23 @@ class IntegrationResult:
     ----------
     table : pandas.DataFrame
         One row per province-year of the window (the integration.parquet contract columns and
-        more: ``z_*`` pillar z-scores, ``model_stability``, ``n_filled``, ``filled``).
+        more: ``z_*`` rank-based pillar standard scores and their intervals, the model, its
+        confidence and lead shares, rank intervals, ``n_filled``, ``filled``).
     indicators : pandas.DataFrame
         Raw indicator values, all years (index province_code, year).
     diagnostics : pandas.DataFrame
         Long pathway diagnostics (see :func:`pathway_diagnostics`), all years.
     weights : pandas.DataFrame
-        ``group, indicator, weight`` for the subsystems and pillars.
+        ``group, indicator, weight`` for the subsystems and pillars (baseline entropy weights),
+        with ``largest_share`` (the group's largest weight) and ``is_largest``.
     centroids : pandas.DataFrame
         Cluster centroids of the data-driven typology.
     agreement : pandas.DataFrame
-        Rule vs clusters by year (``year = 0``: pooled): ``n, share_agree, kappa``.
+        Primary model vs clusters by year (``year = 0``: pooled): ``n, share_agree, kappa``.
     robustness : pandas.DataFrame
         See :func:`robustness`.
+    sensitivity : SensitivityResult or None
+        The global uncertainty analysis (:mod:`analysis.framework.sensitivity`).
     fills, coverage : pandas.DataFrame
         Filled cells and indicator coverage by year.
     window : list of int
@@ -804,6 +823,7 @@ class IntegrationResult:
     window: list[int]
     notes: list[str] = field(default_factory=list)
     params: dict = field(default_factory=dict)
+    sensitivity: object = None
 
 
 def integrate(
@@ -813,7 +833,7 @@ def integrate(
     regions: pd.Series | None = None,
     margin: float = 0.5,
     floor: float | None = 0.0,
-    standardise: Literal["z", "rank"] = "z",
+    standardise: Literal["z", "rank"] = "rank",
     min_coverage: float = 0.9,
     years: Iterable[int] | None = None,
     bridge: bool = True,
@@ -822,6 +842,10 @@ def integrate(
     lag_tolerance: float = 0.1,
     shift: float = 0.0,
     seed: int = 0,
+    n_draws: int = 1024,
+    majority: float = 2 / 3,
+    smooth_years: int = 3,
+    triggers: Mapping | None = None,
     with_robustness: bool = True,
 ) -> IntegrationResult:
     """Compute the whole framework on a province-year panel.
@@ -834,27 +858,37 @@ def integrate(
         Default: the package's ``spec.yaml``.
     regions : pandas.Series, optional
         province_code → region; default ``analysis.data.provinces.PROVINCES["region"]``.
-    margin : float, default 0.5
-        Typology margin in within-year standard deviations (see :func:`classify_models`).
-    floor : float or None, default 0.0
-        The dominant pillar's z must exceed it (see :func:`classify_models`).
-    standardise : {"z", "rank"}, default "z"
-        Within-year standardisation of the pillar scores (see :func:`standardise_within_year`).
+    margin, floor : float
+        Rule of :func:`classify_models`, used to label the clusters' centroids (and in the
+        robustness comparison with version 1).
+    standardise : {"rank", "z"}, default "rank"
+        Within-year standardisation of the baseline pillar scores in the ``z_*`` columns and the
+        clusters (see :func:`standardise_within_year`). Rank-based by default, so that one
+        extreme province (Beijing) cannot move the other provinces' scores; the typology itself
+        always uses the rank-based scores.
     min_coverage : float, default 0.9
         Window rule (see :func:`prepare_core`).
     years : iterable of int, optional
         Restrict the entropy window.
     bridge : bool, default True
         Bridge single years below the coverage rule (see :func:`prepare_core`).
-    n_clusters, cluster_method, seed
+    n_clusters, cluster_method
         Data-driven typology (see :func:`cluster_models`).
     lag_tolerance : float, default 0.1
         ``|U_st − U_ind| ≤ tolerance`` → ``balanced`` (else the lower subsystem lags).
     shift : float, default 0
         Entropy shift constant.
+    seed : int, default 0
+        Seed of the k-means clustering and of the Sobol' design of the sensitivity analysis.
+    n_draws, majority, smooth_years : int, float, int
+        Sensitivity analysis and typology rules (see
+        :func:`analysis.framework.sensitivity.sensitivity_analysis`: 1024 draws, majority 2/3,
+        trailing 3-year rule).
+    triggers : mapping, optional
+        Restrict the triggers' options (``weighting``, ``normalisation``, ``windows``,
+        ``leave_one_out``), e.g. for a quick run.
     with_robustness : bool
-        Compute :func:`robustness` (the ``robustness`` table and the ``model_stability`` column;
-        NaN when False).
+        Compute :func:`robustness` (leaves Beijing out and reruns the sensitivity analysis).
 
     Returns
     -------
@@ -865,6 +899,7 @@ def integrate(
     ValueError, KeyError
         From the steps (no window, missing keys, …), each naming what is wrong.
     """
+    from analysis.framework.sensitivity import sensitivity_analysis
     from analysis.measures.coupling import classify_coordination, relative_development_type
 
     spec = spec or load_spec()
@@ -891,6 +926,7 @@ def integrate(
     table["D_level"] = classify_coordination(table["D"], lang="level").astype("int64")
     table["D_class"] = classify_coordination(table["D"], lang="en").astype(str)
     table["D_class_zh"] = classify_coordination(table["D"], lang="zh").astype(str)
+    table["D_rank"] = table.groupby(level="year")["D"].rank(ascending=False, method="min").astype("int64")
     table["lagging"] = relative_development_type(
         table[["U_st", "U_ind"]].rename(columns={"U_st": "st", "U_ind": "ind"}),
         tolerance=lag_tolerance, balanced="balanced").astype(str)
@@ -898,9 +934,18 @@ def integrate(
     pil, pw = pillar_scores(core, spec, shift=shift)
     weights = pd.concat([pd.DataFrame(wrows, columns=["group", "indicator", "weight"]), pw],
                         ignore_index=True)
+    weights["largest_share"] = weights.groupby("group")["weight"].transform("max")
+    weights["is_largest"] = weights["weight"] == weights["largest_share"]
     z = standardise_within_year(pil, standardise)
     table = table.join(pil).join(z)
-    table["model"] = classify_models(z, margin=margin, floor=floor)
+
+    sens_opts = dict(n_draws=n_draws, seed=seed, majority=majority, smooth_years=smooth_years)
+    sens_opts |= dict(triggers or {})
+    sens = sensitivity_analysis(core, spec, **sens_opts)
+    notes += sens.notes
+    st = sens.table.set_index(KEYS)
+    table = table.join(st)
+    table["model_stability"] = table["model_confidence"]
     table["model_cluster"], centroids = cluster_models(
         z, n_clusters=n_clusters, method=cluster_method, margin=margin, floor=floor, seed=seed)
     agree = [dict(year=int(y), **model_agreement(g["model"], g["model_cluster"]))
@@ -920,22 +965,20 @@ def integrate(
         table["n_filled"] = 0
         table["filled"] = ""
     if with_robustness:
-        rob, table["model_stability"] = robustness(
-            core, spec, table["model"], margin=margin, shift=shift, standardise=standardise,
-            floor=floor, return_stability=True)
+        rob = robustness(core, spec, sens, margin=margin, floor=floor, shift=shift,
+                         sensitivity_options=sens_opts)
     else:
-        rob = pd.DataFrame(columns=["kind", "perturbation", "year", "n", "share_unchanged",
-                                    "n_typed", "share_unchanged_typed"])
-        table["model_stability"] = np.nan
+        rob = pd.DataFrame(columns=ROBUSTNESS_COLUMNS)
     table = table.reset_index()
     table.insert(2, "region", table["province_code"].map(regions))
     params = dict(spec_version=spec.version, margin=margin, floor=floor, standardise=standardise,
                   min_coverage=min_coverage, bridge=bridge,
                   n_clusters=n_clusters, cluster_method=cluster_method, lag_tolerance=lag_tolerance,
-                  shift=shift, seed=seed)
+                  shift=shift, seed=seed, sensitivity=sens.params)
     return IntegrationResult(table=table, indicators=indicators, diagnostics=diag, weights=weights,
                              centroids=centroids, agreement=agreement, robustness=rob, fills=fills,
-                             coverage=coverage, window=window, notes=notes, params=params)
+                             coverage=coverage, window=window, notes=notes, params=params,
+                             sensitivity=sens)
 
 
 # ============================================================================ outputs
@@ -954,8 +997,10 @@ def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per province (GB/T 2260 order): code, names, region, model, model_stability,
-        model_cluster, D, D_class (en/zh), lagging, U_st, U_ind, weakest pathways, n_filled.
+        One row per province (GB/T 2260 order): code, names, region, model,
+        model_confidence, model_year (the single-year model), model_cluster, D, D_rank with its
+        interval D_rank_lo–D_rank_hi, D_class (en/zh), lagging, U_st, U_ind, weakest pathways,
+        n_filled.
 
     Raises
     ------
@@ -969,8 +1014,8 @@ def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
         raise ValueError(f"year {year} is not in the entropy window {_spans(result.window)}")
     meta = PROVINCES.set_index("province_code")[["name_zh", "name_en"]]
     t = t.join(meta, on="province_code")
-    cols = ["province_code", "name_zh", "name_en", "region", "model", "model_stability",
-            "model_cluster", "D",
+    cols = ["province_code", "name_zh", "name_en", "region", "model", "model_confidence",
+            "model_year", "model_cluster", "D", "D_rank", "D_rank_lo", "D_rank_hi",
             "D_class", "D_class_zh", "lagging", "U_st", "U_ind", "weakest_pathways", "n_filled"]
     return t[cols].sort_values("province_code").reset_index(drop=True)
 
@@ -990,13 +1035,30 @@ _OUTPUT_COLUMNS = [
     ("pillar_platform", "平台型融合指数", "Platform-based pillar score", "[0, 1]", "entropy"),
     ("pillar_demand", "需求驱动型融合指数", "Demand-driven pillar score", "[0, 1]", "entropy"),
     ("pillar_future", "未来产业型融合指数", "Future-industries pillar score", "[0, 1]", "entropy"),
-    ("z_chain", "产业链式融合标准分", "Chain pillar z-score across provinces within year", "sd", "typology"),
-    ("z_platform", "平台型融合标准分", "Platform pillar z-score within year", "sd", "typology"),
-    ("z_demand", "需求驱动型融合标准分", "Demand pillar z-score within year", "sd", "typology"),
-    ("z_future", "未来产业型融合标准分", "Future pillar z-score within year", "sd", "typology"),
-    ("model", "主导融合模式", "Dominant model: argmax z if lead over second > margin, else multi", "label", "typology"),
-    ("model_stability", "主导模式稳健性", "Share of weight perturbations (equal weights, each pillar indicator left out) keeping the model; NaN without robustness", "[0, 1]", "robustness"),
-    ("model_cluster", "聚类融合模式", "Model of the province-year's cluster (k-means on z-profiles)", "label", "typology"),
+    ("D_rank", "耦合协调度排名", "Rank of D among provinces that year (1 = highest; ties share the best rank)", "rank", "coupling"),
+    ("D_rank_lo", "耦合协调度排名区间下限", "5th percentile of the D rank over the sensitivity draws (best end)", "rank", "sensitivity"),
+    ("D_rank_median", "耦合协调度排名中位数", "Median D rank over the sensitivity draws", "rank", "sensitivity"),
+    ("D_rank_hi", "耦合协调度排名区间上限", "95th percentile of the D rank over the sensitivity draws (worst end)", "rank", "sensitivity"),
+    ("z_chain", "产业链式融合标准分", "Chain pillar: rank-based standard score Φ⁻¹(r/(N+1)) within year", "sd", "typology"),
+    ("z_platform", "平台型融合标准分", "Platform pillar: rank-based standard score within year", "sd", "typology"),
+    ("z_demand", "需求驱动型融合标准分", "Demand pillar: rank-based standard score within year", "sd", "typology"),
+    ("z_future", "未来产业型融合标准分", "Future pillar: rank-based standard score within year", "sd", "typology"),
+    *[(f"z_{p}_{b}", f"{zh}标准分区间{'下限' if b == 'lo' else '上限'}",
+       f"{p.capitalize()} pillar standard score: {'5th' if b == 'lo' else '95th'} percentile over the sensitivity draws",
+       "sd", "sensitivity")
+      for p, zh in (("chain", "产业链式融合"), ("platform", "平台型融合"), ("demand", "需求驱动型融合"),
+                    ("future", "未来产业型融合")) for b in ("lo", "hi")],
+    *[(f"share_{p}", f"{zh}领先概率",
+       f"Share of sensitivity draws (pooled over the 3-year rule) in which the {p} pillar leads", "[0, 1]",
+       "sensitivity")
+      for p, zh in (("chain", "产业链式融合"), ("platform", "平台型融合"), ("demand", "需求驱动型融合"),
+                    ("future", "未来产业型融合"))],
+    ("model", "主导融合模式", "Primary model: the pillar leading in the largest share of sensitivity draws, pooled over a trailing 3-year window; multi below a 2/3 majority", "label", "sensitivity"),
+    ("model_confidence", "主导模式置信度", "Share of draws (3-year pooled) in which the primary model's pillar leads", "[0, 1]", "sensitivity"),
+    ("model_year", "当年主导融合模式", "Primary model from that year's draws alone (no temporal rule)", "label", "sensitivity"),
+    ("model_year_confidence", "当年主导模式置信度", "Share of that year's draws in which model_year's pillar leads", "[0, 1]", "sensitivity"),
+    ("model_stability", "主导模式稳健性", "Same as model_confidence (kept for the reports of version 1)", "[0, 1]", "sensitivity"),
+    ("model_cluster", "聚类融合模式", "Model of the province-year's cluster (k-means on rank-based z-profiles)", "label", "typology"),
     ("weakest_pathways", "最薄弱的两条路径", "Two weakest pathways (lowest pathway scores), ';'-separated", "labels", "pathways"),
     ("n_filled", "填补指标数", "Core indicator cells filled by the missing-value rule", "count", "missing rule"),
     ("filled", "填补的指标", "Names of the filled core indicators, ';'-separated", "names", "missing rule"),
@@ -1041,39 +1103,87 @@ def _markdown(df: pd.DataFrame) -> str:
         return df.to_string(index=False)
 
 
-def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str:
+def uncertainty_summary(result: IntegrationResult, year: int) -> list[str]:
+    """Plain-language lines on the typology's uncertainty in ``year`` (for notes.md and the
+    typology report): confidence, ``multi`` share, churn, rank intervals, sensitivity indices,
+    the leave-Beijing-out check."""
+    sens = result.sensitivity
+    t = result.table[result.table["year"] == year]
+    if sens is None or t.empty:
+        return []
+    p = sens.params
+    n = len(t)
+    conf = (t["model_confidence"] >= 0.8).sum()
+    multi = (t["model"] == "multi").sum()
+    sw = sens.churn["switches"]
+    width = (t["D_rank_hi"] - t["D_rank_lo"])
+    lines = [
+        f"Uncertainty analysis (OECD/JRC Handbook 2008; Saisana, Saltelli & Tarantola 2005): "
+        f"{p['n_draws']} Sobol' draws (seed {p['seed']}) over weighting {p['weighting']}, "
+        f"normalisation {p['normalisation']}, one indicator left out or none "
+        f"({len(p['droppable'])} candidates), reference window {p['windows']}. A pillar leads "
+        "when its rank-based standard score is the province's highest; the primary model is the "
+        f"pillar leading most often over a trailing {p['smooth_years']}-year window, multi below "
+        f"a {p['majority']:.3g} majority.",
+        f"{year}: model_confidence ≥ 0.8 for {conf} of {n} provinces ({conf / n:.0%}); "
+        f"multi {multi} of {n} ({multi / n:.0%}); over {_spans(result.window)} the model switches "
+        f"{sw.mean():.2f} times per province on average (max {sw.max()}, "
+        f"{int((sw >= 3).sum())} provinces with 3 or more).",
+        f"{year}: the 90 % interval of the D rank spans {width.mean():.1f} places on average "
+        f"(median {width.median():.0f}, widest {int(width.max())}).",
+    ]
+    ix = sens.indices
+    if len(ix):
+        parts = []
+        for out, g in ix.groupby("output", sort=False):
+            parts.append(f"{out}: " + ", ".join(f"{r.trigger} {r.S_mean:.2f}" for r in g.itertuples()))
+        lines.append("First-order sensitivity indices S_k (mean over provinces, "
+                     f"{int(result.table['year'].max())}): " + "; ".join(parts) + ".")
     rob = result.robustness
+    if len(rob):
+        lo = rob[(rob["kind"] == "leave out province") & (rob["year"] == 0)]
+        if len(lo):
+            lines.append("Leaving Beijing out changes the model of other provinces in "
+                         + "; ".join(f"{r.n_changed} of {r.n} province-years ({r.perturbation.split(': ', 1)[1]})"
+                                     for r in lo.itertuples()) + ".")
+    return lines
+
+
+def notes_text(result: IntegrationResult, year: int) -> str:
+    """``reports/framework/notes.md``: how far to trust the framework's numbers, with numbers."""
+    last = int(max(result.window))
+    lines = [f"# Integration framework: notes (specification {result.params['spec_version']})", "",
+             "## Typology uncertainty", ""]
+    lines += [f"- {x}" for x in uncertainty_summary(result, last)]
+    if year != last:
+        lines += [f"- {x}" for x in uncertainty_summary(result, year)[1:3]]
+    w = result.weights[result.weights["is_largest"]]
+    lines += ["", "## Weights", "",
+              "Largest baseline (entropy) weight in each group: "
+              + "; ".join(f"{r.group} ← {r.indicator} {r.weight:.2f}" for r in w.itertuples()) + "."]
+    if result.notes:
+        lines += ["", "## Data and missing values", ""] + [f"- {n}" for n in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str:
     lines = [f"# Integration typology {year}", "",
              f"Specification version {result.params['spec_version']}; entropy window "
-             f"{_spans(result.window)}; margin {result.params['margin']} sd; "
-             f"clusters: {result.params['cluster_method']} k={result.params['n_clusters']}.", ""]
+             f"{_spans(result.window)}; clusters: {result.params['cluster_method']} "
+             f"k={result.params['n_clusters']}.", ""]
     dist = typ["model"].value_counts().reindex(list(MODELS), fill_value=0)
-    lines.append("Dominant models: " + ", ".join(f"{m} {n}" for m, n in dist.items()))
+    lines.append("Primary models: " + ", ".join(f"{m} {n}" for m, n in dist.items()))
     ag = result.agreement.set_index("year")
     if year in ag.index:
-        lines.append(f"Rule vs clusters {year}: share agreeing {ag.at[year, 'share_agree']:.2f}, "
+        lines.append(f"Primary model vs clusters {year}: share agreeing {ag.at[year, 'share_agree']:.2f}, "
                      f"Cohen's kappa {ag.at[year, 'kappa']:.2f}; pooled "
                      f"{ag.at[0, 'share_agree']:.2f} / {ag.at[0, 'kappa']:.2f}.")
-    if len(rob):
-        ry = rob[rob["year"] == year]
-        eq = ry.loc[ry["perturbation"] == "equal weights", "share_unchanged"]
-        loo = ry.loc[ry["perturbation"].str.startswith("leave out"), ["perturbation", "share_unchanged"]]
-        eq_t = ry.loc[ry["perturbation"] == "equal weights", "share_unchanged_typed"]
-        if len(eq):
-            lines.append(f"Robustness {year}: unchanged under equal weights {eq.iloc[0]:.2f} "
-                         f"(among provinces with a dominant model: {eq_t.iloc[0]:.2f}); "
-                         f"leave-one-indicator-out mean {loo['share_unchanged'].mean():.2f}, min "
-                         f"{loo['share_unchanged'].min():.2f} ({loo.loc[loo['share_unchanged'].idxmin(), 'perturbation']}).")
-        rule = ry[ry["kind"] == "rule"]
-        if len(rule):
-            lines.append("Rule sensitivity " + str(year) + ": " + "; ".join(
-                f"{r.perturbation} {r.share_unchanged:.2f}" for r in rule.itertuples()) + ".")
+    lines += uncertainty_summary(result, year)
     lines.append("")
     show = typ.copy()
-    show["D"] = show["D"].round(3)
-    show["U_st"] = show["U_st"].round(3)
-    show["U_ind"] = show["U_ind"].round(3)
-    show["model_stability"] = show["model_stability"].round(2)
+    for c in ("D", "U_st", "U_ind"):
+        show[c] = show[c].round(3)
+    show["model_confidence"] = show["model_confidence"].round(2)
     lines.append(_markdown(show))
     if result.notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in result.notes]
@@ -1139,7 +1249,9 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
     * ``data/processed/integration_diagnostics.parquet`` — long pathway diagnostics;
     * ``data/processed/integration_codebook.csv`` — from the specification;
     * ``reports/framework/typology_<year>.{csv,md,html}``, ``robustness.csv``, ``agreement.csv``,
-      ``weights.csv``, ``notes.md``.
+      ``weights.csv``, ``centroids.csv``, ``sensitivity_indices.csv`` (first-order indices of
+      the triggers), ``sensitivity_draws.csv`` (the draws), ``churn.csv`` (model switches per
+      province), ``notes.md``.
 
     Parameters
     ----------
@@ -1179,9 +1291,13 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
     years = sorted(pd.read_parquet(panel_path, columns=["year"])["year"].unique())
     chain = build_chain_linkage(proc, years, force=force)
     # the outputs are stale if the panel, the specification or the code computing them changed
+    from analysis.framework import sensitivity as _sensitivity
     from analysis.measures import coupling as _coupling
     from analysis.measures import entropy as _entropy
-    code = [Path(__file__), Path(_spec_module.__file__), Path(_entropy.__file__), Path(_coupling.__file__)]
+    from analysis.measures import weights as _weights
+
+    code = [Path(__file__), Path(_spec_module.__file__), Path(_entropy.__file__), Path(_coupling.__file__),
+            Path(_sensitivity.__file__), Path(_weights.__file__)]
     inputs = [panel_path, DEFAULT_SPEC_PATH, *code]
     inputs += [p for p in (chain_path, *(proc / f"io_{k}.parquet" for k in ("flows", "final", "va")))
                if p.exists()]
@@ -1228,6 +1344,10 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
     write_df(rep / "agreement.csv", result.agreement, "csv")
     write_df(rep / "weights.csv", result.weights, "csv")
     write_df(rep / "centroids.csv", result.centroids.reset_index(), "csv")
+    if result.sensitivity is not None:
+        write_df(rep / "sensitivity_indices.csv", result.sensitivity.indices, "csv")
+        write_df(rep / "sensitivity_draws.csv", result.sensitivity.draws, "csv")
+        write_df(rep / "churn.csv", result.sensitivity.churn, "csv")
     text = _report_text(result, typ, year)
     paths.atomic_write_bytes(rep / f"typology_{year}.md", text.encode("utf-8"))
     html = ("<!doctype html><html><head><meta charset='utf-8'>"
@@ -1239,7 +1359,7 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
                if result.notes else "")
             + "</body></html>")
     paths.atomic_write_bytes(rep / f"typology_{year}.html", html.encode("utf-8"))
-    paths.atomic_write_bytes(rep / "notes.md", ("\n".join(f"- {n}" for n in result.notes) + "\n").encode("utf-8"))
+    paths.atomic_write_bytes(rep / "notes.md", notes_text(result, year).encode("utf-8"))
     if verbose:
         print(text)
         print(f"integration: wrote {out_path} ({len(result.table)} rows) and {rep}/ "

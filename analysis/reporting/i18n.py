@@ -199,7 +199,8 @@ def model_key(model: object, z: object = None) -> object:
 
 def z_scores(row: object) -> list[float] | None:
     """The pillar z-scores (``z_*`` columns) of one row (Series or dict), or ``None`` if absent."""
-    keys = [k for k in (row.keys() if hasattr(row, "keys") else []) if str(k).startswith("z_")]
+    keys = [k for k in (row.keys() if hasattr(row, "keys") else [])
+            if str(k).startswith("z_") and not str(k).endswith(("_lo", "_hi"))]  # not the intervals
     if not keys:
         return None
     return [row[k] for k in keys]

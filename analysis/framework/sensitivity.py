@@ -1,0 +1,619 @@
+"""Uncertainty analysis of the integration typology and of the composite ranks.
+
+A composite indicator rests on choices that the data do not settle: how indicators are
+normalised, how they are weighted, which indicators enter, over which years the scale is fixed.
+Following the OECD/JRC *Handbook on Constructing Composite Indicators* (2008, §7 "Uncertainty
+and sensitivity analysis") and Saisana, Saltelli & Tarantola (2005, "Uncertainty and
+sensitivity analysis techniques as tools for the quality assessment of composite indicators",
+*J. R. Statist. Soc. A* 168(2): 307–323), every such choice is a *trigger* — a discrete random
+input with equally likely options — and the whole framework is recomputed for each joint draw:
+
+=================  ================================================================================
+trigger            options (each equally likely)
+=================  ================================================================================
+``weighting``      ``entropy`` (panel entropy method, :func:`analysis.measures.entropy_weight`),
+                   ``critic`` (:func:`analysis.measures.critic_weight`), ``equal`` (1/m),
+                   ``pca`` (:func:`analysis.measures.pca_weight`)
+``normalisation``  ``minmax`` (direction-aware min-max), ``z`` (direction-aware z-score; a
+                   subsystem composite is then min-max rescaled to [0, 1] over the reference rows
+                   so that C and D are defined), ``rank`` ((rank − 1)/(n − 1) among the reference
+                   rows, average ranks for ties)
+``left_out``       none, or one core indicator (Saisana et al.'s "exclusion of one indicator at a
+                   time": option 0 keeps all, option j drops indicator j); only indicators whose
+                   subsystem and pillar keep another indicator can be dropped
+``window``         the reference rows that fix normalisation bounds and weights: ``pooled`` (all
+                   years of the window, the panel form), ``year`` (each year on its own, the
+                   cross-sectional form), ``rolling3`` (the year and the two before it, within the
+                   window)
+=================  ================================================================================
+
+Weights are estimated by each method in its own standard form on the reference rows (entropy and
+CRITIC on min-max normalised values, PCA on the correlation matrix) and applied to the indicators
+normalised by the draw's normalisation. Draws are a scrambled Sobol' sequence
+(:class:`scipy.stats.qmc.Sobol`, ``seed``), the quasi-random design of Saisana et al., with each
+uniform coordinate mapped to an option; ``n_draws`` is rounded up to a power of two (default
+1024 ≥ 500). The same seed gives the same draws and the same bytes.
+
+In each draw every province-year gets its subsystem scores, C, T and D (and its D rank among the
+provinces of the year), its four pillar scores, their within-year **rank-based standard scores**
+(van der Waerden normal scores Φ⁻¹(r/(N+1)), so that one extreme province cannot move the others:
+see :func:`analysis.framework.integration.standardise_within_year`) and the pillar that
+**leads**, i.e. has the highest standard score; a tie between k pillars gives each 1/k of the
+draw.
+
+Decision rules (fixed before looking at the results; reasons given)
+------------------------------------------------------------------
+* **Primary model** = the pillar that leads in the largest share of draws; ``model_confidence`` =
+  that share. **``multi``** when no pillar leads in a *clear majority*: share below
+  ``majority = 2/3``. A simple majority (> 1/2) already means "more often than all other pillars
+  together"; two thirds — the usual qualified majority — asks that the lead survive two of
+  every three plausible specifications, so that a label does not hinge on one contestable choice
+  (e.g. entropy vs equal weights) whose options are equally likely by design.
+* **Temporal rule**: a model is a tendency over years, so the shares are pooled over a trailing
+  window of ``smooth_years = 3`` years (the year and the two before it, as available in the
+  scoring window; each year counts equally). Three years is the shortest window in which a
+  single-year blip is outvoted by the two other years, and trailing (not centred) so that a
+  published label never changes when a later year is added. The single-year result is kept as
+  ``model_year`` / ``model_year_confidence``.
+* Intervals are the 5th and 95th percentiles over draws (Saisana et al. 2005 report the same
+  band for ranks).
+* **Churn**: switches of ``model`` per province between consecutive years of the window.
+
+First-order sensitivity indices ``S_k = V[E(Y | X_k)] / V(Y)`` of each trigger (Saisana et al.
+2005, eq. 6) are estimated by grouping draws by the trigger's option (exact for discrete inputs
+up to sampling error) for Y = the province's D rank and Y = 1{its primary pillar leads}, and
+averaged over province-years of the latest year with V(Y) > 0.
+
+Degenerate input never yields NaN: an indicator constant on a draw's reference rows gets weight 0
+(entropy, CRITIC, PCA) or a constant normalised value (equal weights), and a group whose
+indicators are all constant falls back to equal weights; each case is counted in the notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.framework.spec import PILLARS, Spec
+
+__all__ = [
+    "WEIGHTINGS",
+    "NORMALISATIONS",
+    "WINDOWS",
+    "SensitivityResult",
+    "normal_scores_axis",
+    "sensitivity_analysis",
+    "temporal_model",
+    "model_switches",
+]
+
+WEIGHTINGS: tuple[str, ...] = ("entropy", "critic", "equal", "pca")
+NORMALISATIONS: tuple[str, ...] = ("minmax", "z", "rank")
+WINDOWS: tuple[str, ...] = ("pooled", "year", "rolling3")
+KEYS = ["province_code", "year"]
+_CONST_RTOL = 1e-9
+
+
+@dataclass
+class SensitivityResult:
+    """Result of :func:`sensitivity_analysis`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per province-year (``province_code``, ``year``): ``share_<pillar>`` (share of
+        draws, pooled over the temporal window, in which the pillar leads; the four sum to 1),
+        ``model``, ``model_confidence``, ``model_year``, ``model_year_confidence``,
+        ``z_<pillar>_lo`` / ``z_<pillar>_hi`` (5th/95th percentile of the rank-based standard
+        score over draws), ``D_rank_lo`` / ``D_rank_hi`` (1 = highest D of the year) and
+        ``D_rank_median``; the same for every extra composite (``<name>_rank_lo`` …).
+    draws : pandas.DataFrame
+        One row per draw: ``draw``, ``weighting``, ``normalisation``, ``left_out`` (``""`` =
+        none), ``window``.
+    indices : pandas.DataFrame
+        First-order sensitivity indices: ``output``, ``trigger``, ``S_mean``, ``S_median``,
+        ``n`` (province-years of the latest year used).
+    churn : pandas.DataFrame
+        One row per province: ``switches`` of ``model`` over the window, ``models`` (the
+        sequence, ``>``-separated).
+    shares_year : pandas.DataFrame
+        Index (province_code, year): single-year lead shares ``share_<pillar>`` (before the
+        temporal rule), the input of :func:`temporal_model`.
+    notes : list of str
+    params : dict
+    """
+
+    table: pd.DataFrame
+    draws: pd.DataFrame
+    indices: pd.DataFrame
+    churn: pd.DataFrame
+    shares_year: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+
+
+# ============================================================================ helpers
+
+
+def normal_scores_axis(values: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Van der Waerden normal scores Φ⁻¹(r / (n + 1)) along ``axis`` (average ranks for ties).
+
+    The standardisation of :func:`analysis.framework.integration.standardise_within_year`
+    (``method="rank"``) on arrays: with provinces along ``axis``, every other axis (years,
+    pillars, draws) is ranked separately.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Any shape; n = ``values.shape[axis]``.
+    axis : int, default 1
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape.
+    """
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+
+    v = np.asarray(values, dtype=float)
+    r = rankdata(v, axis=axis, method="average")
+    return ndtri(r / (v.shape[axis] + 1))
+
+
+def _is_constant(x: np.ndarray) -> np.ndarray:
+    rng = x.max(axis=0) - x.min(axis=0)
+    scale = np.abs(x).max(axis=0)
+    return rng <= _CONST_RTOL * np.where(scale > 0, scale, 1.0)
+
+
+def _normalise(block: np.ndarray, how: str) -> np.ndarray:
+    """Direction-aware (signs already applied) normalisation of the reference rows' values."""
+    const = _is_constant(block)
+    if how == "minmax":
+        lo, hi = block.min(axis=0), block.max(axis=0)
+        out = (block - lo) / np.where(const, 1.0, hi - lo)
+    elif how == "z":
+        sd = block.std(axis=0, ddof=1) if len(block) > 1 else np.zeros(block.shape[1])
+        out = (block - block.mean(axis=0)) / np.where(const | (sd <= 0), 1.0, sd)
+    elif how == "rank":
+        from scipy.stats import rankdata
+
+        n = len(block)
+        out = (rankdata(block, axis=0, method="average") - 1.0) / max(n - 1, 1)
+    else:  # pragma: no cover - validated by the caller
+        raise ValueError(how)
+    out[:, const] = 0.0 if how != "rank" else 0.5
+    return out
+
+
+def _weights(block: np.ndarray, how: str) -> tuple[np.ndarray, int]:
+    """Weights of one group on its reference rows (signed values); constant columns get 0.
+
+    Returns the weights (sum 1) and the number of constant columns met.
+    """
+    from analysis.measures.entropy import _entropy_core
+    from analysis.measures.weights import critic_weights_array, pca_weights_array
+
+    m = block.shape[1]
+    const = _is_constant(block)
+    n_const = int(const.sum())
+    if how == "equal" or const.all():
+        return np.full(m, 1.0 / m), n_const
+    w = np.zeros(m)
+    sub = block[:, ~const]
+    if how == "pca":
+        w[~const] = pca_weights_array(sub)
+        return w, n_const
+    lo, hi = sub.min(axis=0), sub.max(axis=0)
+    z = (sub - lo) / (hi - lo)
+    if how == "entropy":
+        _, w_sub, _ = _entropy_core(z, 0.0)
+    elif how == "critic":
+        try:
+            w_sub = critic_weights_array(z)
+        except ValueError:  # every column perfectly correlated: no conflict, equal information
+            w_sub = np.full(sub.shape[1], 1.0 / sub.shape[1])
+    else:  # pragma: no cover
+        raise ValueError(how)
+    w[~const] = w_sub
+    return w, n_const
+
+
+def _spans_years(window: Sequence[int], how: str) -> list[list[int]]:
+    """Reference years of each target year (in window order) for a window option."""
+    years = list(window)
+    if how == "pooled":
+        return [years] * len(years)
+    if how == "year":
+        return [[y] for y in years]
+    if how == "rolling3":
+        return [years[max(0, i - 2): i + 1] for i in range(len(years))]
+    raise ValueError(f"window must be one of {WINDOWS}, got {how!r}")
+
+
+def temporal_model(
+    shares: pd.DataFrame,
+    *,
+    years: int = 3,
+    majority: float = 2 / 3,
+) -> pd.DataFrame:
+    """Primary model per province-year from single-year lead shares, by the temporal rule.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Index (province_code, year); one column per pillar (``share_chain`` … or bare pillar
+        names), each row summing to 1: the share of draws in which the pillar leads that year.
+    years : int, default 3
+        Trailing window: year t pools t − years + 1 … t (those present), each year equally.
+    majority : float, default 2/3
+        Below it the model is ``multi``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index: the pooled shares (``share_<pillar>``), ``model`` (pillar with the largest
+        pooled share, or ``multi``) and ``model_confidence`` (the largest pooled share).
+
+    Raises
+    ------
+    ValueError
+        ``years < 1``, ``majority`` outside (0, 1], or rows not summing to 1.
+    """
+    if years < 1:
+        raise ValueError(f"years must be >= 1, got {years}")
+    if not 0 < majority <= 1:
+        raise ValueError(f"majority must be in (0, 1], got {majority}")
+    cols = list(shares.columns)
+    if not np.allclose(shares.sum(axis=1), 1.0, atol=1e-9):
+        raise ValueError("lead shares must sum to 1 in every row")
+    labels = np.array([c.removeprefix("share_") for c in cols], dtype=object)
+    pooled = (shares.groupby(level="province_code", group_keys=False)
+              .apply(lambda g: g.rolling(years, min_periods=1).mean()))
+    pooled = pooled.reindex(shares.index)
+    v = pooled.to_numpy()
+    best = v.max(axis=1)
+    n_best = (np.abs(v - best[:, None]) <= 1e-12).sum(axis=1)
+    model = np.where((best >= majority - 1e-12) & (n_best == 1), labels[v.argmax(axis=1)], "multi")
+    out = pooled.rename(columns=lambda c: c if c.startswith("share_") else f"share_{c}")
+    out["model"] = model
+    out["model_confidence"] = best
+    return out
+
+
+def model_switches(models: pd.Series) -> pd.DataFrame:
+    """Switches of a label between consecutive years, per province.
+
+    Parameters
+    ----------
+    models : pandas.Series
+        Index (province_code, year), labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per province: ``switches`` (number of years whose label differs from the year
+        before) and ``models`` (the labels in year order, ``>``-separated).
+    """
+    rows = []
+    for code, g in models.groupby(level="province_code"):
+        seq = g.sort_index(level="year").tolist()
+        rows.append((int(code), int(sum(a != b for a, b in zip(seq, seq[1:], strict=False))),
+                     ">".join(map(str, seq))))
+    return pd.DataFrame(rows, columns=["province_code", "switches", "models"])
+
+
+# ============================================================================ the analysis
+
+
+def _groups_from_spec(spec: Spec, columns: Iterable[str]) -> dict[str, list[str]]:
+    cols = list(columns)
+    groups = {"U_st": [c for c in cols if spec[c].subsystem == "st"],
+              "U_ind": [c for c in cols if spec[c].subsystem == "ind"]}
+    for p in PILLARS:
+        groups[f"pillar_{p}"] = [c for c in cols if spec[c].pillar == p]
+    return groups
+
+
+def sensitivity_analysis(
+    core: pd.DataFrame,
+    spec: Spec,
+    *,
+    n_draws: int = 1024,
+    seed: int = 20260,
+    weighting: Sequence[str] = WEIGHTINGS,
+    normalisation: Sequence[str] = NORMALISATIONS,
+    windows: Sequence[str] = WINDOWS,
+    leave_one_out: bool = True,
+    majority: float = 2 / 3,
+    smooth_years: int = 3,
+    interval: tuple[float, float] = (0.05, 0.95),
+    extra: Mapping[str, Sequence[str]] | None = None,
+) -> SensitivityResult:
+    """Global uncertainty analysis of the typology and the ranks (see the module notes).
+
+    Parameters
+    ----------
+    core : pandas.DataFrame
+        Prepared core indicators (:func:`analysis.framework.integration.prepare_core`): index
+        (province_code, year), balanced (every province in every year), no missing values.
+    spec : Spec
+        Gives each indicator's direction, subsystem and pillar.
+    n_draws : int, default 1024
+        Number of draws (rounded up to a power of two for the Sobol' design); at least 2.
+    seed : int
+        Seed of the scrambled Sobol' sequence.
+    weighting, normalisation, windows : sequences of str
+        Options of the triggers (subsets of ``WEIGHTINGS``, ``NORMALISATIONS``, ``WINDOWS``).
+    leave_one_out : bool, default True
+        Include the indicator-exclusion trigger.
+    majority : float, default 2/3
+        Share of draws below which the model is ``multi``.
+    smooth_years : int, default 3
+        Trailing window of the temporal rule (1 = no smoothing).
+    interval : (float, float)
+        Percentiles of the intervals.
+    extra : mapping name → indicator names, optional
+        Further composites to rank in every draw (e.g. the linkage index): ``<name>_rank_lo``,
+        ``<name>_rank_hi`` and ``<name>_rank_median`` are added to the table.
+
+    Returns
+    -------
+    SensitivityResult
+
+    Raises
+    ------
+    ValueError
+        Unbalanced or incomplete ``core``; an unknown trigger option; fewer than two draws; an
+        empty group.
+    """
+    from scipy.stats import qmc, rankdata
+
+    for name, opts, allowed in (("weighting", weighting, WEIGHTINGS),
+                                ("normalisation", normalisation, NORMALISATIONS),
+                                ("windows", windows, WINDOWS)):
+        bad = [o for o in opts if o not in allowed]
+        if bad or not opts:
+            raise ValueError(f"{name} options must be a non-empty subset of {allowed}, got {list(opts)}")
+    if n_draws < 2:
+        raise ValueError(f"n_draws must be at least 2, got {n_draws}")
+    if core.isna().any().any():
+        bad = core.columns[core.isna().any()].tolist()
+        raise ValueError(f"core indicators have missing values in {bad}: prepare them first")
+    data = core.sort_index(level=["year", "province_code"])
+    years = sorted(data.index.get_level_values("year").unique())
+    provs = sorted(data.index.get_level_values("province_code").unique())
+    T, N = len(years), len(provs)
+    if len(data) != T * N or data.index.duplicated().any():
+        raise ValueError(f"core must be balanced (every province in every year): {len(data)} rows "
+                         f"for {N} provinces × {T} years")
+    cols = list(data.columns)
+    m = len(cols)
+    signs = np.array([spec[c].sign for c in cols], dtype=float)
+    X = data.to_numpy(dtype=float) * signs  # rows: year-major, N per year
+    groups = _groups_from_spec(spec, cols)
+    extra = dict(extra or {})
+    for name, members in extra.items():
+        unknown = [c for c in members if c not in cols]
+        if unknown:
+            raise ValueError(f"extra composite {name!r}: indicators {unknown} not in core")
+        groups[name] = list(members)
+    for g, members in groups.items():
+        if not members:
+            raise ValueError(f"group {g!r} has no indicator in core")
+    gnames = list(groups)
+    G = len(gnames)
+    member_idx = {g: np.array([cols.index(c) for c in groups[g]]) for g in gnames}
+
+    droppable = [""]
+    if leave_one_out:
+        for c in cols:
+            if all(len(groups[g]) > 1 for g in gnames if c in groups[g]):
+                droppable.append(c)
+
+    # ---- the design: scrambled Sobol' points mapped to options
+    k = int(np.ceil(np.log2(max(n_draws, 2))))
+    u = qmc.Sobol(d=4, scramble=True, seed=np.random.default_rng(seed)).random_base2(k)
+    opts = [list(weighting), list(normalisation), droppable, list(windows)]
+    idx = np.minimum((u * np.array([len(o) for o in opts])).astype(int),
+                     np.array([len(o) - 1 for o in opts]))
+    D_draws = len(u)
+    draws = pd.DataFrame({"draw": np.arange(D_draws),
+                          "weighting": [opts[0][i] for i in idx[:, 0]],
+                          "normalisation": [opts[1][i] for i in idx[:, 1]],
+                          "left_out": [opts[2][i] for i in idx[:, 2]],
+                          "window": [opts[3][i] for i in idx[:, 3]]})
+
+    year_rows = [np.arange(t * N, (t + 1) * N) for t in range(T)]
+    refs = {w: _spans_years(list(range(T)), w) for w in windows}  # year positions
+    norm_cache: dict = {}
+    weight_cache: dict = {}
+    degenerate: dict[str, int] = {}
+
+    def ref_rows(w, t):
+        return np.concatenate([year_rows[s] for s in refs[w][t]])
+
+    def normalised(norm, w, t):
+        """Normalised reference rows of (window w, year t) and the positions of year t in them."""
+        block = tuple(refs[w][t])
+        if (norm, block) not in norm_cache:
+            norm_cache[(norm, block)] = _normalise(X[ref_rows(w, t)], norm)
+        start = block.index(t) * N  # reference rows are whole years in order
+        return norm_cache[(norm, block)], np.arange(start, start + N)
+
+    def group_weights(how, block, j, drop):
+        g = gnames[j]
+        if drop not in groups[g]:
+            drop = ""
+        key = (how, block, j, drop)
+        if key not in weight_cache:
+            rows = np.concatenate([year_rows[s] for s in block])
+            mi = np.array([i for i in member_idx[g] if cols[i] != drop])
+            wv, n_const = _weights(X[np.ix_(rows, mi)], how)
+            if n_const:
+                label = (f"{g}: {n_const} constant indicator(s) on reference years "
+                         f"{[years[s] for s in block]}")
+                degenerate[label] = degenerate.get(label, 0) + 1
+            weight_cache[key] = (mi, wv)
+        return weight_cache[key]
+
+    def weight_matrix(how, w, t, drop):
+        block = tuple(refs[w][t])
+        key = (how, block, drop)
+        if key not in matrix_cache:
+            W = np.zeros((m, G))
+            for j in range(G):
+                mi, wv = group_weights(how, block, j, drop)
+                W[mi, j] = wv
+            matrix_cache[key] = W
+        return matrix_cache[key]
+
+    matrix_cache: dict = {}
+    g_st, g_ind = gnames.index("U_st"), gnames.index("U_ind")
+    g_pil = [gnames.index(f"pillar_{p}") for p in PILLARS]
+    g_extra = [gnames.index(n) for n in extra]
+    S_all = np.empty((D_draws, T, N, G))
+    for d, (wi, ni, li, vi) in enumerate(idx):
+        how, norm, drop, w = opts[0][wi], opts[1][ni], opts[2][li], opts[3][vi]
+        S = S_all[d]
+        for t in range(T):
+            Zb, target = normalised(norm, w, t)
+            W = weight_matrix(how, w, t, drop)
+            if norm == "z":  # composite rescaled to [0, 1] over the reference rows (for C, D)
+                Sb = Zb @ W
+                lo, hi = Sb.min(axis=0), Sb.max(axis=0)
+                Sb = (Sb - lo) / np.where(hi - lo > 0, hi - lo, 1.0)
+                S[t] = Sb[target]
+            else:
+                S[t] = Zb[target] @ W
+    np.clip(S_all, 0.0, 1.0, out=S_all)
+    u1, u2 = S_all[..., g_st], S_all[..., g_ind]
+    tot = u1 + u2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = np.where(tot > 0, 2 * np.sqrt(u1 * u2) / np.where(tot > 0, tot, 1.0), 1.0)
+    Dv = np.sqrt(C * tot / 2)
+    d_rank = rankdata(-Dv, axis=2, method="min").astype(np.int16)  # draws × T × N
+    x_rank = [rankdata(-S_all[..., ge], axis=2, method="min").astype(np.int16) for ge in g_extra]
+    zs = normal_scores_axis(S_all[..., g_pil], axis=2)  # draws × T × N × 4
+    top = zs.max(axis=3, keepdims=True)
+    lead_draw = (np.abs(zs - top) <= 1e-12).astype(float)
+    lead_draw /= lead_draw.sum(axis=3, keepdims=True)
+    lead = lead_draw.mean(axis=0)
+
+    # ---- per province-year table
+    index = pd.MultiIndex.from_product([years, provs], names=["year", "province_code"])
+    share_year = pd.DataFrame(lead.reshape(T * N, -1), index=index,
+                              columns=[f"share_{p}" for p in PILLARS])
+    share_year = share_year.reorder_levels(KEYS).sort_index()
+    single = temporal_model(share_year, years=1, majority=majority)
+    pooled = temporal_model(share_year, years=smooth_years, majority=majority)
+    table = pooled.copy()
+    table["model_year"] = single["model"]
+    table["model_year_confidence"] = single["model_confidence"]
+    lo_q, hi_q = interval
+
+    def by_row(arr: np.ndarray) -> pd.Series:
+        return pd.Series(arr.reshape(T * N), index=index).reorder_levels(KEYS).sort_index()
+
+    for j, p in enumerate(PILLARS):
+        q = np.quantile(zs[..., j], [lo_q, hi_q], axis=0)
+        table[f"z_{p}_lo"] = by_row(q[0])
+        table[f"z_{p}_hi"] = by_row(q[1])
+    ranks = {"D": d_rank} | {n: x_rank[e] for e, n in enumerate(extra)}
+    for name, arr in ranks.items():
+        q = np.quantile(arr, [lo_q, 0.5, hi_q], axis=0, method="inverted_cdf")
+        table[f"{name}_rank_lo"] = by_row(q[0]).astype("int64")
+        table[f"{name}_rank_median"] = by_row(q[1]).astype("int64")
+        table[f"{name}_rank_hi"] = by_row(q[2]).astype("int64")
+    table = table.reset_index()
+
+    # ---- first-order sensitivity indices, latest year
+    trig = {"weighting": idx[:, 0], "normalisation": idx[:, 1], "left_out": idx[:, 2],
+            "window": idx[:, 3]}
+    last = T - 1
+    prim = pooled.xs(years[last], level="year")["model"].reindex(provs).to_numpy()
+    outputs = {"D_rank": d_rank[:, last, :].astype(float)}
+    lead_prim = np.full((D_draws, N), np.nan)
+    for i, mdl in enumerate(prim):
+        if mdl in PILLARS:
+            lead_prim[:, i] = lead_draw[:, last, i, PILLARS.index(mdl)]
+    outputs["lead_of_primary_model"] = lead_prim
+    irows = []
+    for out_name, Y in outputs.items():
+        for t_name, codes in trig.items():
+            s = []
+            for i in range(N):
+                y = Y[:, i]
+                if np.isnan(y).any() or y.var() <= 1e-15:
+                    continue
+                means = pd.Series(y).groupby(codes).mean()
+                counts = pd.Series(codes).value_counts().reindex(means.index)
+                s.append(float(((means - y.mean()) ** 2 * counts).sum() / len(y) / y.var()))
+            irows.append((out_name, t_name, float(np.mean(s)) if s else 0.0,
+                          float(np.median(s)) if s else 0.0, len(s)))
+    indices = pd.DataFrame(irows, columns=["output", "trigger", "S_mean", "S_median", "n"])
+
+    churn = model_switches(pooled["model"])
+    notes = []
+    if degenerate:
+        notes.append("indicators without variation on a draw's reference years got weight 0 "
+                     "(entropy, CRITIC, PCA) or a constant normalised value (equal weights): "
+                     + "; ".join(f"{k} ({v} weight estimations)" for k, v in sorted(degenerate.items())))
+    params = dict(n_draws=D_draws, seed=seed, weighting=list(weighting),
+                  normalisation=list(normalisation), windows=list(windows),
+                  leave_one_out=leave_one_out, droppable=droppable[1:], majority=majority,
+                  smooth_years=smooth_years, interval=list(interval))
+    return SensitivityResult(table=table, draws=draws, indices=indices, churn=churn,
+                             shares_year=share_year, notes=notes, params=params)
+
+
+def leave_out_province_effect(
+    core: pd.DataFrame,
+    spec: Spec,
+    baseline: pd.DataFrame,
+    province: int,
+    **kwargs,
+) -> pd.DataFrame:
+    """How many *other* provinces change primary model when one province is left out.
+
+    Parameters
+    ----------
+    core : pandas.DataFrame
+        Prepared core indicators (all provinces).
+    spec : Spec
+    baseline : pandas.DataFrame
+        ``SensitivityResult.table`` of the full data (``province_code``, ``year``, ``model``).
+    province : int
+        GB/T 2260 code of the province left out (e.g. 110000, Beijing).
+    **kwargs
+        Passed to :func:`sensitivity_analysis` (same seed and options as the baseline).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year plus ``year = 0`` (all years): ``n`` (other provinces), ``n_changed``,
+        ``share_unchanged``, ``changed`` (codes, ``;``-separated).
+
+    Raises
+    ------
+    ValueError
+        ``province`` is not in ``core``.
+    """
+    codes = core.index.get_level_values("province_code")
+    if province not in set(codes):
+        raise ValueError(f"province {province} is not in the core indicators")
+    res = sensitivity_analysis(core[codes != province], spec, **kwargs)
+    a = baseline.set_index(KEYS)["model"]
+    b = res.table.set_index(KEYS)["model"]
+    a = a[a.index.get_level_values("province_code") != province].reindex(b.index)
+    changed = a != b
+    rows = []
+    for y, g in [*changed.groupby(level="year"), (0, changed)]:
+        ch = sorted({int(c) for c, _ in g[g].index})
+        rows.append((int(y), int(g.size), int(g.sum()), float(1 - g.mean()), ";".join(map(str, ch))))
+    return pd.DataFrame(rows, columns=["year", "n", "n_changed", "share_unchanged", "changed"])
+
