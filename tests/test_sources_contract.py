@@ -7,9 +7,10 @@ import re
 import pytest
 
 from analysis import paths
-from analysis.data.sources import gpi, nbs, nqp, techme, techme_yearbook
+from analysis.data.sources import gpi, nbs, nqp, techme, techme_yearbook, torch_innocom
 
-PARSERS = {"techme": techme, "techme_yearbook": techme_yearbook, "nbs": nbs, "gpi": gpi, "nqp": nqp}
+PARSERS = {"techme": techme, "techme_yearbook": techme_yearbook, "torch_innocom": torch_innocom,
+           "nbs": nbs, "gpi": gpi, "nqp": nqp}
 # produced by the pipeline from parser columns, not by a parser
 PIPELINE_DERIVED = {"secondary_share", "tertiary_share"}
 

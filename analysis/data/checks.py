@@ -222,6 +222,14 @@ SPECS: list[Spec] = [
          why="industrial enterprises' R&D expenditure: the panel's R&D column (README trap: "
              "not total R&D) equals the yearbook table 2018-2023 to rounding (<= 0.007%). "
              "The yearbook sheet wins as the primary publication"),
+    Spec("recon_hightech_enterprises_torch_techme", "reconciliation",
+         ("techme", _col("hightech_enterprises")), ("torch_innocom", _col("hightech_enterprises")),
+         tolerance=0.0, allowed_exceptions=0, winner="torch_innocom",
+         why="both count the enterprises on each year's high-tech certification lists (a flow), "
+             "2018-2024: techme's HitechFirmsPub object is built from the Torch Centre summaries "
+             "the torch_innocom parser reads, and they are equal in every province-year. The "
+             "summaries win as the file closer to the publication; torch_innocom also derives "
+             "the stock (hightech_enterprises_stock)"),
 ]
 
 

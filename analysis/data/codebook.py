@@ -29,6 +29,11 @@ class Variable:
         Sheet, R object or table inside the source, as published.
     transformation : str
         What the code does to the published figure (``万元 / 10000``, ``% / 100``, ``sum of …``).
+    kind : str
+        ``"flow"`` (an amount or count *during* the year: expenditure, applications, firms
+        certified that year), ``"stock"`` (a level at the *end* of the year: patents in force,
+        institutions, enterprises holding a valid certificate), or ``""`` when not stated
+        (ratios, indices, prices). Written to the codebook's ``stock_flow`` column.
     """
 
     name: str
@@ -38,6 +43,12 @@ class Variable:
     source: str
     table: str = ""
     transformation: str = "as published"
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("", "flow", "stock"):
+            raise ValueError(f"Variable {self.name}: kind must be 'flow', 'stock' or '', "
+                             f"got {self.kind!r}")
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -50,7 +50,7 @@ from analysis import paths
 from analysis.data import fetch as _fetch
 from analysis.data.codebook import Variable
 
-PANEL_SOURCES: list[str] = ["techme", "techme_yearbook", "nbs", "gpi", "nqp"]
+PANEL_SOURCES: list[str] = ["techme", "techme_yearbook", "torch_innocom", "nbs", "gpi", "nqp"]
 """Parsers in ``analysis.data.sources`` that return province-year tables, in priority order."""
 
 RECONCILIATION_READERS: dict[str, dict[str, str]] = {
@@ -77,6 +77,9 @@ PREFERRED: dict[str, str] = {
     "tech_market_seller": "techme", "tech_market_buyer": "techme",
     # year-end resident population: NBS via the 2011-2023 panel (GPI workbook stops in 2018)
     "population": "nqp",
+    # certification lists as summarised from the Torch Centre's site; techme's HitechFirmsPub
+    # is built from the same files (checks: recon_hightech_enterprises_torch_techme)
+    "hightech_enterprises": "torch_innocom",
 }
 """Which source wins when several supply a column (reasons in the comments)."""
 
@@ -473,6 +476,7 @@ def codebook(panel: pd.DataFrame, variables: dict[str, tuple[str, Variable]]) ->
             "label_zh": v.label_zh if v else "", "label_en": v.label_en if v else "",
             "unit": v.unit if v else "", "source": v.source if v else "",
             "table": v.table if v else "", "transformation": v.transformation if v else "",
+            "stock_flow": v.kind if v else "",
             "parser": origin,
             "first_year": int(yrs.min()) if len(yrs) else pd.NA,
             "last_year": int(yrs.max()) if len(yrs) else pd.NA,

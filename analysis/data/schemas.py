@@ -54,7 +54,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "ind_new_product_sales": (0, 1.5e5),
     "budget_exp": (0, 5.0e4),         # 亿元; Guangdong 2023 ~ 1.85e4
     "fiscal_st_exp": (0, 5.0e3),
-    "hightech_enterprises": (0, 3.0e5),
+    "hightech_enterprises": (0, 1.0e5),  # 个 certified in the year; Guangdong 2023 26,981
     "emp_total": (0, 1.5e4), "emp_primary": (0, 1.0e4),   # 万人; Henan ~ 7e3
     "emp_secondary": (0, 1.0e4), "emp_tertiary": (0, 1.0e4),
     "population": (100, 2.0e4),       # 万人; Tibet ~ 260 (2000) .. Guangdong 12,700
@@ -65,12 +65,47 @@ RANGES: dict[str, tuple[float, float]] = {
     "students": (0, 5.0e3),
     "road_length": (0, 60),           # 万公里; Sichuan ~ 40
     "trade": (0, 3.0e5),              # 亿元; Guangdong ~ 9.5e4
+    # industry-science linkage (S&T yearbook sheets; maxima 2018-2023, mostly Guangdong)
+    "firms_with_rd": (0, 1.0e5),       # 个; Jiangsu 2022 31,594
+    "firms_with_rd_institution": (0, 1.0e5),  # Guangdong 2021 30,261
+    "ind_rd_ext": (0, 1.5e3),          # 亿元; Guangdong 2023 447
+    "ind_rd_ext_inst": (0, 1.0e3),     # Guangdong 2021 235
+    "ind_rd_ext_univ": (0, 50),        # Shandong 2018 13.3
+    "ind_rd_projects": (0, 3.0e5),     # 项; Guangdong 2019 106,340
+    "ind_rd_project_fte": (0, 200),    # 万人年; Guangdong 2019 60.4
+    "ind_rd_project_exp": (0, 1.0e4),  # 亿元; Guangdong 2019 2,376
+    "ind_rd_institutions": (0, 1.0e5),  # 个; Guangdong 2021 32,938
+    "ind_rd_institution_staff": (0, 400),  # 万人; Guangdong 2021 122
+    "ind_rd_institution_exp": (0, 1.5e4),  # 亿元; Guangdong 2021 5,047
+    "ind_patent_app": (0, 1.0e6),      # 件; Guangdong 2023 366,916
+    "ind_patent_app_invention": (0, 5.0e5),
+    "ind_valid_invention_patents": (0, 2.0e6),  # Guangdong 2023 661,500
+    "ind_tech_import": (0, 700),       # 亿元; Guangdong 2020 211
+    "ind_tech_assimilation": (0, 250),  # Shanghai 2019 78
+    "ind_tech_purchase_domestic": (0, 1.2e3),  # Shaanxi 2020 384
+    "ind_tech_renovation": (0, 2.0e3),  # Guangdong 2020 669
+    "incubators": (0, 4.0e3),          # 个; Jiangsu 2023 1,231
+    "incubator_resident_firms": (0, 2.0e5), "incubatees": (0, 1.5e5),
+    "incubatee_employees": (0, 150),   # 万人; Jiangsu 2022 52.7
+    "incubatee_investment": (0, 1.0e3),  # 亿元; Beijing 2022 345
+    "maker_spaces": (0, 4.0e3), "maker_space_served": (0, 1.5e5),
+    "maker_space_subsidy": (0, 20),    # 亿元; Jiangsu 2022 5.4
+    "maker_space_funded_teams": (0, 1.0e4),
+    "maker_space_investment": (0, 1.0e3),  # 亿元; Beijing 2023 287
+    "maker_space_employment": (0, 50),  # 万人; Guangdong 2022 16.6
+    "valid_patents": (0, 1.2e7),       # 件; Guangdong 2023 3,836,888
+    "valid_invention_patents": (0, 2.0e6), "valid_utility_patents": (0, 6.0e6),
+    "valid_design_patents": (0, 3.5e6),
+    "papers_sci": (0, 3.0e5), "papers_ei": (0, 2.0e5), "papers_cpci": (0, 5.0e4),  # Beijing
+    "hightech_export_usd": (0, 7.0e3),  # 亿美元; Guangdong 2018 2,326
+    "hightech_import_usd": (0, 7.0e3),
+    "hightech_enterprises_stock": (0, 2.5e5),  # 个; Guangdong 2024 78,076
 }
 _COPY_PREFIXES = ("nqp_", "gpi_")
 """A column ``nqp_x`` / ``gpi_x`` (another source's copy of ``x``) gets the range of ``x``."""
 _COPY_BASE = {"nqp_ind_rd_fte": "rd_fte"}  # copies whose base is named differently
 SHARE_COLUMNS = {"rd_intensity", "urbanisation", "basic_share"}
-MONEY_UNITS = {"亿元", "万元", "元"}
+MONEY_UNITS = {"亿元", "万元", "元", "亿美元"}
 
 
 class SchemaError(ValueError):

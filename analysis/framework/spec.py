@@ -67,6 +67,15 @@ PANEL_COLUMNS: frozenset[str] = frozenset(
     fiscal_st_exp hightech_enterprises gdp va_primary va_secondary va_tertiary emp_total
     emp_primary emp_secondary emp_tertiary population urbanisation gdp_index gdp_deflator gdp_real
     cpi fai_price_index digital_finance software_revenue ecommerce_sales trade students road_length
+    hightech_enterprises_stock firms_with_rd firms_with_rd_institution ind_rd_ext ind_rd_ext_inst
+    ind_rd_ext_univ ind_rd_projects ind_rd_project_fte ind_rd_project_exp ind_rd_institutions
+    ind_rd_institution_staff ind_rd_institution_exp ind_patent_app ind_patent_app_invention
+    ind_valid_invention_patents ind_tech_import ind_tech_assimilation ind_tech_purchase_domestic
+    ind_tech_renovation incubators incubator_resident_firms incubatees incubatee_employees
+    incubatee_investment maker_spaces maker_space_served maker_space_subsidy
+    maker_space_funded_teams maker_space_investment maker_space_employment valid_patents
+    valid_invention_patents valid_utility_patents valid_design_patents papers_sci papers_ei
+    papers_cpci hightech_export_usd hightech_import_usd
     """.split()
 )
 

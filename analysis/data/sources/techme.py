@@ -19,8 +19,32 @@ Quirks handled
 * ``rd_exp`` comes from RDActivity's total (万元, 2010–2023); RDIntense's 亿元 figure (2011–2023)
   is the same series rounded to 0.1 亿元 (tested).
 * ``HitechFirmsPub`` counts the high-tech enterprises in each year's published certification
-  lists (newly certified or re-certified that year), not the stock of valid certificates.
+  lists (newly certified or re-certified that year): a *flow*, not the stock of valid
+  certificates (2022: 160,054 against about 400,000 holding one). The same lists, from the
+  Torch Centre's site, are read by :mod:`analysis.data.sources.torch_innocom`, which also gives
+  the stock (``hightech_enterprises_stock``); the two copies are reconciled in ``data check``.
 * Missing years as published: IndustryOperation 2017, MarketPull/Push 2001–2004, 2006–2009, 2011.
+* ``RDPatentValid`` (国内三种专利有效数, 2010–2023) is a *stock*: patents in force at the end of
+  the year. 2014 holds a stray regional subtotal (尔部地区, the OCR form of 东部地区): dropped
+  as an aggregate.
+* ``RDPaperInternational`` (2010–2022) holds paper counts (篇数) and ranks (位次); only the
+  counts are read. ``IndustryTrade`` (高技术产品进出口, 2016–2018 only: the yearbook stopped the
+  table) is in 百万美元; we divide by 100 to 亿美元 (no currency conversion: the mirror has no
+  exchange rate).
+
+Which year a value describes
+----------------------------
+``year`` is the data year, the year printed in the title of the yearbook table the object was
+built from (the mirror's ``raw_yearbook`` sheets, e.g. ``8-9 国内三种专利有效数按地区分布(2023年)``),
+not the edition year. Checked against figures published for the data year: RDActivity 2023 =
+33,357.1 亿元 (NBS 2023 communiqué on S&T funding); RDPatentValid 2023 invention patents summed
+over the 31 provinces = 4,014,880, CNIPA's 401.5 万 domestic invention patents in force at the end
+of 2023 (2022: 3,279,847 against 328.0 万); IndustryTrade 2018 exports 7,430 亿美元 against the
+NBS 2018 communiqué's 49,374 亿元 of high-tech product exports (≈ 7,460 亿美元 at the 2018
+average rate), while 2017's communiqué figure is 10 % lower. RDPaperInternational follows the
+title year too (``8-17 …按地区分布(2022年)`` holds the 2022 values); its national totals differ
+from ISTIC's headline counts (which count papers differently), so that year could not be
+confirmed against a second publication.
 """
 
 from __future__ import annotations
@@ -58,6 +82,7 @@ class _Spec:
     label_en: str
     unit_out: str
     item: str
+    kind: str = ""  # "flow" / "stock" (codebook column stock_flow); "" when not stated
 
 
 _SPECS: list[_Spec] = [
@@ -104,6 +129,30 @@ _SPECS: list[_Spec] = [
     _Spec("fiscal_st_exp", "PublicBudget", "v6_cz_yszc_kxjs", "亿元", 1.0,
           "一般公共预算支出：科学技术", "General public budget expenditure on science and technology",
           "亿元", "科学技术"),
+    # patents in force at the end of the year (a stock), 2010-2023 (table 8-9 国内三种专利有效数)
+    _Spec("valid_patents", "RDPatentValid", "v4_cg_zlsyx_hj", "件", 1.0,
+          "国内有效专利数", "Domestic patents in force (end of year)", "件", "合计", "stock"),
+    _Spec("valid_invention_patents", "RDPatentValid", "v4_cg_zlsyx_fm", "件", 1.0,
+          "国内有效发明专利数", "Domestic invention patents in force (end of year)", "件", "发明",
+          "stock"),
+    _Spec("valid_utility_patents", "RDPatentValid", "v4_cg_zlsyx_syxx", "件", 1.0,
+          "国内有效实用新型专利数", "Domestic utility-model patents in force (end of year)", "件",
+          "实用新型", "stock"),
+    _Spec("valid_design_patents", "RDPatentValid", "v4_cg_zlsyx_wgsj", "件", 1.0,
+          "国内有效外观设计专利数", "Domestic design patents in force (end of year)", "件",
+          "外观设计", "stock"),
+    # papers indexed that year (a flow), 2010-2022 (table 8-17 国外主要检索工具收录我国科技论文)
+    _Spec("papers_sci", "RDPaperInternational", "v4_cg_gwlw_pssci", "篇", 1.0,
+          "SCI收录科技论文数", "Scientific papers indexed by SCI", "篇", "篇数SCI", "flow"),
+    _Spec("papers_ei", "RDPaperInternational", "v4_cg_gwlw_psei", "篇", 1.0,
+          "EI收录科技论文数", "Scientific papers indexed by EI", "篇", "篇数EI", "flow"),
+    _Spec("papers_cpci", "RDPaperInternational", "v4_cg_gwlw_pscpcis", "篇", 1.0,
+          "CPCI-S收录科技论文数", "Scientific papers indexed by CPCI-S", "篇", "篇数cpcis", "flow"),
+    # high-technology products trade, 2016-2018 only (table 5-8 各地区高技术产品进出口贸易)
+    _Spec("hightech_export_usd", "IndustryTrade", "v4_cy_my_ck", "百万美元", 1e-2,
+          "高技术产品出口额", "High-technology products: exports", "亿美元", "出口贸易额", "flow"),
+    _Spec("hightech_import_usd", "IndustryTrade", "v4_cy_my_jk", "百万美元", 1e-2,
+          "高技术产品进口额", "High-technology products: imports", "亿美元", "进口贸易额", "flow"),
 ]
 
 _HITECH = ("hightech_enterprises", "HitechFirmsPub")
@@ -120,7 +169,7 @@ def _transformation(spec: _Spec) -> str:
 VARIABLES: list[Variable] = [
     Variable(
         s.column, s.label_zh, s.label_en, s.unit_out, f"{RDA_DIR}/{s.obj}.rda",
-        f"{s.obj}: {s.code} ({s.item}, {s.unit_in})", _transformation(s),
+        f"{s.obj}: {s.code} ({s.item}, {s.unit_in})", _transformation(s), kind=s.kind,
     )
     for s in _SPECS
 ] + [
@@ -130,9 +179,13 @@ VARIABLES: list[Variable] = [
         "rd_exp_basic / rd_exp",
     ),
     Variable(
-        "hightech_enterprises", "高新技术企业数（当年公示认定）",
-        "High-tech enterprises certified (published lists of the year)", "个",
-        f"{RDA_DIR}/HitechFirmsPub.rda", "HitechFirmsPub: num", "as published",
+        "hightech_enterprises", "当年认定高新技术企业数（流量）",
+        "High-tech enterprises certified in the year (flow)", "个",
+        f"{RDA_DIR}/HitechFirmsPub.rda", "HitechFirmsPub: num",
+        "as published; a flow: enterprises on the year's published certification lists "
+        "(new and re-certified), not the enterprises holding a valid certificate (2022: "
+        "160,054 against a national stock of about 400,000); see hightech_enterprises_stock",
+        kind="flow",
     ),
 ]
 
