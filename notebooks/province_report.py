@@ -15,10 +15,11 @@
 # # Province report (parameterised)
 #
 # One report per province and language, rendered by `python -m analysis reports`
-# (`analysis.reporting.batch`). Every number comes from `analysis.reporting.province`, which reads
-# the processed tables (`data/processed/`); nothing is estimated here. Each section is displayed
-# and its numbers are recorded with scrapbook (`sb.glue`), so tests can compare the report with
-# the processed data. This cell (tagged `remove_cell`) and all code are left out of the HTML.
+# (`analysis.reporting.batch`). Each section is built by `analysis.reporting.sections.build`:
+# its numbers from the processed tables (`analysis.reporting.context`, nothing is estimated
+# here), its chart (`figures`), its words (Jinja2 templates, zh and en side by side). `show`
+# displays it as one HTML block and records its numbers with scrapbook (one scrap per section),
+# so tests can compare the report with the processed data. Code is left out of the HTML.
 #
 # Parameters: `province_code` (GB/T 2260 code; the CLI converts any spelling first, since
 # papermill injects non-ASCII values as escapes), `lang` (`zh`/`en`), `year_start`, `year_end`,
@@ -33,66 +34,64 @@ data_dir = None
 
 # %%
 # %matplotlib inline
-# %config InlineBackend.print_figure_kwargs = {"bbox_inches": None}
-from analysis.reporting import province as pr
+from analysis.reporting import sections as rs
 from analysis.reporting.fonts import setup_style
 
 setup_style(dpi=100)
-code = int(province_code)
-inp = pr.load_inputs(data_dir)
-args = (inp, code, lang, int(year_start), int(year_end))
-pr.show(pr.header(*args), level=1)
+inp = rs.load_inputs(data_dir)
+args = (inp, int(province_code), lang, int(year_start), int(year_end))
+rs.show(rs.header(*args))
 
 # %% [markdown] tags=["remove_cell"]
 # ## The province at a glance: key indicators, rank among 31 and within the region
 
 # %%
-pr.show(pr.safe_section(pr.section_glance, *args))
+rs.show(rs.build("glance", *args))
 
 # %% [markdown] tags=["remove_cell"]
 # ## S&T and industrial innovation indices vs national median and regional peers
 
 # %%
-pr.show(pr.safe_section(pr.section_indices, *args))
+rs.show(rs.build("indices", *args))
 
 # %% [markdown] tags=["remove_cell"]
 # ## Coupling coordination trajectory and class
 
 # %%
-pr.show(pr.safe_section(pr.section_coupling, *args))
+rs.show(rs.build("coupling", *args))
 
 # %% [markdown] tags=["remove_cell"]
 # ## Integration models (four pillars) and their changes
 
 # %%
-pr.show(pr.safe_section(pr.section_models, *args))
+rs.show(rs.build("models", *args))
 
 # %% [markdown] tags=["remove_cell"]
-# ## Pathway diagnostics, the two weakest pathways
+# ## Pathway diagnostics: the five pathways relative to the other provinces
 
 # %%
-pr.show(pr.safe_section(pr.section_pathways, *args))
+rs.show(rs.build("pathways", *args))
 
 # %% [markdown] tags=["remove_cell"]
 # ## Industrial-chain profile from the province's input-output tables
 
 # %%
-pr.show(pr.safe_section(pr.section_chain, *args))
+rs.show(rs.build("chain", *args))
 
 # %% [markdown] tags=["remove_cell"]
 # ## Threshold regime and the estimated effect there
 
 # %%
-pr.show(pr.safe_section(pr.section_threshold, *args))
+rs.show(rs.build("threshold", *args))
 
 # %% [markdown] tags=["remove_cell"]
 # ## Spatial neighbours and spillovers
 
 # %%
-pr.show(pr.safe_section(pr.section_spatial, *args))
+rs.show(rs.build("spatial", *args))
 
 # %% [markdown] tags=["remove_cell"]
 # ## Map
 
 # %%
-pr.show(pr.safe_section(pr.section_map, *args))
+rs.show(rs.build("map", *args))

@@ -19,8 +19,17 @@ import pytest
 
 from analysis import paths
 from analysis.data.provinces import PROVINCES, UnknownProvinceError
+from analysis.labels import Labels, derived, model_key, z_scores
+from analysis.numfmt import num
 from analysis.reporting import batch, fonts, i18n
-from analysis.reporting import province as pr
+from analysis.reporting import context as cx
+from analysis.reporting import sections as rs
+from analysis.reporting.inputs import (
+    UnknownProvinceCodeError,
+    framework_version,
+    load_inputs,
+    province_info,
+)
 from analysis.reporting.synthetic import write_synthetic
 
 ROOT = paths.project_root()
@@ -76,224 +85,294 @@ def synth(tmp_path_factory) -> Path:
     return write_synthetic(tmp_path_factory.mktemp("processed") / "processed")
 
 
+def _text(sec) -> str:
+    """A section's words without markup."""
+    return re.sub(r"<[^>]+>", "", sec.text)
+
+
 def test_glance_ranks_match_independent_computation(synth):
-    inp = pr.load_inputs(synth)
+    inp = load_inputs(synth)
     panel = pd.read_parquet(synth / "panel.parquet")
-    sec = pr.section_glance(inp, 320000, "en", 2010, 2023)
+    nums = cx.glance_context(inp, 320000, 2010, 2023).numbers()
     # independent: R&D intensity in 2023, rank 1 = highest, within the East region
     y = panel[panel["year"] == 2023].set_index("province_code")["rd_intensity"]
     own = y.loc[320000]
-    assert sec.numbers["glance.rd_intensity.value"] == pytest.approx(own)
-    assert sec.numbers["glance.rd_intensity.rank"] == int((y > own).sum()) + 1
+    assert nums["glance.rd_intensity.value"] == pytest.approx(own)
+    assert nums["glance.rd_intensity.rank"] == int((y > own).sum()) + 1
     east = PROVINCES.loc[PROVINCES["region"] == "east", "province_code"]
-    assert sec.numbers["glance.rd_intensity.rank_region"] == int((y.loc[east] > own).sum()) + 1
-    assert sec.numbers["glance.rd_intensity.n_region"] == 10
-    gdp_pc = panel.query("province_code == 320000 and year == 2023")
-    assert sec.numbers["glance.gdp_per_capita.value"] == pytest.approx(
-        float(gdp_pc["gdp"].iloc[0] / gdp_pc["population"].iloc[0] * 1e4)
-    )
-    # Tibet's R&D intensity is missing in 2010-2011: its glance uses 2023, ranks among 31
-    tib = pr.section_glance(inp, 540000, "zh", 2010, 2011)
-    assert "glance.rd_intensity.value" not in tib.numbers
-    assert tib.numbers["glance.gdp.year"] == 2011
+    assert nums["glance.rd_intensity.rank_region"] == int((y.loc[east] > own).sum()) + 1
+    assert nums["glance.rd_intensity.n_region"] == 10
+    p = panel.query("province_code == 320000 and year == 2023").iloc[0]
+    assert nums["glance.gdp_per_capita.value"] == pytest.approx(p["gdp"] / p["population"] * 1e4)
+    # a framework indicator is computed with the specification's formula
+    assert nums["glance.hightech_revenue_gdp.value"] == pytest.approx(p["hightech_revenue"] / p["gdp"])
+    # Tibet's R&D intensity is missing in 2010-2011: not shown, the other indicators are
+    tib = cx.glance_context(inp, 540000, 2010, 2011).numbers()
+    assert "glance.rd_intensity.value" not in tib
+    assert tib["glance.gdp.year"] == 2011
+
+
+def test_glance_table_formats_by_unit(synth):
+    inp = load_inputs(synth)
+    sec = rs.build("glance", inp, 320000, "en", 2010, 2023)
+    rows = {r[0]: r for r in sec.tables[0].rows}
+    c = cx.glance_context(inp, 320000, 2010, 2023)
+    v = {r.key: r.value for r in c.rows}
+    # R&D intensity is a share: a percentage; GDP per capita (yuan) an amount; the unit column says which
+    assert rows["R&D intensity"][2] == num(v["rd_intensity"], "share") and rows["R&D intensity"][3] == ""
+    assert rows["GDP"][2] == f"{v['gdp']:,.0f}" and rows["GDP"][3] == "100 million yuan"
+    assert rows["GDP per capita"][3] == "yuan"
 
 
 def test_pathway_percentiles_and_gaps(synth):
     integ = pd.read_parquet(synth / "integration.parquet")
-    d = pr.pathway_diagnostics(integ, PROVINCES, 110000, 2020)
+    d = cx.pathway_diagnostics(integ, PROVINCES, 110000, 2020)
     y = integ[integ["year"] == 2020].set_index("province_code")["pathway_pilot_platform"]
     own = y.loc[110000]
     assert d.loc["pathway_pilot_platform", "percentile"] == pytest.approx((y <= own).mean() * 100)
     assert d.loc["pathway_pilot_platform", "gap_frontier"] == pytest.approx(y.max() - own)
     east = PROVINCES.loc[PROVINCES["region"] == "east", "province_code"]
     assert d.loc["pathway_pilot_platform", "gap_leader"] == pytest.approx(y.loc[east].max() - own)
+    assert d.loc["pathway_pilot_platform", "median"] == pytest.approx(y.median())
 
 
 def test_threshold_regime_from_stored_results(synth):
-    inp = pr.load_inputs(synth)
+    inp = load_inputs(synth)
     panel = pd.read_parquet(synth / "panel.parquet")
     for code in (110000, 460000, 540000):
-        sec = pr.section_threshold(inp, code, "en", 2010, 2023)
+        nums = cx.threshold_context(inp, code, 2010, 2023).numbers()
         q = float(panel.query("province_code == @code and year == 2023")["rd_intensity"].iloc[0])
-        assert sec.numbers["threshold.q_value"] == pytest.approx(q)
+        assert nums["threshold.q_value"] == pytest.approx(q)
         expected = 1 + int(q > 0.02)  # synthetic threshold γ = 0.02, effects 0.21 / 0.45
-        assert sec.numbers["threshold.regime"] == expected
-        assert sec.numbers["threshold.effect"] == [0.21, 0.45][expected - 1]
-        assert sec.numbers["threshold.gammas"] == [0.02]
+        assert nums["threshold.regime"] == expected
+        assert nums["threshold.effect"] == [0.21, 0.45][expected - 1]
+        assert nums["threshold.gammas"] == [0.02]
 
 
 def test_regime_intervals_read_as_in_hansen():
-    assert pr.regime_interval([11.638], 0) == "q ≤ 11.64"
-    assert pr.regime_interval([11.638], 1) == "q > 11.64"
-    assert [pr.regime_interval([10.5, 11.2], i) for i in range(3)] == ["q ≤ 10.50", "10.50 < q ≤ 11.20", "q > 11.20"]
-    assert "∞" not in "".join(pr.regime_interval([0.02], i) for i in range(2))
+    assert cx.regime_interval([11.638], 0) == "q ≤ 11.64"
+    assert cx.regime_interval([11.638], 1) == "q > 11.64"
+    assert [cx.regime_interval([10.5, 11.2], i) for i in range(3)] == ["q ≤ 10.50", "10.50 < q ≤ 11.20", "q > 11.20"]
+    assert "∞" not in "".join(cx.regime_interval([0.02], i) for i in range(2))
 
 
 def test_threshold_section_states_trimming_bound_and_sample_end(synth):
-    inp = pr.load_inputs(synth)
+    inp = load_inputs(synth)
     reg = pd.read_parquet(synth / "results" / "threshold_regimes.parquet")
     sizes = reg["regime"].value_counts().sort_index().tolist()
-    sec = pr.section_threshold(inp, 110000, "en", 2010, 2023)
+    sec = rs.build("threshold", inp, 110000, "en", 2010, 2023)
     assert sec.numbers["threshold.regime_sizes"] == sizes
-    assert sec.table.iloc[:, 0].tolist() == ["q ≤ 0.020", "q > 0.020"]
+    assert [r[0] for r in sec.tables[0].rows] == ["q ≤ 0.02", "q > 0.02"]
     j = int(np.argmin(sizes))
-    assert f"regime {j + 1} holds only {sizes[j]} observations, at the 5% trimming bound" in sec.paragraphs[0]
-    zh = pr.section_threshold(inp, 110000, "zh", 2010, 2023).paragraphs[0]
+    assert f"regime {j + 1} holds only {sizes[j]} observations, at the 5% trimming bound" in _text(sec)
+    zh = _text(rs.build("threshold", inp, 110000, "zh", 2010, 2023))
     assert f"第 {j + 1} 区间仅有 {sizes[j]} 个观测值，处于 5% 截尾边界" in zh
 
 
 def test_threshold_variable_label_is_real_gdp_per_capita_at_2010_prices():
+    from analysis.labels import Labels, derived_by_lang
     from analysis.models.pipeline import DERIVED_LABELS
 
+    assert DERIVED_LABELS == derived_by_lang()  # the models' tables and the reports share one file
     assert DERIVED_LABELS["en"]["ln_gdp_pc"] == "ln real GDP per capita (2010 prices)"
     assert DERIVED_LABELS["zh"]["ln_gdp_pc"] == "人均实际GDP（2010年价格，对数）"
-    # the reports use the models layer's label (the same words as the paper tables)
-    assert i18n.var_label("ln_gdp_pc", "en") == DERIVED_LABELS["en"]["ln_gdp_pc"]
-    assert i18n.var_label("ln_gdp_pc", "zh") == DERIVED_LABELS["zh"]["ln_gdp_pc"]
+    assert Labels().var("ln_gdp_pc", "en") == DERIVED_LABELS["en"]["ln_gdp_pc"]
 
 
 def test_weakest_indicators_are_lowest_percentiles(synth):
     diag = pd.read_parquet(synth / "integration_diagnostics.parquet")
-    w = pr.weakest_indicators(diag, 110000, "pilot_platform", 2020, n=1)
+    w = cx.weakest_indicators(diag, 110000, "pilot_platform", 2020, n=1)
     own = diag.query("province_code == 110000 and pathway == 'pilot_platform' and year == 2020")
     assert w["pct_national"].iloc[0] == pytest.approx(own["pct_national"].min())
 
 
 def test_multi_with_every_pillar_below_mean_reads_no_dominant_model():
-    assert i18n.model_label("multi", "en", [-0.8, -1.0, -1.0, -0.9]) == (
-        "no dominant model yet (all pillars below the national average)")
-    assert i18n.model_label("multi", "zh", [-0.8, -1.0, -1.0, -0.9]) == "尚未形成主导模式（各支柱均低于全国平均）"
-    # one pillar above the year's mean: several pillars similarly developed
-    assert i18n.model_label("multi", "en", [-1.1, 1.4, -0.4, 1.0]) == "multi-model (several pillars similarly developed)"
-    assert i18n.model_label("multi", "zh", [-1.1, 1.4, -0.4, 1.0]) == "多模式协同型"
-    assert i18n.model_label("platform", "en", [-1, -1, -1, -1]) == "platform-based"  # only multi is read
-    assert i18n.model_key("multi", [np.nan, -0.2]) == "none_dominant"
-    assert i18n.model_key("multi", None) == "multi"
+    L = Labels()
+    words = derived()["values"]["model"]
+    assert L.model("multi", "en", [-0.8, -1.0, -1.0, -0.9]) == words["none_dominant"]["en"]
+    assert L.model("multi", "zh", [-0.8, -1.0, -1.0, -0.9]) == "尚未形成主导模式（各支柱均低于全国平均）"
+    assert L.model("multi", "en", [-1.1, 1.4, -0.4, 1.0]) == "multi-model (several pillars similarly developed)"
+    assert L.model("multi", "zh", [-1.1, 1.4, -0.4, 1.0]) == "多模式协同型"
+    assert model_key("platform", [-1, -1, -1, -1]) == "platform"  # only multi is read
+    assert model_key("multi", [np.nan, -0.2]) == "none_dominant"
+    assert model_key("multi", None) == "multi"
+    assert L.model("multi", "en", [-0.5, -0.2, -1.0, -0.1], short=True) == "no dominant model yet"
+
+
+def test_model_names_are_the_specifications_pillar_labels(synth):
+    from analysis.framework.spec import load_spec
+
+    inp = load_inputs(synth)
+    spec = load_spec()
+    for key, lab in spec.pillars.items():
+        assert inp.labels.model(key, "zh") == lab["label_zh"] == inp.labels.pillar(f"pillar_{key}", "zh")
+        assert inp.labels.model(key, "en") == lab["label_en"]
 
 
 def test_models_section_and_index_use_the_same_multi_wording(synth):
-    inp = pr.load_inputs(synth)
+    inp = load_inputs(synth)
     integ = pd.read_parquet(synth / "integration.parquet")
     xj = integ.query("province_code == 650000 and year == 2023").iloc[0]
     assert xj["model"] == "multi" and (xj[["z_chain", "z_platform", "z_demand", "z_future"]] < 0).all()
     for lang in ("zh", "en"):
-        sec = pr.section_models(inp, 650000, lang, 2010, 2023)
+        sec = rs.build("models", inp, 650000, lang, 2010, 2023)
         assert sec.numbers["models.model"] == "multi"  # the framework's value is kept
         assert sec.numbers["models.reading"] == "none_dominant"
-        assert i18n.MODELS["none_dominant"][lang] in sec.paragraphs[0]
-    m = pr.index_metrics(inp, 2023).set_index("province_code")
-    assert i18n.model_label(m.loc[650000, "model"], "en", i18n.z_scores(m.loc[650000])) == (
-        i18n.MODELS["none_dominant"]["en"])
+        assert derived()["values"]["model"]["none_dominant"][lang] in _text(sec)
+    m = cx.index_metrics(inp, 2023).set_index("province_code")
+    assert inp.labels.model(m.loc[650000, "model"], "en", z_scores(m.loc[650000])) == (
+        derived()["values"]["model"]["none_dominant"]["en"])
 
 
 def test_models_section_shows_stability_and_qualifies_unstable_changes(synth):
-    inp = pr.load_inputs(synth)
+    inp = load_inputs(synth)
     integ = pd.read_parquet(synth / "integration.parquet")
     # a province with a model change in a year whose stability is 0.64 (synthetic: every third year)
     for code in integ["province_code"].unique():
         own = integ[integ["province_code"] == code].sort_values("year")
-        keys = [i18n.model_key(m, i18n.z_scores(r)) for m, (_, r) in zip(own["model"], own.iterrows(), strict=True)]
+        keys = [model_key(m, z_scores(r)) for m, (_, r) in zip(own["model"], own.iterrows(), strict=True)]
         ch = [int(y) for y, a, b in zip(own["year"].iloc[1:], keys[:-1], keys[1:], strict=True) if a != b]
         if any(y % 3 == 0 for y in ch) and any(y % 3 for y in ch):
             break
     else:
         pytest.fail("synthetic data has no province with changes in stable and unstable years")
-    sec = pr.section_models(inp, int(code), "en", 2010, 2023)
+    sec = rs.build("models", inp, int(code), "en", 2010, 2023)
     assert sec.numbers["models.stability"] == pytest.approx(float(own.iloc[-1]["model_stability"]))
-    text = " ".join(sec.paragraphs)
+    text = _text(sec)
     assert "below 0.8, read the model as a tendency, not a type" in text
     for y in ch:
         st = float(own.set_index("year").loc[y, "model_stability"])
         assert sec.numbers[f"models.change.{y}.stability"] == pytest.approx(st)
         assert (f"in {y} (stability 0.64: a tendency)" in text) == (st < 0.8)
-    zh = " ".join(pr.section_models(inp, int(code), "zh", 2010, 2023).paragraphs)
+    zh = _text(rs.build("models", inp, int(code), "zh", 2010, 2023))
     assert "低于 0.8 时，应把模式理解为一种倾向" in zh
     assert zh.count("（稳定性 0.64，仅为倾向）") == sum(y % 3 == 0 for y in ch)
 
 
-def test_io_indicator_is_dated_by_its_input_output_table(synth):
+def test_io_indicator_is_dated_by_its_input_output_table(synth, monkeypatch):
     import dataclasses
 
-    inp = pr.load_inputs(synth)
-    w = pr.section_pathways(inp, 310000, "en", 2010, 2023).numbers["pathways.weakest"][0]
+    inp = load_inputs(synth)
+    w = cx.pathways_context(inp, 310000, 2010, 2023).weakest[0]
     ind = f"{w}_ind"  # synthetic diagnostics: one indicator per pathway
     # that indicator computed from the chain-linkage panel: the 2017 table carried to 2018-2023
     cp = pd.DataFrame([(c, y, 2012 if y < 2017 else 2017) for c in PROVINCES["province_code"] for y in range(2012, 2024)],
                       columns=["province_code", "year", "io_year"])
-    spec = dict(inp.spec_labels, formulas={ind: {"formula": "local_sourcing"}})
-    io_inp = dataclasses.replace(inp, chain_panel=cp, spec_labels=spec)
-    assert pr.io_table_year(io_inp, ind, 310000, 2023) == 2017
-    assert pr.io_table_year(io_inp, ind, 310000, 2015) == 2012
-    assert pr.io_table_year(io_inp, "rd_intensity", 310000, 2023) is None  # not an IO indicator
+    io_inp = dataclasses.replace(inp, chain_panel=cp, _cache={})
+    monkeypatch.setattr(type(io_inp), "formula", lambda self, name: "local_sourcing" if name == ind else None)
+    assert cx.io_table_year(io_inp, ind, 310000, 2023) == 2017
+    assert cx.io_table_year(io_inp, ind, 310000, 2015) == 2012
+    assert cx.io_table_year(io_inp, "rd_intensity", 310000, 2023) is None  # not an IO indicator
     for lang, dated, panel_year in (("en", "2017 input-output table", "in 2023"), ("zh", "2017 年投入产出表", "2023 年")):
-        sec = pr.section_pathways(io_inp, 310000, lang, 2010, 2023)
+        sec = rs.build("pathways", io_inp, 310000, lang, 2010, 2023)
         assert sec.numbers[f"pathways.{w}.weak.{ind}.io_year"] == 2017
-        line = next(p for p in sec.paragraphs if p.startswith("- **"))
-        assert dated in line and panel_year not in line
-        plain = next(p for p in pr.section_pathways(inp, 310000, lang, 2010, 2023).paragraphs if p.startswith("- **"))
-        assert panel_year in plain and dated not in plain
+        item = re.findall(r"<li>(.*?)</li>", sec.text)[0]
+        assert dated in item and panel_year not in item
+    monkeypatch.undo()
+    for lang, dated, panel_year in (("en", "2017 input-output table", "in 2023"), ("zh", "2017 年投入产出表", "2023 年")):
+        item = re.findall(r"<li>(.*?)</li>", rs.build("pathways", inp, 310000, lang, 2010, 2023).text)[0]
+        assert panel_year in item and dated not in item
 
 
 def test_chart_legends_sit_outside_the_plot_area(synth):
     import matplotlib.pyplot as plt
 
-    inp = pr.load_inputs(synth)
-    for fn in (pr.section_pathways, pr.section_models):
-        fig = fn(inp, 310000, "zh", 2010, 2023).figure
+    from analysis.reporting import figures
+
+    inp = load_inputs(synth)
+    for fig in (figures.pathways_figure(cx.pathways_context(inp, 310000, 2010, 2023), "zh", inp.labels),
+                figures.models_figure(cx.models_context(inp, 310000, 2010, 2023), "zh", "上海", inp.labels)):
         fig.canvas.draw()
         ax = fig.axes[0]
         leg = ax.get_legend()
         assert [x.get_text() for x in leg.get_texts()][-1] == i18n.t("national_median", "zh")
         lb, ab = leg.get_window_extent(), ax.get_window_extent()
         assert lb.y0 >= ab.y1 - 1  # above the plot area, not over the bars
-        # the median markers are data (one per pathway); nothing else is drawn as a marker in the axes
-        if fn is pr.section_pathways:
-            assert [len(c.get_offsets()) for c in ax.collections] == [5]
+        # every bar label is inside the figure (the margin is computed, not tight_layout)
+        fw = fig.get_window_extent().x0
+        assert all(t.get_window_extent().x0 >= fw for t in ax.get_yticklabels())
         plt.close(fig)
 
 
 def test_tied_ranks_are_marked(synth):
     import dataclasses
 
-    assert pr.rank_text(15, 31, True, "en") == "15/31 (tied)"
-    assert pr.rank_text(15, 31, True, "zh") == "并列第 15/31"
-    assert pr.rank_text(3, 31, False, "zh") == "3/31"
-    inp = pr.load_inputs(synth)
+    from analysis.reporting.text import rank_text
+
+    assert rank_text(15, 31, True, "en") == "15/31 (tied)"
+    assert rank_text(15, 31, True, "zh") == "并列第 15/31"
+    assert rank_text(3, 31, False, "zh") == "3/31"
+    inp = load_inputs(synth)
     codes = PROVINCES["province_code"].tolist()
     # 14 provinces with 1-14 R&D-intensive key sectors, 17 with none (as in the 2017 tables)
     keys = list(range(14, 0, -1)) + [0] * 17
     cl = pd.DataFrame({"province_code": codes, "io_year": 2017, "rd_key_sectors": keys,
                        "chain_linkage": np.linspace(1.5, 0.6, 31)})
-    tinp = dataclasses.replace(inp, chain_linkage=cl)
+    tinp = dataclasses.replace(inp, chain_linkage=cl, _cache={})
     zero = codes[20]
     for lang, shown in (("en", "15/31 (tied)"), ("zh", "并列第 15/31")):
-        sec = pr.section_chain(tinp, zero, lang, 2010, 2023)
+        sec = rs.build("chain", tinp, zero, lang, 2010, 2023)
         assert sec.numbers["chain.rd_key_sectors.rank"] == 15 and sec.numbers["chain.rd_key_sectors.rank_tied"]
-        row = sec.table.set_index(sec.table.columns[0]).loc[pr.CHAIN_LABELS["rd_key_sectors"][lang]]
-        assert row[i18n.t("rank31", lang)] == shown
+        rows = {r[0]: r for r in sec.tables[0].rows}
+        assert rows[tinp.labels.var("rd_key_sectors", lang)][2] == shown
         assert sec.numbers["chain.chain_linkage.rank_tied"] is False
-        assert sec.table.iloc[0][i18n.t("rank31", lang)] == "21/31"
-    one = pr.section_chain(tinp, codes[0], "en", 2010, 2023)
+        assert sec.tables[0].rows[0][2] == "21/31"
+    one = rs.build("chain", tinp, codes[0], "en", 2010, 2023)
     assert one.numbers["chain.rd_key_sectors.rank"] == 1 and not one.numbers["chain.rd_key_sectors.rank_tied"]
 
 
 def test_missing_inputs_give_one_sentence(tmp_path):
     d = write_synthetic(tmp_path / "p", parts=("panel",))
-    inp = pr.load_inputs(d)
-    for fn in (pr.section_indices, pr.section_coupling, pr.section_models, pr.section_pathways,
-               pr.section_chain, pr.section_threshold):
-        sec = pr.safe_section(fn, inp, 110000, "zh", 2010, 2023)
+    inp = load_inputs(d)
+    for key in ("indices", "coupling", "models", "pathways", "chain", "threshold"):
+        sec = rs.build(key, inp, 110000, "zh", 2010, 2023)
         assert not sec.available
-        assert len(sec.paragraphs) == 1 and sec.paragraphs[0].endswith("。")
-    assert pr.section_glance(inp, 110000, "zh", 2010, 2023).available
+        assert sec.text.count("<p") == 1 and _text(sec).endswith("。")
+    assert rs.build("glance", inp, 110000, "zh", 2010, 2023).available
 
 
 def test_unknown_province_code_is_a_clear_error(synth):
-    inp = pr.load_inputs(synth)
-    with pytest.raises(pr.UnknownProvinceCodeError, match="unknown province code 990000"):
-        pr.province_info(inp, 990000)
-    with pytest.raises(pr.UnknownProvinceCodeError):
-        pr.safe_section(pr.section_glance, inp, 990000, "en", 2010, 2023)
+    inp = load_inputs(synth)
+    with pytest.raises(UnknownProvinceCodeError, match="unknown province code 990000"):
+        province_info(inp, 990000)
+    with pytest.raises(UnknownProvinceCodeError):
+        rs.build("glance", inp, 990000, "en", 2010, 2023)
+    with pytest.raises(ValueError, match="lang"):
+        rs.build("glance", inp, 110000, "fr", 2010, 2023)
+
+
+#: Phrases that state or imply a return on effort from a rank (the reports describe positions).
+ADVICE = {
+    "en": ["push would", "would do most", "should push", "should focus", "should prioriti", "priority",
+           "focus effort", "focus its effort", "pay off", "greatest return", "most effective", "best lever",
+           "most to gain", "where to invest", "should invest", "should strengthen"],
+    "zh": ["应重点发力", "重点发力", "最值得着力", "着力之处", "应优先", "优先发展", "应加强", "着力点", "抓手",
+           "最有效", "发力", "突破口", "应当加大", "加大投入"],
+}
+
+
+def test_no_sentence_turns_a_rank_into_advice(synth):
+    """Relative positions are described as positions: no return-on-effort wording (rendered text)."""
+    inp = load_inputs(synth)
+    for code in (110000, 320000, 650000):
+        for lang in ("zh", "en"):
+            text = " ".join(_text(rs.build(k, inp, code, lang, 2010, 2023)) for k in rs.SECTION_KEYS)
+            found = [p for p in ADVICE[lang] if p in text.lower()]
+            assert found == [], f"{code} {lang}: {found}"
+            assert ("相对位置" if lang == "zh" else "relative to the other provinces") in text
+
+
+def test_figures_have_alt_text_and_captions_in_the_pages_language(synth):
+    inp = load_inputs(synth)
+    for lang in ("zh", "en"):
+        for key in ("indices", "coupling", "models", "pathways"):
+            sec = rs.build(key, inp, 320000, lang, 2010, 2023)
+            assert len(sec.figures) == 1, key
+            f = sec.figures[0]
+            cjk = any(ord(ch) >= 0x2E80 for ch in f.alt + f.caption)
+            assert cjk == (lang == "zh") and len(f.alt) > 30 and f.caption, (key, lang, f.alt)
+            assert "No description has been provided" not in f.alt
+            assert f.uri.startswith("data:image/png;base64,") and f.width > 500
 
 
 def test_unknown_province_name_in_batch_raises_before_running(tmp_path):
@@ -306,12 +385,6 @@ def test_unknown_province_name_in_batch_raises_before_running(tmp_path):
 def test_resolve_provinces_accepts_spellings():
     assert batch.resolve_provinces(["内蒙古自治区", "Jiangsu", 110000, "11"]) == [150000, 320000, 110000]
     assert len(batch.resolve_provinces(None)) == 31
-
-
-def test_d_class_labels():
-    assert i18n.d_class_label(None, "zh", 0.55) == "勉强协调"
-    assert i18n.d_class_label(np.int64(7), "en") == "primary coordination"
-    assert i18n.d_class_label(None, "en", 1.0) == "high-quality coordination"
 
 
 # ------------------------------------------------------------- papermill end to end
@@ -334,9 +407,7 @@ def rendered(tmp_path_factory, synth):
 
 
 def _scraps(path: Path) -> dict:
-    import scrapbook as sb
-
-    return {k: v.data for k, v in sb.read_notebook(str(path)).scraps.items()}
+    return rs.report_numbers(path)
 
 
 def test_reports_render_and_numbers_equal_processed_data(rendered, synth):
@@ -348,7 +419,7 @@ def test_reports_render_and_numbers_equal_processed_data(rendered, synth):
     for code in (320000, 460000):
         for lang in ("zh", "en"):
             s = _scraps(out / "provinces" / "notebooks" / f"{code}_{lang}.ipynb")
-            assert s["province_code"] == code and s["lang"] == lang
+            assert s["province_code"] == code and s["lang"] == lang and s["glance.available"] is True
             p = panel[(panel["province_code"] == code) & (panel["year"] == 2023)].iloc[0]
             assert s["glance.gdp.value"] == pytest.approx(p["gdp"])
             assert s["glance.rd_exp.value"] == pytest.approx(p["rd_exp"])
@@ -379,14 +450,14 @@ def test_html_has_name_and_no_code(rendered):
             assert name in page
             assert "In [" not in page and "In&nbsp;[" not in page
             assert 'class="jp-InputArea' not in page and "input_area" not in page
-            assert "pr.show" not in page and "from analysis" not in page and "setup_style" not in page
+            assert "rs.show" not in page and "from analysis" not in page and "setup_style" not in page
             assert "<script src=" not in page  # self-contained: no external scripts
             assert page.count('src="data:image/png;base64,') >= 4  # figures embedded
             assert "application/scrapbook" not in page
             foot = page[page.index("<footer>"):page.index("</footer>")]
             assert "README" not in foot
             assert 'href="../../data/raw/SOURCES.md"' in foot and 'href="../index.html"' in foot
-            assert pr.framework_version() in foot and pr.framework_version() != "?"
+            assert framework_version() in foot and framework_version() != "?"
             assert re.search(r"20\d\d-\d\d-\d\d", foot)
             assert ("投入产出表" if lang == "zh" else "input-output tables") in foot
 
@@ -405,8 +476,9 @@ def test_index_links_reports_and_is_sortable(rendered, synth):
     zc = ["z_chain", "z_platform", "z_demand", "z_future"]
     none = it[(it["model"] == "multi") & (it[zc] < 0).all(axis=1)]
     assert 650000 in set(none["province_code"])
-    assert page.count(i18n.MODELS["none_dominant"]["zh"]) == len(none)
-    assert page.count(">" + i18n.MODELS["multi"]["zh"] + "<") == int((it["model"] == "multi").sum()) - len(none)
+    words = derived()["values"]["model"]
+    assert page.count(words["none_dominant"]["zh"]) == len(none)
+    assert page.count(">" + words["multi"]["zh"] + "<") == int((it["model"] == "multi").sum()) - len(none)
 
 
 def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, synth):
@@ -430,7 +502,7 @@ def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, sy
     assert "Coordination D</span>" + yr in page and "耦合协调度 D</span>" in page
     assert "The typology printed by the main job is for 2022" in page and "dominant model here is for 2023" in page
     # a province whose latest GDP is older is counted, not hidden
-    m = pr.index_metrics(pr.load_inputs(synth), 2023)
+    m = cx.index_metrics(load_inputs(synth), 2023)
     m.loc[0, "gdp_year"] = 2022
     assert "(1 province: their latest other year with data)" in batch.index_caption(m, 2022)
 
@@ -643,13 +715,3 @@ def test_batch_on_a_local_dask_cluster_renders_and_reports_failures(tmp_path, ca
     assert (tmp_path / "r" / "provinces" / "110000_en.html").exists()
     assert not (tmp_path / "r" / "provinces" / "120000_en.html").exists()
     assert "INFO:distributed" not in cap.err  # the cluster's own logging is silenced
-
-
-def test_model_label_short_form_drops_the_explanation():
-    from analysis.reporting import i18n
-
-    below = [-0.5, -0.2, -1.0, -0.1]
-    assert i18n.model_label("multi", "en", below) == (
-        "no dominant model yet (all pillars below the national average)")
-    assert i18n.model_label("multi", "en", below, short=True) == "no dominant model yet"
-    assert i18n.model_label("multi", "zh", [0.4, -0.2, 0.1, 0.0], short=True) == "多模式协同型"

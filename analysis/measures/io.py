@@ -49,6 +49,7 @@ __all__ = [
     "regional_purchase_coefficients",
     "local_coefficients",
     "sector_chain_table",
+    "sector_chain_profiles",
     "chain_linkage",
     "chain_linkage_panel",
     "CHAIN_COLUMNS",
@@ -854,3 +855,57 @@ def chain_linkage_panel(
     res = pd.DataFrame(out, columns=cols)  # columns fixed so that an empty chain_df works too
     res["io_year"] = res["io_year"].astype("Int64")
     return res.astype({"province_code": "int64", "year": "int64"})
+
+
+#: Columns of :func:`sector_chain_profiles` (besides the keys).
+SECTOR_PROFILE_COLUMNS = ["x", "backward", "forward", "key_sector", "local_input_share", "rd_intensive", "active"]
+
+
+def sector_chain_profiles(
+    tables: Mapping[tuple[int, int], IOTableLike],
+    *,
+    forward: ForwardMethod = "ghosh",
+    rpc_assumption: RPCAssumption = "no_reexport",
+    zero_tol: float = 1e-9,
+) -> pd.DataFrame:
+    """Every province's sector chain profile, one row per province × IO table × sector.
+
+    :func:`sector_chain_table` of each table (local, RPC-adjusted linkages), stacked: what the
+    province reports show as key sectors and R&D-intensive sectors. Computed once for all
+    provinces by the chain-linkage step (``data/processed/chain_sectors.parquet``) rather than
+    once per report.
+
+    Parameters
+    ----------
+    tables : mapping
+        ``{(province_code, io_year): IOTableLike}``, as for :func:`chain_linkage`.
+    forward, rpc_assumption, zero_tol
+        As in :func:`sector_chain_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``province_code`` (int64), ``io_year`` (int64), ``sector`` (str), and
+        :data:`SECTOR_PROFILE_COLUMNS`: ``x`` output (亿元), ``backward``/``forward`` normalised
+        local linkages (mean 1 over active sectors), ``key_sector`` (both > 1),
+        ``local_input_share`` (share of the sector's intermediate inputs produced in the
+        province), ``rd_intensive``, ``active``. Empty (with these columns) for no tables.
+
+    Raises
+    ------
+    ValueError, numpy.linalg.LinAlgError
+        As :func:`sector_chain_table`, naming the table.
+    """
+    frames = []
+    for (code, year), t in sorted(tables.items()):
+        s = sector_chain_table(t, forward=forward, rpc_assumption=rpc_assumption, zero_tol=zero_tol)
+        s = s[SECTOR_PROFILE_COLUMNS].reset_index()
+        s.insert(0, "io_year", int(year))
+        s.insert(0, "province_code", int(code))
+        frames.append(s)
+    cols = ["province_code", "io_year", "sector", *SECTOR_PROFILE_COLUMNS]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)[cols]
+    out["sector"] = out["sector"].astype(str)
+    return out.astype({"province_code": "int64", "io_year": "int64"})

@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import paths
+from analysis.labels import derived_by_lang
 
 SEED = 20260101
 #: Wild cluster bootstrap of every clustered coefficient (MacKinnon, Nielsen & Webb 2023):
@@ -80,31 +81,10 @@ CONTROLS = ["ln_gdp_pc", "urbanisation", "fiscal_share"]
 X_MAIN = "rd_intensity_pct"
 Y_MAIN = "TS"
 
-#: Labels of the variables derived here (the codebook labels the panel's own columns).
-#: ``ln_gdp_pc`` = ln(gdp_real / population × 10⁴): ``gdp_real`` is at the data build's base-year
-#: prices (``analysis.data.pipeline.build(base_year=2010)``, the default), hence "2010 prices".
-DERIVED_LABELS = {
-    "en": {
-        "TS": "Advanced structure (TS)", "H": "Structure level (H)",
-        "TL_neg": "Rationalisation (−Theil)", "rd_intensity_pct": "R&D intensity (%)",
-        "ln_gdp_pc": "ln real GDP per capita (2010 prices)", "urbanisation": "Urbanisation rate",
-        "fiscal_share": "Fiscal expenditure / GDP", "D": "Integration (coupling coordination D)",
-        "U_st": "S&T subsystem score", "chain_linkage": "Industrial-chain linkage",
-        "province_code": "Province", "year": "Year",
-        "instruments": "Instruments", "hansen_p": "Hansen J p", "ar2_p": "AR(2) p",
-        "ar1_p": "AR(1) p",
-    },
-    "zh": {
-        "TS": "产业结构高级化（TS）", "H": "产业结构层次系数（H）",
-        "TL_neg": "产业结构合理化（−泰尔指数）", "rd_intensity_pct": "R&D投入强度（%）",
-        "ln_gdp_pc": "人均实际GDP（2010年价格，对数）", "urbanisation": "城镇化率",
-        "fiscal_share": "财政支出/GDP", "D": "科技创新与产业创新融合度（耦合协调度D）",
-        "U_st": "科技创新子系统得分", "chain_linkage": "产业链关联度",
-        "province_code": "省份", "year": "年份",
-        "instruments": "工具变量数", "hansen_p": "Hansen J检验p值", "ar2_p": "AR(2)检验p值",
-        "ar1_p": "AR(1)检验p值",
-    },
-}
+#: Labels of the variables derived here, ``{"en": {name: label}, "zh": {...}}``: from the one
+#: derived-labels file (``analysis/derived_labels.yaml``, :mod:`analysis.labels`), which the reports
+#: read too; the codebooks label the panel's and the framework's own columns.
+DERIVED_LABELS = derived_by_lang()
 
 
 #: Units of the baseline variables, stated under the baseline table.

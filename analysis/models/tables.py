@@ -269,7 +269,9 @@ def regression_table(
     if lang not in TERMS:
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
     words = TERMS[lang]
-    lab = {**KEY_LABELS[lang], **(labels or {})}
+    # the panel keys read as fixed effects and clusters ("Province FE"), whatever the codebook's
+    # label of the column ("Province code (GB/T 2260)")
+    lab = {**(labels or {}), **KEY_LABELS[lang]}
     # one star per threshold passed, the loosest first, so the footer matches the cells
     stars = sorted((float(v) for v in stars), reverse=True)
 

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
+from analysis.labels import model_key, z_scores
 from analysis.reporting.browser import chromium_binary, print_pdf
 
 DEFAULT_YEARS = (2010, 2023)
@@ -141,9 +142,9 @@ def inputs_fingerprint(notebook: Path, data_dir: Path) -> str:
     """Content hash of everything a report depends on, except its parameters.
 
     The notebook, the reporting package's code, and every processed input the report reads
-    (:func:`analysis.reporting.province.input_files`).
+    (:func:`analysis.reporting.inputs.input_files`).
     """
-    from analysis.reporting.province import input_files
+    from analysis.reporting.inputs import input_files
 
     h = hashlib.sha256()
     _hash_file(h, notebook)
@@ -546,7 +547,9 @@ def report_characters(data_dir: Path | None = None) -> str:
     specification, the province table and the IO sector names.
     """
     data_dir = Path(data_dir) if data_dir else paths.processed_dir()
-    srcs = [_REPORTING_DIR / "i18n.py", _REPORTING_DIR / "province.py", _REPORTING_DIR / "batch.py",
+    srcs = [_REPORTING_DIR / "i18n.py", _REPORTING_DIR / "batch.py", _REPORTING_DIR / "maps.py",
+            *sorted((_REPORTING_DIR / "templates").rglob("*.j2")), _REPORTING_DIR.parent / "derived_labels.yaml",
+            _REPORTING_DIR.parent / "measures" / "coupling.py",
             data_dir / "codebook.csv", data_dir / "integration_codebook.csv",
             _REPORTING_DIR.parent / "framework" / "spec.yaml", _REPORTING_DIR.parent / "data" / "io_sectors.csv",
             _REPORTING_DIR.parent / "data" / "provinces.py"]
@@ -601,7 +604,7 @@ def report_footer(lang: str, date: str | None = None) -> str:
     import datetime as dt
 
     from analysis.reporting.i18n import t
-    from analysis.reporting.province import framework_version
+    from analysis.reporting.inputs import framework_version
 
     src = f'<a href="../../data/raw/SOURCES.md">{html.escape(t("footer_sources_link", lang))}</a>'
     made = t("footer_made", lang, version=html.escape(framework_version()), date=date or dt.date.today().isoformat())
@@ -784,12 +787,13 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
     """
     import pandas as pd
 
-    from analysis.reporting import i18n, maps, province
+    from analysis.reporting import context, i18n, inputs, maps
     from analysis.reporting.fonts import setup_style
 
     setup_style()
-    inp = province.load_inputs(data_dir)
-    m = province.index_metrics(inp, year_end)
+    inp = inputs.load_inputs(data_dir)
+    m = context.index_metrics(inp, year_end)
+    L = inp.labels
     prov_dir = out_root / "provinces"
     has = set(m.columns)
     map_html = ""
@@ -823,7 +827,7 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
     if "D" in has:
         cols += [th("耦合协调度 D", "Coordination D", yd), th("协调等级", "Class", yd), th("主导模式", "Dominant model", yd)]
     if "weakest_pathways" in has:
-        cols += [th("最薄弱的两条路径", "Two weakest pathways", yd)]
+        cols += [th("得分最低的两条路径（与其他省份比较）", "Two lowest-scoring pathways (relative to other provinces)", yd)]
     cols += [_bi("报告", "Reports")]
     rows = []
     for _, r in m.sort_values("province_code").iterrows():
@@ -841,7 +845,7 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
         nz = f'<a href="provinces/{code}_zh.html">{name_zh}</a>' if exists["zh"] else name_zh
         ne = f'<a href="provinces/{code}_en.html">{name_en}</a>' if exists["en"] else name_en
         tds = [td(code), f'<td data-v="{name_en}"><span data-l="zh">{nz}</span><span data-l="en">{ne}</span></td>',
-               td(r["region"], _bi(i18n.region_label(r["region"], "zh"), i18n.region_label(r["region"], "en")))]
+               td(r["region"], _bi(L.region(r["region"], "zh"), L.region(r["region"], "en")))]
         if "gdp" in has:
             tds += [td(r.get("gdp"), f"{r.get('gdp'):,.0f}", "num"),
                     td(r.get("gdp_per_capita"), f"{r.get('gdp_per_capita'):,.0f}", "num"),
@@ -849,16 +853,14 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
         if "D" in has:
             d = r.get("D")
             tds += [td(d, f"{d:.3f}", "num"),
-                    td(d, _bi(i18n.d_class_label(r.get("D_class"), "zh", d), i18n.d_class_label(r.get("D_class"), "en", d))),
-                    td(i18n.model_key(r.get("model"), i18n.z_scores(r)),
-                       _bi(i18n.model_label(r.get("model"), "zh", i18n.z_scores(r)),
-                           i18n.model_label(r.get("model"), "en", i18n.z_scores(r))))]
+                    td(d, _bi(L.d_class(r.get("D_level"), "zh", d), L.d_class(r.get("D_level"), "en", d))),
+                    td(model_key(r.get("model"), z_scores(r)),
+                       _bi(L.model(r.get("model"), "zh", z_scores(r)), L.model(r.get("model"), "en", z_scores(r))))]
         if "weakest_pathways" in has:
             w = r.get("weakest_pathways")
             ws = [x for x in str(w).split(";") if x] if isinstance(w, str) else []
-            spec = inp.spec_labels.get("pathways")
-            tds += [td(w if ws else None, _bi("；".join(i18n.pathway_label(x, "zh", spec) for x in ws),
-                                              "; ".join(i18n.pathway_label(x, "en", spec) for x in ws)))]
+            tds += [td(w if ws else None, _bi("；".join(L.pathway(x, "zh") for x in ws),
+                                              "; ".join(L.pathway(x, "en") for x in ws)))]
         tds += [f'<td data-v="">{links}</td>']
         rows.append("<tr>" + "".join(tds) + "</tr>")
     head = "".join(f"<th>{c}</th>" for c in cols)
@@ -1133,9 +1135,9 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
     out_dir.mkdir(parents=True, exist_ok=True)
     # warm the boundary cache once, before workers race to build it
     try:
-        from analysis.reporting import maps, province
+        from analysis.reporting import inputs, maps
 
-        codes_all = [int(c) for c in province.provinces_table()["province_code"]]
+        codes_all = [int(c) for c in inputs.provinces_table()["province_code"]]
         maps.province_shapes(codes_all, data_dir=data_dir)
         maps.queen_neighbours(codes_all, data_dir=data_dir)
     except Exception as exc:  # noqa: BLE001

@@ -158,7 +158,9 @@ def nb01_data_overview(data_dir: str | Path | None = None, lang: str = "en",
     p2 = panel.assign(region=panel["province_code"].map(reg))
     med = p2.groupby(["year", "region"])["rd_intensity"].median().unstack()[REGION_ORDER] * 100
     fig2, ax2 = plt.subplots(figsize=(7, 3.6))
-    from analysis.reporting.i18n import region_label
+    from analysis.labels import Labels
+
+    region_label = Labels.region
 
     for r in REGION_ORDER:
         s = med[r].dropna()
@@ -188,7 +190,9 @@ def nb02_measurement(data_dir: str | Path | None = None, lang: str = "en") -> di
     import matplotlib.pyplot as plt
 
     from analysis import measures
-    from analysis.reporting.i18n import region_label
+    from analysis.labels import Labels
+
+    region_label = Labels.region
 
     d = _data_dir(data_dir)
     it = _read(d, "integration.parquet")
@@ -328,9 +332,9 @@ def nb03_baseline(data_dir: str | Path | None = None, lang: str = "en") -> dict[
 
 
 def _model_labels(lang: str) -> dict[str, str]:
-    from analysis.reporting.i18n import FALLBACK_LABELS
+    from analysis.labels import derived_by_lang
 
-    return {k: v[lang] for k, v in FALLBACK_LABELS.items()}
+    return derived_by_lang()[lang]
 
 
 def nb04_mechanisms_thresholds(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:
@@ -439,7 +443,9 @@ def _lisa_map(shapes, clusters: pd.Series, lang: str, year: int, permutations: i
 
 def nb06_heterogeneity_gmm(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:
     """Regional heterogeneity of the R&D coefficient and the system-GMM dynamic model."""
-    from analysis.reporting.i18n import region_label
+    from analysis.labels import Labels
+
+    region_label = Labels.region
 
     d = _data_dir(data_dir)
     lab = {**_labels(d, lang), **_model_labels(lang)}

@@ -14,7 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-PATHWAYS = ["enterprise", "core_tech", "pilot_platform", "scenario_cluster", "institution_finance"]
+
+def _pathways() -> list[str]:
+    """Pathway keys of the framework specification (``spec.yaml``), in its order."""
+    from analysis.framework.spec import load_spec
+
+    return list(load_spec().pathways)
 
 
 def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), seed: int = 0,
@@ -33,6 +38,7 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    PATHWAYS = _pathways()
     codes = PROVINCES["province_code"].to_numpy()
     yrs = np.arange(years[0], years[1] + 1)
     n, t = len(codes), len(yrs)

@@ -1,0 +1,171 @@
+"""The charts of a province report, drawn from the section contexts, cheaply.
+
+Each function takes a context record (:mod:`analysis.reporting.context`), the language and the
+labels, and returns a matplotlib figure with a fixed layout: margins are computed from the
+label lengths instead of ``tight_layout`` (which draws the figure once more), so a chart costs
+one draw when it is saved. :func:`png_data_uri` saves and closes it. Words in the figures come
+from the labels (:class:`analysis.labels.Labels`) and :mod:`analysis.reporting.i18n`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import numpy as np
+
+from analysis.labels import Labels
+from analysis.reporting.context import (
+    CouplingContext,
+    IndicesContext,
+    MapContext,
+    ModelsContext,
+    PathwaysContext,
+)
+from analysis.reporting.i18n import t
+
+OWN = "#c0392b"
+MEDIAN = "#34495e"
+PEERS = "#2980b9"
+OTHER = "#95a5a6"
+
+
+def png_data_uri(fig, dpi: int = 100) -> str:
+    """``data:image/png;base64,…`` of ``fig`` (saved as laid out, then closed)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    # a light zlib level: PNGs of flat-colour charts shrink little further, and encoding at the
+    # default level was a tenth of a report's time
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 2})
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _text_width_in(texts: list[str], fontsize: float) -> float:
+    """Approximate rendered width (inches) of the longest text: CJK characters are one em wide,
+    others about 0.55 em."""
+    def em(s: str) -> float:
+        return sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in s)
+
+    return max((em(s) for s in texts), default=0) * fontsize / 72
+
+
+def legend_outside(ax, markerscale: float = 1.0) -> Any:
+    """Legend above the plot area, right-aligned, outside the bars (so it cannot read as data)."""
+    handles, labels = ax.get_legend_handles_labels()
+    return ax.legend(handles, labels, fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+                     ncol=max(len(labels), 1), borderaxespad=0.2, handletextpad=0.4, columnspacing=1.2,
+                     markerscale=markerscale)
+
+
+def _lines(ax, s, own_label: str, lang: str) -> None:
+    ax.plot(s.index, s["own"], marker="o", ms=3.5, lw=2.2, color=OWN, label=own_label)
+    ax.plot(s.index, s["national_median"], lw=1.5, ls="--", color=MEDIAN, label=t("national_median", lang))
+    if s["peers"].notna().any():
+        ax.plot(s.index, s["peers"], lw=1.5, ls=":", color=PEERS, label=t("regional_peers", lang))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.get_major_locator().set_params(nbins=5)
+    ax.tick_params(labelsize=8)
+
+
+def indices_figure(ctx: IndicesContext, lang: str, name: str):
+    """Two panels: U₁ and U₂ of the province, the national median and the regional peers' mean."""
+    import matplotlib.pyplot as plt
+
+    cols = list(ctx.series)
+    fig, axes = plt.subplots(1, len(cols), figsize=(8.0, 3.0), sharey=True, squeeze=False)
+    for ax, col in zip(axes[0], cols, strict=True):
+        _lines(ax, ctx.series[col].stats, name, lang)
+        # a plain text, not set_title: the title's automatic placement costs a layout pass
+        ax.text(0.5, 1.02, t("u_st" if col == "U_st" else "u_ind", lang), transform=ax.transAxes, ha="center",
+                va="bottom", fontsize=10)
+    axes[0][0].legend(fontsize=7.5, loc="upper left", frameon=False)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.9, wspace=0.08)
+    return fig
+
+
+def coupling_figure(ctx: CouplingContext, lang: str, name: str, labels: Labels):
+    """D over time with the ten-level classes as bands (labelled on the right)."""
+    import matplotlib.pyplot as plt
+
+    s = ctx.D.stats
+    own = s["own"].dropna()
+    lo = max(0.0, np.floor(min(own.min(), s["national_median"].min()) * 10) / 10 - 0.05)
+    hi = min(1.0, np.ceil(max(own.max(), s["national_median"].max()) * 10) / 10 + 0.05)
+    bands = [(k / 10, (k + 1) / 10, labels.d_class(k + 1, lang)) for k in range(10)
+             if (k + 1) / 10 > lo and k / 10 < hi]
+    right_in = _text_width_in([b[2] for b in bands], 7.5) + 0.15
+    width = 8.0
+    fig, ax = plt.subplots(figsize=(width, 3.0))
+    for a, b, lab in bands:
+        ax.axhspan(a, b, color=plt.cm.RdYlGn(0.15 + 0.7 * a), alpha=0.12, lw=0)
+        ax.text(1.01, (max(a, lo) + min(b, hi)) / 2, lab, transform=ax.get_yaxis_transform(), fontsize=7.5,
+                va="center", ha="left", color="#555555", clip_on=False)
+    _lines(ax, s, name, lang)
+    ax.set_ylabel("D", fontsize=9)
+    ax.set_ylim(lo, hi)
+    ax.set_xlim(s.index.min() - 0.3, s.index.max() + 0.3)
+    ax.legend(fontsize=7.5, loc="upper left", frameon=False)
+    fig.subplots_adjust(left=0.07, right=1 - right_in / width, bottom=0.1, top=0.97)
+    return fig
+
+
+def _barh_layout(fig, ax, ylabels: list[str], width: float) -> None:
+    left = (_text_width_in(ylabels, 9) + 0.2) / width
+    fig.subplots_adjust(left=left, right=0.98, bottom=0.2, top=0.84)
+
+
+def models_figure(ctx: ModelsContext, lang: str, name: str, labels: Labels):
+    """The four pillar scores of the province beside the national median (latest year)."""
+    import matplotlib.pyplot as plt
+
+    cols = list(ctx.pillars)
+    ylabels = [labels.pillar(c, lang) for c in cols]
+    own = [ctx.pillars[c][0] for c in cols]
+    med = [ctx.pillars[c][1] for c in cols]
+    width = 7.5
+    fig, ax = plt.subplots(figsize=(width, 2.6))
+    y = np.arange(len(cols))
+    ax.barh(y + 0.18, own, height=0.36, color=OWN, label=name)
+    ax.barh(y - 0.18, med, height=0.36, color=OTHER, label=t("national_median", lang))
+    ax.set_yticks(y, ylabels, fontsize=9)
+    ax.invert_yaxis()
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel(t("score", lang) + f" ({ctx.year})", fontsize=8.5)
+    legend_outside(ax)
+    _barh_layout(fig, ax, ylabels, width)
+    return fig
+
+
+def pathways_figure(ctx: PathwaysContext, lang: str, labels: Labels):
+    """The five pathway scores (the two lowest-ranked in red), national medians as ticks."""
+    import matplotlib.pyplot as plt
+
+    idx = list(ctx.diag.index)
+    ylabels = [labels.pathway(c, lang) for c in idx]
+    width = 7.5
+    fig, ax = plt.subplots(figsize=(width, 2.7))
+    y = np.arange(len(idx))
+    colors = [OWN if str(c).removeprefix("pathway_") in ctx.weakest else "#7f8c8d" for c in idx]
+    ax.barh(y, ctx.diag["score"], color=colors, height=0.6)
+    ax.scatter(ctx.diag["median"].to_numpy(), y, marker="|", s=260, color="#1f2d3d", zorder=3,
+               label=t("national_median", lang))
+    ax.set_yticks(y, ylabels, fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel(t("score", lang) + f" ({ctx.year})", fontsize=8.5)
+    legend_outside(ax, markerscale=0.6)
+    _barh_layout(fig, ax, ylabels, width)
+    return fig
+
+
+def map_figure(ctx: MapContext, shapes, lang: str):
+    """Map of D (all of China, South China Sea inset) with the province outlined in red and its
+    neighbours dashed (:func:`analysis.reporting.maps.draw_map`)."""
+    from analysis.reporting import maps
+
+    return maps.draw_map(shapes, ctx.values, highlight=ctx.code, outline=ctx.neighbours,
+                         legend_label=f"D ({ctx.year})" if ctx.year else "", lang=lang)
