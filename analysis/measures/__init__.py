@@ -59,6 +59,7 @@ from analysis.measures.io import (
     linkage_indices,
     local_coefficients,
     regional_purchase_coefficients,
+    sector_chain_profiles,
     sector_chain_table,
     technical_coefficients,
 )
@@ -143,6 +144,7 @@ __all__ = [
     "linkage_indices",
     "local_coefficients",
     "regional_purchase_coefficients",
+    "sector_chain_profiles",
     "sector_chain_table",
     "technical_coefficients",
     # spatial
