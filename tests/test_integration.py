@@ -454,6 +454,45 @@ def test_pathway_diagnostics_hand_example():
     assert c2.loc[120000, "gap_region"] == 2.0 and np.isnan(c2.loc[120000, "gap_region_rel"])
 
 
+# --------------------------------------------------------------------- obstacle degree
+
+
+def test_obstacles_identities_and_hand_values():
+    """Obstacle degree against T: F_j = ½·(subsystem entropy weight), deviation 1 − min-max value.
+    distance_ideal = 1 − T; the subsystems and the pathways each sum to 1; every indicator's share
+    recomputed here; pathway-only indicators have none."""
+    spec = small_spec()
+    rng = np.random.default_rng(21)
+    panel = flat_panel(n=10)
+    panel[COLS] = rng.uniform(1, 10, size=(len(panel), len(COLS)))
+    res = I.integrate(panel, spec, regions=REGIONS, with_robustness=False, n_draws=16)
+    t = res.table.set_index(I.KEYS)
+    np.testing.assert_allclose(t["distance_ideal"], 1 - t["T"], atol=1e-12)
+    np.testing.assert_allclose(t["obstacle_st"] + t["obstacle_ind"], 1.0, atol=1e-12)
+    pw = t[[f"obstacle_{p}" for p in PATHWAYS]].sum(axis=1)
+    np.testing.assert_allclose(pw, 1.0, atol=1e-12)
+    # every indicator is in a pillar in the small spec: the pillars also sum to 1
+    np.testing.assert_allclose(t[[f"obstacle_{p}" for p in PILLARS]].sum(axis=1), 1.0, atol=1e-12)
+    X = panel.set_index(I.KEYS).sort_index()[[c for c in COLS if c != "g1"]]
+    w = res.weights[res.weights["group"].isin(["U_st", "U_ind"])].set_index("indicator")["weight"] / 2
+    z = (X - X.min()) / (X.max() - X.min())
+    contrib = (1 - z) * w[X.columns]
+    share = contrib.div(contrib.sum(axis=1), axis=0)
+    d = res.diagnostics.set_index(["province_code", "year", "indicator"])["obstacle"]
+    row = (CODES[2], 2021)
+    for c in X.columns:
+        assert d.loc[(*row, c)] == pytest.approx(share.loc[row, c], abs=1e-12)
+    assert d.xs("g1", level="indicator").isna().all()  # pathway-only: no weight in T
+    np.testing.assert_allclose(t.loc[row, "obstacle_enterprise"], share.loc[row, ["c1", "c2"]].sum())
+    # intensity: obstacle per unit of factor contribution; the top two name obstacle_pathways
+    wshare = w[["c1", "c2"]].sum() / w.sum()
+    assert t.loc[row, "obstacle_intensity_enterprise"] == pytest.approx(
+        t.loc[row, "obstacle_enterprise"] / wshare)
+    inten = t.loc[row, [f"obstacle_intensity_{p}" for p in PATHWAYS]].astype(float)
+    top = [c.removeprefix("obstacle_intensity_") for c in inten.sort_values(ascending=False).index[:2]]
+    assert t.loc[row, "obstacle_pathways"] == ";".join(top)
+
+
 # --------------------------------------------------------------------- robustness
 
 
@@ -505,7 +544,7 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     spec = load_spec()
     rng = np.random.default_rng(11)
     rows = [{"province_code": c, "year": y, **{k: rng.uniform(1, 10) for k in spec.columns}}
-            for c in CODES for y in range(2019, 2023)]
+            for c in CODES for y in range(2016, 2023)]
     proc = tmp_path / "data" / "processed"
     proc.mkdir(parents=True)
     panel = pd.DataFrame(rows)
@@ -513,15 +552,26 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     panel.drop(columns=chain_cols).to_parquet(proc / "panel.parquet", index=False)
     panel[["province_code", "year", *chain_cols]].to_parquet(proc / "chain_linkage_panel.parquet", index=False)
     (tmp_path / "pyproject.toml").write_text("")
+    # 31 unit squares on a 6-wide grid stand in for the boundaries (queen contiguity, no island)
+    import geopandas as gpd
+    from shapely.geometry import box
+    gpd.GeoDataFrame({"province_code": CODES},
+                     geometry=[box(i % 6, i // 6, i % 6 + 1, i // 6 + 1) for i in range(31)],
+                     crs=4326).to_parquet(proc / "boundaries.parquet")
+    import shutil
+    from pathlib import Path
+    (tmp_path / "tests" / "results").mkdir(parents=True)
+    shutil.copy(Path(__file__).parent / "results" / "regional_innovation_rankings.csv",
+                tmp_path / "tests" / "results")
     monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
-    res = I.run(force=True, verbose=True, with_robustness=False)
+    res = I.run(force=True, verbose=True, with_robustness=False, n_draws=64)
     out = pd.read_parquet(proc / "integration.parquet")
     for col in ["province_code", "year", "U_st", "U_ind", "C", "T", "D", "D_class", "lagging",
                 *[f"pillar_{p}" for p in PILLARS], "model", "model_cluster",
                 *[f"pathway_{p}" for p in PATHWAYS], "weakest_pathways"]:
         assert col in out.columns, col
     assert set(out["model"]) <= set(I.MODELS)
-    assert len(out) == 31 * 4 and not out.duplicated(I.KEYS).any()
+    assert len(out) == 31 * 7 and not out.duplicated(I.KEYS).any()
     assert "chain_multiplier" in res.indicators.columns  # chain-linkage table merged
     typ = pd.read_csv(tmp_path / "reports" / "framework" / "typology_2022.csv")
     assert len(typ) == 31 and typ["province_code"].tolist() == CODES
@@ -529,6 +579,17 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     assert "Integration typology 2022" in capsys.readouterr().out
     cb = pd.read_csv(proc / "integration_codebook.csv")
     assert set(spec.names) <= set(cb["name"])
+    assert set(out.columns) - {"province_code", "year"} <= set(cb["name"])  # every column labelled
+    rep = tmp_path / "reports" / "framework"
+    sm = pd.read_csv(rep / "spatial_markov.csv")
+    assert set(sm["variable"]) == {"D_class", "model"} and not sm.isna().any().any()
+    assert (rep / "spatial_markov.png").stat().st_size > 10_000
+    assert set(pd.read_csv(rep / "spatial_markov_tests.csv")["test"]) >= {"Q", "LR"}
+    ev = pd.read_csv(rep / "external_validity.csv")
+    assert set(ev["edition"]) == {2019, 2020} and ev["n"].eq(31).all()
+    notes = (rep / "notes.md").read_text(encoding="utf-8")
+    for needle in ("Bickenbach & Bode", "External validity", "model_confidence ≥ 0.8", "Largest baseline"):
+        assert needle in notes, needle
     # second call without force: up to date, nothing recomputed
     assert I.run(force=False, verbose=False) is None
     # ... but a change to the measures code behind the scores makes the outputs stale (before,

@@ -679,6 +679,82 @@ def pathway_diagnostics(
     return long, wide
 
 
+def obstacles(
+    core: pd.DataFrame,
+    spec: Spec,
+    weights: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Obstacle degree (障碍度) of every core indicator, subsystem, pillar and pathway.
+
+    The composite is the comprehensive index ``T = ½U_st + ½U_ind``, so indicator j's factor
+    contribution is ``F_j = ½·w_j`` (its baseline entropy weight in its subsystem) and its
+    deviation ``1 − x'_ij`` with ``x'`` the panel min-max normalised value (1 = best
+    province-year of the window); ``O_ij = F_j(1 − x'_ij) / Σ_k F_k(1 − x'_ik)``
+    (:func:`analysis.measures.obstacle_degree`). Group obstacles sum their indicators' shares:
+    ``obstacle_st + obstacle_ind = 1``; the pathways also sum to 1 (pathway-only indicators carry
+    no weight in T and have no obstacle); the pillars sum to at most 1 (indicators outside every
+    pillar hold the rest). ``distance_ideal = Σ_j F_j(1 − x'_ij) = 1 − T``.
+
+    An obstacle is a *relative position*: the share of the province's distance to the best
+    observed values that lies in an indicator, in the composite's own (entropy) weighting. It is
+    not a return on effort: it says nothing about what raising an indicator would cost or
+    achieve.
+
+    Parameters
+    ----------
+    core : pandas.DataFrame
+        Prepared core indicators (index province_code, year).
+    spec : Spec
+    weights : pandas.DataFrame
+        ``group, indicator, weight`` with the subsystem weights (groups ``U_st``, ``U_ind``).
+
+    Returns
+    -------
+    groups : pandas.DataFrame
+        Index (province_code, year): ``obstacle_st``, ``obstacle_ind``, ``obstacle_<pillar>``,
+        ``obstacle_<pathway>``, ``distance_ideal``, ``obstacle_intensity_<pathway>`` (the
+        pathway's obstacle divided by its share of the factor contributions: its weighted mean
+        deviation relative to the province's overall one; > 1 = further from the frontier than
+        on average), ``obstacle_pathways`` (the two pathways with the largest intensity,
+        ``;``-separated, ties in the specification's order; ``""`` at the ideal).
+    indicators : pandas.DataFrame
+        Long: ``province_code, year, indicator, obstacle``.
+    """
+    from analysis.measures import minmax_normalise, obstacle_degree
+
+    sub = weights[weights["group"].isin(["U_st", "U_ind"])]
+    F = pd.Series(0.0, index=core.columns)
+    F[sub["indicator"].to_numpy()] = 0.5 * sub["weight"].to_numpy()
+    dirs = {c: ("+" if spec[c].sign > 0 else "-") for c in core.columns}
+    norm = minmax_normalise(core, dirs, on_constant="zero")
+    groups = {"obstacle_st": [c for c in core.columns if spec[c].subsystem == "st"],
+              "obstacle_ind": [c for c in core.columns if spec[c].subsystem == "ind"]}
+    groups |= {f"obstacle_{p}": [c for c in core.columns if spec[c].pillar == p] for p in PILLARS}
+    groups |= {f"obstacle_{p}": [c for c in core.columns if spec[c].pathway == p] for p in PATHWAYS}
+    res = obstacle_degree(norm, F, groups)
+    out = res.groups.copy()
+    out["distance_ideal"] = res.distance
+    pw = out[[f"obstacle_{p}" for p in PATHWAYS]].to_numpy()
+
+    def top2(row: np.ndarray) -> str:
+        if row.sum() <= 0:
+            return ""
+        order = np.argsort(-row, kind="stable")
+        return ";".join(PATHWAYS[i] for i in order[:2] if row[i] > 0)
+
+    # rank pathways by obstacle per unit of factor contribution (the weighted mean deviation of
+    # the pathway's indicators over the overall one): the raw shares grow with the number and
+    # weight of a pathway's indicators, so they would name the same pathways for every province
+    share_F = np.array([F[groups[f"obstacle_{p}"]].sum() for p in PATHWAYS]) / F.sum()
+    intensity = np.where(share_F > 0, pw / np.where(share_F > 0, share_F, 1.0), 0.0)
+    for j, p in enumerate(PATHWAYS):
+        out[f"obstacle_intensity_{p}"] = intensity[:, j]
+    out["obstacle_pathways"] = [top2(r) for r in intensity]
+    long = res.indicators.stack().rename("obstacle").reset_index()
+    long.columns = ["province_code", "year", "indicator", "obstacle"]
+    return out, long
+
+
 # ============================================================================ robustness
 
 
@@ -804,6 +880,12 @@ class IntegrationResult:
         See :func:`robustness`.
     sensitivity : SensitivityResult or None
         The global uncertainty analysis (:mod:`analysis.framework.sensitivity`).
+    dynamics : DynamicsResult or None
+        Spatial Markov chain of the D classes and model transitions
+        (:mod:`analysis.framework.dynamics`); None without spatial weights.
+    validity : pandas.DataFrame or None
+        Rank correlations with published rankings (:mod:`analysis.framework.validity`); None
+        without rankings.
     fills, coverage : pandas.DataFrame
         Filled cells and indicator coverage by year.
     window : list of int
@@ -824,6 +906,8 @@ class IntegrationResult:
     notes: list[str] = field(default_factory=list)
     params: dict = field(default_factory=dict)
     sensitivity: object = None
+    dynamics: object = None
+    validity: pd.DataFrame | None = None
 
 
 def integrate(
@@ -847,6 +931,8 @@ def integrate(
     smooth_years: int = 3,
     triggers: Mapping | None = None,
     with_robustness: bool = True,
+    weights_w=None,
+    rankings: pd.DataFrame | None = None,
 ) -> IntegrationResult:
     """Compute the whole framework on a province-year panel.
 
@@ -889,6 +975,12 @@ def integrate(
         ``leave_one_out``), e.g. for a quick run.
     with_robustness : bool
         Compute :func:`robustness` (leaves Beijing out and reruns the sensitivity analysis).
+    weights_w : libpysal.weights.W, optional
+        Spatial weights over the provinces: with them the spatial Markov chain of the D classes
+        and the model transitions are computed (:func:`analysis.framework.dynamics.coordination_dynamics`).
+    rankings : pandas.DataFrame, optional
+        Published rankings (:func:`analysis.framework.validity.load_rankings`): with them the
+        rank correlations of D, T, U_st and U_ind are computed.
 
     Returns
     -------
@@ -955,6 +1047,9 @@ def integrate(
 
     diag, wide = pathway_diagnostics(indicators, spec, regions)
     table = table.join(wide, how="left")
+    obs_groups, obs_ind = obstacles(core, spec, weights)
+    table = table.join(obs_groups)
+    diag = diag.merge(obs_ind, on=["province_code", "year", "indicator"], how="left")
     if len(fills):
         nf = fills.groupby(["province_code", "year"])["indicator"].agg(["size", lambda s: ";".join(s)])
         nf.columns = ["n_filled", "filled"]
@@ -971,6 +1066,16 @@ def integrate(
         rob = pd.DataFrame(columns=ROBUSTNESS_COLUMNS)
     table = table.reset_index()
     table.insert(2, "region", table["province_code"].map(regions))
+    dynamics = validity = None
+    if weights_w is not None:
+        from analysis.framework.dynamics import coordination_dynamics
+
+        dynamics = coordination_dynamics(table, weights_w)
+        notes += [f"spatial Markov chain: {n}" for n in dynamics.notes]
+    if rankings is not None:
+        from analysis.framework.validity import external_validity
+
+        validity = external_validity(table, rankings)
     params = dict(spec_version=spec.version, margin=margin, floor=floor, standardise=standardise,
                   min_coverage=min_coverage, bridge=bridge,
                   n_clusters=n_clusters, cluster_method=cluster_method, lag_tolerance=lag_tolerance,
@@ -978,7 +1083,7 @@ def integrate(
     return IntegrationResult(table=table, indicators=indicators, diagnostics=diag, weights=weights,
                              centroids=centroids, agreement=agreement, robustness=rob, fills=fills,
                              coverage=coverage, window=window, notes=notes, params=params,
-                             sensitivity=sens)
+                             sensitivity=sens, dynamics=dynamics, validity=validity)
 
 
 # ============================================================================ outputs
@@ -999,8 +1104,8 @@ def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
     pandas.DataFrame
         One row per province (GB/T 2260 order): code, names, region, model,
         model_confidence, model_year (the single-year model), model_cluster, D, D_rank with its
-        interval D_rank_lo–D_rank_hi, D_class (en/zh), lagging, U_st, U_ind, weakest pathways,
-        n_filled.
+        interval D_rank_lo–D_rank_hi, D_class (en/zh), lagging, U_st, U_ind, weakest pathways
+        (percentiles), obstacle_pathways (obstacle degree), n_filled.
 
     Raises
     ------
@@ -1016,7 +1121,8 @@ def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
     t = t.join(meta, on="province_code")
     cols = ["province_code", "name_zh", "name_en", "region", "model", "model_confidence",
             "model_year", "model_cluster", "D", "D_rank", "D_rank_lo", "D_rank_hi",
-            "D_class", "D_class_zh", "lagging", "U_st", "U_ind", "weakest_pathways", "n_filled"]
+            "D_class", "D_class_zh", "lagging", "U_st", "U_ind", "weakest_pathways",
+            "obstacle_pathways", "n_filled"]
     return t[cols].sort_values("province_code").reset_index(drop=True)
 
 
@@ -1059,6 +1165,19 @@ _OUTPUT_COLUMNS = [
     ("model_year_confidence", "当年主导模式置信度", "Share of that year's draws in which model_year's pillar leads", "[0, 1]", "sensitivity"),
     ("model_stability", "主导模式稳健性", "Same as model_confidence (kept for the reports of version 1)", "[0, 1]", "sensitivity"),
     ("model_cluster", "聚类融合模式", "Model of the province-year's cluster (k-means on rank-based z-profiles)", "label", "typology"),
+    ("obstacle_st", "科技创新子系统障碍度", "Obstacle degree of the S&T subsystem: share of the distance to the ideal (best values of the window) lying in its indicators; a relative position, not a return on effort", "[0, 1]", "obstacle"),
+    ("obstacle_ind", "产业创新子系统障碍度", "Obstacle degree of the industrial-innovation subsystem (obstacle_st + obstacle_ind = 1)", "[0, 1]", "obstacle"),
+    *[(f"obstacle_{p}", f"{zh}障碍度", f"Obstacle degree of the {p} pillar's indicators (pillars sum to at most 1)", "[0, 1]", "obstacle")
+      for p, zh in (("chain", "产业链式融合"), ("platform", "平台型融合"), ("demand", "需求驱动型融合"),
+                    ("future", "未来产业型融合"))],
+    *[(f"obstacle_{p}", f"{zh}路径障碍度", f"Obstacle degree of the {p} pathway's core indicators (pathways sum to 1); a relative position, not a return on effort", "[0, 1]", "obstacle")
+      for p, zh in (("enterprise", "企业主体"), ("core_tech", "关键核心技术"), ("pilot_platform", "中试平台"),
+                    ("scenario_cluster", "场景与集群"), ("institution_finance", "体制与金融"))],
+    ("distance_ideal", "与理想值的距离", "Weighted distance to the ideal Σ F_j(1 − x'_j) = 1 − T", "[0, 1]", "obstacle"),
+    *[(f"obstacle_intensity_{p}", f"{zh}路径障碍强度", f"Obstacle of the {p} pathway per unit of its weight in T (> 1: further from the best provinces than the province is on average)", "ratio", "obstacle")
+      for p, zh in (("enterprise", "企业主体"), ("core_tech", "关键核心技术"), ("pilot_platform", "中试平台"),
+                    ("scenario_cluster", "场景与集群"), ("institution_finance", "体制与金融"))],
+    ("obstacle_pathways", "障碍强度最大的两条路径", "The two pathways with the largest obstacle intensity (';'-separated): where the province is, weight for weight, furthest from the best provinces; a relative position, not where effort pays most", "labels", "obstacle"),
     ("weakest_pathways", "最薄弱的两条路径", "Two weakest pathways (lowest pathway scores), ';'-separated", "labels", "pathways"),
     ("n_filled", "填补指标数", "Core indicator cells filled by the missing-value rule", "count", "missing rule"),
     ("filled", "填补的指标", "Names of the filled core indicators, ';'-separated", "names", "missing rule"),
@@ -1157,6 +1276,41 @@ def notes_text(result: IntegrationResult, year: int) -> str:
     lines += [f"- {x}" for x in uncertainty_summary(result, last)]
     if year != last:
         lines += [f"- {x}" for x in uncertainty_summary(result, year)[1:3]]
+    if result.dynamics is not None:
+        tests = result.dynamics.tests.set_index("test")
+        d = result.dynamics.transitions
+        classic = d[(d["variable"] == "D_class") & (d["matrix"] == "classic")]
+        stay = classic[classic["from_class"] == classic["to_class"]]
+        n_tr = int(classic.drop_duplicates("from_class")["n_from"].sum())
+        lines += ["", "## Dynamics (spatial Markov chain of D classes)", "",
+                  f"- {n_tr} year-to-year transitions over {_spans(result.window)}; share staying in "
+                  f"the same class: {stay['count'].sum() / max(n_tr, 1):.2f}.",
+                  (f"- Do transitions depend on the neighbours' class? Bickenbach & Bode (2003) "
+                   f"Q = {tests.at['Q', 'statistic']:.2f} (df {int(tests.at['Q', 'df'])}, p = "
+                   f"{tests.at['Q', 'p_value']:.3f}), LR = {tests.at['LR', 'statistic']:.2f} (p = "
+                   f"{tests.at['LR', 'p_value']:.3f}); with 31 provinces many cells are sparse."
+                   if "Q" in tests.index else
+                   "- The homogeneity tests are undefined (too few transitions)."),
+                  "- Tables: spatial_markov.csv (classic and neighbour-conditioned matrices; primary-"
+                  "model transitions), spatial_markov_tests.csv, figure spatial_markov.png."]
+        m = d[d["variable"] == "model"]
+        moves = m[m["from_class"] != m["to_class"]]
+        lines.append(f"- Primary model: {int(moves['count'].sum())} switches in "
+                     f"{int(m.drop_duplicates('from_class')['n_from'].sum())} transitions"
+                     + ("; most frequent: " + ", ".join(
+                         f"{r.from_class}→{r.to_class} {r.count}"
+                         for r in moves.sort_values("count", ascending=False).head(4).itertuples())
+                        if len(moves) else "") + ".")
+    if result.validity is not None and len(result.validity):
+        v = result.validity
+        lines += ["", "## External validity", "",
+                  "Spearman rank correlation with the published composite of 中国区域创新能力评价报告 "
+                  "(中国科技发展战略研究小组 & UCAS; edition → data year; n = 31; numbers and source "
+                  "in tests/results/regional_innovation_rankings.csv). Weights are never chosen to "
+                  "raise these numbers.", ""]
+        piv = v.pivot_table(index="measure", columns=["edition", "data_year"], values="spearman")
+        piv.columns = [f"{e} ({y} data)" for e, y in piv.columns]
+        lines.append(_markdown(piv.round(3).reset_index()))
     w = result.weights[result.weights["is_largest"]]
     lines += ["", "## Weights", "",
               "Largest baseline (entropy) weight in each group: "
@@ -1320,6 +1474,26 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
                 if (c not in panel.columns or c in KEYS) and c != "io_year"]
         panel = panel.merge(chain[keep], on=KEYS, how="left")
     spec = load_spec()
+    w, rankings = None, None
+    bpath = proc / "boundaries.parquet"
+    if bpath.exists():
+        import geopandas as gpd
+
+        from analysis.measures import contiguity_weights
+
+        gdf = gpd.read_parquet(bpath)
+        gdf = gdf[gdf["province_code"].between(110000, 659999)]
+        w = contiguity_weights(gdf)
+    else:
+        notes.append(f"{bpath.name} not found: no spatial Markov chain (build the data first)")
+    try:
+        from analysis.framework.validity import load_rankings
+
+        rankings = load_rankings()
+    except FileNotFoundError:
+        notes.append("published rankings (tests/results/regional_innovation_rankings.csv) not "
+                     "found: no external-validity check")
+    kwargs = {"weights_w": w, "rankings": rankings} | kwargs
     result = integrate(panel, spec, **kwargs)
     result.notes[:0] = notes
     if year not in result.window:
@@ -1344,6 +1518,20 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
     write_df(rep / "agreement.csv", result.agreement, "csv")
     write_df(rep / "weights.csv", result.weights, "csv")
     write_df(rep / "centroids.csv", result.centroids.reset_index(), "csv")
+    if result.dynamics is not None:
+        from analysis.framework.dynamics import plot_transitions
+
+        write_df(rep / "spatial_markov.csv", result.dynamics.transitions, "csv")
+        write_df(rep / "spatial_markov_tests.csv", result.dynamics.tests, "csv")
+        fig = plot_transitions(result.dynamics)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=150)
+        paths.atomic_write_bytes(rep / "spatial_markov.png", buf.getvalue())
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    if result.validity is not None:
+        write_df(rep / "external_validity.csv", result.validity, "csv")
     if result.sensitivity is not None:
         write_df(rep / "sensitivity_indices.csv", result.sensitivity.indices, "csv")
         write_df(rep / "sensitivity_draws.csv", result.sensitivity.draws, "csv")

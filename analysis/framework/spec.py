@@ -92,8 +92,10 @@ DEFAULT_SPEC_PATH = Path(__file__).with_name("spec.yaml")
 RESERVED_NAMES: frozenset[str] = frozenset(
     ["province_code", "year", "region", "lagging", "model", "model_cluster", "weakest_pathways",
      "n_filled", "filled"]
-    + [f"{prefix}_{p}" for prefix in ("pillar", "z") for p in PILLARS]
-    + [f"pathway_{p}" for p in PATHWAYS]
+    + [f"{prefix}_{p}" for prefix in ("pillar", "z", "share", "obstacle") for p in PILLARS]
+    + [f"{prefix}_{p}" for prefix in ("pathway", "obstacle") for p in PATHWAYS]
+    + ["model_confidence", "model_year", "model_year_confidence", "model_stability",
+       "obstacle_st", "obstacle_ind", "obstacle_pathways", "distance_ideal", "linkage"]
 )
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -10,6 +10,8 @@ Every function takes plain DataFrames/arrays and knows nothing of files (see
 ``disparity``   Gini and Dagum decomposition, σ/β-convergence, kernel densities
 ``spatial``     spatial weights for provinces, Moran's I (imports libpysal/esda lazily)
 ``weights``     CRITIC and principal-component (PCA) indicator weights
+``obstacle``    obstacle degree model (障碍度模型)
+``markov``      classic and spatial Markov chains of classes (giddy; imported lazily)
 ``io``          input-output linkages (Leontief, Ghosh, chain-linkage indicator)
 ``summary``     ``python -m analysis measures``: the command-line adapter, the one module of
                 this layer that reads files (not imported here)
@@ -63,6 +65,8 @@ from analysis.measures.io import (
     sector_chain_table,
     technical_coefficients,
 )
+from analysis.measures.markov import MarkovResult, spatial_markov, transition_counts
+from analysis.measures.obstacle import ObstacleResult, obstacle_degree
 from analysis.measures.spatial import (
     ALBERS_CHINA,
     HAINAN_LINK,
@@ -101,6 +105,12 @@ __all__ = [
     "entropy_weight",
     "entropy_weight_by_group",
     "minmax_normalise",
+    # obstacle degree, Markov chains
+    "ObstacleResult",
+    "obstacle_degree",
+    "MarkovResult",
+    "spatial_markov",
+    "transition_counts",
     # weights
     "PCAWeightResult",
     "WeightResult",
