@@ -36,7 +36,7 @@ from analysis.reporting import paper
 from analysis.reporting.fonts import setup_style
 
 setup_style()
-out = paper.PaperOutput(Path(out_dir) if out_dir else paths.reports_dir() / "paper")
+out = paper.PaperOutput(Path(out_dir) if out_dir else paths.reports_dir() / "paper", lang=lang)
 r = paper.nb01_data_overview(data_dir, lang)
 
 # %% [markdown]

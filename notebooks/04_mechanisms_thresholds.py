@@ -40,7 +40,7 @@ from analysis.reporting import paper
 from analysis.reporting.fonts import setup_style
 
 setup_style()
-out = paper.PaperOutput(Path(out_dir) if out_dir else paths.reports_dir() / "paper")
+out = paper.PaperOutput(Path(out_dir) if out_dir else paths.reports_dir() / "paper", lang=lang)
 r = paper.nb04_mechanisms_thresholds(data_dir, lang)
 
 # %% [markdown]

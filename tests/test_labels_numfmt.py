@@ -115,3 +115,17 @@ def test_reporting_code_formats_numbers_only_through_numfmt():
     for name in ("context.py", "sections.py", "figures.py", "text.py"):
         src = (PACKAGE / "reporting" / name).read_text(encoding="utf-8")
         assert not re.findall(r"\{[^{}]*:[,.]?\.?\d*[fg%]\}", src), name
+
+
+def test_derived_file_parses_as_written():
+    """Flow mappings with commas ("10,000 people") are quoted: every entry has exactly zh, en
+    (and maybe unit), and no label swallowed a key."""
+    d = derived()
+    for section in ("variables", "units"):
+        for name, lab in d[section].items():
+            assert set(lab) - {"zh", "en", "unit"} == set() and {"zh", "en"} <= set(lab), (name, lab)
+            assert "unit:" not in lab["en"] and lab["en"] and lab["zh"], (name, lab)
+    assert Labels.unit_label("万人", "en") == "10,000 people"
+    assert Labels.unit_label("万人年", "en") == "10,000 person-years"
+    assert Labels().unit("local_sourcing") == "share" and Labels().var("local_sourcing", "en") == (
+        "Local sourcing of intermediate inputs")

@@ -620,11 +620,19 @@ def test_paper_output_writes_tables_and_figures(tmp_path):
     out.table(df, "t1", "caption")
     back = pd.read_csv(tmp_path / "paper" / "t1.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(back, df)
-    tex = (tmp_path / "paper" / "t1.tex").read_text()
+    tex = (tmp_path / "paper" / "t1.tex").read_text(encoding="utf-8")
     assert r"R\&D\_x" in tex and "0.123" in tex and r"\label{tab:t1}" in tex
-    fig, ax = plt.subplots()
+    assert "\\begin{tabular}{lr}" in tex  # the one LaTeX style: text left, numbers right
+    # shown with meaningful row labels (not 0, 1, …) and the number policy
+    shown = out.table(df, "t1")
+    assert shown.index.tolist() == ["R&D_x", "D"] and shown["estimate"].tolist() == ["0.123", "-1.500"]
+    from analysis.reporting.figures import new_figure
+
+    before = plt.get_fignums()
+    fig, ax = new_figure((4, 3))
     ax.plot([0, 1])
-    out.figure(fig, "f1")
+    assert plt.get_fignums() == before  # not registered with pyplot: the inline backend will not show it again
+    assert out.figure(fig, "f1") is None
     assert (tmp_path / "paper" / "f1.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "paper" / "f1.pdf").read_bytes()[:4] == b"%PDF"
 

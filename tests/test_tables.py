@@ -130,3 +130,35 @@ def test_labels_from_processed_codebook_layout():
     cb = pd.DataFrame({"variable": ["rd_intensity"], "label_zh": ["R&D经费投入强度"],
                        "label_en": ["R&D intensity"]})
     assert labels_from_codebook(cb, "zh") == {"rd_intensity": "R&D经费投入强度"}
+
+
+def test_one_latex_style_numbers_right_notes_below():
+    from analysis.models.tables import LATEX_PREAMBLE, latex_table
+
+    r = _res({"x": 1.0}, [0.25])
+    tex = regression_table([r], title="T", notes=["Note text."]).to_latex()
+    assert "\\begin{tabular}{lr}" in tex and "\\toprule" in tex and "\\bottomrule" in tex
+    assert tex.index("\\end{tabular}") < tex.index("Note text.") < tex.index("\\end{table}")
+    plain = latex_table([["a", "b"]], [["x", "1.0"]], caption="C", notes="N", align="lr")
+    assert plain.splitlines()[:4] == ["\\begin{table}[htbp]", "\\centering", "\\caption{C}", "\\begin{tabular}{lr}"]
+    assert "ctex" in LATEX_PREAMBLE["zh"] and "xelatex" in LATEX_PREAMBLE["zh"]
+
+
+def test_english_tables_have_no_arrows_cjk_or_nan():
+    r = _res({"x": 1.0}, [0.25], extra={"hansen_p": float("nan")})
+    t = regression_table([r], labels={"x": "R&D → D"}, extra=["hansen_p"], notes=["X→Y and M→Y"])
+    for fmt in ("md", "tex", "csv"):
+        out = t.render(fmt)
+        assert "→" not in out and "nan" not in out.lower() and not any(ord(c) >= 0x2E80 for c in out), fmt
+    assert "R&D to D" in t.render("md") and "X to Y" in t.render("md")
+
+
+def test_html_tables_are_full_pages_with_a_link_back():
+    r = _res({"x": 1.0}, [0.25])
+    for lang, other in (("en", "zh"), ("zh", "en")):
+        page = regression_table([r], lang=lang).render("html", name="baseline")
+        assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+        assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in page
+        assert 'href="../index.html"' in page and f'href="baseline_{other}.html"' in page
+        assert ".table-wrap" in page and '<table class="regtable">' in page  # the reports' CSS, inlined
+    assert "<h1>Baseline two-way FE</h1>" in regression_table([r]).render("html", name="baseline")

@@ -158,7 +158,7 @@ def _write_table(out: Path, name: str, table_by_lang: dict) -> list[str]:
             p = out / f"{name}_{lang}.{ext}"
             # CSV with a BOM so that Excel reads the Chinese labels as UTF-8
             enc = "utf-8-sig" if ext == "csv" else "utf-8"
-            paths.atomic_write_bytes(p, tab.render(ext).encode(enc))
+            paths.atomic_write_bytes(p, tab.render(ext, name=name).encode(enc))
             written.append(p.name)
     return written
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -108,6 +109,7 @@ class RegressionTable:
     notes: list[str] = field(default_factory=list)
     title: str = ""
     depvar_label: str = "Dependent variable"
+    lang: str = "en"
 
     # -- renderers -------------------------------------------------------------------------
     def to_markdown(self) -> str:
@@ -149,28 +151,12 @@ class RegressionTable:
         return "\n".join(out) + "\n"
 
     def to_latex(self) -> str:
-        k = len(self.body.columns)
-        out = []
-        if self.title:
-            out += ["\\begin{table}[htbp]\\centering", f"\\caption{{{latex_escape(self.title)}}}"]
-        out.append("\\begin{tabular}{l" + "c" * k + "}")
-        out.append("\\toprule")
-        out.append(" & " + " & ".join(latex_escape(str(c)) for c in self.body.columns) + " \\\\")
-        out.append(latex_escape(self.depvar_label) + " & "
-                   + " & ".join(latex_escape(h) for h in self.header) + " \\\\")
-        out.append("\\midrule")
-        for i, (lab, row) in enumerate(self.body.iterrows()):
-            if i == self.n_coef_rows and i > 0:
-                out.append("\\midrule")
-            out.append(latex_escape(str(lab)) + " & "
-                       + " & ".join(latex_escape(str(v)) for v in row) + " \\\\")
-        out.append("\\bottomrule")
-        out.append("\\end{tabular}")
-        if self.notes:
-            out.append("\\par\\footnotesize " + latex_escape(" ".join(self.notes)))
-        if self.title:
-            out.append("\\end{table}")
-        return "\n".join(out) + "\n"
+        """Booktabs table in the project's one LaTeX style (:func:`latex_table`): the dependent
+        variable as a second header row, a rule before the footer rows, the notes below."""
+        header = [["", *[str(c) for c in self.body.columns]], [self.depvar_label, *self.header]]
+        rows = [[str(lab), *[str(v) for v in row]] for lab, row in self.body.iterrows()]
+        return latex_table(header, rows, caption=self.title, notes=" ".join(self.notes),
+                           rules_before=[self.n_coef_rows] if 0 < self.n_coef_rows < len(rows) else [])
 
     def to_csv(self) -> str:
         df = self.body.copy()
@@ -178,13 +164,26 @@ class RegressionTable:
         top = pd.DataFrame([self.header], columns=df.columns, index=[self.depvar_label])
         return pd.concat([top, df]).to_csv()
 
-    def render(self, fmt: Literal["md", "html", "tex", "csv"]) -> str:
-        """Render to one format by its file extension."""
+    def to_html_page(self, name: str = "") -> str:
+        """The table as a full page in the reports' style (:func:`analysis.htmlpage.page`): title,
+        table, notes, a link back to ``../index.html`` and, given the file stem's ``name``
+        (``baseline``), to ``<name>_<other language>.html``."""
+        from analysis.htmlpage import page
+
+        other = "en" if self.lang == "zh" else "zh"
+        title = self.title or TABLE_TITLES.get(name, {}).get(self.lang, name)
+        body = (f"<h1>{html.escape(title)}</h1>" if title else "") + f'<div class="table-wrap">{self.to_html()}</div>'
+        return page(body, title or "table", self.lang, index_href="../index.html",
+                    other_lang_href=f"{name}_{other}.html" if name else None)
+
+    def render(self, fmt: Literal["md", "html", "tex", "csv"], name: str = "") -> str:
+        """Render to one format by its file extension (``html``: a full page, :meth:`to_html_page`)."""
         try:
-            return {"md": self.to_markdown, "html": self.to_html, "tex": self.to_latex,
-                    "csv": self.to_csv}[fmt]()
+            fn = {"md": self.to_markdown, "html": lambda: self.to_html_page(name), "tex": self.to_latex,
+                  "csv": self.to_csv}[fmt]
         except KeyError:
             raise ValueError(f"format must be md, html, tex or csv, got {fmt!r}") from None
+        return fn()
 
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -194,13 +193,95 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   # print as ¡ ¿ in the default OT1 font encoding
                   "<": r"$<$", ">": r"$>$", "≤": r"$\leq$", "≥": r"$\geq$", "−": r"$-$",
                   "→": r"$\rightarrow$", "·": r"$\cdot$", "ρ": r"$\rho$", "β": r"$\beta$",
-                  "θ": r"$\theta$", "λ": r"$\lambda$", "γ": r"$\gamma$", "–": "--"}
+                  "θ": r"$\theta$", "λ": r"$\lambda$", "γ": r"$\gamma$", "–": "--", "—": "---",
+                  "√": r"$\surd$", "≈": r"$\approx$", "±": r"$\pm$", "₁": r"$_1$", "₂": r"$_2$",
+                  "Φ": r"$\Phi$", "⁻": r"$^{-}$", "¹": r"$^{1}$", "σ": r"$\sigma$", "χ": r"$\chi$",
+                  "…": r"\ldots{}"}
 
 
 def latex_escape(s: str) -> str:
     """Escape LaTeX special characters and map math symbols (≤, −, ρ, …) to math mode, so the
     English tables compile with pdflatex; Chinese text needs ``ctex``/xeCJK in the document."""
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in s)
+
+
+#: Titles of the paper tables written by ``python -m analysis models``
+#: (``reports/paper/<name>_<lang>.*``), used for their pages and the index's links.
+TABLE_TITLES: dict[str, dict[str, str]] = {
+    "baseline": {"zh": "基准回归（双向固定效应）", "en": "Baseline two-way FE"},
+    "threshold": {"zh": "门槛回归", "en": "Threshold regression"},
+    "spatial_sdm": {"zh": "空间杜宾模型", "en": "Spatial Durbin model"},
+    "spatial_effects": {"zh": "空间效应分解", "en": "Spatial effects"},
+    "gmm": {"zh": "动态面板 GMM", "en": "Dynamic panel GMM"},
+    "heterogeneity": {"zh": "区域异质性", "en": "Regional heterogeneity"},
+    "mediation": {"zh": "中介效应", "en": "Mediation"},
+    "moderation": {"zh": "调节效应", "en": "Moderation"},
+    "robustness": {"zh": "稳健性检验", "en": "Robustness"},
+}
+
+#: Preambles for the ``.tex`` tables: English ones compile with pdflatex, Chinese ones with
+#: XeLaTeX and ctex (``xelatex paper.tex``; ctex picks the Fandol fonts of TeX Live, or set
+#: ``\setCJKmainfont{Noto Serif CJK SC}``). Documented in ``docs/reports.md``.
+LATEX_PREAMBLE: dict[str, str] = {
+    "en": "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n",
+    "zh": ("% compile with xelatex\n\\documentclass{article}\n\\usepackage[UTF8]{ctex}\n"
+           "\\usepackage{booktabs}\n"),
+}
+
+
+def latex_table(header: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], *, caption: str = "",
+                label: str = "", notes: str = "", rules_before: Sequence[int] = (),
+                align: str | None = None) -> str:
+    """The project's one LaTeX table style: booktabs rules, first column left and every other
+    column right-aligned (numbers), caption above, notes below in small type.
+
+    Parameters
+    ----------
+    header : sequence of rows
+        Header rows (cells are plain text: escaped here).
+    rows : sequence of rows
+        Body rows (escaped here).
+    caption, label, notes : str
+        ``\\caption``, ``\\label`` and the note under the table (escaped, except ``label``).
+    rules_before : sequence of int
+        Body row positions that get a ``\\midrule`` above them (e.g. the footer rows).
+    align : str, optional
+        Column alignment, default ``l`` then ``r`` for every other column.
+
+    Returns
+    -------
+    str
+        A ``table`` float; for Chinese text use the ``zh`` :data:`LATEX_PREAMBLE` (XeLaTeX + ctex).
+    """
+    k = max(len(r) for r in [*header, *rows])
+    align = align or "l" + "r" * (k - 1)
+    e = latex_escape
+    out = ["\\begin{table}[htbp]", "\\centering"]
+    if caption:
+        out.append(f"\\caption{{{e(caption)}}}")
+    if label:
+        out.append(f"\\label{{{label}}}")
+    out += [f"\\begin{{tabular}}{{{align}}}", "\\toprule"]
+    out += [" & ".join(e(str(c)) for c in r) + " \\\\" for r in header]
+    out.append("\\midrule")
+    for i, r in enumerate(rows):
+        if i in set(rules_before):
+            out.append("\\midrule")
+        out.append(" & ".join(e(str(c)) for c in r) + " \\\\")
+    out += ["\\bottomrule", "\\end{tabular}"]
+    if notes:
+        out += ["\\par\\smallskip", f"\\parbox{{\\linewidth}}{{\\footnotesize {e(notes)}}}"]
+    out.append("\\end{table}")
+    return "\n".join(out) + "\n"
+
+
+_ARROW = re.compile(r"\s*[→⟶➝⇒]\s*")
+
+
+def plain_english(text: str) -> str:
+    """English table text without arrows (``X→Y`` reads ``X to Y``): English tables must print
+    with any font and encoding."""
+    return _ARROW.sub(" to ", str(text))
 
 
 def regression_table(
@@ -276,7 +357,8 @@ def regression_table(
     stars = sorted((float(v) for v in stars), reverse=True)
 
     def L(name: str) -> str:
-        return str(lab.get(name, name))
+        out = str(lab.get(name, name))
+        return plain_english(out) if lang == "en" else out
 
     allterms: list[str] = []
     for r in res:
@@ -332,6 +414,8 @@ def regression_table(
             v = r.extra.get(key, "")
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
                 cells.append(str(v))
+            elif not math.isfinite(float(v)):
+                cells.append("")  # never "nan" in a table
             elif float(v).is_integer() and abs(v) < 1e15 and not _is_pvalue_key(key):
                 cells.append(str(int(v)))  # counts (instruments, df) without decimals
             else:
@@ -361,12 +445,14 @@ def regression_table(
         if r.wild_only:
             m = "; ".join(dict.fromkeys(wb.method for wb in r.wild.values()))
             wild_notes.append(words["wild_only_note"].format(f"{name} (G = {r.n_clusters})", m))
+    clean = plain_english if lang == "en" else str
     return RegressionTable(
         body=body,
         header=[L(r.depvar) for r in res],
         n_coef_rows=n_coef,
-        notes=[words["se_note"], star_note + ("." if lang == "en" else "。"), *wild_notes,
-               *notes],
-        title=title,
+        notes=[words["se_note"], star_note + ("." if lang == "en" else "。"),
+               *(clean(n) for n in [*wild_notes, *notes])],
+        title=clean(title),
         depvar_label=words["depvar"],
+        lang=lang,
     )

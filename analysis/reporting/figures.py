@@ -31,15 +31,21 @@ PEERS = "#2980b9"
 OTHER = "#95a5a6"
 
 
-def png_data_uri(fig, dpi: int = 100) -> str:
-    """``data:image/png;base64,…`` of ``fig`` (saved as laid out, then closed)."""
-    import matplotlib.pyplot as plt
+def new_figure(figsize: tuple[float, float], nrows: int = 1, ncols: int = 1, **kw):
+    """A figure and its axes, not registered with pyplot: nothing shows it unless the code does
+    (the inline backend would otherwise display it a second time), and it needs no closing."""
+    from matplotlib.figure import Figure
 
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, **kw)
+
+
+def png_data_uri(fig, dpi: int = 100) -> str:
+    """``data:image/png;base64,…`` of ``fig`` (saved as laid out)."""
     buf = io.BytesIO()
     # a light zlib level: PNGs of flat-colour charts shrink little further, and encoding at the
     # default level was a tenth of a report's time
     fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 2})
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -72,10 +78,8 @@ def _lines(ax, s, own_label: str, lang: str) -> None:
 
 def indices_figure(ctx: IndicesContext, lang: str, name: str):
     """Two panels: U₁ and U₂ of the province, the national median and the regional peers' mean."""
-    import matplotlib.pyplot as plt
-
     cols = list(ctx.series)
-    fig, axes = plt.subplots(1, len(cols), figsize=(8.0, 3.0), sharey=True, squeeze=False)
+    fig, axes = new_figure((8.0, 3.0), 1, len(cols), sharey=True, squeeze=False)
     for ax, col in zip(axes[0], cols, strict=True):
         _lines(ax, ctx.series[col].stats, name, lang)
         # a plain text, not set_title: the title's automatic placement costs a layout pass
@@ -88,7 +92,7 @@ def indices_figure(ctx: IndicesContext, lang: str, name: str):
 
 def coupling_figure(ctx: CouplingContext, lang: str, name: str, labels: Labels):
     """D over time with the ten-level classes as bands (labelled on the right)."""
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
 
     s = ctx.D.stats
     own = s["own"].dropna()
@@ -98,9 +102,9 @@ def coupling_figure(ctx: CouplingContext, lang: str, name: str, labels: Labels):
              if (k + 1) / 10 > lo and k / 10 < hi]
     right_in = _text_width_in([b[2] for b in bands], 7.5) + 0.15
     width = 8.0
-    fig, ax = plt.subplots(figsize=(width, 3.0))
+    fig, ax = new_figure((width, 3.0))
     for a, b, lab in bands:
-        ax.axhspan(a, b, color=plt.cm.RdYlGn(0.15 + 0.7 * a), alpha=0.12, lw=0)
+        ax.axhspan(a, b, color=colormaps["RdYlGn"](0.15 + 0.7 * a), alpha=0.12, lw=0)
         ax.text(1.01, (max(a, lo) + min(b, hi)) / 2, lab, transform=ax.get_yaxis_transform(), fontsize=7.5,
                 va="center", ha="left", color="#555555", clip_on=False)
     _lines(ax, s, name, lang)
@@ -119,14 +123,12 @@ def _barh_layout(fig, ax, ylabels: list[str], width: float) -> None:
 
 def models_figure(ctx: ModelsContext, lang: str, name: str, labels: Labels):
     """The four pillar scores of the province beside the national median (latest year)."""
-    import matplotlib.pyplot as plt
-
     cols = list(ctx.pillars)
     ylabels = [labels.pillar(c, lang) for c in cols]
     own = [ctx.pillars[c][0] for c in cols]
     med = [ctx.pillars[c][1] for c in cols]
     width = 7.5
-    fig, ax = plt.subplots(figsize=(width, 2.6))
+    fig, ax = new_figure((width, 2.6))
     y = np.arange(len(cols))
     ax.barh(y + 0.18, own, height=0.36, color=OWN, label=name)
     ax.barh(y - 0.18, med, height=0.36, color=OTHER, label=t("national_median", lang))
@@ -141,12 +143,10 @@ def models_figure(ctx: ModelsContext, lang: str, name: str, labels: Labels):
 
 def pathways_figure(ctx: PathwaysContext, lang: str, labels: Labels):
     """The five pathway scores (the two lowest-ranked in red), national medians as ticks."""
-    import matplotlib.pyplot as plt
-
     idx = list(ctx.diag.index)
     ylabels = [labels.pathway(c, lang) for c in idx]
     width = 7.5
-    fig, ax = plt.subplots(figsize=(width, 2.7))
+    fig, ax = new_figure((width, 2.7))
     y = np.arange(len(idx))
     colors = [OWN if str(c).removeprefix("pathway_") in ctx.weakest else "#7f8c8d" for c in idx]
     ax.barh(y, ctx.diag["score"], color=colors, height=0.6)

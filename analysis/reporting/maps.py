@@ -347,9 +347,11 @@ def draw_map(
     matplotlib.figure.Figure
         Fixed layout (no ``tight_layout``): save it without ``bbox_inches="tight"`` or with it.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
     from matplotlib.collections import PathCollection
     from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     prep = _prepared(shapes)
@@ -362,14 +364,14 @@ def draw_map(
     bottom_in, top_in = 0.22 + 0.19 * leg_rows, (0.42 if title else 0.06)
     map_h = width * (y1 - y0) / (x1 - x0)
     fig_h = map_h + bottom_in + top_in
-    fig = plt.figure(figsize=(width, fig_h))
+    fig = Figure(figsize=(width, fig_h))  # not registered with pyplot: shown only where displayed
     ax = fig.add_axes((0.0, bottom_in / fig_h, 1.0, map_h / fig_h))
     norm = cm = None
     if values is not None and colors is None:
         v = values.astype(float).to_numpy()
         lo = np.nanmin(v) if vmin is None else vmin
         hi = np.nanmax(v) if vmax is None else vmax
-        norm, cm = Normalize(lo, hi), plt.get_cmap(cmap)
+        norm, cm = Normalize(lo, hi), colormaps[cmap]
 
     def colour(code: int, layer: str):
         if layer == "no_data":
@@ -436,7 +438,7 @@ def draw_map(
                   handlelength=1.4, handleheight=0.9, borderaxespad=0.3).set_zorder(5)
     if norm is not None:
         cax = ax.inset_axes((0.015, 0.115, 0.24, 0.028))
-        cb = fig.colorbar(plt.cm.ScalarMappable(cmap=cm, norm=norm), cax=cax, orientation="horizontal")
+        cb = fig.colorbar(ScalarMappable(cmap=cm, norm=norm), cax=cax, orientation="horizontal")
         cb.ax.tick_params(labelsize=7, length=2, pad=1)
         cb.outline.set_linewidth(0.4)
         cax.set_title(legend_label, fontsize=8, pad=2.5, loc="left")

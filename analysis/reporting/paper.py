@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import paths
+from analysis.reporting.figures import new_figure
 
 REGION_ORDER = ["east", "central", "west", "northeast"]
 REGION_COLORS = {"east": "#c0392b", "central": "#e67e22", "west": "#2980b9", "northeast": "#27ae60"}
@@ -43,35 +44,110 @@ class PaperOutput:
         Output folder (created).
     written : list of str
         File names written, in order.
+    lang : {"zh", "en"}, optional
+        Language of the tables: English tables are written without arrows
+        (:func:`analysis.models.tables.plain_english`).
     """
 
     out_dir: Path
     written: list[str] = field(default_factory=list)
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
 
-    def table(self, df: pd.DataFrame, name: str, caption: str = "", float_format: str = "%.3f",
-              index: bool = False) -> pd.DataFrame:
-        """Write ``df`` as ``<name>.csv`` (UTF-8 with BOM, Excel-friendly) and ``<name>.tex``."""
-        csv = df.to_csv(index=index).encode("utf-8-sig")
+    def table(self, df: pd.DataFrame, name: str, caption: str = "", notes: str = "",
+              kinds: dict[str, str] | None = None) -> pd.DataFrame:
+        """Write ``df`` as ``<name>.csv`` (raw numbers, UTF-8 with BOM for Excel) and ``<name>.tex``
+        (the project's one LaTeX style, :func:`analysis.models.tables.latex_table`, numbers by
+        :mod:`analysis.numfmt`; Chinese text needs the XeLaTeX/ctex preamble).
+
+        Parameters
+        ----------
+        kinds : dict, optional
+            Number kind per column (:data:`analysis.numfmt.KINDS`); default by column name
+            (:func:`column_kind`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The table as shown: numbers formatted, rows labelled by its label column (``label``,
+            ``term`` … or the first column) instead of 0, 1, 2 …
+        """
+        from analysis.models.tables import latex_table
+
+        csv = df.to_csv(index=False).encode("utf-8-sig")
         paths.atomic_write_bytes(self.out_dir / f"{name}.csv", csv)
-        tex = df.to_latex(index=index, float_format=lambda v: float_format % v, caption=caption or None,
-                          label=f"tab:{name}", escape=True)
+        shown = formatted(df, kinds)
+        if self.lang == "en":
+            from analysis.models.tables import plain_english
+
+            shown = shown.map(plain_english)
+            shown.columns = [plain_english(c) for c in shown.columns]
+            caption, notes = plain_english(caption), plain_english(notes)
+        align = "".join("r" if (kinds or {}).get(c) or column_kind(c, df[c]) else "l" for c in df.columns)
+        tex = latex_table([[str(c) for c in shown.columns]], shown.astype(str).values.tolist(),
+                          caption=caption, label=f"tab:{name}", notes=notes, align=align)
         paths.atomic_write_bytes(self.out_dir / f"{name}.tex", tex.encode("utf-8"))
         self.written += [f"{name}.csv", f"{name}.tex"]
-        return df
+        key = next((c for c in ("label", "term", "statistic", "quantity", "model", "test", "year", "spec")
+                    if c in shown.columns), shown.columns[0])
+        return shown.set_index(key)
 
-    def figure(self, fig, name: str):
-        """Save ``fig`` as ``<name>.png`` (150 dpi) and ``<name>.pdf``; returns the figure."""
+    def figure(self, fig, name: str) -> None:
+        """Save ``fig`` as ``<name>.png`` (150 dpi) and ``<name>.pdf`` and show it once.
+
+        Figures of :mod:`analysis.reporting.paper` are not registered with pyplot (so the inline
+        backend does not show them a second time at the end of the cell that made them); this
+        displays the saved figure and returns nothing (nothing shown twice).
+        """
         for ext, kw in (("png", {"dpi": 150}), ("pdf", {})):
             target = self.out_dir / f"{name}.{ext}"
             tmp = target.with_name(f".{target.stem}.tmp{os.getpid()}.{ext}")
             fig.savefig(tmp, bbox_inches="tight", **kw)
             os.replace(tmp, target)
             self.written.append(f"{name}.{ext}")
-        return fig
+        try:
+            from IPython import get_ipython
+            from IPython.display import Image, display
+
+            if get_ipython() is not None:
+                display(Image(filename=str(self.out_dir / f"{name}.png"), width=int(fig.get_figwidth() * 96)))
+        except ImportError:  # pragma: no cover - IPython is a dependency
+            pass
+
+
+def column_kind(column: str, values: pd.Series) -> str | None:
+    """Number kind of a table column by its name (:mod:`analysis.numfmt`); None for text."""
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    c = str(column).lower()
+    if c in ("year", "years", "io_year"):
+        return None
+    if c in ("p", "p_value", "pvalue", "prob", "p_sim") or c.endswith(("_p", " p")) or c.startswith("p_"):
+        return "pvalue"
+    if c in ("n", "nobs", "n_obs", "n_missing", "count", "instruments") or c.startswith("n_"):
+        return "count"
+    if any(k in c for k in ("estimate", "std_error", "ci_", "coef", "beta", "se", "dydx", "effect")):
+        return "coef"
+    if pd.api.types.is_integer_dtype(values):
+        return "count"
+    return "auto"
+
+
+def formatted(df: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """``df`` with its numeric columns formatted by the number policy (strings; missing → —)."""
+    from analysis.numfmt import num
+
+    out = df.copy()
+    for c in out.columns:
+        kind = (kinds or {}).get(c) or column_kind(c, out[c])
+        if kind is not None:
+            out[c] = [num(v, kind) for v in out[c]]
+        else:
+            out[c] = ["—" if (isinstance(v, float) and pd.isna(v)) or v is None else str(v) for v in out[c]]
+    return out
 
 
 def _read(data_dir: Path, name: str) -> pd.DataFrame:
@@ -131,7 +207,6 @@ def nb01_data_overview(data_dir: str | Path | None = None, lang: str = "en",
         (share of provinces observed by variable and year), ``fig_rd`` (R&D intensity by NBS
         region, median across provinces), ``numbers``.
     """
-    import matplotlib.pyplot as plt
 
     d = _data_dir(data_dir)
     panel = _read(d, "panel.parquet")
@@ -140,6 +215,9 @@ def nb01_data_overview(data_dir: str | Path | None = None, lang: str = "en",
     keep = [v for v in KEY_VARS if v in panel.columns]
     cov = cb[cb["variable"].isin(keep)][["variable", "unit", "years_covered", "n_obs", "n_missing"]].copy()
     cov.insert(1, "label", cov["variable"].map(lab))
+    from analysis.labels import Labels
+
+    cov["unit"] = [Labels.unit_label(u, lang) for u in cov["unit"]]  # 亿元 → 100 million yuan in English
     sub = panel[(panel["year"] >= years[0]) & (panel["year"] <= years[1])]
     desc = sub[keep].describe(percentiles=[0.5]).T[["count", "mean", "std", "min", "50%", "max"]]
     desc.columns = ["N", "mean", "sd", "min", "p50", "max"]
@@ -147,7 +225,7 @@ def nb01_data_overview(data_dir: str | Path | None = None, lang: str = "en",
     desc.insert(0, "label", [lab.get(v, v) for v in desc.index])
     desc = desc.reset_index(names="variable")
     share = panel.groupby("year")[keep].apply(lambda g: g.notna().mean())
-    fig1, ax = plt.subplots(figsize=(10, 3.8))
+    fig1, ax = new_figure(figsize=(10, 3.8))
     im = ax.imshow(share.T.to_numpy(), aspect="auto", cmap="Blues", vmin=0, vmax=1)
     ax.set_yticks(range(len(keep)), [lab.get(v, v) for v in keep], fontsize=8)
     ax.set_xticks(range(0, len(share.index), 2), [str(y) for y in share.index[::2]], fontsize=8)
@@ -157,7 +235,7 @@ def nb01_data_overview(data_dir: str | Path | None = None, lang: str = "en",
     reg = _regions()
     p2 = panel.assign(region=panel["province_code"].map(reg))
     med = p2.groupby(["year", "region"])["rd_intensity"].median().unstack()[REGION_ORDER] * 100
-    fig2, ax2 = plt.subplots(figsize=(7, 3.6))
+    fig2, ax2 = new_figure(figsize=(7, 3.6))
     from analysis.labels import Labels
 
     region_label = Labels.region
@@ -187,7 +265,6 @@ def nb02_measurement(data_dir: str | Path | None = None, lang: str = "en") -> di
     :func:`analysis.measures.sigma_convergence` and :func:`analysis.measures.beta_convergence`
     (absolute, and conditional with two-way fixed effects).
     """
-    import matplotlib.pyplot as plt
 
     from analysis import measures
     from analysis.labels import Labels
@@ -200,7 +277,7 @@ def nb02_measurement(data_dir: str | Path | None = None, lang: str = "en") -> di
         it["region"] = it["province_code"].map(_regions())
     years = sorted(int(y) for y in it["year"].unique())
     trend = it.groupby("year")[["U_st", "U_ind", "C", "T", "D"]].mean()
-    fig1, ax = plt.subplots(figsize=(7, 3.6))
+    fig1, ax = new_figure(figsize=(7, 3.6))
     names = {"U_st": "U₁ S&T" if lang == "en" else "U₁ 科技创新", "U_ind": "U₂ industry" if lang == "en" else "U₂ 产业创新",
              "D": "D", "C": "C", "T": "T"}
     for c, st in (("U_st", "-"), ("U_ind", "-"), ("T", ":"), ("D", "-")):
@@ -211,7 +288,7 @@ def nb02_measurement(data_dir: str | Path | None = None, lang: str = "en") -> di
     dag = measures.dagum_gini_by(it, "D", "region").reset_index()
     dag = dag[[c for c in ("year", "total", "within", "between", "transvariation", "share_within", "share_between",
                            "share_transvariation") if c in dag.columns]]
-    fig2, ax2 = plt.subplots(figsize=(7, 3.4))
+    fig2, ax2 = new_figure(figsize=(7, 3.4))
     kd = measures.kernel_density_by(it, "D", years=[years[0], years[len(years) // 2], years[-1]])
     ycol = "year" if "year" in kd.columns else kd.columns[0]
     xcol = next(c for c in kd.columns if c in ("x", "at", "grid"))
@@ -227,7 +304,7 @@ def nb02_measurement(data_dir: str | Path | None = None, lang: str = "en") -> di
     beta_fe = measures.beta_convergence(it, "D", fixed_effects="twoway")
     conv = pd.DataFrame([_beta_row("absolute", beta_abs), _beta_row("conditional (two-way FE)", beta_fe)])
     by_region = it.groupby(["year", "region"])["D"].mean().unstack()
-    fig3, ax3 = plt.subplots(figsize=(7, 3.4))
+    fig3, ax3 = new_figure(figsize=(7, 3.4))
     for r in REGION_ORDER:
         if r in by_region:
             ax3.plot(by_region.index, by_region[r], marker="o", ms=3, color=REGION_COLORS[r], label=region_label(r, lang))
@@ -288,12 +365,11 @@ def coefficient_table(df: pd.DataFrame, col: str, labels: dict[str, str]) -> pd.
 
 def coef_plot(df: pd.DataFrame, group: str, term: str, labels: dict[str, str], lang: str, title: str = ""):
     """Point estimates with 95% intervals of ``term`` across ``group`` (models, specs, regions)."""
-    import matplotlib.pyplot as plt
 
     sub = df[df["term"] == term].reset_index(drop=True)
     lo = sub["ci_lower"] if "ci_lower" in sub else sub["estimate"] - 1.96 * sub["std_error"]
     hi = sub["ci_upper"] if "ci_upper" in sub else sub["estimate"] + 1.96 * sub["std_error"]
-    fig, ax = plt.subplots(figsize=(6.5, 0.5 + 0.45 * len(sub)))
+    fig, ax = new_figure(figsize=(6.5, 0.5 + 0.45 * len(sub)))
     y = np.arange(len(sub))
     ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - lo, hi - sub["estimate"]], fmt="o", color="#c0392b",
                 ecolor="#34495e", capsize=3)
@@ -339,7 +415,6 @@ def _model_labels(lang: str) -> dict[str, str]:
 
 def nb04_mechanisms_thresholds(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:
     """Mediation (R&D → D → TS), moderation margins over D, Hansen threshold tests and regimes."""
-    import matplotlib.pyplot as plt
 
     d = _data_dir(data_dir)
     med = _read(d, "results/mediation.parquet")
@@ -347,7 +422,7 @@ def nb04_mechanisms_thresholds(data_dir: str | Path | None = None, lang: str = "
     tests = _read(d, "results/threshold_tests.parquet")
     reg = _read(d, "results/threshold_regimes.parquet")
     head = results_json(d).get("threshold", {})
-    fig_m, ax = plt.subplots(figsize=(6.5, 3.4))
+    fig_m, ax = new_figure(figsize=(6.5, 3.4))
     ax.fill_between(mar["z"], mar["ci_lower"], mar["ci_upper"], color="#95a5a6", alpha=0.35, lw=0)
     ax.plot(mar["z"], mar["dydx"], color="#c0392b", lw=2)
     ax.axhline(0, color="#34495e", lw=1, ls="--")
@@ -355,7 +430,7 @@ def nb04_mechanisms_thresholds(data_dir: str | Path | None = None, lang: str = "
     ax.set_ylabel("marginal effect of R&D intensity" if lang == "en" else "R&D 强度的边际效应")
     fig_m.tight_layout()
     share = reg.groupby("year")["regime"].apply(lambda r: (r > 0).mean())
-    fig_t, ax2 = plt.subplots(figsize=(6.5, 3.2))
+    fig_t, ax2 = new_figure(figsize=(6.5, 3.2))
     ax2.bar(share.index, share.to_numpy() * 100, color="#2980b9")
     ax2.set_ylabel("% of provinces above γ₁" if lang == "en" else "高于门槛值 γ₁ 的省份占比（%）")
     fig_t.tight_layout()
@@ -379,7 +454,6 @@ def nb05_spatial(data_dir: str | Path | None = None, lang: str = "en", seed: int
     Weights: queen contiguity, Hainan linked to Guangdong, row-standardised
     (:func:`analysis.measures.contiguity_weights`); permutation inference with ``seed``.
     """
-    import matplotlib.pyplot as plt
 
     from analysis import measures
     from analysis.data.provinces import PROVINCES
@@ -393,7 +467,7 @@ def nb05_spatial(data_dir: str | Path | None = None, lang: str = "en", seed: int
         raise MissingInputError("province boundaries not found (data/processed/boundaries.parquet)")
     w = measures.contiguity_weights(gdf)
     mor = measures.moran_by_year(it, "D", w, seed=seed).reset_index()
-    fig1, ax = plt.subplots(figsize=(6.5, 3.2))
+    fig1, ax = new_figure(figsize=(6.5, 3.2))
     icol = next(c for c in mor.columns if c.lower() in ("i", "moran_i", "moran"))
     pcol = next((c for c in mor.columns if c.lower() in ("p_sim", "p_value", "p")), None)
     ax.plot(mor["year"], mor[icol], marker="o", color="#c0392b")
