@@ -99,8 +99,8 @@ class PaperOutput:
         """Save ``fig`` as ``<name>.png`` (150 dpi) and ``<name>.pdf`` and show it once.
 
         Figures of :mod:`analysis.reporting.paper` are not registered with pyplot (so the inline
-        backend does not show them a second time at the end of the cell that made them); this
-        displays the saved figure and returns nothing (nothing shown twice).
+        backend does not show them at the end of the cell that made them) and a pyplot figure is
+        closed here; this displays the saved figure and returns nothing: each figure once.
         """
         for ext, kw in (("png", {"dpi": 150}), ("pdf", {})):
             target = self.out_dir / f"{name}.{ext}"
@@ -108,6 +108,9 @@ class PaperOutput:
             fig.savefig(tmp, bbox_inches="tight", **kw)
             os.replace(tmp, target)
             self.written.append(f"{name}.{ext}")
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)  # a pyplot figure would otherwise be shown again when the cell ends
         try:
             from IPython import get_ipython
             from IPython.display import Image, display
