@@ -155,3 +155,89 @@ def test_urbanisation_flags(panel):
     assert panel.urbanisation.dropna().between(0.15, 0.95).all()
 
 
+
+
+# --------------------------------------------------------------------------------------------
+# bad input: a damaged copy of gdp.xlsx gets an error naming what is wrong and where
+# --------------------------------------------------------------------------------------------
+
+def _damaged(raw_dir, tmp_path, edit):
+    """Copy of gdp.xlsx under tmp_path/nbs_compilations, changed by ``edit(workbook)``."""
+    import shutil
+
+    import openpyxl
+
+    dest = tmp_path / nbs.GDP_FILE
+    dest.parent.mkdir(parents=True)
+    shutil.copy(raw_dir / nbs.GDP_FILE, dest)
+    if edit is not None:
+        wb = openpyxl.load_workbook(dest)
+        edit(wb)
+        wb.save(dest)
+    return tmp_path
+
+
+def _sheet1_cell(wb, year, name, header):
+    ws = wb["sheet1"]
+    col = [c.value for c in ws[1]].index(header) + 1
+    row = next(r for r in range(2, ws.max_row + 1)
+               if ws.cell(r, 1).value == year and ws.cell(r, 2).value == name)
+    return ws.cell(row, col)
+
+
+def test_blank_volume_index_is_named(raw_dir, tmp_path):
+    """Was: no error; Tianjin's sectors 2000-2018 silently NaN (the 2019 link failed)."""
+    def edit(wb):
+        _sheet1_cell(wb, 2019, "天津市", "地区生产总值指数-第二产业(上年=100)").value = None
+    raw = _damaged(raw_dir, tmp_path, edit)
+    with pytest.raises(nbs.SourceLayoutError,
+                       match=r"sheet1\].*1 blank cell.*天津 2019 地区生产总值指数-第二产业"):
+        nbs.read_gdp(raw)
+
+
+def test_blank_sector_value_in_a_link_year_is_named(raw_dir, tmp_path):
+    """Was: no error; Guangdong's 2005 primary link silently skipped, 2000-2004 left on the old
+    base under a flag saying 'sector links at 2005'."""
+    def edit(wb):
+        _sheet1_cell(wb, 2005, "广东省", "地区生产总值-第一产业/亿元").value = None
+    raw = _damaged(raw_dir, tmp_path, edit)
+    with pytest.raises(nbs.SourceLayoutError, match="广东 2005 地区生产总值-第一产业/亿元"):
+        nbs.read_gdp(raw)
+
+
+def test_missing_national_row_is_named(raw_dir, tmp_path):
+    """Was: no error; the 2009 links used a national deflator change of 0."""
+    def edit(wb):
+        ws = wb["sheet1"]
+        row = next(r for r in range(2, ws.max_row + 1)
+                   if ws.cell(r, 1).value == 2009 and ws.cell(r, 2).value == "中国")
+        ws.delete_rows(row)
+    raw = _damaged(raw_dir, tmp_path, edit)
+    with pytest.raises(nbs.SourceLayoutError, match=r"national row \(中国\).*2009"):
+        nbs.read_gdp(raw)
+
+
+def test_sheet2_text_blank_and_missing_province_are_named(raw_dir, tmp_path):
+    def text(wb):
+        wb["Sheet2"].cell(3, 5).value = "16093.2*"  # Tianjin 2021 with a footnote mark
+    with pytest.raises(nbs.SourceLayoutError, match=r"Sheet2\].*row 3, column '2021': '16093.2\*'"):
+        nbs.read_gdp_revised(_damaged(raw_dir, tmp_path / "a", text))
+
+    def blank(wb):
+        wb["Sheet2"].cell(3, 11).value = None  # Tianjin 2015
+    with pytest.raises(nbs.SourceLayoutError, match="天津 2015"):
+        nbs.read_gdp(_damaged(raw_dir, tmp_path / "b", blank))
+
+    def drop_tibet(wb):
+        ws = wb["Sheet2"]
+        ws.delete_rows(next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "西藏"))
+    with pytest.raises(nbs.SourceLayoutError, match="missing 2015-2024: 西藏 540000"):
+        nbs.read_gdp_revised(_damaged(raw_dir, tmp_path / "c", drop_tibet))
+
+
+def test_truncated_workbook_is_named(raw_dir, tmp_path):
+    raw = _damaged(raw_dir, tmp_path, None)
+    f = raw / nbs.GDP_FILE
+    f.write_bytes(f.read_bytes()[:100_000])
+    with pytest.raises(nbs.SourceLayoutError, match="gdp.xlsx is not a readable Excel file"):
+        nbs.read_gdp(raw)

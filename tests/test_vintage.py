@@ -71,6 +71,26 @@ def test_link_breaks_cannot_link_across_a_gap():
     assert np.isnan(out.loc[2008, "value"]) and out.loc[2011, "value"] == 14.0
 
 
+def test_link_breaks_cannot_link_a_break_year_without_a_value():
+    """A blank value in the break year itself: the link cannot be made, so the years before it
+    are NaN (never left on the old base under a flag that claims the link)."""
+    years = list(range(2005, 2012))
+    v = pd.Series([10.0, 11.0, 12.0, np.nan, 20.0, 21.0, 22.0], index=years)
+    idx = pd.Series(105.0, index=years)
+    out = vintage.link_breaks(v, idx, pd.Series(0.02, index=years), [2008, 2010])
+    assert out.loc[2005:2007, "value"].isna().all()
+    assert out.loc[2009:2011, "value"].notna().all()  # the 2010 link is still made
+    assert np.isfinite(out.loc[2010, "break_factor"])
+
+
+def test_link_breaks_refuses_a_missing_reference_in_a_break_year():
+    years = list(range(2005, 2012))
+    v = pd.Series(np.linspace(10, 16, 7), index=years)
+    ref = pd.Series(0.02, index=years).where(lambda r: r.index != 2008)
+    with pytest.raises(ValueError, match="reference deflator change is missing in break year 2008"):
+        vintage.link_breaks(v, pd.Series(105.0, index=years), ref, [2008])
+
+
 def test_sector_break_years_from_the_event_table():
     assert vintage.sector_break_years(BJ, "va_tertiary") == [2005, 2009, 2014, 2019]
     assert vintage.sector_break_years(BJ, "va_primary") == [2005, 2009, 2014, 2017, 2019]

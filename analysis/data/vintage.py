@@ -305,6 +305,12 @@ def link_breaks(value: pd.Series, volume_index: pd.Series, reference_change: pd.
     factor is :math:`b_t = (Y_t/Y_{t-1}) / ((I_t/100)(1+\\hat\\pi_t))` and every year before
     *t* is multiplied by it. A break year whose value, previous value or index is missing
     cannot be linked: earlier years become NaN (never filled).
+
+    Raises
+    ------
+    ValueError
+        ``reference_change`` is missing in a break year that is linked (the estimate
+        :math:`\\hat\\pi_t` needs it).
     """
     years = np.array(sorted(int(y) for y in value.dropna().index), dtype=int)
     idx = pd.Index(years)
@@ -316,7 +322,11 @@ def link_breaks(value: pd.Series, volume_index: pd.Series, reference_change: pd.
     prev[consecutive] = y[:-1][consecutive[1:]]
     pi = y / prev / q - 1.0
     pos = {int(t): i for i, t in enumerate(years)}
-    breaks = sorted({int(b) for b in break_years} & set(pos))
+    wanted = {int(b) for b in break_years}
+    breaks = sorted(wanted & set(pos))
+    # a break year inside the series whose own value is missing cannot be linked either
+    unlinkable = sorted(b for b in wanted - set(pos)
+                        if len(years) and years[0] < b <= years[-1])
     dev = pi - ref
     for b in breaks:
         dev[pos[b]] = np.nan
@@ -328,12 +338,16 @@ def link_breaks(value: pd.Series, volume_index: pd.Series, reference_change: pd.
         if np.isnan(prev[i]) or np.isnan(q[i]) or np.isnan(y[i]):
             factor[:i] = np.nan
             continue
+        if np.isnan(ref[i]):
+            raise ValueError(f"link_breaks: the reference deflator change is missing in break "
+                             f"year {b} (national sector value or volume index of {b - 1}/{b})")
         neigh = [dev[pos[t]] for t in (b - 1, b + 1) if t in pos and not np.isnan(dev[pos[t]])]
-        r = ref[i] if not np.isnan(ref[i]) else 0.0
-        ph = r + (float(np.mean(neigh)) if neigh else 0.0)
+        ph = ref[i] + (float(np.mean(neigh)) if neigh else 0.0)
         bf = (y[i] / prev[i]) / (q[i] * (1.0 + ph))
         pihat[i], bfac[i] = ph, bf
         factor[:i] *= bf
+    for b in unlinkable:
+        factor[years < b] = np.nan
     linked = y * factor
     lprev = np.full(len(years), np.nan)
     lprev[consecutive] = linked[:-1][consecutive[1:]]
@@ -396,7 +410,9 @@ def vintage_consistent(compiled: pd.DataFrame, revised: pd.DataFrame, national: 
     Raises
     ------
     ValueError
-        Missing columns, or a vintage segment that cannot be linked (no overlap year).
+        Missing columns, a vintage segment that cannot be linked (no overlap year), or a
+        national reference missing in a sector break year; the message names the province
+        (GB/T 2260 code) and the series.
     """
     need = {"province_code", "year", "gdp", *SECTORS, *(f"{s}_index" for s in SECTORS)}
     missing = need - set(compiled.columns)
@@ -415,7 +431,10 @@ def vintage_consistent(compiled: pd.DataFrame, revised: pd.DataFrame, national: 
     for code, g in comp.groupby("province_code", sort=True):
         g = g.set_index("year").sort_index()
         segs = [(label, _segment_series(g, spec)) for label, spec in TOTAL_SEGMENTS]
-        tot = ratio_splice(segs)
+        try:
+            tot = ratio_splice(segs)
+        except ValueError as e:
+            raise ValueError(f"vintage_consistent: GDP total of province {int(code)}: {e}") from e
         tot = tot[(tot.index >= lo) & (tot.index <= hi)]
         out = pd.DataFrame(index=tot.index)
         out["gdp"] = tot["value"]
@@ -426,8 +445,11 @@ def vintage_consistent(compiled: pd.DataFrame, revised: pd.DataFrame, national: 
                                  tot["links"].tolist(), strict=True)]
         linked = {}
         for s in SECTORS:
-            lb = link_breaks(g[s], g[f"{s}_index"], nat_change[s],
-                             sector_break_years(int(code), s))
+            try:
+                lb = link_breaks(g[s], g[f"{s}_index"], nat_change[s],
+                                 sector_break_years(int(code), s))
+            except ValueError as e:
+                raise ValueError(f"vintage_consistent: {s} of province {int(code)}: {e}") from e
             linked[s] = lb
         lsum = sum(linked[s]["value"] for s in SECTORS)
         lsum = lsum.reindex(out.index)

@@ -101,13 +101,48 @@ def finalise(
     extra = set(out["province_code"]) - CODES
     if extra:
         raise SourceLayoutError(f"{where}: codes {sorted(extra)} are not provinces")
+    dup = out.duplicated(["province_code", "year"], keep=False)
+    if dup.any():
+        d = out.loc[dup, ["province_code", "year"]].drop_duplicates().sort_values(
+            ["province_code", "year"])
+        cases = [f"{_name(c)} {y}" for c, y in d.itertuples(index=False)]
+        raise ConflictingValuesError(
+            f"{where}: duplicated province-year keys after parsing (a province named twice?): "
+            + ", ".join(cases[:12]) + (", ..." if len(cases) > 12 else ""))
     if require_all_provinces:
         counts = out.groupby("year")["province_code"].nunique()
         short = counts[counts != 31]
         if len(short):
+            lacking = {y: sorted(CODES - set(out.loc[out["year"] == y, "province_code"]))
+                       for y in short.index}
+            by_set: dict[tuple[int, ...], list[int]] = {}
+            for y, codes in lacking.items():
+                by_set.setdefault(tuple(codes), []).append(int(y))
+            parts = [f"{_spans(ys)}: {', '.join(_name(c) for c in codes)}"
+                     for codes, ys in by_set.items()]
             raise SourceLayoutError(
-                f"{where}: years without all 31 provinces: {short.to_dict()}"
+                f"{where}: years without all 31 provinces: {short.to_dict()}; missing "
+                + "; ".join(parts)
             )
-    if out.duplicated(["province_code", "year"]).any():
-        raise ConflictingValuesError(f"{where}: duplicated province-year keys after parsing")
     return out.sort_values(["province_code", "year"]).reset_index(drop=True)
+
+
+def _name(code: int) -> str:
+    """``"西藏 540000"`` for messages."""
+    from analysis.data.provinces import PROVINCES
+
+    names = PROVINCES.set_index("province_code")["name_zh"]
+    return f"{names.get(code, '?')} {code}"
+
+
+def _spans(years: list[int]) -> str:
+    ys = sorted(years)
+    out, start, prev = [], ys[0], ys[0]
+    for y in ys[1:] + [None]:
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        out.append(f"{start}-{prev}" if start != prev else f"{start}")
+        if y is not None:
+            start = prev = y
+    return ",".join(out)

@@ -47,6 +47,7 @@ raw files for 2023–2024, so both are missing there.
 
 from __future__ import annotations
 
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -178,6 +179,10 @@ def _read_excel(path: Path, sheet: str | int, where: str, **kw) -> pd.DataFrame:
         return pd.read_excel(path, sheet_name=sheet, **kw)
     except ValueError as e:  # missing sheet
         raise SourceLayoutError(f"{where}: cannot read sheet {sheet!r}: {e}") from e
+    except (zipfile.BadZipFile, OSError, EOFError) as e:  # truncated or not an .xlsx
+        raise SourceLayoutError(f"{where}: {path.name} is not a readable Excel file ({e}); "
+                                "the download may be truncated: run `python -m analysis data "
+                                "fetch` to re-verify it against the registry") from e
 
 
 @lru_cache(maxsize=4)
@@ -199,12 +204,43 @@ def _grid(df: pd.DataFrame, years: range) -> pd.DataFrame:
     return df.set_index(["province_code", "year"]).reindex(idx).reset_index()
 
 
+def _require_numeric(df: pd.DataFrame, columns: dict[str, str], where: str) -> pd.DataFrame:
+    """Cast ``columns`` (frame column -> raw header, for messages) to float; a cell that is not
+    a number (text, a footnote mark) raises :class:`SourceLayoutError` naming its Excel row
+    (``df.index``), column and content. Blank cells stay NaN."""
+    out = df.copy()
+    bad = []
+    for col, raw_name in columns.items():
+        num = pd.to_numeric(out[col], errors="coerce")
+        for row in out.index[num.isna() & out[col].notna()]:
+            bad.append(f"row {row}, column {raw_name!r}: {out.at[row, col]!r}")
+        out[col] = num.astype("float64")
+    if bad:
+        raise SourceLayoutError(f"{where}: {len(bad)} cell(s) are not numbers: "
+                                + "; ".join(bad[:10]))
+    return out
+
+
+def _require_complete(df: pd.DataFrame, columns: dict[str, str], where: str, what: str) -> None:
+    """Raise :class:`SourceLayoutError` listing the province-years (``province_code``,
+    ``year``) whose ``columns`` (frame column -> raw header) are blank."""
+    names = PROVINCES.set_index("province_code")["name_zh"]
+    bad = []
+    for col, raw_name in columns.items():
+        for r in df.loc[df[col].isna(), ["province_code", "year"]].itertuples(index=False):
+            bad.append(f"{names.get(r.province_code, r.province_code)} {r.year} {raw_name}")
+    if bad:
+        raise SourceLayoutError(f"{where}: {len(bad)} blank cell(s) where {what}: "
+                                + "; ".join(bad[:10]) + ("; ..." if len(bad) > 10 else ""))
+
+
 def _gdp_long(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     where = f"{GDP_FILE} [sheet1]"
     df = _gdp_sheet(raw_dir, "sheet1")
     require_columns(df, ["年份", "省级", *_GDP_COLS], where)
     df = df.rename(columns={"年份": "year", "省级": "name", **_GDP_COLS})
     df.index = df.index + 2  # Excel row numbers, for messages
+    df = _require_numeric(df, {v: k for k, v in _GDP_COLS.items()}, where)
     prov, agg = split_aggregates(df, "name", where)
     keep = ["year", *_GDP_COLS.values()]
     return prov[["province_code", *keep]], agg[keep]
@@ -217,7 +253,10 @@ def _compiled(raw_dir: Path, start_year: int = GDP_YEARS[0]) -> pd.DataFrame:
     where = f"{GDP_FILE} [sheet1]"
     long = prov.melt(["province_code", "year"], var_name="column", value_name="value")
     wide = long_to_wide(long, ["province_code", "year"], "column", "value", where)
-    return finalise(_grid(wide, range(start_year, 2023)), list(_GDP_COLS.values()), where)
+    out = finalise(_grid(wide, range(start_year, 2023)), list(_GDP_COLS.values()), where)
+    _require_complete(out, {v: k for k, v in _GDP_COLS.items()}, where,
+                      f"the vintage method needs a value ({start_year}-2022)")
+    return out
 
 
 def chain_real_gdp(
@@ -261,7 +300,15 @@ def _national_sectors(raw_dir: Path) -> pd.DataFrame:
         raise SourceLayoutError(f"{GDP_FILE} [sheet1]: several national rows in one year "
                                 f"{sorted(set(nat.index[nat.index.duplicated()]))}")
     cols = [*vintage.SECTORS, *(f"{s}_index" for s in vintage.SECTORS)]
-    return nat[cols]
+    nat = nat.reindex(range(GDP_YEARS[0], 2023))[cols]
+    raw = {v: k for k, v in _GDP_COLS.items()}
+    gaps = [f"{y} {raw[c]}" for c in cols for y in nat.index[nat[c].isna()]]
+    if gaps:
+        raise SourceLayoutError(
+            f"{GDP_FILE} [sheet1]: the national row (中国) is missing or blank in "
+            f"{len(gaps)} cell(s), needed as the reference deflator of the sector links: "
+            + "; ".join(gaps[:10]))
+    return nat
 
 
 @lru_cache(maxsize=2)
@@ -377,10 +424,13 @@ def read_gdp_revised(raw_dir: Path) -> pd.DataFrame:
         raise SourceLayoutError(f"{where}: header row should hold years, got {year_cols}") from e
     df = df.dropna(subset=["name"])
     df.index = df.index + 2
+    df = _require_numeric(df, {c: f"{years[c]}" for c in year_cols}, where)
     prov, _ = split_aggregates(df, "name", where)
     long = prov.melt(["province_code"], value_vars=year_cols, var_name="year", value_name="gdp_revised")
     long["year"] = long["year"].map(years)
     out = finalise(long, ["gdp_revised"], where)
+    _require_complete(out, {"gdp_revised": "GDP"}, where,
+                      "the latest vintage must be complete (it anchors the back-cast)")
     return out
 
 
