@@ -61,9 +61,10 @@ The method
 Validation (``checks/vintage_sector_links.csv``): the sector links use no information on
 totals, yet the revision of the total they imply at the four census overlaps (first-published
 sector sum vs the census-revised total of ``sheet1``, and the 2018 total revised after the 2018
-census, taken from the GPI workbook) matches NBS's revision within 3 % in 108 of 124
-province-census pairs (median absolute error 1.2 %; largest 8.2 %, Xinjiang at the 2009 link,
-a commodity province in the 2009 price slump). Beijing's 2004 total was revised by +41.5 %;
+census, taken from the GPI workbook, which holds it for 26 provinces: its Shaanxi, Gansu,
+Qinghai, Ningxia and Xinjiang 2018 figures are first releases) matches NBS's revision within
+3 % in 106 of 119 province-census pairs (median absolute error 1.1 %; largest 8.2 %, Xinjiang
+at the 2009 link, a commodity province in the 2009 price slump). Beijing's 2004 total was revised by +41.5 %;
 the linked sectors imply +41.6 %.
 
 Where the raw data cannot support a consistent series (stated in the codebook)
@@ -75,6 +76,10 @@ Where the raw data cannot support a consistent series (stated in the codebook)
   revised intercensal path. Those cells are flagged like every other back-cast cell.
 * The sector split of 2015–2022 is the first-published one of the 2018-census base scaled to
   the latest total; the 2023 census revision of the split is not in the raw files.
+* The split before 2019 rests on estimated break-year deflators and cannot be checked against
+  a revised split (the validation checks totals only); linked TS over first-published TS has a
+  median ratio of 1.45 in 2000–2004 (1.08 in 2014–2018), and each link's error carries back to
+  all earlier years (``docs/data.md``).
 * 2023–2024: only totals exist (no volume index, no sectors), so ``gdp_real``,
   ``gdp_deflator`` and value added are missing there.
 * The volume indices are first releases: where a later census changed nominal growth, the

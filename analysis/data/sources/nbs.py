@@ -12,7 +12,8 @@ Files (relative to ``data/raw``)
   2016–2017 corrections): 北京 2022 45,222.4 against 41,610.9 first published.
   Within sheet1 the vintages are mixed: in 2001–2008 and 2013 GDP is the census-revised total
   while value added by sector (and the published shares) are first releases (北京 2003: GDP
-  5,023.77 vs sectors summing to 3,663.10); elsewhere GDP equals the sum of the sectors to 0.1 %.
+  5,023.77 vs sectors summing to 3,663.10); elsewhere in 2000–2022 GDP equals the sum of the
+  sectors to 0.1 % (not before 2000: 26 provinces differ in 1995).
   The full vintage map is in :mod:`analysis.data.vintage`.
 * ``nbs_compilations/分省份按三次产业分从业人员数（就业人员数）1985-2023年数据.xlsx`` sheet ``面板数据``:
   employment by sector (万人), with the province code in ``省份编码`` (cross-checked against the
@@ -384,7 +385,12 @@ def read_vintage_links(raw_dir: Path) -> pd.DataFrame:
 
     The census-revised 2018 totals (used only to validate the 2019 sector links) come from the
     GPI workbook's ``GDP`` sheet, which holds them for 2018 (Beijing 33,105.97, Tianjin
-    13,362.92; see ``checks/recon_gdp_nbs_gpi.csv``).
+    13,362.92; see ``checks/recon_gdp_nbs_gpi.csv``) for 26 provinces. For Shaanxi, Gansu,
+    Qinghai, Ningxia and Xinjiang its 2018 figure is the first release to the cent (e.g.
+    Ningxia 3,705.18), not a census revision: ``revision_observed`` is NaN there rather than a
+    spurious 1. (``Sheet2``'s 2018/2019 ratio times the 2019 first release implies revisions of
+    −2 % to −6 % for four of them and +4 % for Xinjiang, which the sector links reproduce
+    within 1 %.)
 
     Returns
     -------
@@ -400,10 +406,17 @@ def read_vintage_links(raw_dir: Path) -> pd.DataFrame:
     comp = _compiled(raw_dir)
     s18 = comp[comp["year"] == 2018].set_index("province_code")[
         list(vintage.SECTORS)].sum(axis=1, min_count=3)
+    obs = g18 / s18
+    obs = obs.where((obs - 1).abs() > _UNREVISED_RTOL)  # a first release is no revision
     at19 = links["year"] == 2019
     links.loc[at19, "revision_observed"] = (
-        links.loc[at19, "province_code"].map(g18 / s18).to_numpy())
+        links.loc[at19, "province_code"].map(obs).to_numpy())
     return links
+
+
+_UNREVISED_RTOL = 1e-6
+"""A GPI 2018 total within this relative distance of the first-released sector sum is taken to
+be the first release itself (published to 0.01 亿元: equal to the cent), not a revision."""
 
 
 def read_gdp_revised(raw_dir: Path) -> pd.DataFrame:
