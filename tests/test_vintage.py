@@ -296,3 +296,56 @@ def test_how_far_the_linked_split_moves_ts_from_the_first_releases(gdp, raw_dir)
     assert r.loc[2000:2004, 150000].round(2).eq(2.73).all()  # Inner Mongolia, the largest
     assert r.loc[2000, 540000] == pytest.approx(1.73, abs=0.005)  # Tibet
     assert r.loc[2019:2022].sub(1).abs().max().max() < 1e-9  # no link after 2019
+
+
+def test_gdp_and_value_added_recomputed_from_the_raw_sheets(gdp, sheet1, raw_dir):
+    """The documented method, re-implemented with pandas alone (ratio splice of totals at 2015,
+    2013, 2005, 2001; each sector linked at its break years with the national deflator change
+    plus the mean neighbour deviation; value added = linked share x total; real GDP chained at
+    2010), for Tianjin, Liaoning, Beijing, Guangdong and Tibet, 2000-2022."""
+    s2 = pd.read_excel(raw_dir / nbs.GDP_FILE, sheet_name="Sheet2", index_col=0)
+    nat = sheet1[sheet1.name == "中国"].set_index("year")
+
+    def dpi(g, va, idx):
+        return g[va] / g[va].shift(1) / (g[idx] / 100) - 1
+
+    for code, name in ((TJ, "天津市"), (210000, "辽宁省"), (BJ, "北京市"), (440000, "广东省"),
+                       (540000, "西藏")):
+        g = sheet1[(sheet1.name == name) & sheet1.year.between(2000, 2022)].set_index("year")
+        vs = g[["va1", "va2", "va3"]].sum(axis=1)
+        tot = {y: s2.loc[name, y] for y in range(2015, 2025)}
+        # link year, the older segment's figure there (total or sector sum), years it fills
+        # (from sheet1's total)
+        for link, seg, years in ((2015, g.gdp, (2013, 2014)), (2013, vs, range(2005, 2013)),
+                                 (2005, vs, range(2001, 2005)), (2001, vs, (2000,))):
+            f = tot[link] / seg[link]
+            for y in years:
+                tot[y] = g.gdp[y] * f
+        tot = pd.Series(tot).sort_index()
+        assert gdp.xs(code)["gdp"].to_numpy() == pytest.approx(tot.to_numpy(), rel=1e-12)
+        linked = {}
+        for va, idx in (("va1", "idx1"), ("va2", "idx2"), ("va3", "idx3")):
+            brk = [2005, 2009, 2014, 2019] + ([2017] if va == "va1" else []) \
+                + ([2016] if code == 210000 else [])
+            dev = dpi(g, va, idx) - dpi(nat, va, idx)
+            fac = pd.Series(1.0, index=g.index)
+            for b in sorted(brk):
+                nb = [dev[t] for t in (b - 1, b + 1) if t not in brk]
+                ph = dpi(nat, va, idx)[b] + np.mean(nb)
+                fac[fac.index < b] *= g[va][b] / g[va][b - 1] / (g[idx][b] / 100) / (1 + ph)
+            linked[va] = g[va] * fac
+        total = sum(linked.values())
+        for va, col in (("va1", "va_primary"), ("va2", "va_secondary"), ("va3", "va_tertiary")):
+            want = linked[va] / total * tot.loc[2000:2022]
+            assert gdp.xs(code)[col].loc[2000:2022].to_numpy() == pytest.approx(want.to_numpy(),
+                                                                               rel=1e-12)
+        real = {2010: tot[2010]}
+        for y in range(2011, 2023):
+            real[y] = real[y - 1] * g.idx[y] / 100
+        for y in range(2009, 1999, -1):
+            real[y] = real[y + 1] / (g.idx[y + 1] / 100)
+        real = pd.Series(real).sort_index()
+        got = gdp.xs(code).loc[2000:2022]
+        assert got["gdp_real"].to_numpy() == pytest.approx(real.to_numpy(), rel=1e-12)
+        assert got["gdp_deflator"].to_numpy() == pytest.approx(
+            (tot.loc[2000:2022] / real).to_numpy(), rel=1e-12)
