@@ -8,6 +8,7 @@ folder); override the raw-data mirror with ``ANALYSIS_MIRROR``.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -51,3 +52,26 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def check_filesystem_encoding() -> None:
+    """Raise a clear error when file names with Chinese characters cannot be used.
+
+    Under a C/POSIX locale without Python's UTF-8 mode (``LC_ALL=C PYTHONUTF8=0``) the
+    file-system encoding is ASCII, and the raw files' Chinese names (``nqp_panel/面板…xlsx``)
+    cannot be opened. ``python -m analysis`` restarts itself in UTF-8 mode in that case
+    (:func:`analysis.cli.ensure_utf8`); a Python caller gets this error instead.
+
+    Raises
+    ------
+    RuntimeError
+        The file-system encoding cannot encode Chinese characters.
+    """
+    enc = sys.getfilesystemencoding()
+    try:
+        "面板数据".encode(enc)
+    except UnicodeEncodeError:
+        raise RuntimeError(
+            f"the file-system encoding is {enc!r} (a C/POSIX locale without UTF-8 mode), so the "
+            "raw files' Chinese names cannot be used: run Python in UTF-8 mode (`python -X utf8` "
+            "or PYTHONUTF8=1), or use `python -m analysis`, which does so itself") from None

@@ -62,7 +62,7 @@ def built_data(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ANALYSIS_ROOT", str(root))
         mp.setenv("ANALYSIS_MIRROR", str(source))
-        result = pipeline.build(force=True, verbose=False)
+        result = pipeline.build(verbose=False)
     return {"root": root, "raw": root / "data" / "raw", "processed": root / "data" / "processed",
             "result": result}
 

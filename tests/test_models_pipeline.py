@@ -1,5 +1,5 @@
 """`python -m analysis models` on a synthetic processed panel: stored numbers equal the
-estimators' output, the DGP is recovered, caching and skipping work."""
+estimators' output, the DGP is recovered, a failing block leaves no stale table."""
 
 from __future__ import annotations
 
@@ -45,17 +45,17 @@ def root(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_skips_without_panel(root):
-    out = mp.run()
-    assert out["status"] == "skipped" and "data build" in out["reason"]
+def test_fails_without_panel(root):
+    with pytest.raises(FileNotFoundError, match="data build"):
+        mp.run()
 
 
-def test_pipeline_numbers_and_cache(root):
+def test_pipeline_numbers(root):
     proc = root / "data" / "processed"
     proc.mkdir(parents=True)
     panel = _panel()
     panel.to_parquet(proc / "panel.parquet", index=False)
-    out = mp.run(force=True)
+    out = mp.run()
     assert out["status"] == "done"
     assert "baseline" not in out["failed"] and "threshold" not in out["failed"]
     res = proc / "results"
@@ -93,5 +93,39 @@ def test_pipeline_numbers_and_cache(root):
             assert f"{v.estimate:.3f}" in txt and f"({v.std_error:.3f})" in txt
     rob = pd.read_parquet(res / "robustness.parquet")
     assert {"baseline", "lag 1", "excl. municipalities"} <= set(rob.spec)
-    # unchanged inputs and code: skipped
-    assert mp.run()["status"] == "unchanged"
+
+
+def test_failing_block_removes_its_old_tables(root, monkeypatch):
+    """A block that fails (here: the threshold model) leaves no table of a previous run where
+    the reports read them; the step runner reports the models step failed, naming the block."""
+    from analysis import steps
+    from analysis.models import threshold
+
+    proc = root / "data" / "processed"
+    (proc / "results").mkdir(parents=True)
+    _panel().to_parquet(proc / "panel.parquet", index=False)
+    paper = root / "reports" / "paper"
+    paper.mkdir(parents=True)
+    old = [proc / "results" / "threshold_regimes.parquet", proc / "results" / "threshold_tests.parquet",
+           paper / "threshold_en.html", paper / "threshold_zh.md",
+           proc / "results" / "mediation.parquet"]  # mediation: not estimated (no integration table)
+    for f in old:
+        f.write_text("from a previous run")
+
+    def broken(*args, **kwargs):
+        raise np.linalg.LinAlgError("singular matrix in the threshold search")
+
+    monkeypatch.setattr(threshold, "hansen_threshold", broken)
+    models = next(s for s in steps.main_steps(notebooks=False) if s.name == "models")
+    models.after = ()  # the synthetic project has no raw data for the upstream steps
+    res = steps.Runner([models], verbose=False).run()
+    assert steps.exit_code(res) == 1
+    assert res[0].status == "failed" and "threshold" in res[0].failed_parts
+    assert "LinAlgError" in res[0].failed_parts["threshold"]
+    assert not any(f.exists() for f in old)
+    assert (proc / "results" / "baseline.parquet").exists()  # the other blocks' results stay
+    summary = json.loads((proc / "results" / "results.json").read_text())
+    assert "threshold" in summary["failed"] and "threshold" not in summary
+    assert "data/processed/results/threshold_regimes.parquet" in summary["discarded"]
+    assert "failed part threshold: LinAlgError" in steps.summary_text(res, 1.0)
+    assert steps.read_record("models") is None  # redone by the next run

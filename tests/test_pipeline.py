@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -182,26 +180,6 @@ def test_checks_pass_and_are_written(built_data, in_built_root, capsys):
     assert not t.loc[t.exceed, "year"].isin(range(2009, 2013)).any()
 
 
-def test_rebuild_is_cached_and_reads_nothing(built_data, in_built_root, monkeypatch):
-    manifest = json.loads((built_data["processed"] / ".build.json").read_text())
-    assert manifest["inputs_hash"] == built_data["result"].inputs_hash
-    monkeypatch.setattr(pipeline, "_load_source",
-                        lambda name: pytest.fail(f"parser {name} called on a cached build"))
-    res = pipeline.build()
-    assert res.cached is True
-    assert res.inputs_hash == built_data["result"].inputs_hash
-    assert res.rows == built_data["result"].rows
-
-
-def test_inputs_hash_depends_on_parameters_and_registry(monkeypatch, tmp_path):
-    a = pipeline.inputs_manifest(2010)
-    assert pipeline.inputs_manifest(2015) != a
-    reg = tmp_path / "registry.csv"
-    reg.write_bytes(pipeline._fetch.REGISTRY.read_bytes() + b"\n")
-    monkeypatch.setattr(pipeline._fetch, "REGISTRY", reg)
-    assert pipeline.inputs_manifest(2010)["registry_sha256"] != a["registry_sha256"]
-
-
 def test_truncated_raw_file_stops_the_build(built_data, tmp_path, monkeypatch):
     """A raw file truncated after fetching: build refuses, naming the file and hashes."""
     root = tmp_path / "root"
@@ -354,15 +332,15 @@ def test_missing_source_table_fails_check_and_forces_rebuild(built_data, tmp_pat
         pipeline.build()
 
 
-def test_failed_build_keeps_the_previous_manifest(built_data, tmp_path, monkeypatch):
-    """A parser failing: nothing under data/processed changes, the previous manifest included
-    (it still describes the previous outputs, which are intact), and no staging folder stays."""
+def test_failed_build_keeps_the_previous_files(built_data, tmp_path, monkeypatch):
+    """A parser failing: nothing under data/processed changes (the step runner, not build(),
+    then removes the previous outputs), and no staging folder stays."""
     root = tmp_path / "root"
     monkeypatch.setenv("ANALYSIS_ROOT", str(root))
     monkeypatch.setenv("ANALYSIS_MIRROR", str(built_data["raw"]))
     proc = root / "data" / "processed"
     proc.mkdir(parents=True)
-    (proc / ".build.json").write_text("{}")
+    (proc / "panel.parquet").write_text("previous")
 
     class Broken:
         @staticmethod
@@ -372,8 +350,8 @@ def test_failed_build_keeps_the_previous_manifest(built_data, tmp_path, monkeypa
     monkeypatch.setattr(pipeline, "_load_source", lambda name: Broken)
     with pytest.raises(ValueError, match="parser exploded"):
         pipeline.build()
-    assert (proc / ".build.json").read_text() == "{}"
-    assert sorted(p.name for p in proc.iterdir()) == [".build.json"]
+    assert (proc / "panel.parquet").read_text() == "previous"
+    assert sorted(p.name for p in proc.iterdir()) == ["panel.parquet"]
 
 
 def _identity_panel(gap_year: int) -> pd.DataFrame:

@@ -377,9 +377,9 @@ def test_figures_have_alt_text_and_captions_in_the_pages_language(synth):
 
 def test_unknown_province_name_in_batch_raises_before_running(tmp_path):
     with pytest.raises(UnknownProvinceError, match="Atlantis"):
-        batch.main(provinces=["Atlantis"], build=False, data_dir=tmp_path, out_root=tmp_path)
+        batch.main(provinces=["Atlantis"], data_dir=tmp_path, out_root=tmp_path)
     with pytest.raises(ValueError, match="language"):
-        batch.main(provinces=[110000], langs=["fr"], build=False, data_dir=tmp_path, out_root=tmp_path)
+        batch.main(provinces=[110000], langs=["fr"], data_dir=tmp_path, out_root=tmp_path)
 
 
 def test_resolve_provinces_accepts_spellings():
@@ -399,7 +399,7 @@ def rendered(tmp_path_factory, synth):
     if MIRROR is not None:
         mp.setenv("ANALYSIS_MIRROR", str(MIRROR))
     try:
-        rc = batch.main(provinces=[320000, "海南省"], langs=["zh", "en"], workers=1, build=False,
+        rc = batch.main(provinces=[320000, "海南省"], langs=["zh", "en"], workers=1,
                         data_dir=synth, out_root=out, notebook=NOTEBOOK, progress=False, timeout=120)
     finally:
         mp.undo()
@@ -509,7 +509,7 @@ def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, sy
 
 def test_up_to_date_reports_are_skipped(rendered, synth):
     _, out = rendered
-    rc = batch.main(provinces=[320000], langs=["en"], build=False, data_dir=synth, out_root=out,
+    rc = batch.main(provinces=[320000], langs=["en"], data_dir=synth, out_root=out,
                     notebook=NOTEBOOK, progress=False)
     assert rc == 0
     jobs = json.loads((out / "provinces" / "status.json").read_text())["jobs"]
@@ -555,37 +555,10 @@ def test_research_notebooks_run_on_ipc_kernels_without_tcp_warning(tmp_path, mon
     assert "Could not destroy zmq context" not in err + caplog.text
 
 
-def test_upstream_checks_are_quiet_one_line_each(tmp_path, monkeypatch, capsys):
-    import types
-
-    from analysis.data import pipeline as data_pipeline
-    from analysis.framework import integration
-    from analysis.models import pipeline as model_pipeline
-
-    # a processed folder whose model manifest matches: the models step is "unchanged"
-    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
-    proc = paths.processed_dir()
-    (proc / "results").mkdir(parents=True)
-    (proc / "panel.parquet").write_bytes(b"panel")
-    key = {"panel": model_pipeline._sha(proc / "panel.parquet"), "integration": "absent", "chain": "absent",
-           "codebook": "absent", "code": model_pipeline._code_hash(), "seed": model_pipeline.SEED}
-    (proc / "results" / "manifest.json").write_text(json.dumps({"key": key, "written": []}))
-    assert model_pipeline.run(verbose=True)["status"] == "unchanged"
-    assert "unchanged since the last run" in capsys.readouterr().out  # the models command still says so
-    monkeypatch.setattr(data_pipeline, "build", lambda force, verbose: types.SimpleNamespace(cached=True))
-    monkeypatch.setattr(integration, "run", lambda force, verbose: None)
-    assert batch.ensure_inputs(verbose=False) == []
-    cap = capsys.readouterr()
-    assert cap.out == ""
-    assert cap.err.splitlines() == ["[reports] data: up to date", "[reports] integration: up to date",
-                                    "[reports] models: up to date"]
-    assert batch._step_state({"status": "done"}, 12.34) == "built (12.3 s)"
-
-
 def test_failing_notebook_does_not_stop_others(tmp_path, capsys):
     nb = _tiny_notebook(tmp_path / "nb.ipynb",
                         "if province_code == 120000:\n    raise RuntimeError('boom for Tianjin')")
-    rc = batch.main(provinces=[110000, 120000, 130000], langs=["en"], workers=2, build=False,
+    rc = batch.main(provinces=[110000, 120000, 130000], langs=["en"], workers=2,
                     data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False)
     assert rc == 1
     out = capsys.readouterr().out
@@ -599,7 +572,7 @@ def test_failing_notebook_does_not_stop_others(tmp_path, capsys):
 def test_cell_timeout_is_reported_as_failure(tmp_path, capsys):
     nb = _tiny_notebook(tmp_path / "nb.ipynb",
                         "import time\nif province_code == 110000:\n    time.sleep(60)")
-    rc = batch.main(provinces=[110000, 120000], langs=["zh"], workers=1, build=False,
+    rc = batch.main(provinces=[110000, 120000], langs=["zh"], workers=1,
                     data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False, timeout=3)
     assert rc == 1
     out = capsys.readouterr().out
@@ -714,7 +687,7 @@ def test_batch_on_a_local_dask_cluster_renders_and_reports_failures(tmp_path, ca
     """``scheduler="local"``: the same jobs on a LocalCluster; one failure is named, the rest render."""
     nb = _tiny_notebook(tmp_path / "nb.ipynb",
                         "if province_code == 120000:\n    raise RuntimeError('boom on dask')")
-    rc = batch.main(provinces=[110000, 120000], langs=["en"], workers=1, build=False,
+    rc = batch.main(provinces=[110000, 120000], langs=["en"], workers=1,
                     data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False,
                     scheduler="local")
     assert rc == 1

@@ -228,9 +228,13 @@ def fetch(*, verbose: bool = False, raw: Path | None = None,
         be downloaded, or its SHA-256 (after copying,
         or of a file already in ``data/raw``) differs from the registry. The message names the
         file, the expected and the actual hash. No partial file is left behind.
+    RuntimeError
+        The file-system encoding cannot encode the raw files' Chinese names
+        (:func:`analysis.paths.check_filesystem_encoding`).
     """
     from tqdm.auto import tqdm
 
+    paths.check_filesystem_encoding()
     raw = raw or paths.raw_dir()
     raw.mkdir(parents=True, exist_ok=True)
     if mirror is True:

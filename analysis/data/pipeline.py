@@ -3,9 +3,9 @@
 Steps of :func:`build`
 ----------------------
 1. :func:`analysis.data.fetch.fetch` if ``data/raw/`` is incomplete (cheap size/mtime check).
-2. Input manifest: SHA-256 of ``registry.csv`` (which pins every raw file's hash), of every source
-   file of :mod:`analysis.data` (the code that produces the data) and the parameters. If it equals
-   ``data/processed/.build.json`` and every output exists, return at once (no raw file is read).
+2. (Whether to build at all is decided by the step runner, :mod:`analysis.steps`, which keys the
+   data step on the raw files' registered SHA-256, the parameters and the code :func:`build`
+   imports; :func:`build` itself always builds.)
 3. Call every parser ``analysis.data.sources.<name>.read(raw_dir)`` (panel sources return a wide
    DataFrame keyed ``province_code``, ``year``) and :func:`analysis.data.io_tables.read_io`.
    Each parser's output is also stored as ``data/processed/sources/<name>.parquet`` so that the
@@ -24,18 +24,16 @@ Steps of :func:`build`
    BOM), ``codebook.csv``, ``gaps.csv``, ``io_flows|io_final|io_va.parquet``; run identities,
    reconciliation and the break detector (``checks/*.csv``, ``checks/breaks.csv``). Everything
    is written to ``data/processed/.staging-<pid>/`` and moved into place (``os.replace``, file
-   by file) only when all of it succeeded, so a failed build leaves the previous files intact;
-   the manifest is written last.
+   by file) only when all of it succeeded, so a failed build leaves the previous files intact
+   (the step runner then removes them, so that no later step reads a stale panel).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib
 import inspect
 import io
-import json
 import os
 import shutil
 import time
@@ -86,7 +84,6 @@ PREFERRED: dict[str, str] = {
 YEAR_RANGE = (2000, 2024)
 REQUIRED_YEARS = range(2010, 2024)
 KEYS = ["province_code", "year"]
-BUILD_VERSION = 1
 
 DERIVED: list[Variable] = [
     Variable("basic_share", "基础研究经费占比", "Basic research share of R&D expenditure", "share",
@@ -120,10 +117,8 @@ DERIVED: list[Variable] = [
 
 @dataclass
 class BuildResult:
-    """What :func:`build` did: returned to callers and stored in ``.build.json``."""
+    """What :func:`build` did (counts, checks, timings)."""
 
-    cached: bool
-    inputs_hash: str
     rows: int = 0
     provinces: int = 0
     years: tuple[int, int] = (0, 0)
@@ -145,33 +140,6 @@ class BuildResult:
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
-
-def _sha256_bytes(b: bytes) -> str:
-    return hashlib.sha256(b).hexdigest()
-
-
-def code_hash() -> str:
-    """SHA-256 over every source file of :mod:`analysis.data` (``.py`` and package ``.csv``)."""
-    root = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".csv", ".yaml", ".json") \
-                and "__pycache__" not in p.parts:
-            h.update(p.relative_to(root).as_posix().encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
-
-
-def inputs_manifest(base_year: int) -> dict:
-    """Everything the processed data depend on: raw hashes (via the registry), code, parameters."""
-    return {
-        "build_version": BUILD_VERSION,
-        "registry_sha256": _sha256_bytes(_fetch.REGISTRY.read_bytes()),
-        "code_sha256": code_hash(),
-        "params": {"base_year": int(base_year)},
-        "pandas": pd.__version__,
-    }
-
 
 OUTPUTS = ["panel.parquet", "panel.dta", "panel.csv", "codebook.csv", "gaps.csv",
            "boundaries.parquet", "boundaries_context.parquet", "hansen1999.parquet",
@@ -553,21 +521,11 @@ def fetch(verbose: bool = False) -> dict[str, int]:
     return _fetch.fetch(verbose=verbose)
 
 
-def read_manifest() -> dict | None:
-    """The last build's ``data/processed/.build.json`` (None if absent or unreadable)."""
-    try:
-        return json.loads((paths.processed_dir() / ".build.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> BuildResult:
+def build(verbose: bool = False, base_year: int = 2010) -> BuildResult:
     """Build every table under ``data/processed/`` from ``data/raw/`` (fetching first if needed).
 
     Parameters
     ----------
-    force : bool
-        Rebuild even if the input manifest is unchanged.
     verbose : bool
         Progress and a one-screen summary on stdout.
     base_year : int
@@ -576,12 +534,15 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     Returns
     -------
     BuildResult
-        ``cached=True`` when nothing changed (no raw file read); counts, checks and timings.
+        Counts, checks and timings.
 
     Raises
     ------
     analysis.data.fetch.RawDataError
         A raw file is missing or corrupted.
+    RuntimeError
+        The file-system encoding cannot encode the raw files' Chinese names (C locale without
+        UTF-8 mode; see :func:`analysis.paths.check_filesystem_encoding`).
     analysis.data.schemas.SchemaError
         The merged panel or an IO table fails validation (message names column and rows).
     ValueError
@@ -589,6 +550,7 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     Exception
         Whatever a parser raises (``SourceLayoutError``, ``UnknownProvinceError`` …), unchanged.
     """
+    paths.check_filesystem_encoding()
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     out = paths.processed_dir()
@@ -596,21 +558,6 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
     if not _fetch.is_complete(raw):
         _fetch.fetch(verbose=verbose)
     timings["fetch"] = time.perf_counter() - t0
-    manifest = inputs_manifest(base_year)
-    inputs_hash = _sha256_bytes(json.dumps(manifest, sort_keys=True).encode())
-    old = read_manifest()
-    if (not force and old and old.get("inputs_hash") == inputs_hash
-            and all((out / f).exists() for f in old.get("outputs", OUTPUTS))):
-        res = BuildResult(cached=True, inputs_hash=inputs_hash,
-                          **{k: v for k, v in old.get("result", {}).items()
-                             if k not in ("cached", "inputs_hash", "seconds", "timings")})
-        res.years = tuple(res.years)
-        res.seconds = time.perf_counter() - t0
-        if verbose:
-            print(f"data build: up to date (inputs {inputs_hash[:12]}), {res.rows} rows; "
-                  f"{res.seconds:.2f} s. Use --force to rebuild.")
-        return res
-
     from analysis.data import checks, schemas
     from analysis.data.provinces import PROVINCES
 
@@ -688,28 +635,19 @@ def build(force: bool = False, verbose: bool = False, base_year: int = 2010) -> 
                                     stage / "checks")
         timings["checks"] = time.perf_counter() - t
 
-        # the old manifest is void while files are moved; the new one is written last
-        (out / ".build.json").unlink(missing_ok=True)
+        (out / ".build.json").unlink(missing_ok=True)  # the old cache's manifest, if any
         _commit_stage(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
     res = BuildResult(
-        cached=False, inputs_hash=inputs_hash, rows=len(panel),
+        rows=len(panel),
         provinces=int(panel["province_code"].nunique()),
         years=(int(panel["year"].min()), int(panel["year"].max())),
         variables=len(panel.columns) - 2, sources_read=list(frames) + list(OTHER_SOURCES) + ["io_tables"],
         dropped_duplicates=dropped, checks=check_rows,
         missing_cells=int(gaps["n_missing"].sum()), splices=splice_notes(panel),
         seconds=time.perf_counter() - t0, timings={k: round(v, 3) for k, v in timings.items()})
-    outputs = [f for f in OUTPUTS if (out / f).exists()]
-    # the per-source tables `data check` reconciles, and the checks, are outputs too
-    outputs += [f"sources/{n}.parquet" for n in [*frames, *recon_frames]]
-    outputs += ["checks/summary.csv"]
-    paths.atomic_write_bytes(out / ".build.json", json.dumps(
-        {"inputs_hash": inputs_hash, "inputs": manifest, "outputs": outputs,
-         "result": res.to_json(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")},
-        ensure_ascii=False, indent=1).encode("utf-8"))
     if verbose:
         print(summary_text(res))
     return res
@@ -803,4 +741,4 @@ def check(verbose: bool = False) -> bool:
 
 __all__ = ["BuildResult", "build", "check", "fetch", "load_panel", "merge_sources",
            "chain_real_gdp", "SPLICES", "splice", "splice_notes", "add_derived", "codebook",
-           "gaps_table", "inputs_manifest"]
+           "gaps_table", "OUTPUTS"]

@@ -61,7 +61,6 @@ import io
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -1344,60 +1343,12 @@ def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str
     return "\n".join(lines) + "\n"
 
 
-def build_chain_linkage(proc, years, *, force: bool = False) -> pd.DataFrame | None:
-    """Write ``chain_linkage.parquet`` and ``chain_linkage_panel.parquet`` from ``io_*.parquet``.
-
-    The one place where the industrial-chain linkage indicators of
-    :func:`analysis.measures.io.chain_linkage` (one row per province × IO year) and their
-    assignment to panel years (:func:`analysis.measures.io.chain_linkage_panel`, default
-    carry-forward: each year takes the latest table at or before it) are stored; the models and
-    the reports read these files. Recomputed only when an ``io_*.parquet`` is newer than the
-    stored files (or ``force``).
-
-    Parameters
-    ----------
-    proc : pathlib.Path
-        ``data/processed``.
-    years : iterable of int
-        Panel years to assign.
-    force : bool
-        Recompute even if up to date.
-
-    Returns
-    -------
-    pandas.DataFrame or None
-        The panel assignment (``province_code``, ``year``, indicators, ``chain_linkage_flag``);
-        without IO tables, a stored ``chain_linkage_panel.parquet`` if any, else None.
-    """
-    from analysis.data.io_tables import io_tables_from_frames
-    from analysis.measures.io import chain_linkage, chain_linkage_panel
-    from analysis.paths import atomic_write_bytes
-
-    io_paths = [proc / f"io_{k}.parquet" for k in ("flows", "final", "va")]
-    out_tab, out_panel = proc / "chain_linkage.parquet", proc / "chain_linkage_panel.parquet"
-    if not all(p.exists() for p in io_paths):
-        # no IO tables: use a stored assignment if one was provided, else nothing
-        return pd.read_parquet(out_panel) if out_panel.exists() else None
-    newest_input = max(p.stat().st_mtime for p in io_paths)
-    if (not force and out_tab.exists() and out_panel.exists()
-            and min(out_tab.stat().st_mtime, out_panel.stat().st_mtime) > newest_input):
-        return pd.read_parquet(out_panel)
-    frames = {k: pd.read_parquet(proc / f"io_{k}.parquet") for k in ("flows", "final", "va")}
-    tables = {k: v for k, v in io_tables_from_frames(frames).items() if k[0] != 0}
-    table = chain_linkage(tables)
-    panel = chain_linkage_panel(table, years)
-    for frame, path in ((table, out_tab), (panel, out_panel)):
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False)
-        atomic_write_bytes(path, buf.getvalue())
-    return panel
-
-
-def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResult | None:
+def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResult:
     """Build ``data/processed/integration.parquet`` and the ``year`` typology table.
 
-    Reads ``data/processed/panel.parquet`` (and ``chain_linkage_panel.parquet`` when present),
-    computes :func:`integrate`, and writes (temp file + rename):
+    Reads ``data/processed/panel.parquet`` and ``chain_linkage_panel.parquet`` (written by
+    :func:`analysis.framework.chain.run`; without it the chain-linkage indicators are dropped
+    with a note), computes :func:`integrate`, and writes (temp file + rename):
 
     * ``data/processed/integration.parquet`` — one row per province-year of the window;
     * ``data/processed/integration_diagnostics.parquet`` — long pathway diagnostics;
@@ -1409,8 +1360,6 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
 
     Parameters
     ----------
-    force : bool
-        Recompute even if the outputs are newer than the panel and the specification.
     verbose : bool
         Print the window, notes and the typology table.
     year : int, default 2022
@@ -1421,8 +1370,9 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
 
     Returns
     -------
-    IntegrationResult or None
-        None when the outputs were up to date (the stored table is printed).
+    IntegrationResult
+        Always recomputed: whether to run at all is decided by the step runner
+        (:mod:`analysis.steps`).
 
     Raises
     ------
@@ -1430,8 +1380,6 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
         The panel has not been built (``python -m analysis data build``).
     """
     from analysis import paths
-    from analysis.framework import spec as _spec_module
-    from analysis.framework.spec import DEFAULT_SPEC_PATH
 
     t0 = time.perf_counter()
     proc = paths.processed_dir()
@@ -1439,31 +1387,9 @@ def run(force: bool = False, verbose: bool = False, *, year: int = 2022, **kwarg
     panel_path = proc / "panel.parquet"
     chain_path = proc / "chain_linkage_panel.parquet"
     out_path = proc / "integration.parquet"
-    typ_csv = rep / f"typology_{year}.csv"
     if not panel_path.exists():
         raise FileNotFoundError(f"{panel_path} not found: run `python -m analysis data build` first")
-    years = sorted(pd.read_parquet(panel_path, columns=["year"])["year"].unique())
-    chain = build_chain_linkage(proc, years, force=force)
-    # the outputs are stale if the panel, the specification or the code computing them changed
-    from analysis.framework import sensitivity as _sensitivity
-    from analysis.measures import coupling as _coupling
-    from analysis.measures import entropy as _entropy
-    from analysis.measures import weights as _weights
-
-    code = [Path(__file__), Path(_spec_module.__file__), Path(_entropy.__file__), Path(_coupling.__file__),
-            Path(_sensitivity.__file__), Path(_weights.__file__)]
-    inputs = [panel_path, DEFAULT_SPEC_PATH, *code]
-    inputs += [p for p in (chain_path, *(proc / f"io_{k}.parquet" for k in ("flows", "final", "va")))
-               if p.exists()]
-    if (not force and out_path.exists() and typ_csv.exists()
-            and min(out_path.stat().st_mtime, typ_csv.stat().st_mtime)
-            > max(p.stat().st_mtime for p in inputs)):
-        if verbose:
-            print(f"integration: up to date ({out_path}); --force to recompute")
-            md = rep / f"typology_{year}.md"
-            print(md.read_text(encoding="utf-8") if md.exists() else pd.read_csv(typ_csv).to_string())
-        return None
-
+    chain = pd.read_parquet(chain_path) if chain_path.exists() else None
     panel = pd.read_parquet(panel_path)
     notes = []
     if chain is None:

@@ -49,8 +49,22 @@ Outputs: tables ``reports/paper/<name>_<lang>.{md,html,tex,csv}`` and tidy resul
 ``threshold_regimes.parquet`` (each province-year's regime and regime coefficient),
 ``threshold_tests.parquet``, ``spatial_effects.parquet``, ``spatial_lm.parquet``; the
 LeSage–Pace effects also as a table ``spatial_effects_<lang>.*``.
-Skips (with a message) when inputs are missing; skips when the inputs and the model code are
-unchanged since the last run, unless ``force``.
+Raises ``FileNotFoundError`` when the panel is missing. Whether to run at all is decided by the
+step runner (:mod:`analysis.steps`), which keys this step on its input files and the code it
+imports; :func:`run` always estimates.
+
+Failing blocks leave no stale output
+------------------------------------
+Each block (baseline, robustness, heterogeneity, threshold, spatial, mechanisms, gmm) runs in
+its own ``try``/``except`` and, when it fails, records ``failed[<block>] = "<Error>: <message>"``.
+:data:`BLOCK_OUTPUTS` lists, per block, the files it writes (glob patterns: ``results/…`` under
+``data/processed/``, ``paper/…`` under ``reports/``). At the end of :func:`run`,
+:func:`discard_blocks` deletes the files of every block that failed **or wrote nothing this
+run** (e.g. mediation without an integration table), so neither the reports nor the notebooks
+can read a previous run's table for it; ``results.json`` lists them under ``discarded``, and the
+runner reports the models step failed (exit code 1), naming the blocks. To add a block: give it
+an entry in :data:`BLOCK_OUTPUTS`, use the same name as its key in ``failed``, and append
+what it writes to ``written`` (as ``_write_table`` / ``results/<file>`` entries).
 
 This module is the models layer's only reader/writer of files (the estimators know nothing of
 paths), in the way ``analysis.data.pipeline`` is for the data layer.
@@ -137,12 +151,53 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
 
 
-def _code_hash() -> str:
-    h = hashlib.sha256()
-    for p in sorted((paths.PACKAGE_DIR / "models").glob("*.py")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
+#: Files each block writes: ``results/…`` under ``data/processed/``, ``paper/…`` under
+#: ``reports/`` (see "Failing blocks leave no stale output" in the module docstring).
+BLOCK_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "baseline": ("results/baseline.parquet", "paper/baseline_*"),
+    "robustness": ("results/robustness.parquet", "paper/robustness_*"),
+    "heterogeneity": ("results/heterogeneity.parquet", "paper/heterogeneity_*"),
+    "threshold": ("results/threshold_regimes.parquet", "results/threshold_tests.parquet",
+                  "paper/threshold_*"),
+    "spatial": ("results/spatial_effects.parquet", "results/spatial_lm.parquet",
+                "paper/spatial_sdm_*", "paper/spatial_effects_*", "paper/spatial_effects.csv"),
+    "mechanisms": ("results/mediation.parquet", "results/moderation_margins.parquet",
+                   "paper/mediation_*", "paper/moderation_*"),
+    "gmm": ("results/gmm.parquet", "paper/gmm_*"),
+}
+
+
+def _block_root(pattern: str) -> Path:
+    return paths.processed_dir() if pattern.startswith("results/") else paths.reports_dir()
+
+
+def block_written(block: str, written: list[str]) -> bool:
+    """Whether ``written`` (entries as :func:`run` records them) holds a file of ``block``."""
+    from fnmatch import fnmatch
+
+    names = [w if w.startswith("results/") else f"paper/{w}" for w in written]
+    return any(fnmatch(n, pat) for n in names for pat in BLOCK_OUTPUTS[block])
+
+
+def discard_blocks(blocks) -> list[str]:
+    """Delete every file of the given blocks (:data:`BLOCK_OUTPUTS`); returns what was deleted
+    (paths relative to the project root).
+
+    Raises
+    ------
+    KeyError
+        A block name that is not in :data:`BLOCK_OUTPUTS`.
+    """
+    gone = []
+    for block in blocks:
+        for pat in BLOCK_OUTPUTS[block]:
+            root = _block_root(pat)
+            for f in sorted(root.glob(pat)):
+                if f.is_file():
+                    f.unlink()
+                    gone.append(f.relative_to(paths.project_root()).as_posix()
+                                if f.is_relative_to(paths.project_root()) else str(f))
+    return gone
 
 
 def _write_df(path: Path, df: pd.DataFrame) -> None:
@@ -292,14 +347,21 @@ def _effects_tables(sdm, labels: dict[str, dict[str, str]]) -> dict:
     return out
 
 
-def run(force: bool = False, verbose: bool = False) -> dict:
+def run(verbose: bool = False) -> dict:
     """Estimate every model and write tables and tidy results; see the module docstring.
 
     Returns
     -------
     dict
-        ``status`` ("done", "skipped", "unchanged"), ``written`` (file names), ``failed``
-        (block -> reason), ``todo`` (blocks not available).
+        ``status`` ("done"), ``written`` (file names), ``failed`` (block -> reason; the
+        step runner treats any entry as a failure), ``todo`` (blocks not available),
+        ``discarded`` (files of failed or not-estimated blocks deleted, see
+        :data:`BLOCK_OUTPUTS`).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``data/processed/panel.parquet`` does not exist.
     """
     from analysis.models.heterogeneity import heterogeneity
     from analysis.models.robustness import MUNICIPALITIES, robustness
@@ -312,25 +374,13 @@ def run(force: bool = False, verbose: bool = False) -> dict:
     integ_p = proc / "integration.parquet"
     chain_p = proc / "chain_linkage_panel.parquet"
     if not panel_p.exists():
-        msg = f"{panel_p} not found: run `python -m analysis data build` first; models skipped"
-        print(f"models: {msg}")
-        return {"status": "skipped", "reason": msg, "written": [], "failed": {}, "todo": []}
+        raise FileNotFoundError(f"{panel_p} not found: run `python -m analysis data build` first")
 
     res_dir = proc / "results"
     out_dir = paths.reports_dir() / "paper"
-    manifest_p = res_dir / "manifest.json"
     key = {"panel": _sha(panel_p), "integration": _sha(integ_p), "chain": _sha(chain_p),
-           "codebook": _sha(proc / "codebook.csv"), "code": _code_hash(), "seed": SEED}
-    if not force and manifest_p.exists():
-        try:
-            old = json.loads(manifest_p.read_text())
-            if old.get("key") == key:
-                _log(verbose, "inputs and model code unchanged since the last run; skipped "
-                     "(use --force to re-estimate)")
-                return {"status": "unchanged", "written": old.get("written", []),
-                        "failed": old.get("failed", {}), "todo": old.get("todo", [])}
-        except (json.JSONDecodeError, OSError):
-            pass
+           "codebook": _sha(proc / "codebook.csv"), "seed": SEED}
+    (res_dir / "manifest.json").unlink(missing_ok=True)  # the old cache's record, if any
 
     panel = pd.read_parquet(panel_p)
     integration = pd.read_parquet(integ_p) if integ_p.exists() else None
@@ -340,7 +390,7 @@ def run(force: bool = False, verbose: bool = False) -> dict:
     written: list[str] = []
     failed: dict[str, str] = {}
     todo: list[str] = []
-    summary: dict = {"seed": SEED, "inputs": {k: v for k, v in key.items() if k != "code"}}
+    summary: dict = {"seed": SEED, "inputs": key}
     if integration is None:
         todo.append("integration.parquet absent: baseline column with D not estimated")
     if chain is None:
@@ -657,14 +707,17 @@ def run(force: bool = False, verbose: bool = False) -> dict:
     except Exception as exc:
         failed["gmm"] = f"{type(exc).__name__}: {exc}"
 
+    # ---- failed blocks, and blocks that wrote nothing this run, leave no stale file ---------
+    stale = [b for b in BLOCK_OUTPUTS if b in failed or not block_written(b, written)]
+    discarded = discard_blocks(stale)
+    written = [w for w in written if not any(d.endswith(w) for d in discarded)]
     summary.update({"written": written, "failed": failed, "todo": todo,
-                    "seconds": round(time.perf_counter() - t0, 1)})
+                    "discarded": discarded, "seconds": round(time.perf_counter() - t0, 1)})
     paths.atomic_write_bytes(res_dir / "results.json",
                              json.dumps(summary, ensure_ascii=False, indent=1,
                                         default=str).encode("utf-8"))
-    paths.atomic_write_bytes(manifest_p, json.dumps(
-        {"key": key, "written": written, "failed": failed, "todo": todo,
-         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=1).encode("utf-8"))
     _log(verbose, f"{len(written)} files written in {summary['seconds']} s"
-         + (f"; FAILED: {failed}" if failed else "") + (f"; TODO: {todo}" if todo else ""))
-    return {"status": "done", "written": written, "failed": failed, "todo": todo}
+         + (f"; FAILED: {failed}" if failed else "") + (f"; TODO: {todo}" if todo else "")
+         + (f"; removed {len(discarded)} stale file(s) of {', '.join(stale)}" if discarded else ""))
+    return {"status": "done", "written": written, "failed": failed, "todo": todo,
+            "discarded": discarded}

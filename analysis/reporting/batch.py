@@ -2,14 +2,11 @@
 
 ``python -m analysis reports`` calls :func:`main`. The batch
 
-1. makes sure the inputs exist: builds the data, the integration table and the model results
-   once (each step skips itself when up to date; estimation happens once per run, never per
-   province), unless ``build=False``;
-2. renders ``notebooks/province_report.ipynb`` for each province × language with papermill into
+1. renders ``notebooks/province_report.ipynb`` for each province × language with papermill into
    ``reports/provinces/<province_code>_<lang>.html`` (code cells and prompts removed, figures
    embedded as data URIs, written through a temporary file and a rename); the executed notebooks
    are kept in ``reports/provinces/notebooks/`` so every number can be traced (scrapbook);
-3. writes ``reports/index.html``: a sortable table (plain JavaScript, no CDN) of the provinces'
+2. writes ``reports/index.html``: a sortable table (plain JavaScript, no CDN) of the provinces'
    key metrics with a national map, linking to each report.
 
 Robustness: a bounded process pool (default: the number of cores), each worker keeping ONE
@@ -18,10 +15,15 @@ manager: kernel start-up and imports are paid once per worker, not once per repo
 start failures (port races when many kernels start at once) retried with back-off; a
 per-notebook (per-cell) timeout — nbclient's ``CellTimeoutError``, which papermill does not mark
 as a failure, is caught and reported, and the kernel is restarted; one failing province does not
-stop the others; a status summary at the end and a non-zero exit if any failed; reports whose
-inputs (notebook, reporting code, processed tables, parameters — by content hash) are unchanged
-are skipped unless ``force``; a tqdm progress bar. ``scheduler`` runs the same tasks on a Dask
-cluster (``distributed.Client(address)``; a ``LocalCluster`` when ``"local"``).
+stop the others; a status summary at the end and a non-zero exit if any failed; a tqdm progress
+bar. ``scheduler`` runs the same tasks on a Dask cluster (``distributed.Client(address)``; a
+``LocalCluster`` when ``"local"``).
+
+Inputs and skipping: ``python -m analysis reports`` (and ``all``) runs this as the *reports*
+step of the step runner (:mod:`analysis.steps`), which first brings the data, chain-linkage,
+framework and models steps up to date (estimation happens once per run, never per province)
+and skips the reports when their inputs, parameters and code are unchanged. :func:`main`
+itself renders whatever it is asked to.
 """
 
 from __future__ import annotations
@@ -78,7 +80,6 @@ class Job:
     html_path: str
     nb_path: str
     params: dict[str, Any]
-    fingerprint: str = ""
     font_path: str = ""
 
     @property
@@ -129,34 +130,6 @@ def resolve_provinces(provinces: list[Any] | None) -> list[int]:
         if code not in out:
             out.append(code)
     return out
-
-
-def _hash_file(h, f: Path) -> None:
-    h.update(f.name.encode())
-    with open(f, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-
-
-def inputs_fingerprint(notebook: Path, data_dir: Path) -> str:
-    """Content hash of everything a report depends on, except its parameters.
-
-    The notebook, the reporting package's code, and every processed input the report reads
-    (:func:`analysis.reporting.inputs.input_files`).
-    """
-    from analysis.reporting.inputs import input_files
-
-    h = hashlib.sha256()
-    _hash_file(h, notebook)
-    for f in sorted(_REPORTING_DIR.glob("*.py")):
-        _hash_file(h, f)
-    for f in input_files(data_dir):
-        _hash_file(h, f)
-    return h.hexdigest()
-
-
-def job_fingerprint(base: str, params: dict[str, Any]) -> str:
-    return hashlib.sha256((base + json.dumps(params, sort_keys=True, default=str)).encode()).hexdigest()[:24]
 
 
 # --------------------------------------------------------------------------------------------
@@ -888,91 +861,18 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, langs: lis
 # --------------------------------------------------------------------------------------------
 
 
-def _step_state(res: Any, seconds: float) -> str:
-    """One word for an upstream step's outcome: ``up to date``, or ``built (N s)`` when it ran.
-
-    The steps return: data ``BuildResult`` (``cached``), integration ``None`` when up to date,
-    models a dict with ``status`` (``unchanged``, ``done``, ``skipped``).
-    """
-    if res is None or getattr(res, "cached", False):
-        return "up to date"
-    if isinstance(res, dict):
-        st = res.get("status")
-        if st == "unchanged":
-            return "up to date"
-        if st == "skipped":
-            return f"skipped ({res.get('reason', 'inputs missing')})"
-    return f"built ({seconds:.1f} s)"
-
-
-def ensure_inputs(verbose: bool = True) -> list[str]:
-    """Build data, integration table and model results if needed (each step skips if current).
-
-    Returns the list of steps that failed (their reports' sections then say the input is
-    missing); a step whose module does not exist yet is reported as such, not failed. With
-    ``verbose=False`` (as :func:`main` calls it) the steps print nothing themselves and each is
-    summarised in one line, ``[reports] models: up to date``.
-    """
-    problems = []
-    steps = [
-        ("data", "analysis.data.pipeline", "build"),
-        ("integration", "analysis.framework.integration", "run"),
-        ("models", "analysis.models.pipeline", "run"),
-    ]
-    import importlib
-
-    for label, mod, fn in steps:
-        try:
-            module = importlib.import_module(mod)
-        except ImportError as exc:
-            say(f"[reports] {label}: {mod} not available ({exc}); sections needing it will say so", sys.stderr)
-            continue
-        try:
-            t0 = time.perf_counter()
-            res = getattr(module, fn)(force=False, verbose=verbose)
-            say(f"[reports] {label}: {_step_state(res, time.perf_counter() - t0)}", sys.stderr)
-        except Exception as exc:  # noqa: BLE001
-            problems.append(f"{label}: {type(exc).__name__}: {exc}")
-            say(f"[reports] {label} step failed: {type(exc).__name__}: {exc}", sys.stderr)
-    return problems
-
-
-def plan_jobs(codes: list[int], langs: list[str], out_dir: Path, notebook: Path, data_dir: Path,
-              year_start: int, year_end: int, force: bool, font_path: Path | None = None
-              ) -> tuple[list[Job], list[JobResult]]:
-    """Jobs to run and those skipped because their output is up to date."""
-    base = inputs_fingerprint(notebook, data_dir) + (font_path.name if font_path else "")
-    stamps = _read_stamps(out_dir)
-    todo, skipped = [], []
+def plan_jobs(codes: list[int], langs: list[str], out_dir: Path, data_dir: Path,
+              year_start: int, year_end: int, font_path: Path | None = None) -> list[Job]:
+    """One job per province × language."""
+    jobs = []
     for code in codes:
         for lang in langs:
             params = {"province_code": int(code), "lang": lang, "year_start": int(year_start),
                       "year_end": int(year_end), "data_dir": str(data_dir)}
-            fp = job_fingerprint(base, params)
-            job = Job(int(code), lang, str(out_dir / f"{code}_{lang}.html"),
-                      str(out_dir / "notebooks" / f"{code}_{lang}.ipynb"), params, fp,
-                      str(font_path) if font_path else "")
-            if not force and Path(job.html_path).exists() and stamps.get(job.name) == fp:
-                skipped.append(JobResult(job.name, "skipped"))
-            else:
-                todo.append(job)
-    return todo, skipped
-
-
-def _stamp_file(out_dir: Path) -> Path:
-    return out_dir / ".fingerprints.json"
-
-
-def _read_stamps(out_dir: Path) -> dict[str, str]:
-    f = _stamp_file(out_dir)
-    try:
-        return json.loads(f.read_text()) if f.exists() else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_stamps(out_dir: Path, stamps: dict[str, str]) -> None:
-    paths.atomic_write_bytes(_stamp_file(out_dir), json.dumps(stamps, indent=0, sort_keys=True).encode())
+            jobs.append(Job(int(code), lang, str(out_dir / f"{code}_{lang}.html"),
+                            str(out_dir / "notebooks" / f"{code}_{lang}.ipynb"), params,
+                            str(font_path) if font_path else ""))
+    return jobs
 
 
 def _chunks_order(jobs: list[Job]) -> list[Job]:
@@ -1072,11 +972,11 @@ def summarise(results: list[JobResult], seconds: float, problems: list[str] | No
     return "\n".join(lines)
 
 
-def main(provinces: list[Any] | None = None, langs: list[str] | None = None, force: bool = False,
+def main(provinces: list[Any] | None = None, langs: list[str] | None = None,
          scheduler: str | None = None, workers: int | None = None, pdf: bool = False, *,
          year_start: int = DEFAULT_YEARS[0], year_end: int = DEFAULT_YEARS[1],
          data_dir: str | Path | None = None, out_root: str | Path | None = None,
-         notebook: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT, build: bool = True,
+         notebook: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT,
          progress: bool = True, status_file: str | Path | None = None) -> int:
     """Render the province reports and the index. Returns the exit code (0 = all rendered).
 
@@ -1086,8 +986,6 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
         Codes or any spellings :func:`analysis.data.provinces.normalise` accepts (default: all 31).
     langs : list of {"zh", "en"}, optional
         Default both.
-    force : bool
-        Re-render reports that are up to date (does not force the data/model steps).
     scheduler : str, optional
         Dask scheduler address, or ``"local"`` for a LocalCluster; default a process pool.
     workers : int, optional
@@ -1101,15 +999,13 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
         report notebook (default ``notebooks/province_report.ipynb``).
     timeout : float
         Seconds allowed per notebook cell.
-    build : bool
-        Run the data / integration / models steps first if needed (default True).
     status_file : path, optional
         Where to write the JSON status of every job (default ``<out_root>/provinces/status.json``).
 
     Returns
     -------
     int
-        0 if every report rendered (or was up to date) and no upstream step failed, else 1.
+        0 if every report rendered, else 1 (the step runner then reports the reports step failed).
 
     Raises
     ------
@@ -1124,7 +1020,7 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
     if bad:
         raise ValueError(f"unknown language(s) {bad}; choose from {list(LANGS)}")
     codes = resolve_provinces(provinces)
-    problems = ensure_inputs(verbose=False) if build else []
+    problems: list[str] = []
     data_dir = Path(data_dir) if data_dir else paths.processed_dir()
     out_root = Path(out_root) if out_root else paths.reports_dir()
     out_dir = out_root / "provinces"
@@ -1145,20 +1041,13 @@ def main(provinces: list[Any] | None = None, langs: list[str] | None = None, for
     font = build_web_font(data_dir)
     sf = Path(status_file) if status_file else out_dir / "status.json"
     todo: list[Job] = []
-    skipped: list[JobResult] = []
+    skipped: list[JobResult] = []  # kept for the status format: the step runner does the skipping
     results: list[JobResult] = []
     try:
-        todo, skipped = plan_jobs(codes, langs, out_dir, notebook, data_dir, year_start, year_end, force, font)
+        todo = plan_jobs(codes, langs, out_dir, data_dir, year_start, year_end, font)
         workers = min(workers, max(1, len(todo)))
         results = run_jobs(todo, notebook, workers, timeout, scheduler, pdf, progress)
-        stamps = _read_stamps(out_dir)
-        fp = {j.name: j.fingerprint for j in todo}
-        for r in results:
-            if r.status == "ok":
-                stamps[r.name] = fp[r.name]
-            else:
-                stamps.pop(r.name, None)
-        _write_stamps(out_dir, stamps)
+        (out_dir / ".fingerprints.json").unlink(missing_ok=True)  # the old cache's stamps, if any
         try:
             write_index(out_root, data_dir, year_end, langs=["zh", "en"], font_path=font,
                         status=latest_status(sf, skipped + results))

@@ -3,13 +3,15 @@
 Prints, for all 31 provinces,
 
 1. the industrial-chain linkage indicator of the 2012 and 2017 input-output tables
-   (:func:`analysis.measures.io.chain_linkage`, from ``chain_linkage.parquet`` when
-   ``python -m analysis integration`` has written it and it is newer than the IO tables, else
+   (:func:`analysis.measures.io.chain_linkage`, from ``chain_linkage.parquet``, else
    computed from ``io_flows|io_final|io_va.parquet``);
 2. the 2022 coupling coordination degree D of S&T innovation and industrial innovation:
-   the framework's official specification (``integration.parquet``, written by
-   ``python -m analysis integration``) when it exists and is newer than the panel, and always
+   the framework's official specification (``integration.parquet``) when it exists, and always
    the simple two-subsystem specification of :func:`simple_st_ind_coupling` beside it.
+
+``python -m analysis measures`` brings the data, chain-linkage and framework steps up to date
+through the step runner (:mod:`analysis.steps`) before printing, so the files read here are
+current; :func:`main` itself only reads.
 
 It lives in the reporting layer because it reads processed files and prints; the measures it
 prints are the pure functions of :mod:`analysis.measures`.
@@ -115,9 +117,7 @@ def _chain_linkage() -> tuple[pd.DataFrame | None, str]:
     f = proc / "chain_linkage.parquet"
     need = {k: proc / f"io_{k}.parquet" for k in ("flows", "final", "va")}
     have_io = all(p.exists() for p in need.values())
-    if f.exists() and (
-        not have_io or f.stat().st_mtime >= max(p.stat().st_mtime for p in need.values())
-    ):
+    if f.exists():
         return pd.read_parquet(f), f.name
     if not have_io:
         return None, "no IO tables in data/processed (run `python -m analysis data build`)"
@@ -134,11 +134,9 @@ def _framework_d(year: int) -> tuple[pd.DataFrame | None, str]:
     from analysis import paths
 
     proc = paths.processed_dir()
-    f, panel_f = proc / "integration.parquet", proc / "panel.parquet"
+    f = proc / "integration.parquet"
     if not f.exists():
         return None, "integration.parquet not built (python -m analysis integration)"
-    if panel_f.exists() and f.stat().st_mtime < panel_f.stat().st_mtime:
-        return None, "integration.parquet older than panel.parquet: rebuild it"
     t = pd.read_parquet(f)
     t = t[t.year == year]
     if t.empty:
