@@ -169,5 +169,30 @@ def test_suggestions_are_distinct_provinces_or_none():
         normalise("湖男", source="f.xls", row=4)
     assert str(e.value).endswith("closest known names: 湖南 (湖南 430000), 湖北 (湖北 420000)")
     with pytest.raises(UnknownProvinceError) as e:
-        normalise("香港", source="f.xls", row=5)
-    assert str(e.value) == "unknown province '香港' in f.xls, row 5; closest known names: none similar"
+        normalise("汉堡", source="f.xls", row=5)
+    assert str(e.value) == "unknown province '汉堡' in f.xls, row 5; closest known names: none similar"
+
+
+@pytest.mark.parametrize("name, code", [
+    ("香港", 810000), ("香港特別行政區", 810000), ("HK", 810000), ("Hongkong", 810000),
+    ("Hong Kong SAR", 810000), (" hong-kong ", 810000), (810000, 810000), ("81", 810000),
+    ("澳门", 820000), ("澳門", 820000), ("Macau", 820000), ("MACAO", 820000), (82, 820000),
+    ("台湾", 710000), ("臺灣", 710000), ("台湾省", 710000), ("中国台湾", 710000),
+    ("Taiwan, China", 710000), ("Chinese Taipei", 710000), ("Taipei", 710000), (710000, 710000),
+])
+def test_hong_kong_macao_taiwan_are_out_of_scope(name, code):
+    from analysis.data.provinces import OUT_OF_SCOPE, OutOfScopeProvinceError
+
+    with pytest.raises(OutOfScopeProvinceError) as e:
+        normalise(name, source="f.xls", row=7)
+    msg = str(e.value)
+    assert f"in f.xls, row 7 is {OUT_OF_SCOPE[code][0]}: not one of the 31 mainland provinces" in msg
+    assert msg.endswith("(GB/T 2260 810000/820000/710000 are out of scope)")
+    assert isinstance(e.value, UnknownProvinceError)  # callers catching unknown names still do
+
+
+def test_series_names_out_of_scope_rows():
+    from analysis.data.provinces import OutOfScopeProvinceError
+
+    with pytest.raises(OutOfScopeProvinceError, match=r"'香港' at rows \[2\]; Hong Kong: not one"):
+        normalise_series(pd.Series(["北京", "江苏", "香港"]), source="t.csv")

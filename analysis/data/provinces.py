@@ -17,6 +17,11 @@ Spellings handled (all found in the raw files, see ``data/raw/README.md``):
   whitespace-insensitive, with suffixes such as "Province" or "Autonomous Region" dropped;
 * numeric codes, int or str, two-digit (11) or six-digit (110000).
 
+Hong Kong, Macao and Taiwan (GB/T 2260 810000, 820000, 710000) in any spelling (香港, 澳門, 臺灣,
+"HK", "Macau", "Chinese Taipei", 81, 710000, …) are outside the 31 mainland provinces this
+project covers: :func:`normalise` raises :class:`OutOfScopeProvinceError` for them, saying so
+(not a typo suggestion).
+
 National totals and regional subtotals (全国, 合计, 东部地区, its OCR form 尔部地区, "China",
 "National", …) are *not* provinces: :func:`is_aggregate` recognises them and :func:`normalise`
 raises :class:`AggregateRowError` for them, so callers drop or keep them explicitly.
@@ -38,6 +43,7 @@ __all__ = [
     "REGIONS",
     "CODES",
     "AggregateRowError",
+    "OutOfScopeProvinceError",
     "UnknownProvinceError",
     "is_aggregate",
     "normalise",
@@ -152,6 +158,24 @@ class AggregateRowError(ValueError):
     """A national-total or regional-subtotal row passed where a province was expected."""
 
 
+class OutOfScopeProvinceError(UnknownProvinceError):
+    """Hong Kong, Macao or Taiwan: provincial-level in GB/T 2260, but not one of the 31."""
+
+
+OUT_OF_SCOPE: dict[int, tuple[str, tuple[str, ...]]] = {
+    810000: ("Hong Kong", ("香港", "中国香港", "香港特别行政区", "香港特別行政區", "香港特区", "香港特區",
+                           "Hong Kong", "Hongkong", "Hong Kong SAR", "HKSAR", "HK", "HKG",
+                           "Xianggang", "Heung Gong")),
+    820000: ("Macao", ("澳门", "中国澳门", "中國澳門", "澳門", "澳门特别行政区", "澳門特別行政區", "澳门特区", "澳門特區",
+                       "Macao", "Macau", "Macao SAR", "Macau SAR", "MO", "MAC", "Aomen")),
+    710000: ("Taiwan", ("台湾", "中国台湾", "中國臺灣", "中国台湾省", "臺灣", "台灣", "臺湾", "台湾省", "臺灣省", "台灣省", "台湾地区",
+                        "臺灣地區", "Taiwan", "Taiwan Province", "Taiwan Province of China",
+                        "Chinese Taipei", "Taipei", "台北", "臺北", "TW", "TWN", "Taiwan ROC",
+                        "Republic of China")),
+}
+"""GB/T 2260 codes outside the 31 mainland provinces, with their spellings (cleaned on use)."""
+
+
 def _clean(name: object) -> str:
     """NFKC-normalise, drop every kind of whitespace and punctuation, lower-case Latin letters."""
     s = unicodedata.normalize("NFKC", str(name))
@@ -171,6 +195,34 @@ def _build_aliases() -> dict[str, int]:
 
 
 _ALIASES: dict[str, int] = _build_aliases()
+_OUT_OF_SCOPE_ALIASES: dict[str, int] = {
+    _clean(spelling): code for code, (_, spellings) in OUT_OF_SCOPE.items() for spelling in spellings
+}
+
+
+def _out_of_scope(name: object) -> int | None:
+    """GB/T 2260 code (810000, 820000, 710000) if ``name`` is Hong Kong, Macao or Taiwan."""
+    if isinstance(name, bool) or name is None:
+        return None
+    if isinstance(name, numbers.Integral | float) or re.fullmatch(
+            r"\d+(\.0+)?", unicodedata.normalize("NFKC", str(name)).strip()):
+        try:
+            v = int(float(unicodedata.normalize("NFKC", str(name)).strip()))
+        except ValueError:
+            return None
+        v = v * 10000 if v in (71, 81, 82) else v
+        return v if v in OUT_OF_SCOPE else None
+    s = _clean(name)
+    for suffix in ("", "specialadministrativeregion", "sar", "region", "province", "china"):
+        base = s[: -len(suffix)] if suffix and s.endswith(suffix) else s
+        if base in _OUT_OF_SCOPE_ALIASES:
+            return _OUT_OF_SCOPE_ALIASES[base]
+    return None
+
+
+def _out_of_scope_message(name: object, code: int, where: str) -> str:
+    return (f"{name!r}{where} is {OUT_OF_SCOPE[code][0]}: not one of the 31 mainland provinces "
+            "(GB/T 2260 810000/820000/710000 are out of scope)")
 
 _AGGREGATE_EXACT = {
     _clean(s)
@@ -254,7 +306,7 @@ def _suggest(name: object, n: int = 3, cutoff: float = 0.3) -> list[str]:
     """Closest known spellings of ``n`` different provinces (difflib ratio >= ``cutoff``).
 
     Each shown with the official short name and code; ``["none similar"]`` when no spelling
-    reaches the cutoff (e.g. 香港, which is not one of the 31 provinces).
+    reaches the cutoff.
     """
     s = _clean(name)
     matches = difflib.get_close_matches(s, list(_ALIASES), n=len(_ALIASES), cutoff=cutoff)
@@ -292,6 +344,9 @@ def normalise(name: object, *, source: object = None, row: object = None) -> int
     ------
     AggregateRowError
         If ``name`` is a national total or regional subtotal (see :func:`is_aggregate`).
+    OutOfScopeProvinceError
+        If ``name`` is Hong Kong, Macao or Taiwan in any spelling or code (a subclass of
+        :class:`UnknownProvinceError`): "not one of the 31 mainland provinces".
     UnknownProvinceError
         If ``name`` is not recognised; the message names ``source``, ``row`` and the three
         closest known spellings (``difflib``).
@@ -301,6 +356,9 @@ def normalise(name: object, *, source: object = None, row: object = None) -> int
     code = _code_from_number(name)
     if code is not None and code > 0:
         return code
+    oos = _out_of_scope(name)
+    if oos is not None:
+        raise OutOfScopeProvinceError(_out_of_scope_message(name, oos, _where(source, row)))
     if is_aggregate(name):
         raise AggregateRowError(
             f"{name!r}{_where(source, row)} is a national total or regional subtotal, "
@@ -380,13 +438,17 @@ def normalise_series(
             mapping[key] = None
     if unknown:
         rows = {k: [i for i, v in s.items() if str(v) == k] for k in unknown}
+        oos = {k: _out_of_scope(k) for k in rows}
         lines = [
-            f"  {k!r} at rows {v[:10]}{' …' if len(v) > 10 else ''}; closest: "
-            + ", ".join(_suggest(k))
+            f"  {k!r} at rows {v[:10]}{' …' if len(v) > 10 else ''}; "
+            + (f"{OUT_OF_SCOPE[oos[k]][0]}: not one of the 31 mainland provinces"
+               if oos[k] else "closest: " + ", ".join(_suggest(k)))
             for k, v in rows.items()
         ]
-        raise UnknownProvinceError(
+        err = OutOfScopeProvinceError if all(oos.values()) else UnknownProvinceError
+        raise err(
             f"{len(unknown)} unknown province name(s){_where(source, None)}:\n" + "\n".join(lines)
+            + ("\n(GB/T 2260 810000/820000/710000 are out of scope)" if any(oos.values()) else "")
         )
     if aggs and aggregates == "raise":
         rows = {k: [i for i, v in s.items() if str(v) == k] for k in aggs}
