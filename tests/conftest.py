@@ -7,11 +7,22 @@ need raw files are skipped with a clear reason when neither is present.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from analysis import paths
+
+# Hypothesis profiles: "ci" (default: hypothesis's 100 examples, no per-example deadline on a
+# shared 2-core machine, the same examples every run) and "thorough" (10x, for a night run):
+# HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_measures_properties.py
+settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _find_raw_dir() -> Path | None:

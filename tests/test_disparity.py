@@ -125,7 +125,7 @@ def test_series_alignment_and_errors():
         dagum_gini([1.0, np.nan, 2.0], [0, 0, 1])
     with pytest.raises(ValueError, match="non-negative"):
         dagum_gini([1.0, -1.0, 2.0], [0, 0, 1])
-    with pytest.raises(ValueError, match="no group"):
+    with pytest.raises(ValueError, match=r"groups has 1 missing, empty or blank label\(s\): rows \[1\]"):
         dagum_gini([1.0, 1.0, 2.0], [0, None, 1])
 
 

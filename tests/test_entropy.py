@@ -205,7 +205,7 @@ def test_by_group_aligns_series_on_the_index_and_rejects_missing_groups():
     assert res.weights.loc[1, "a"] == pytest.approx((1 - e_a) / (2 - e_a - e_b), abs=1e-14)
     one = entropy_weight(df.iloc[3:])
     np.testing.assert_allclose(res.scores.loc[["s", "t", "u"]], one.scores, rtol=1e-14)
-    with pytest.raises(ValueError, match="no group"):
+    with pytest.raises(ValueError, match=r"groups has 2 missing, empty or blank label\(s\): rows \[.t., .u.\]"):
         entropy_weight_by_group(df, [1, 1, 1, 2, np.nan, np.nan])
     with pytest.raises(ValueError, match="index differs"):
         entropy_weight_by_group(df, pd.Series([1, 1, 1, 2, 2, 2]))

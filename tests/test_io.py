@@ -429,7 +429,7 @@ def test_zero_output_sector():
     li = mio.linkage_indices(Z, x)
     assert np.isnan(li.loc[1, "backward"]) and not li.loc[1, "key_sector"]
     assert li["backward"].mean() == pytest.approx(1.0)  # over the active sectors
-    with pytest.raises(ValueError, match="zero for sector positions \\[1\\]"):
+    with pytest.raises(ValueError, match="zero for sectors \\[1\\]"):
         mio.technical_coefficients(Z, x, zero_output="raise")
 
 
@@ -442,9 +442,9 @@ def test_clear_errors():
         mio.technical_coefficients(np.array([[1.0, -1.0], [0.0, 1.0]]), [10.0, 10.0])
     with pytest.raises(ValueError, match="negative"):
         mio.technical_coefficients(MB_Z, [1000.0, -5.0])
-    with pytest.raises(ValueError, match="non-finite"):
+    with pytest.raises(ValueError, match="missing or infinite value.*row 0, column 0"):
         mio.technical_coefficients(np.array([[np.nan, 1.0], [0.0, 1.0]]), [10.0, 10.0])
-    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+    with pytest.raises(ValueError, match="not productive: spectral radius 1 >= 1"):
         mio.leontief_inverse(np.array([[0.5, 0.5], [0.5, 0.5]]))  # column sums 1
     with pytest.raises(ValueError, match="forward"):
         mio.linkage_indices(MB_Z, MB_X, forward="rows")
@@ -629,7 +629,7 @@ def test_chain_linkage_panel_rules():
     assert len(cf) == 2 * 16
     with pytest.raises(ValueError, match="method"):
         mio.chain_linkage_panel(chain, years, method="nearest")
-    with pytest.raises(ValueError, match="duplicated"):
+    with pytest.raises(ValueError, match="rows share their key"):
         mio.chain_linkage_panel(pd.concat([chain, chain]), years)
     empty = mio.chain_linkage_panel(chain.iloc[:0], years)
     assert len(empty) == 0 and "chain_linkage_flag" in empty.columns

@@ -17,6 +17,13 @@ Every function takes plain DataFrames/arrays and knows nothing of files (see
                 this layer that reads files (not imported here)
 
 Every public name of the other modules is re-exported here (``__all__``).
+
+Degenerate input: every public function checks its input at entry with the shared validators
+of :mod:`analysis._validate` (panel keys, constant-up-to-rounding indicators, productivity of
+IO coefficient matrices, islands in spatial weights, one column given as ``(n,)``, ``(n, 1)``,
+list or Series) and raises ``ValueError``/``TypeError`` naming the column, row or sector, or
+returns a NaN only where its docstring says so and a note, flag or NaN-named column tells why;
+``tests/test_measures_properties.py`` checks this on random degenerate inputs.
 """
 
 from analysis.measures.coupling import (
@@ -70,6 +77,7 @@ from analysis.measures.obstacle import ObstacleResult, obstacle_degree
 from analysis.measures.spatial import (
     ALBERS_CHINA,
     HAINAN_LINK,
+    IslandWarning,
     contiguity_weights,
     distance_weights,
     economic_distance_weights,
@@ -160,6 +168,7 @@ __all__ = [
     # spatial
     "ALBERS_CHINA",
     "HAINAN_LINK",
+    "IslandWarning",
     "contiguity_weights",
     "distance_weights",
     "economic_distance_weights",

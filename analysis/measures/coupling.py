@@ -36,6 +36,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis._validate import as_vector
+
 __all__ = [
     "COORDINATION_CLASSES",
     "coupling_coordination",
@@ -50,12 +52,14 @@ Variant = Literal["standard", "wang2021"]
 def _check_U(U: pd.DataFrame) -> np.ndarray:
     if not isinstance(U, pd.DataFrame):
         raise TypeError(f"U must be a DataFrame (one column per subsystem), got {type(U).__name__}")
+    if U.shape[0] == 0:
+        raise ValueError("U has no rows")
     if U.shape[1] < 2:
         raise ValueError(f"coupling needs at least 2 subsystems (columns), got {U.shape[1]}")
     non_num = [c for c in U.columns if not pd.api.types.is_numeric_dtype(U[c])]
     if non_num:
         raise TypeError(f"subsystem columns must be numeric; not numeric: {non_num}")
-    u = U.to_numpy(dtype=float)
+    u = U.to_numpy(dtype=float, na_value=np.nan)
     nan = np.isnan(u)
     if nan.any():
         cols = list(U.columns[nan.any(axis=0)])
@@ -80,9 +84,8 @@ def coupling_degree(u: np.ndarray, variant: Variant = "standard") -> np.ndarray:
 
     Parameters
     ----------
-    u : numpy.ndarray
-        n_obs by n (n ≥ 2), values in [0, 1] (not checked here; see
-        :func:`coupling_coordination`).
+    u : numpy.ndarray or DataFrame
+        n_obs by n (n ≥ 2), values in [0, 1] (rounding up to 1e-12 outside is clipped).
     variant : {"standard", "wang2021"}
         Formula, see the module notes.
 
@@ -93,10 +96,24 @@ def coupling_degree(u: np.ndarray, variant: Variant = "standard") -> np.ndarray:
 
     Raises
     ------
+    TypeError
+        Non-numeric scores.
     ValueError
-        Unknown ``variant``.
+        Not two-dimensional with at least 2 columns, missing values or values outside [0, 1]
+        (naming column and row), unknown ``variant``.
     """
-    u = np.asarray(u, dtype=float)
+    if variant not in ("standard", "wang2021"):
+        raise ValueError(f"variant must be 'standard' or 'wang2021', got {variant!r}")
+    if isinstance(u, pd.DataFrame):
+        u = _check_U(u)
+    else:
+        try:
+            arr = np.asarray(u, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"u must be numeric, got {type(u).__name__}") from None
+        if arr.ndim != 2:
+            raise ValueError(f"u must be n_obs by n subsystems (2-D), got shape {arr.shape}")
+        u = _check_U(pd.DataFrame(arr))
     n = u.shape[1]
     umax = u.max(axis=1)
     umin = u.min(axis=1)
@@ -167,6 +184,8 @@ def coupling_coordination(
     >>> coupling_coordination(pd.DataFrame({"st": [0.4], "ind": [0.4]})).round(4).to_dict("records")
     [{'C': 1.0, 'T': 0.4, 'D': 0.6325}]
     """
+    if variant not in ("standard", "wang2021"):
+        raise ValueError(f"variant must be 'standard' or 'wang2021', got {variant!r}")
     u = _check_U(U)
     n = u.shape[1]
     if weights is None:
@@ -218,8 +237,9 @@ def classify_coordination(
 
     Parameters
     ----------
-    D : Series or array-like of float
-        Coordination degrees in [0, 1] (length n_obs). NaN stays NaN.
+    D : Series, array-like or one-column DataFrame of float
+        Coordination degrees in [0, 1] (length n_obs; ``(n,)``, ``(n, 1)``, list and Series
+        alike). NaN stays NaN (documented: an observation without D has no class).
     lang : {"zh", "en", "level"}
         Return Chinese labels, English labels or the level number 1–10.
 
@@ -239,13 +259,19 @@ def classify_coordination(
 
     Raises
     ------
+    TypeError
+        Non-numeric D.
     ValueError
-        D outside [0, 1]; unknown ``lang``.
+        D outside [0, 1] or infinite (naming the rows); not one column; unknown ``lang``.
     """
-    idx = D.index if isinstance(D, pd.Series) else None
-    d = np.asarray(D, dtype=float)
-    if (d[~np.isnan(d)] < 0).any() or (d[~np.isnan(d)] > 1 + 1e-12).any():
-        raise ValueError("coordination degree D must lie in [0, 1]")
+    if lang not in ("zh", "en", "level"):
+        raise ValueError(f"lang must be 'zh', 'en' or 'level', got {lang!r}")
+    d, idx = as_vector(D, what="D", allow_nan=True)
+    out = ~np.isnan(d) & ((d < 0) | (d > 1 + 1e-12))
+    if out.any():
+        rows = list((idx if idx is not None else pd.RangeIndex(len(d)))[out][:5])
+        raise ValueError(f"coordination degree D must lie in [0, 1]; {int(out.sum())} value(s) "
+                         f"outside at rows {rows}")
     level = np.minimum(np.floor(np.round(d * 10, 12)), 9) + 1  # [a, b), 1.0 -> level 10
     if lang == "level":
         return pd.Series(level, index=idx, name="D_level").astype("Int64")
@@ -287,8 +313,8 @@ def relative_development_type(
     ValueError
         As :func:`coupling_coordination`; negative tolerance.
     """
-    if tolerance < 0:
-        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    if not np.isfinite(tolerance) or tolerance < 0:
+        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance}")
     u = _check_U(U)
     gap = u.max(axis=1) - u.min(axis=1)
     lag = np.asarray(U.columns, dtype=object)[u.argmin(axis=1)]

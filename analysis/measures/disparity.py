@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis._validate import as_vector, check_keys, check_labels, first_rows
+
 __all__ = [
     "DagumResult",
     "BetaConvergenceResult",
@@ -49,19 +51,15 @@ def _sum_abs_diff(a: np.ndarray, b_sorted: np.ndarray, b_cumsum: np.ndarray) -> 
 
 
 def _check_values(values, name: str = "values") -> np.ndarray:
-    y = np.asarray(values, dtype=float)
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
+    y, idx = as_vector(values, what=name)
     if y.size < 2:
         raise ValueError(f"{name} needs at least 2 observations, got {y.size}")
-    if not np.isfinite(y).all():
-        bad = np.flatnonzero(~np.isfinite(y))
-        where = list(values.index[bad[:3]]) if isinstance(values, pd.Series) else bad[:3].tolist()
-        raise ValueError(f"{name} has {bad.size} missing/infinite values (first at {where})")
     if (y < 0).any():
-        raise ValueError(f"{name} must be non-negative for the Gini coefficient (min {y.min()})")
+        rows = idx if idx is not None else pd.RangeIndex(y.size)
+        raise ValueError(f"{name} must be non-negative for the Gini coefficient; negative at "
+                         f"rows {first_rows(rows, y < 0)}")
     if y.mean() <= 0:
-        raise ValueError(f"{name} has mean 0; the Gini coefficient is undefined")
+        raise ValueError(f"{name} are all 0 (mean 0); the Gini coefficient is undefined")
     return y
 
 
@@ -70,7 +68,8 @@ def gini(values) -> float:
 
     Parameters
     ----------
-    values : array-like of float, length n ≥ 2, non-negative, positive mean.
+    values : Series, array-like ((n,) or (n, 1)) or list of float, length n ≥ 2,
+        non-negative, positive mean.
 
     Returns
     -------
@@ -80,8 +79,10 @@ def gini(values) -> float:
 
     Raises
     ------
+    TypeError
+        Non-numeric values.
     ValueError
-        Missing, negative or all-zero values.
+        Fewer than 2, missing, infinite, negative or all-zero values (naming rows).
     """
     y = np.sort(_check_values(values))
     n = y.size
@@ -129,7 +130,16 @@ class DagumResult:
         return self.between + self.transvariation
 
     def contributions(self) -> pd.Series:
-        """Shares of Gw, Gnb, Gt in G (sum 1)."""
+        """Shares of Gw, Gnb, Gt in G (sum 1).
+
+        Raises
+        ------
+        ValueError
+            G = 0 (all values equal): the shares are undefined.
+        """
+        if self.total == 0:
+            raise ValueError("the total Gini is 0 (all values equal): contribution shares of "
+                             "the within, between and transvariation parts are undefined")
         return pd.Series(
             {"within": self.within, "between": self.between,
              "transvariation": self.transvariation}
@@ -148,10 +158,11 @@ def dagum_gini(values, groups) -> DagumResult:
 
     Parameters
     ----------
-    values : pandas.Series or array-like of float, length n
+    values : pandas.Series or array-like ((n,), (n, 1), list) of float, length n
         Non-negative values (e.g. a province's index in one year).
     groups : pandas.Series or array-like, length n
-        Group label of each value (e.g. NBS region). Series are aligned on the index.
+        Group label of each value (e.g. NBS region); no missing, empty or blank labels.
+        Series are aligned on the index.
 
     Returns
     -------
@@ -177,8 +188,11 @@ def dagum_gini(values, groups) -> DagumResult:
 
     Raises
     ------
+    TypeError
+        Non-numeric values.
     ValueError
-        Length mismatch, missing values or groups, negative values, zero mean.
+        Length mismatch, missing values, missing/empty/blank groups (naming rows), negative
+        values, zero mean.
     """
     if isinstance(values, pd.Series) and isinstance(groups, pd.Series):
         if not values.index.equals(groups.index):
@@ -187,13 +201,15 @@ def dagum_gini(values, groups) -> DagumResult:
             ):
                 raise ValueError("values and groups have different indexes")
             groups = groups.reindex(values.index)
-    g = np.asarray(groups)
     y = _check_values(values)
+    g = check_labels(groups, what="groups",
+                     index=values.index if isinstance(values, pd.Series) else None)
     if g.shape != y.shape:
         raise ValueError(f"values ({y.size}) and groups ({g.size}) differ in length")
-    if pd.isna(g).any():
-        raise ValueError(f"{int(pd.isna(g).sum())} observations have no group")
-    codes, labels = pd.factorize(g, sort=True)
+    try:
+        codes, labels = pd.factorize(g, sort=True)
+    except TypeError:  # labels of mixed types cannot be sorted: keep order of appearance
+        codes, labels = pd.factorize(g, sort=False)
     n = y.size
     mu = y.mean()
     k = labels.size
@@ -261,18 +277,21 @@ def dagum_gini_by(
     -------
     pandas.DataFrame
         Indexed by ``by``: ``total``, ``within``, ``between``, ``transvariation``, their
-        contribution shares ``share_within`` … , and the within-group Ginis ``gini_<group>``
+        contribution shares ``share_within`` … (NaN, with ``note`` saying so, in a period whose
+        values are all equal: G = 0), ``note`` ("" otherwise), the within-group Ginis ``gini_<group>``
         and pairwise Ginis ``gini_<a>_<b>`` (a < b in label order, the same column every
         period; which of the two has the higher mean is in :func:`dagum_gini`'s ``pairs``).
 
     Raises
     ------
     KeyError
-        Missing columns. ValueError as :func:`dagum_gini` (naming the period).
+        Missing columns. ValueError as :func:`dagum_gini` (naming the period); missing, empty
+        or blank periods (naming rows).
     """
     missing = [c for c in (value, group, by) if c not in data.columns]
     if missing:
         raise KeyError(f"columns not in data: {missing}")
+    check_keys(data, [by], what="data", unique=False)
     out = {}
     for period, sub in data.groupby(by, sort=True):
         try:
@@ -280,7 +299,12 @@ def dagum_gini_by(
         except ValueError as exc:
             raise ValueError(f"{by} = {period}: {exc}") from exc
         row = r.to_series().to_dict()
-        row.update({f"share_{k}": v for k, v in r.contributions().items()})
+        if r.total > 0:
+            row.update({f"share_{k}": v for k, v in r.contributions().items()})
+            row["note"] = ""
+        else:
+            row.update({f"share_{k}": np.nan for k in ("within", "between", "transvariation")})
+            row["note"] = "all values equal (G = 0): contribution shares undefined"
         row.update({f"gini_{g}": v for g, v in r.groups["gini"].sort_index().items()})
         for _, pr in r.pairs.iterrows():
             # G_jh is symmetric: name the pair in label order, not in the year's order of means
@@ -309,27 +333,48 @@ def sigma_convergence(data: pd.DataFrame, value: str, by: str = "year") -> pd.Da
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``by``: ``n``, ``mean``, ``sd`` (ddof = 1), ``cv = sd/mean``, ``sd_log``
-        (sd of ln value, ddof = 1; NaN if any value ≤ 0), ``gini``. σ-convergence means these
-        fall over time.
+        Indexed by ``by``: ``n`` (non-missing values), ``mean``, ``sd`` (ddof = 1),
+        ``cv = sd/mean``, ``sd_log`` (sd of ln value, ddof = 1), ``gini``, and ``note``
+        saying why a statistic of that period is NaN (missing values dropped; fewer than 2
+        values; mean 0; a value ≤ 0 for ``sd_log``; a negative value for ``gini``), "" when
+        none is. σ-convergence means these fall over time.
 
     Raises
     ------
     KeyError
         Missing columns.
+    TypeError
+        ``value`` not numeric.
+    ValueError
+        Missing, empty or blank periods (naming rows); infinite values (naming rows).
     """
     missing = [c for c in (value, by) if c not in data.columns]
     if missing:
         raise KeyError(f"columns not in data: {missing}")
+    check_keys(data, [by], what="data", unique=False)
+    as_vector(data[value], what=value, allow_nan=True)  # numeric, no ±inf
     rows = {}
     for period, sub in data.groupby(by, sort=True):
-        y = sub[value].dropna().to_numpy(dtype=float)
+        raw = sub[value].to_numpy(dtype=float, na_value=np.nan)
+        y = raw[~np.isnan(raw)]
+        notes = []
+        if y.size < raw.size:
+            notes.append(f"{raw.size - y.size} missing value(s) dropped")
+        if y.size < 2:
+            notes.append(f"{y.size} value(s): sd, cv, sd_log, gini undefined")
         sd = y.std(ddof=1) if y.size > 1 else np.nan
         mean = y.mean() if y.size else np.nan
+        if y.size > 1 and mean == 0:
+            notes.append("mean 0: cv and gini undefined")
+        if y.size > 1 and not (y > 0).all():
+            notes.append("a value <= 0: sd_log undefined")
+        if y.size > 1 and (y < 0).any():
+            notes.append("a negative value: gini undefined")
         sd_log = np.log(y).std(ddof=1) if y.size > 1 and (y > 0).all() else np.nan
         g = gini(y) if y.size > 1 and (y >= 0).all() and mean > 0 else np.nan
         rows[period] = {"n": y.size, "mean": mean, "sd": sd,
-                        "cv": sd / mean if mean else np.nan, "sd_log": sd_log, "gini": g}
+                        "cv": sd / mean if y.size > 1 and mean != 0 else np.nan,
+                        "sd_log": sd_log, "gini": g, "note": "; ".join(notes)}
     res = pd.DataFrame.from_dict(rows, orient="index")
     res.index.name = by
     return res
@@ -415,8 +460,12 @@ def beta_convergence(
     Raises
     ------
     KeyError
-        Missing columns. ValueError: non-positive values, duplicate unit-time keys,
-        no usable observations.
+        Missing columns.
+    ValueError
+        Non-positive or infinite values (naming rows); missing, empty or duplicate
+        unit-time keys (naming rows); no usable observations; ``ln y`` absorbed by the fixed
+        effects or collinear (e.g. one unit with unit effects); the estimation failing (the
+        estimator's message is kept).
     """
     import pyfixest as pf
 
@@ -424,11 +473,16 @@ def beta_convergence(
     missing = [c for c in need if c not in data.columns]
     if missing:
         raise KeyError(f"columns not in data: {missing}")
-    if data.duplicated([unit, time]).any():
-        raise ValueError(f"duplicate ({unit}, {time}) rows in data")
-    y = data[value].astype(float)
+    if fixed_effects not in (None, "none", "unit", "twoway"):
+        raise ValueError(f"fixed_effects must be 'none', 'unit' or 'twoway', got {fixed_effects!r}")
+    if not isinstance(period, int | np.integer) or period < 1:
+        raise ValueError(f"period must be a positive integer, got {period!r}")
+    check_keys(data, [unit, time], what="data")
+    y, _ = as_vector(data[value], what=value, allow_nan=True)
+    y = pd.Series(y, index=data.index)
     if (y.dropna() <= 0).any():
-        raise ValueError(f"{value!r} must be positive to take logs")
+        raise ValueError(f"{value!r} must be positive to take logs; not positive at rows "
+                         f"{first_rows(data.index, (y <= 0).to_numpy())}")
     df = data[need].copy()
     df["_lny"] = np.log(y)
     lead = df[[unit, time, "_lny"]].copy()
@@ -446,7 +500,35 @@ def beta_convergence(
         vc: str | dict = {"CRV1": unit}
     else:
         vc = vcov
-    fit = pf.feols(fml, data=df, vcov=vc)
+    # Identification checked here, not left to the estimator: pyfixest 0.60 aborts the whole
+    # Python process (a Rust panic) when dropping singleton fixed effects empties the sample.
+    d = df
+    while fes:
+        keep = np.ones(len(d), dtype=bool)
+        for f in fes:
+            keep &= d.groupby(f)[f].transform("size").to_numpy() > 1
+        if keep.all():
+            break
+        d = d[keep]
+    n_par = 1 + len(controls) + (sum(int(d[f].nunique()) for f in fes) - len(fes) + 1 if fes else 1)
+    if len(d) == 0:
+        raise ValueError(f"beta convergence ({fe} effects) is not identified: no growth observation "
+                         f"is left after dropping singleton fixed-effect groups (units: "
+                         f"{df[unit].nunique()}, periods: {df[time].nunique()})")
+    if len(d) <= n_par:
+        raise ValueError(f"beta convergence ({fe} effects) is not identified: {len(d)} growth "
+                         f"observation(s) after dropping singleton fixed-effect groups, "
+                         f"{n_par} parameters (units: {df[unit].nunique()}, periods: "
+                         f"{df[time].nunique()})")
+    try:
+        fit = pf.feols(fml, data=df, vcov=vc)
+    except Exception as exc:  # noqa: BLE001 - the estimator's own error, said in our terms
+        raise ValueError(f"beta convergence ({fe} effects, {len(df)} observations) could not be "
+                         f"estimated: {type(exc).__name__}: {exc}") from exc
+    if "_lny" not in fit.coef().index or not np.isfinite(float(fit.coef()["_lny"])):
+        raise ValueError(f"ln {value} is absorbed by the {fe} fixed effects or collinear with the "
+                         f"controls ({len(df)} observations, {df[unit].nunique()} units): β is "
+                         "not identified")
     beta = float(fit.coef()["_lny"])
     se = float(fit.se()["_lny"])
     pval = float(fit.pvalue()["_lny"])
@@ -471,7 +553,7 @@ def stata_percentile(x, q: float) -> float:
 
     Parameters
     ----------
-    x : array-like of float, length n ≥ 1 (no missing values).
+    x : array-like ((n,), (n, 1), list, Series) of float, length n ≥ 1 (no missing values).
     q : float
         Percent, in [0, 100].
 
@@ -482,10 +564,17 @@ def stata_percentile(x, q: float) -> float:
 
     Raises
     ------
+    TypeError
+        Non-numeric ``x``.
     ValueError
-        ``q`` outside [0, 100] (from numpy).
+        ``q`` outside [0, 100]; ``x`` empty or with missing/infinite values (naming rows).
     """
-    return float(np.percentile(np.asarray(x, dtype=float), q, method="averaged_inverted_cdf"))
+    v, _ = as_vector(x, what="x")
+    if v.size == 0:
+        raise ValueError("x is empty: no percentile")
+    if not np.isfinite(q) or not 0 <= q <= 100:
+        raise ValueError(f"q must be a percent in [0, 100], got {q!r}")
+    return float(np.percentile(v, q, method="averaged_inverted_cdf"))
 
 
 def stata_kdensity_bandwidth(x) -> float:
@@ -512,10 +601,12 @@ def stata_kdensity_bandwidth(x) -> float:
 
     Raises
     ------
+    TypeError
+        Non-numeric ``x``.
     ValueError
-        Fewer than 2 non-missing values.
+        Fewer than 2 non-missing values, infinite values (naming rows).
     """
-    x = np.asarray(x, dtype=float).ravel()
+    x, _ = as_vector(x, what="x", allow_nan=True)
     x = x[~np.isnan(x)]
     if x.size < 2:
         raise ValueError(f"the bandwidth needs at least 2 non-missing values, got {x.size}")
@@ -594,10 +685,13 @@ def kernel_density(
 
     Raises
     ------
+    TypeError
+        Non-numeric ``x``.
     ValueError
-        Fewer than 2 values, zero spread with automatic bandwidth, non-positive bandwidth.
+        Fewer than 2 values, infinite values, zero spread with automatic bandwidth,
+        non-positive bandwidth, ``n_points`` < 1, non-finite ``at``.
     """
-    xs = np.asarray(x, dtype=float)
+    xs, _ = as_vector(x, what="x", allow_nan=True)
     xs = xs[~np.isnan(xs)]
     if xs.size < 2:
         raise ValueError("kernel density needs at least 2 non-missing values")
@@ -606,6 +700,8 @@ def kernel_density(
         raise ValueError(f"kernel must be one of {list(kernels)}, got {kernel!r}")
     if bandwidth is None:
         bandwidth = "scott" if kernel == "gaussian" else "stata"
+    if isinstance(bandwidth, str) and bandwidth not in ("stata", "scott"):
+        raise ValueError(f"bandwidth must be a number, 'stata' or 'scott', got {bandwidth!r}")
     if bandwidth == "stata":
         h = stata_kdensity_bandwidth(xs)
     elif bandwidth == "scott":
@@ -615,10 +711,12 @@ def kernel_density(
     if not np.isfinite(h) or h <= 0:
         raise ValueError(f"bandwidth must be positive (got {h}); does x vary?")
     if at is None:
-        npts = n_points or min(xs.size, 50)
+        npts = min(xs.size, 50) if n_points is None else n_points
+        if not isinstance(npts, int | np.integer) or npts < 1:
+            raise ValueError(f"n_points must be a positive integer, got {n_points!r}")
         grid = np.linspace(xs.min() - h, xs.max() + h, npts)
     else:
-        grid = np.asarray(at, dtype=float)
+        grid, _ = as_vector(at, what="at")
     z = (grid[:, None] - xs[None, :]) / h
     dens = kernels[kernel](z).sum(axis=1) / (xs.size * h)
     return KernelDensity(at=grid, density=dens, bandwidth=float(h), kernel=kernel)
@@ -650,11 +748,14 @@ def kernel_density_by(
     KeyError
         ``value`` or ``by`` not a column.
     ValueError
-        No rows for ``years``; a period with fewer than 2 values or no spread (naming it).
+        No rows for ``years``; a period with fewer than 2 values or no spread (naming it);
+        missing, empty or blank periods (naming rows); infinite values.
     """
     missing = [c for c in (value, by) if c not in data.columns]
     if missing:
         raise KeyError(f"columns not in data: {missing}")
+    check_keys(data, [by], what="data", unique=False)
+    as_vector(data[value], what=value, allow_nan=True)
     sub = data if years is None else data[data[by].isin(years)]
     if sub[value].notna().sum() == 0:
         raise ValueError(f"no non-missing {value!r} for {by} in {years}")

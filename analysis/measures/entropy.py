@@ -33,6 +33,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis._validate import CONSTANT_RTOL, check_finite, check_labels, constant_columns
+
 __all__ = [
     "EntropyResult",
     "GroupedEntropyResult",
@@ -133,7 +135,8 @@ def _check_numeric(data: pd.DataFrame) -> np.ndarray:
     if data.shape[1] == 0:
         raise ValueError("data has no indicator columns")
     if data.shape[0] < 2:
-        raise ValueError(f"the entropy method needs at least 2 observations, got {data.shape[0]}")
+        raise ValueError(f"the entropy method needs at least 2 observations (rows), got "
+                         f"{data.shape[0]}")
     if data.columns.duplicated().any():
         raise ValueError(
             f"duplicate indicator names: {list(data.columns[data.columns.duplicated()].unique())}"
@@ -141,19 +144,12 @@ def _check_numeric(data: pd.DataFrame) -> np.ndarray:
     non_num = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
     if non_num:
         raise TypeError(f"indicator columns must be numeric; not numeric: {non_num}")
-    x = data.to_numpy(dtype=float)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        msgs = []
-        for j in np.flatnonzero(bad.any(axis=0)):
-            rows = data.index[bad[:, j]]
-            msgs.append(
-                f"{data.columns[j]!r} ({bad[:, j].sum()} rows, first: {list(rows[:3])})"
-            )
-        raise ValueError(
-            "missing or infinite values in indicators: " + "; ".join(msgs)
-            + ". Impute or drop them before weighting (the entropy method has no missing-value rule)."
-        )
+    x = data.to_numpy(dtype=float, na_value=np.nan)
+    try:
+        check_finite(x, what="indicators", index=data.index, columns=data.columns)
+    except ValueError as exc:
+        raise ValueError(f"{exc}. Impute or drop them before weighting (the entropy method has "
+                         "no missing-value rule).") from None
     return x
 
 
@@ -162,6 +158,7 @@ def minmax_normalise(
     directions=None,
     *,
     on_constant: Literal["raise", "zero"] = "raise",
+    rtol: float = CONSTANT_RTOL,
 ) -> pd.DataFrame:
     """Min-max normalise indicators to [0, 1] over all rows, respecting their direction.
 
@@ -174,7 +171,12 @@ def minmax_normalise(
         ``None`` means all positive. A mapping may list only the negative ones.
     on_constant : {"raise", "zero"}
         A constant column has no range. ``"raise"`` (default) raises; ``"zero"`` sets it to 0
-        (it then gets zero entropy weight).
+        (it then gets zero entropy weight). "Constant" allows floating-point rounding: a column
+        whose range is at most ``rtol · max|x|`` is constant.
+    rtol : float, default :data:`analysis._validate.CONSTANT_RTOL` (1e-9)
+        Relative tolerance of "constant". Min-max normalising a column that differs only by
+        rounding (``[0.1 + 0.2, 0.3, 0.3]``) would blow the noise up to [0, 1] and give it the
+        largest entropy weight.
 
     Returns
     -------
@@ -190,14 +192,19 @@ def minmax_normalise(
     """
     x = _check_numeric(data)
     dirs = _parse_directions(data.columns, directions)
+    if on_constant not in ("raise", "zero"):
+        raise ValueError(f"on_constant must be 'raise' or 'zero', got {on_constant!r}")
+    if not np.isfinite(rtol) or rtol < 0:
+        raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
     lo, hi = x.min(axis=0), x.max(axis=0)
     rng = hi - lo
-    const = rng <= 0
+    const = constant_columns(x, rtol=rtol)
     if const.any() and on_constant == "raise":
         cols = list(data.columns[const])
         raise ValueError(
-            f"constant indicator(s) {cols}: max = min, so min-max normalisation is undefined "
-            "and the indicator carries no information. Drop it, or pass on_constant='zero'."
+            f"constant indicator(s) {cols}: max − min ≤ {rtol:g} · max|x| (constant up to "
+            "rounding), so min-max normalisation is undefined and the indicator carries no "
+            "information. Drop it, or pass on_constant='zero'."
         )
     safe = np.where(const, 1.0, rng)
     z = (x - lo) / safe
@@ -235,6 +242,7 @@ def entropy_weight(
     shift: float = 0.0,
     normalise: Literal["minmax", "none"] = "minmax",
     on_constant: Literal["raise", "zero"] = "raise",
+    rtol: float = CONSTANT_RTOL,
 ) -> EntropyResult:
     """Entropy weight method, panel form (normalisation over all rows).
 
@@ -254,7 +262,10 @@ def entropy_weight(
         ``"minmax"`` (default) as in the module notes. ``"none"`` takes the data as already
         non-negative and comparable (``p_ij = x_ij / Σ_i x_ij``); negative values then raise.
     on_constant : {"raise", "zero"}
-        Constant indicator: raise (default) or give it weight 0.
+        Constant indicator (up to ``rtol``, see :func:`minmax_normalise`): raise (default) or
+        give it weight 0.
+    rtol : float
+        Relative tolerance of "constant" (default 1e-9).
 
     Returns
     -------
@@ -285,11 +296,14 @@ def entropy_weight(
     >>> round(float(res.weights.sum()), 12)
     1.0
     """
-    if not np.isfinite(shift) or shift < 0:
+    if not isinstance(shift, int | float | np.integer | np.floating) or not np.isfinite(shift) \
+            or shift < 0:
         raise ValueError(f"shift must be a finite number >= 0, got {shift!r}")
-    dirs = _parse_directions(getattr(data, "columns", pd.Index([])), directions)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame of indicators, got {type(data).__name__}")
+    dirs = _parse_directions(data.columns, directions)
     if normalise == "minmax":
-        zdf = minmax_normalise(data, dirs, on_constant=on_constant)
+        zdf = minmax_normalise(data, dirs, on_constant=on_constant, rtol=rtol)
     elif normalise == "none":
         x = _check_numeric(data)
         if (dirs == "-").any():
@@ -355,6 +369,7 @@ def entropy_weight_by_group(
     *,
     shift: float = 0.0,
     on_constant: Literal["raise", "zero"] = "raise",
+    rtol: float = CONSTANT_RTOL,
 ) -> GroupedEntropyResult:
     """Cross-sectional entropy weight method: normalise and weight within each group (year).
 
@@ -365,7 +380,7 @@ def entropy_weight_by_group(
     groups : Series, array or label
         Group of each row (usually the year): a Series (aligned with ``data`` on the index), an
         array (in row order), or the name of an index level of ``data``.
-    directions, shift, on_constant
+    directions, shift, on_constant, rtol
         As in :func:`entropy_weight`.
 
     Returns
@@ -377,9 +392,11 @@ def entropy_weight_by_group(
     Raises
     ------
     ValueError
-        As :func:`entropy_weight`, with the group named; groups misaligned with data; rows
-        without a group (missing label).
+        As :func:`entropy_weight`, with the group named (a group of one row too); groups
+        misaligned with data; rows without a group (missing, empty or blank label, naming them).
     """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame of indicators, got {type(data).__name__}")
     if isinstance(groups, Hashable) and not isinstance(groups, pd.Series | np.ndarray | list | tuple):
         if groups not in (data.index.names or []):
             raise ValueError(f"{groups!r} is not an index level of data")
@@ -403,17 +420,14 @@ def entropy_weight_by_group(
         if len(arr) != len(data):
             raise ValueError(f"groups has length {len(arr)}, data has {len(data)} rows")
         g = pd.Series(arr, index=data.index)
-    if g.isna().any():
-        raise ValueError(
-            f"{int(g.isna().sum())} rows have no group (first: {list(data.index[g.isna()][:3])})"
-        )
+    check_labels(g, what="groups", index=data.index)
     results, wrows = {}, {}
     scores = pd.Series(np.nan, index=data.index, name="score")
     pos = np.arange(len(data))
     for label, idx in g.groupby(g.to_numpy(), sort=True).indices.items():
         sub = data.iloc[idx]
         try:
-            res = entropy_weight(sub, directions, shift=shift, on_constant=on_constant)
+            res = entropy_weight(sub, directions, shift=shift, on_constant=on_constant, rtol=rtol)
         except ValueError as exc:
             raise ValueError(f"group {label!r}: {exc}") from exc
         results[label] = res
@@ -481,11 +495,19 @@ def entropy_topsis(
     ``D⁺_i = sqrt(Σ_j (v_ij − v⁺_j)²)``, ``D⁻_i = sqrt(Σ_j (v_ij − v⁻_j)²)``,
     ``C_i = D⁻_i / (D⁺_i + D⁻_i)``.
 
+    When every observation is at the same distance from both ideals (``D⁺ = D⁻ = 0``: all
+    rows identical on the weighted indicators) the closeness is 0.5 (documented, not NaN).
+
     Raises
     ------
+    TypeError
+        ``data`` not a DataFrame, non-numeric columns.
     ValueError
-        As :func:`entropy_weight`; weights not covering the indicators or not summing to 1.
+        As :func:`entropy_weight`; weights not covering the indicators, missing, negative or
+        not summing to 1; an all-zero indicator with ``normalisation="vector"``.
     """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame of indicators, got {type(data).__name__}")
     ent = None
     if weights is None:
         ent = entropy_weight(data, directions, shift=shift)
@@ -496,6 +518,8 @@ def entropy_topsis(
         if missing:
             raise ValueError(f"weights missing for indicators {missing}")
         w = w.reindex(data.columns)
+        if w.isna().any() or not np.isfinite(w.to_numpy()).all():
+            raise ValueError(f"weights missing or not finite for {list(w.index[~np.isfinite(w)])}")
         if not np.isclose(w.sum(), 1.0) or (w < 0).any():
             raise ValueError(f"weights must be non-negative and sum to 1 (sum = {w.sum():.6g})")
     dirs = _parse_directions(data.columns, directions)

@@ -38,6 +38,8 @@ from typing import Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from analysis._validate import check_keys, check_productive, first_rows
+
 __all__ = [
     "IOTableLike",
     "technical_coefficients",
@@ -77,9 +79,13 @@ def _matrix(M, name: str) -> tuple[np.ndarray, pd.Index | None]:
         labels = None
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise ValueError(f"{name} must be a square n × n matrix, got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (0 sectors)")
     if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name} has a non-finite value at row {bad[0]}, column {bad[1]}")
+        i, j = np.argwhere(~np.isfinite(arr))[0]
+        lab = labels if labels is not None else range(arr.shape[0])
+        raise ValueError(f"{name} has {int((~np.isfinite(arr)).sum())} missing or infinite "
+                         f"value(s), e.g. row {lab[i]!r}, column {lab[j]!r}")
     return arr, labels
 
 
@@ -89,13 +95,15 @@ def _vector(v, n: int, name: str, labels: pd.Index | None) -> np.ndarray:
             if set(v.index) != set(labels):
                 raise ValueError(f"{name}: its labels do not match the sectors of Z")
             v = v.reindex(labels)
-    arr = np.asarray(v, dtype="float64").ravel()
+    arr = np.asarray(v, dtype="float64")
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
     if arr.shape != (n,):
         raise ValueError(f"{name} must have length {n} (one value per sector), got {arr.shape}")
     if not np.isfinite(arr).all():
-        raise ValueError(
-            f"{name} has a non-finite value at position {np.flatnonzero(~np.isfinite(arr))[0]}"
-        )
+        lab = labels if labels is not None else pd.RangeIndex(n)
+        raise ValueError(f"{name} has missing or infinite values for sectors "
+                         f"{first_rows(lab, ~np.isfinite(arr))}")
     return arr
 
 
@@ -107,15 +115,20 @@ def _wrap(arr: np.ndarray, labels: pd.Index | None, kind: str = "matrix"):
     return pd.Series(arr, index=labels)
 
 
-def _active(x: np.ndarray, zero_tol: float, zero_output: ZeroOutput) -> np.ndarray:
+def _active(x: np.ndarray, zero_tol: float, zero_output: ZeroOutput,
+            labels: pd.Index | None = None) -> np.ndarray:
+    if zero_output not in ("zero", "raise"):
+        raise ValueError(f"zero_output must be 'zero' or 'raise', got {zero_output!r}")
+    if not np.isfinite(zero_tol) or zero_tol < 0:
+        raise ValueError(f"zero_tol must be a finite number >= 0, got {zero_tol!r}")
+    lab = labels if labels is not None else pd.RangeIndex(len(x))
     tol = zero_tol * np.abs(x).sum()
     if (x < -tol).any():
-        j = int(np.flatnonzero(x < -tol)[0])
-        raise ValueError(f"total output x is negative for sector position {j} ({x[j]!r})")
+        raise ValueError(f"total output x is negative for sectors {first_rows(lab, x < -tol)}")
     active = x > tol
     if zero_output == "raise" and not active.all():
         raise ValueError(
-            f"total output is zero for sector positions {np.flatnonzero(~active).tolist()} "
+            f"total output is zero for sectors {first_rows(lab, ~active, 10)} "
             "(pass zero_output='zero' to treat them as inactive sectors)"
         )
     if not active.any():
@@ -132,14 +145,19 @@ def _check_negative(Z: np.ndarray, negative: Negative, name: str = "Z") -> None:
         )
 
 
-def _inverse(M: np.ndarray, what: str) -> np.ndarray:
-    n = M.shape[0]
+def _inverse(C: np.ndarray, what: str, *, labels=None, axis: int = 0,
+             inactive: np.ndarray | None = None) -> np.ndarray:
+    """(I − C)⁻¹ after the productivity check on C (A: ``axis=0``; B: ``axis=1``)."""
+    n = C.shape[0]
+    zero = None
+    if inactive is not None and inactive.any():
+        zero = list((labels if labels is not None else pd.RangeIndex(n))[inactive])
+    check_productive(C, what=what, labels=labels, axis=axis, zero_output=zero)
+    M = np.eye(n) - C
     cond = np.linalg.cond(M)
     if not np.isfinite(cond) or cond > 1e12:
-        raise np.linalg.LinAlgError(
-            f"{what} is singular or nearly so (condition number {cond:.3g}); the table is not "
-            "productive (some column sums of A reach 1?)"
-        )
+        raise ValueError(f"I − {what} is nearly singular (condition number {cond:.3g}) although "
+                         f"{what} is productive: the multipliers would be unreliable")
     return np.linalg.solve(M, np.eye(n))
 
 
@@ -187,7 +205,7 @@ def technical_coefficients(
     n = Zm.shape[0]
     xv = _vector(x, n, "x", labels)
     _check_negative(Zm, negative)
-    active = _active(xv, zero_tol, zero_output)
+    active = _active(xv, zero_tol, zero_output, labels)
     A = np.where(active[None, :], Zm / np.where(active, xv, 1.0)[None, :], 0.0)
     return _wrap(A, labels)
 
@@ -207,17 +225,22 @@ def leontief_inverse(A):
 
     Notes
     -----
-    M&B (2009) §2.2.2, eq. (2.10): x = (I − A)⁻¹ f = L f. Computed by solving (I − A) L = I.
+    M&B (2009) §2.2.2, eq. (2.10): x = (I − A)⁻¹ f = L f. Computed by solving (I − A) L = I,
+    after checking that A is *productive*: spectral radius ρ(A) < 1, the condition under which
+    L = I + A + A² + … exists and is non-negative for a non-negative A (Hawkins–Simon; M&B
+    §2.3, Appendix 2.1). Column sums of A below 1 are sufficient but not necessary (a sector
+    with negative value added has a column sum above 1 in a still productive table).
 
     Raises
     ------
     ValueError
-        Non-square or non-finite ``A``.
-    numpy.linalg.LinAlgError
-        If I − A is singular or nearly so (condition number above 1e12).
+        Non-square, empty or non-finite ``A`` (naming the cell); A not productive (ρ(A) ≥ 1:
+        the message names the sectors whose column sum reaches 1 and those with an all-zero
+        column); I − A nearly singular (condition number above 1e12).
     """
     Am, labels = _matrix(A, "A")
-    L = _inverse(np.eye(Am.shape[0]) - Am, "I − A")
+    zero_cols = ~Am.any(axis=0)
+    L = _inverse(Am, "A", labels=labels, axis=0, inactive=zero_cols if zero_cols.any() else None)
     return _wrap(L, labels)
 
 
@@ -250,7 +273,7 @@ def ghosh_coefficients(
     n = Zm.shape[0]
     xv = _vector(x, n, "x", labels)
     _check_negative(Zm, negative)
-    active = _active(xv, zero_tol, zero_output)
+    active = _active(xv, zero_tol, zero_output, labels)
     B = np.where(active[:, None], Zm / np.where(active, xv, 1.0)[:, None], 0.0)
     return _wrap(B, labels)
 
@@ -270,17 +293,19 @@ def ghosh_inverse(B):
 
     Notes
     -----
-    M&B (2009) §12.1: x' = v'(I − B)⁻¹ = v'G; G = x̂⁻¹ L x̂ when all x > 0.
+    M&B (2009) §12.1: x' = v'(I − B)⁻¹ = v'G; G = x̂⁻¹ L x̂ when all x > 0. B must be
+    productive, ρ(B) < 1 (ρ(B) = ρ(A) when every sector has output); checked before solving.
 
     Raises
     ------
     ValueError
-        Non-square or non-finite ``B``.
-    numpy.linalg.LinAlgError
-        If I − B is singular or nearly so.
+        Non-square, empty or non-finite ``B``; B not productive (ρ(B) ≥ 1: the message names
+        the sectors whose row sum reaches 1 and those with an all-zero row); I − B nearly
+        singular.
     """
     Bm, labels = _matrix(B, "B")
-    G = _inverse(np.eye(Bm.shape[0]) - Bm, "I − B")
+    zero_rows = ~Bm.any(axis=1)
+    G = _inverse(Bm, "B", labels=labels, axis=1, inactive=zero_rows if zero_rows.any() else None)
     return _wrap(G, labels)
 
 
@@ -336,13 +361,16 @@ def linkage_indices(
 
     Raises
     ------
-    ValueError, numpy.linalg.LinAlgError
-        As in :func:`technical_coefficients` and :func:`leontief_inverse`.
+    ValueError
+        As in :func:`technical_coefficients` and :func:`leontief_inverse` (a table that is
+        not productive, naming the sectors).
     """
     Zm, labels = _matrix(Z, "Z")
     n = Zm.shape[0]
     xv = _vector(x, n, "x", labels)
-    active = _active(xv, zero_tol, zero_output)
+    active = _active(xv, zero_tol, zero_output, labels)
+    if forward not in ("ghosh", "leontief"):
+        raise ValueError(f"forward must be 'ghosh' or 'leontief', got {forward!r}")
     kw = dict(zero_output=zero_output, negative=negative, zero_tol=zero_tol)
     L = leontief_inverse(technical_coefficients(Zm, xv, **kw))
     bl = L.sum(axis=0)
@@ -507,12 +535,14 @@ def local_coefficients(A, r):
     Raises
     ------
     ValueError
-        Shapes differ, or r outside [0, 1].
+        Shapes differ, missing values, or r outside [0, 1] (naming the sectors).
     """
     Am, labels = _matrix(A, "A")
     rv = _vector(r, Am.shape[0], "r", labels)
     if (rv < 0).any() or (rv > 1).any():
-        raise ValueError("regional purchase coefficients must lie in [0, 1]")
+        lab = labels if labels is not None else pd.RangeIndex(len(rv))
+        raise ValueError("regional purchase coefficients must lie in [0, 1]; outside for sectors "
+                         f"{first_rows(lab, (rv < 0) | (rv > 1))}")
     return _wrap(rv[:, None] * Am, labels)
 
 
@@ -588,9 +618,8 @@ def sector_chain_table(
     Raises
     ------
     ValueError
-        If an R&D-intensive code is not a sector of the table, or the data are invalid.
-    numpy.linalg.LinAlgError
-        If I − A (local or unadjusted) is singular.
+        If an R&D-intensive code is not a sector of the table, the data are invalid, or the
+        local or unadjusted A is not productive (naming the sectors).
     """
     Z = table.Z.astype("float64")
     labels = pd.Index(list(Z.index), name="sector")
@@ -601,10 +630,11 @@ def sector_chain_table(
             f"table {table.province_code}/{table.year}: R&D-intensive sectors {missing} "
             "not in its sectors"
         )
-    x = table.x.reindex(labels).to_numpy(dtype="float64")
-    Zm = Z.to_numpy()
+    x = _vector(table.x.reindex(labels), len(labels), f"table {table.province_code}/{table.year}: x",
+                labels)
+    Zm, _ = _matrix(Z, f"table {table.province_code}/{table.year}: Z")
     kw = dict(zero_output="zero", negative="allow", zero_tol=zero_tol)
-    active = _active(x, zero_tol, "zero")
+    active = _active(x, zero_tol, "zero", labels)
     e = table.exports.reindex(labels).to_numpy(dtype="float64")
     m = table.imports.reindex(labels).to_numpy(dtype="float64")
     r_plain = regional_purchase_coefficients(x, e, m, assumption=rpc_assumption)
@@ -652,6 +682,9 @@ def _chain_one(t: IOTableLike, rd: Sequence[str], forward, rpc_assumption, zero_
     sel = s["rd_intensive"].to_numpy() & s["active"].to_numpy()
     w = np.where(sel, s["x"].to_numpy(), 0.0)
     wsum = w.sum()
+    if wsum <= 0:
+        raise ValueError(f"table {t.province_code}/{t.year}: none of the R&D-intensive sectors "
+                         f"{list(rd)} has output, so the chain-linkage indicator is undefined")
 
     def wmean(col):
         v = s[col].to_numpy(dtype="float64")
@@ -760,19 +793,22 @@ def chain_linkage(
     Raises
     ------
     ValueError
-        If a table lacks an R&D-intensive sector code, or its data are invalid (see above).
-    numpy.linalg.LinAlgError
-        If a table's I − A is singular.
+        If a table lacks an R&D-intensive sector code, its data are invalid (see above), its
+        A is not productive, or none of its R&D-intensive sectors has output (the indicator
+        would be undefined); the message names the table.
     """
     rows = []
     for (code, year), t in sorted(tables.items()):
         rd = list(rd_sectors[year]) if rd_sectors is not None else list(t.rd_sectors)
         if not rd:
             raise ValueError(f"table {code}/{year}: no R&D-intensive sectors given")
-        rows.append(
-            {"province_code": int(code), "io_year": int(year)}
-            | _chain_one(t, rd, forward, rpc_assumption, zero_tol)
-        )
+        try:
+            one = _chain_one(t, rd, forward, rpc_assumption, zero_tol)
+        except ValueError as exc:
+            msg = str(exc)
+            raise ValueError(msg if msg.startswith(f"table {code}/{year}") else
+                             f"table {code}/{year}: {msg}") from None
+        rows.append({"province_code": int(code), "io_year": int(year)} | one)
     out = pd.DataFrame(rows, columns=["province_code", "io_year", *CHAIN_COLUMNS])
     return out.astype({"province_code": "int64", "io_year": "int64"})
 
@@ -814,16 +850,16 @@ def chain_linkage_panel(
     Raises
     ------
     ValueError
-        Unknown ``method``, missing key columns, or duplicated (province_code, io_year).
+        Unknown ``method``; key columns absent, missing, blank or duplicated (naming the rows);
+        a year that is not an integer.
     """
     if method not in ("carry_forward", "interpolate"):
         raise ValueError(f"method must be 'carry_forward' or 'interpolate', got {method!r}")
-    for col in ("province_code", "io_year"):
-        if col not in chain_df.columns:
-            raise ValueError(f"chain_df lacks the column {col!r}")
-    if chain_df.duplicated(["province_code", "io_year"]).any():
-        raise ValueError("chain_df has duplicated (province_code, io_year) rows")
-    years = sorted({int(y) for y in years})
+    check_keys(chain_df, ["province_code", "io_year"], what="chain_df")
+    try:
+        years = sorted({int(y) for y in years})
+    except (TypeError, ValueError):
+        raise ValueError(f"years must be integers, got {list(years)[:5]}") from None
     num_cols = [
         c
         for c in chain_df.columns

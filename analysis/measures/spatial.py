@@ -10,7 +10,12 @@ GeoDataFrame's rows sorted by code. ``weights_frame`` gives the dense n-by-n mat
   boundaries ~10× faster). Hainan (460000) has
   no land neighbour; it is linked to Guangdong (440000) — the Qiongzhou Strait crossing, the
   convention of most Chinese spatial-econometrics papers — so that no row is empty and the row
-  standardisation is defined. ``island_links`` controls this.
+  standardisation is defined. ``island_links`` controls this. Islands are never handled
+  silently: every link made for a unit without land neighbours is announced by name with an
+  :class:`~analysis._validate.IslandWarning` and recorded on the W (``w.island_links``); a unit
+  still without neighbours raises unless ``islands="keep"`` (announced too, ``w.islands_kept``).
+  Moran's I (global and local) refuses a W with islands unless ``islands="keep"`` or
+  ``"drop"`` says what to do with them.
 * **Inverse geographic distance** ``w_ij = 1/d_ij`` (``d_ij`` the great-circle distance in km
   between province centroids; centroids computed in an equal-area Albers projection for China
   and converted back to lon/lat; haversine with R = 6371.0088 km, the IUGG mean Earth radius).
@@ -27,16 +32,21 @@ Moran's I (global and local) by year via :mod:`esda`, permutation inference with
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from analysis._validate import IslandWarning, as_vector, check_islands, check_keys, first_rows
+
 __all__ = [
     "HAINAN_LINK",
     "ALBERS_CHINA",
+    "IslandWarning",
     "contiguity_weights",
     "queen_neighbours",
     "distance_weights",
@@ -79,10 +89,24 @@ def _transform(w, transform: str | None):
     return w
 
 
+def _province_name(code) -> str:
+    try:
+        from analysis.data.provinces import OUT_OF_SCOPE, PROVINCES
+
+        if int(code) in PROVINCES.index:
+            return f"{int(code)} ({PROVINCES.at[int(code), 'name_en']})"
+        if int(code) in OUT_OF_SCOPE:
+            return f"{int(code)} ({OUT_OF_SCOPE[int(code)][0]})"
+    except (ValueError, TypeError, KeyError):
+        pass
+    return str(code)
+
+
 def contiguity_weights(
     gdf,
     *,
     island_links: Mapping[int, list[int]] | None = None,
+    islands: Literal["raise", "keep"] = "raise",
     transform: str | None = "r",
 ):
     """Queen-contiguity weights (shared boundary point) with islands linked explicitly.
@@ -94,20 +118,31 @@ def contiguity_weights(
     island_links : mapping, optional
         Extra symmetric links ``{code: [codes]}``; default :data:`HAINAN_LINK`
         (460000 ↔ 440000). Links to codes not in ``gdf`` are ignored. Pass ``{}`` for none.
+        Each link given to a unit that has no land neighbour is announced by an
+        :class:`IslandWarning` naming both units ("460000 (Hainan) has no land neighbour:
+        linked to 440000 (Guangdong) (island_links)") and kept in ``w.island_links``.
+    islands : {"raise", "keep"}
+        A unit still without neighbours after the links: raise (default), or keep it as an
+        island (an empty row; announced, listed in ``w.islands_kept``; Moran's I then needs
+        an ``islands`` policy too).
     transform : {"r", "b", None}
         ``"r"`` (default) row-standardised, ``"b"`` binary, ``None`` as built (binary).
 
     Returns
     -------
     libpysal.weights.W
-        ids = province codes (ascending).
+        ids = province codes (ascending); attributes ``island_links`` ({code: [linked codes]}
+        for units without land neighbours) and ``islands_kept`` (list).
 
     Raises
     ------
     TypeError, KeyError, ValueError
         Not a GeoDataFrame, no ``province_code``, duplicate codes, empty geometry; a province
-        still without neighbours after the links (the message names it).
+        still without neighbours after the links (the message names it) unless
+        ``islands="keep"``.
     """
+    if islands not in ("raise", "keep"):
+        raise ValueError(f"islands must be 'raise' or 'keep', got {islands!r}")
     import warnings
 
     import shapely
@@ -125,21 +160,37 @@ def contiguity_weights(
     for a, b in zip(left.tolist(), right.tolist(), strict=True):
         if a != b:
             nb[ids[a]].add(ids[b])
+    landlocked_free = [k for k, v in nb.items() if not v]  # no land neighbour
     links = HAINAN_LINK if island_links is None else island_links
     for a, bs in links.items():
         for b in bs:
             if a in nb and b in nb:
                 nb[a].add(b)
                 nb[b].add(a)
-    islands = [k for k, v in nb.items() if not v]
-    if islands:
+    linked = {k: sorted(nb[k]) for k in landlocked_free if nb[k]}
+    if linked:
+        warnings.warn("; ".join(
+            f"{_province_name(k)} has no land neighbour: linked to "
+            f"{', '.join(_province_name(b) for b in v)} (island_links)" for k, v in linked.items()),
+            IslandWarning, stacklevel=2)
+    remaining = [k for k, v in nb.items() if not v]
+    if remaining and islands == "raise":
         raise ValueError(
-            f"provinces without neighbours after linking islands: {islands}; pass island_links"
+            f"provinces without neighbours after linking islands: "
+            f"{', '.join(_province_name(k) for k in remaining)}; pass island_links (e.g. "
+            "{460000: [440000]}) or islands='keep'"
         )
+    if remaining:
+        warnings.warn(f"{', '.join(_province_name(k) for k in remaining)}: no neighbour; kept "
+                      "as island(s) (islands='keep': empty row, spatial lag 0)", IslandWarning,
+                      stacklevel=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = W({k: sorted(v) for k, v in nb.items()}, id_order=ids)
-    return _transform(w, transform)
+        w = _transform(w, transform)
+    w.island_links = linked
+    w.islands_kept = remaining
+    return w
 
 
 def queen_neighbours(gdf, **kwargs) -> dict[int, list[int]]:
@@ -210,11 +261,20 @@ def great_circle_km(lon, lat) -> np.ndarray:
 
     Raises
     ------
+    TypeError
+        Non-numeric coordinates.
     ValueError
-        ``lon`` and ``lat`` of different lengths (numpy broadcasting error).
+        ``lon`` and ``lat`` of different lengths, missing or infinite values, latitudes
+        outside [−90, 90] (naming rows).
     """
-    lam = np.radians(np.asarray(lon, dtype=float))
-    phi = np.radians(np.asarray(lat, dtype=float))
+    lon_v, _ = as_vector(lon, what="lon")
+    lat_v, idx = as_vector(lat, what="lat", n=len(lon_v))
+    if (np.abs(lat_v) > 90).any():
+        rows = idx if idx is not None else pd.RangeIndex(len(lat_v))
+        raise ValueError(f"latitudes must lie in [-90, 90]; outside at rows "
+                         f"{first_rows(rows, np.abs(lat_v) > 90)}")
+    lam = np.radians(lon_v)
+    phi = np.radians(lat_v)
     dphi = phi[:, None] - phi[None, :]
     dlam = lam[:, None] - lam[None, :]
     a = np.sin(dphi / 2) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2) ** 2
@@ -261,9 +321,16 @@ def distance_weights(
     Raises
     ------
     ValueError
-        Two provinces with the same centroid; a row left empty by the cut-off.
+        Fewer than 2 provinces, non-positive ``power`` or ``cutoff_km``, two provinces with the
+        same centroid; a row left empty by the cut-off (naming it).
     """
+    if not np.isfinite(power) or power <= 0:
+        raise ValueError(f"power must be a positive number, got {power!r}")
+    if cutoff_km is not None and (not np.isfinite(cutoff_km) or cutoff_km <= 0):
+        raise ValueError(f"cutoff_km must be a positive number, got {cutoff_km!r}")
     cen = province_centroids(gdf)
+    if len(cen) < 2:
+        raise ValueError(f"distance weights need at least 2 provinces, got {len(cen)}")
     d = great_circle_km(cen["lon"], cen["lat"])
     off = ~np.eye(len(d), dtype=bool)
     if (d[off] <= 0).any():
@@ -301,18 +368,32 @@ def economic_distance_weights(
 
     Raises
     ------
+    KeyError
+        Columns missing from the long DataFrame.
     ValueError
-        Missing means, or two provinces with identical mean GDP per capita (infinite weight;
-        the message names them).
+        Fewer than 2 provinces; missing, blank or (Series) duplicated province codes; infinite
+        values; a province without any GDP per capita; two provinces with identical mean GDP
+        per capita (infinite weight; the message names them).
     """
     if isinstance(gdp_per_capita, pd.DataFrame):
         missing = [c for c in ("province_code", "gdp_pc") if c not in gdp_per_capita.columns]
         if missing:
             raise KeyError(f"columns not in data: {missing}")
+        check_keys(gdp_per_capita, ["province_code"], what="gdp_per_capita", unique=False)
+        as_vector(gdp_per_capita["gdp_pc"], what="gdp_pc", allow_nan=True)
         g = gdp_per_capita.groupby("province_code")["gdp_pc"].mean()
-    else:
+    elif isinstance(gdp_per_capita, pd.Series):
+        if gdp_per_capita.index.hasnans or gdp_per_capita.index.duplicated().any():
+            raise ValueError("gdp_per_capita: the index (province codes) has missing or duplicated "
+                             "codes; pass one mean per province")
+        as_vector(gdp_per_capita, what="gdp_per_capita", allow_nan=True)
         g = gdp_per_capita.astype(float)
+    else:
+        raise TypeError("gdp_per_capita must be a Series indexed by province_code or a long "
+                        f"DataFrame, got {type(gdp_per_capita).__name__}")
     g = g.sort_index()
+    if len(g) < 2:
+        raise ValueError(f"economic distance weights need at least 2 provinces, got {len(g)}")
     if g.isna().any():
         raise ValueError(f"no GDP per capita for {g.index[g.isna()].tolist()}")
     diff = np.abs(g.to_numpy()[:, None] - g.to_numpy()[None, :])
@@ -371,14 +452,38 @@ def _restore_transform(w):
 
 
 def _aligned(values: pd.Series, w) -> np.ndarray:
+    if not isinstance(values, pd.Series):
+        raise TypeError(f"values must be a Series indexed by the ids of w, got {type(values).__name__}")
+    if values.index.duplicated().any():
+        raise ValueError(f"more than one value for {sorted(set(values.index[values.index.duplicated()]))[:5]}")
     ids = list(w.id_order)
     missing = [i for i in ids if i not in values.index]
     if missing:
         raise ValueError(f"no value for {missing}")
-    y = values.reindex(ids).to_numpy(dtype=float)
+    y, _ = as_vector(values.reindex(ids), what="values", allow_nan=True)
     if np.isnan(y).any():
         raise ValueError(f"missing values for {[i for i, v in zip(ids, y, strict=True) if np.isnan(v)]}")
     return y
+
+
+IslandPolicy = Literal["keep", "drop"] | None
+
+
+def _island_policy(w, islands: IslandPolicy):
+    """The W to use given its islands and the caller's policy (see :func:`moran_by_year`)."""
+    if islands not in (None, "keep", "drop"):
+        raise ValueError(f"islands must be None, 'keep' or 'drop', got {islands!r}")
+    found = check_islands(w, policy=islands, what="w",
+                          names={i: _province_name(i) for i in w.id_order})
+    if not found or islands == "keep":
+        return w
+    from libpysal.weights import w_subset
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sub = w_subset(w, [i for i in w.id_order if i not in found])
+        sub.transform = w.transform
+    return sub
 
 
 def moran_by_year(
@@ -390,6 +495,7 @@ def moran_by_year(
     time: str = "year",
     permutations: int = 999,
     seed: int | None = 12345,
+    islands: IslandPolicy = None,
 ) -> pd.DataFrame:
     """Global Moran's I of ``value`` for each year (esda ``Moran``).
 
@@ -404,12 +510,20 @@ def moran_by_year(
         Random permutations for the pseudo p-value (999 as GeoDa/esda default).
     seed : int or None
         Seed for reproducible permutation p-values (numpy's global state is restored after).
+    islands : {None, "keep", "drop"}
+        What to do with units of ``w`` without neighbours: ``None`` (default) refuses such a W
+        (a ``ValueError`` naming them); ``"keep"`` leaves them in (their spatial lag is 0,
+        which pulls I towards 0); ``"drop"`` leaves them out of the statistic. Either policy is
+        announced with an :class:`IslandWarning` naming the units.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by year: ``I``, ``EI`` (= −1/(n−1)), ``z_norm``, ``p_norm`` (normality, two-sided),
-        ``p_sim`` (permutation, one-sided as esda), ``n``.
+        ``p_sim`` (permutation, one-sided as esda), ``n``, ``note`` (why a year's statistics
+        are NaN: all values equal, or fewer than 4 units (esda's moments divide by n − 3), so I
+        or its variance is undefined;
+        "" otherwise).
 
     Notes
     -----
@@ -418,18 +532,32 @@ def moran_by_year(
 
     Raises
     ------
+    KeyError
+        ``unit``, ``time`` or ``value`` not a column.
     ValueError
-        A year without a value for some id of ``w`` (naming them).
+        A year without a value for some id of ``w`` (naming them); keys missing, blank or
+        duplicated (naming rows); ``w`` with islands and no ``islands`` policy.
     """
     import esda
 
+    missing = [c for c in (unit, time, value) if c not in data.columns]
+    if missing:
+        raise KeyError(f"columns not in data: {missing}")
+    check_keys(data, [unit, time], what="data")
+    w = _island_policy(w, islands)
     rows = {}
     for yr, sub in data.groupby(time, sort=True):
         y = _aligned(sub.set_index(unit)[value], w)
+        if len(y) < 4 or np.ptp(y) == 0:
+            rows[yr] = {"I": np.nan, "EI": -1.0 / (len(y) - 1) if len(y) > 1 else np.nan,
+                        "z_norm": np.nan, "p_norm": np.nan, "p_sim": np.nan, "n": len(y),
+                        "note": (f"{len(y)} unit(s): Moran's I and its moments need at least 4"
+                                 if len(y) < 4 else "all values equal: Moran's I undefined")}
+            continue
         with _SeededRandom(seed), _restore_transform(w):
             m = esda.Moran(y, w, transformation="r", permutations=permutations)
         rows[yr] = {"I": m.I, "EI": m.EI, "z_norm": m.z_norm, "p_norm": m.p_norm,
-                    "p_sim": m.p_sim if permutations else np.nan, "n": int(m.n)}
+                    "p_sim": m.p_sim if permutations else np.nan, "n": int(m.n), "note": ""}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = time
     return out
@@ -441,6 +569,7 @@ def local_moran(
     *,
     permutations: int = 999,
     seed: int | None = 12345,
+    islands: IslandPolicy = None,
 ) -> pd.DataFrame:
     """Local Moran's I (LISA, Anselin 1995) via esda ``Moran_Local``.
 
@@ -453,6 +582,8 @@ def local_moran(
         itself keeps its transform).
     permutations, seed : int
         Conditional permutations and their seed (esda's own ``seed`` argument).
+    islands : {None, "keep", "drop"}
+        As :func:`moran_by_year` (``"drop"``: the islands get no row).
 
     Notes
     -----
@@ -470,12 +601,21 @@ def local_moran(
 
     Raises
     ------
+    TypeError
+        ``values`` not a Series.
     ValueError
-        No value (or a missing value) for some id of ``w`` (naming them).
+        No value (or a missing or duplicated value) for some id of ``w`` (naming them); all
+        values equal or fewer than 4 units (LISA undefined); ``w`` with islands and no
+        ``islands`` policy.
     """
     import esda
 
+    w = _island_policy(w, islands)
     y = _aligned(values, w)
+    if len(y) < 4:
+        raise ValueError(f"local Moran's I needs at least 4 units with values, got {len(y)}")
+    if np.ptp(y) == 0:
+        raise ValueError("all values are equal: local Moran's I is undefined")
     with _restore_transform(w):
         lm = esda.Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed)
     lab = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -496,6 +636,7 @@ def local_moran_by_year(
     time: str = "year",
     permutations: int = 999,
     seed: int | None = 12345,
+    islands: IslandPolicy = None,
 ) -> pd.DataFrame:
     """Local Moran's I for each year (long table).
 
@@ -503,7 +644,7 @@ def local_moran_by_year(
     ----------
     data : pandas.DataFrame
         Long panel with ``unit``, ``time``, ``value``.
-    w, permutations, seed
+    w, permutations, seed, islands
         As :func:`local_moran` (the same seed is used for every year).
 
     Returns
@@ -514,12 +655,23 @@ def local_moran_by_year(
 
     Raises
     ------
+    KeyError
+        Missing columns.
     ValueError
-        As :func:`local_moran`.
+        As :func:`local_moran`, naming the year; keys missing, blank or duplicated.
     """
+    missing = [c for c in (unit, time, value) if c not in data.columns]
+    if missing:
+        raise KeyError(f"columns not in data: {missing}")
+    check_keys(data, [unit, time], what="data")
+    w = _island_policy(w, islands)
     frames = []
     for yr, sub in data.groupby(time, sort=True):
-        lm = local_moran(sub.set_index(unit)[value], w, permutations=permutations, seed=seed)
+        try:
+            lm = local_moran(sub.set_index(unit)[value], w, permutations=permutations, seed=seed,
+                             islands=islands)
+        except ValueError as exc:
+            raise ValueError(f"{time} = {yr}: {exc}") from None
         lm = lm.rename_axis(unit).reset_index()
         lm.insert(0, time, yr)
         frames.append(lm)

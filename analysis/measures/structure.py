@@ -37,6 +37,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis._validate import as_vector, check_keys, first_rows
+
 __all__ = [
     "advanced_structure",
     "rationalisation_theil",
@@ -50,10 +52,17 @@ __all__ = [
 def _as_frame(x, names: list[str], what: str) -> pd.DataFrame:
     if isinstance(x, pd.DataFrame):
         df = x
+        bad = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+        if bad:
+            raise TypeError(f"{what}: columns {bad} are not numeric")
     else:
-        arr = np.asarray(x, dtype=float)
+        try:
+            arr = np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{what} must be numeric, got {type(x).__name__}") from None
         if arr.ndim != 2 or arr.shape[1] != 3:
-            raise ValueError(f"{what} must be n_obs by 3 (primary, secondary, tertiary)")
+            raise ValueError(f"{what} must be n_obs by 3 (primary, secondary, tertiary), got "
+                             f"shape {arr.shape}")
         df = pd.DataFrame(arr, columns=names)
     if df.shape[1] != 3:
         raise ValueError(
@@ -66,14 +75,35 @@ def _as_frame(x, names: list[str], what: str) -> pd.DataFrame:
 
 
 def _positive(values: np.ndarray, what: str, cols, index) -> None:
-    bad = ~(values > 0)
+    bad = ~((values > 0) & np.isfinite(values))
     if bad.any():
         j = int(np.flatnonzero(bad.any(axis=0))[0])
         i = int(np.flatnonzero(bad[:, j])[0])
         raise ValueError(
-            f"{what}: column {cols[j]!r} must be positive and non-missing; got {values[i, j]!r} "
+            f"{what}: column {cols[j]!r} must be positive and finite; got {values[i, j]!r} "
             f"at row {index[i]!r} ({int(bad.sum())} such values)"
         )
+
+
+def _ratio(num, den, names: tuple[str, str], out_name: str) -> pd.Series | np.ndarray:
+    """num / den for two columns given as (n,), (n, 1), list or Series: validated alike."""
+    n, n_idx = as_vector(num, what=names[0])
+    d, d_idx = as_vector(den, what=names[1], n=len(n))
+    if n_idx is not None and d_idx is not None and not n_idx.equals(d_idx):
+        raise ValueError(f"{names[0]} and {names[1]} have different indexes; align them first")
+    idx = n_idx if n_idx is not None else d_idx
+    rows = idx if idx is not None else pd.RangeIndex(len(n))
+    if (n < 0).any():
+        raise ValueError(f"{names[0]} must be non-negative; negative at rows {first_rows(rows, n < 0)}")
+    if (d <= 0).any():
+        raise ValueError(f"{names[1]} must be positive (the ratio is undefined); not positive at "
+                         f"rows {first_rows(rows, d <= 0)}")
+    with np.errstate(over="ignore"):
+        out = n / d
+    if not np.isfinite(out).all():
+        raise ValueError(f"{names[0]} / {names[1]} overflows (denominator too close to 0) at rows "
+                         f"{first_rows(rows, ~np.isfinite(out))}")
+    return pd.Series(out, index=idx, name=out_name) if idx is not None else out
 
 
 def advanced_structure(va_tertiary, va_secondary) -> pd.Series | np.ndarray:
@@ -81,24 +111,23 @@ def advanced_structure(va_tertiary, va_secondary) -> pd.Series | np.ndarray:
 
     Parameters
     ----------
-    va_tertiary, va_secondary : Series or array-like, length n_obs
-        Value added of the tertiary and secondary sectors, same unit.
+    va_tertiary, va_secondary : Series, array-like ((n,) or (n, 1)) or list, length n_obs
+        Value added of the tertiary and secondary sectors, same unit. Two Series must share
+        their index.
 
     Returns
     -------
-    Series (if inputs are Series, aligned) or ndarray of float.
+    Series named ``TS`` (if an input is a Series, with its index) or ndarray of float, (n,).
 
     Raises
     ------
+    TypeError
+        Non-numeric input.
     ValueError
-        Non-positive secondary value added (the ratio is undefined).
+        Missing or infinite values, negative tertiary or non-positive secondary value added
+        (naming the rows), lengths or indexes that differ.
     """
-    t = va_tertiary if isinstance(va_tertiary, pd.Series) else np.asarray(va_tertiary, float)
-    s = va_secondary if isinstance(va_secondary, pd.Series) else np.asarray(va_secondary, float)
-    if (np.asarray(s, dtype=float) <= 0).any():
-        raise ValueError("secondary value added must be positive for TS = tertiary / secondary")
-    out = t / s
-    return out.rename("TS") if isinstance(out, pd.Series) else out
+    return _ratio(va_tertiary, va_secondary, ("va_tertiary", "va_secondary"), "TS")
 
 
 def rationalisation_theil(va, emp) -> pd.Series:
@@ -120,14 +149,18 @@ def rationalisation_theil(va, emp) -> pd.Series:
 
     Raises
     ------
+    TypeError
+        Non-numeric columns.
     ValueError
-        Not 3 columns, shapes differ, non-positive or missing value added / employment
-        (naming column and row).
+        Not 3 columns, shapes or indexes differ, non-positive, missing or infinite value added
+        / employment (naming column and row).
     """
     Y = _as_frame(va, ["va_primary", "va_secondary", "va_tertiary"], "va")
     L = _as_frame(emp, ["emp_primary", "emp_secondary", "emp_tertiary"], "emp")
     if Y.shape != L.shape:
         raise ValueError(f"va {Y.shape} and emp {L.shape} differ in shape")
+    if isinstance(va, pd.DataFrame) and isinstance(emp, pd.DataFrame) and not va.index.equals(emp.index):
+        raise ValueError("va and emp have different indexes; align them first")
     y, lab = Y.to_numpy(dtype=float), L.to_numpy(dtype=float)
     _positive(y, "value added", list(Y.columns), Y.index)
     _positive(lab, "employment", list(L.columns), Y.index)
@@ -154,16 +187,23 @@ def structure_level(va) -> pd.Series:
 
     Raises
     ------
+    TypeError
+        Non-numeric columns.
     ValueError
-        Not 3 columns, negative or missing values, zero total.
+        Not 3 columns, negative, missing or infinite values, zero total (naming column and
+        rows).
     """
     Y = _as_frame(va, ["va_primary", "va_secondary", "va_tertiary"], "va")
     y = Y.to_numpy(dtype=float)
-    if np.isnan(y).any() or (y < 0).any():
-        raise ValueError("value added must be non-negative and non-missing for H")
+    bad = ~np.isfinite(y) | (y < 0)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        raise ValueError(f"value added must be non-negative and finite for H; column "
+                         f"{Y.columns[j]!r} at rows {first_rows(Y.index, bad[:, j])}")
     tot = y.sum(axis=1)
     if (tot <= 0).any():
-        raise ValueError("total value added must be positive for H")
+        raise ValueError(f"total value added must be positive for H; zero at rows "
+                         f"{first_rows(Y.index, tot <= 0)}")
     return pd.Series((y * np.array([1.0, 2.0, 3.0])).sum(axis=1) / tot, index=Y.index, name="H")
 
 
@@ -172,26 +212,24 @@ def hightech_share(hightech, total) -> pd.Series | np.ndarray:
 
     Parameters
     ----------
-    hightech, total : Series or array-like, length n_obs
+    hightech, total : Series, array-like ((n,) or (n, 1)) or list, length n_obs
         E.g. high-tech industry revenue and industrial revenue (same unit). With our panel the
         available denominator is often GDP (``hightech_revenue / gdp``): that is a revenue-to-
         value-added *intensity*, not a share, and can exceed 1 — label it so.
 
     Returns
     -------
-    Series or ndarray of float.
+    Series named ``hightech_share`` (if an input is a Series) or ndarray of float, (n,).
 
     Raises
     ------
+    TypeError
+        Non-numeric input.
     ValueError
-        Non-positive denominator.
+        Missing or infinite values, negative numerator, non-positive denominator (naming the
+        rows), lengths or indexes that differ.
     """
-    h = hightech if isinstance(hightech, pd.Series) else np.asarray(hightech, float)
-    t = total if isinstance(total, pd.Series) else np.asarray(total, float)
-    if (np.asarray(t, dtype=float) <= 0).any():
-        raise ValueError("the denominator of the high-tech share must be positive")
-    out = h / t
-    return out.rename("hightech_share") if isinstance(out, pd.Series) else out
+    return _ratio(hightech, total, ("hightech", "total"), "hightech_share")
 
 
 def structure_indices(panel: pd.DataFrame) -> pd.DataFrame:
@@ -207,36 +245,60 @@ def structure_indices(panel: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Aligned with ``panel.index``: ``province_code``/``year`` (if present), ``TS``, ``H``,
-        ``TL``, ``TL_neg``. Rows with a missing or non-positive input get NaN for the affected
-        index (documented handling, so one gap does not stop the panel).
+        ``TL``, ``TL_neg``. Rows with a missing, infinite or non-positive input get NaN for the
+        affected index (documented handling, so one gap does not stop the panel); the rows
+        are listed in ``result.attrs["notes"]``.
 
     Raises
     ------
+    TypeError
+        ``panel`` not a DataFrame, or non-numeric value-added / employment columns.
     KeyError
         Value-added columns missing.
+    ValueError
+        Keys (``province_code``, ``year`` where present) missing, empty or duplicated (naming
+        the rows).
     """
+    if not isinstance(panel, pd.DataFrame):
+        raise TypeError(f"panel must be a DataFrame, got {type(panel).__name__}")
     va_cols = ["va_primary", "va_secondary", "va_tertiary"]
     emp_cols = ["emp_primary", "emp_secondary", "emp_tertiary"]
     missing = [c for c in va_cols if c not in panel.columns]
     if missing:
         raise KeyError(f"panel lacks value-added columns {missing}")
-    out = panel[[c for c in ("province_code", "year") if c in panel.columns]].copy()
-    y = panel[va_cols].to_numpy(dtype=float)
-    ok_y = (y > 0).all(axis=1)
+    keys = [c for c in ("province_code", "year") if c in panel.columns]
+    if keys:
+        check_keys(panel, keys, what="panel")
+    has_emp = all(c in panel.columns for c in emp_cols)
+    bad = [c for c in va_cols + (emp_cols if has_emp else []) if not pd.api.types.is_numeric_dtype(panel[c])]
+    if bad:
+        raise TypeError(f"panel columns {bad} are not numeric")
+    out = panel[keys].copy()
+    notes: list[str] = []
+    y = panel[va_cols].to_numpy(dtype=float, na_value=np.nan)
+    ok_y = ((y > 0) & np.isfinite(y)).all(axis=1)
+    if not ok_y.all():
+        notes.append(f"TS, H (and TL) NaN in {int((~ok_y).sum())} row(s) with missing or "
+                     f"non-positive value added: rows {first_rows(panel.index, ~ok_y)}")
     ts, h = np.full(len(panel), np.nan), np.full(len(panel), np.nan)
     if ok_y.any():
         ts[ok_y] = advanced_structure(y[ok_y, 2], y[ok_y, 1])
         h[ok_y] = structure_level(y[ok_y]).to_numpy()
     out["TS"] = ts
     out["H"] = h
-    if all(c in panel.columns for c in emp_cols):
-        e = panel[emp_cols].to_numpy(dtype=float)
-        ok = ok_y & (e > 0).all(axis=1)
+    if has_emp:
+        e = panel[emp_cols].to_numpy(dtype=float, na_value=np.nan)
+        ok_e = ((e > 0) & np.isfinite(e)).all(axis=1)
+        ok = ok_y & ok_e
+        if (ok_y & ~ok_e).any():
+            notes.append(f"TL NaN in {int((ok_y & ~ok_e).sum())} row(s) with missing or "
+                         f"non-positive employment: rows {first_rows(panel.index, ok_y & ~ok_e)}")
         tl = np.full(len(panel), np.nan)
         if ok.any():
             tl[ok] = rationalisation_theil(y[ok], e[ok]).to_numpy()
         out["TL"] = tl
         out["TL_neg"] = -tl
+    out.attrs["notes"] = notes
     return out
 
 
