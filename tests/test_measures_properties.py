@@ -256,6 +256,10 @@ def test_structure_indices(df):
     if not isinstance(tl, Exception):
         finite(tl)
         assert (tl >= -1e-12).all()
+    ph = call(M.structure_height, df.iloc[:, :3], df.iloc[:, 3:], lp_end=2.0,
+              names=_names(df) | {"lp_end", "lp_start"})
+    if not isinstance(ph, Exception):
+        finite(ph)
 
 
 @given(panels(lo=1.0, hi=50.0))
