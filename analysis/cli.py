@@ -57,7 +57,7 @@ def _steps(args: argparse.Namespace, targets: list[str], force: list[str], **kw)
     from analysis import steps
 
     return steps.run_main(targets, force=force if args.force else [], keep_going=args.keep_going,
-                          **kw)
+                          debug=getattr(args, "debug", False), **kw)
 
 
 def _data(args: argparse.Namespace) -> int:
@@ -75,7 +75,7 @@ def _measures(args: argparse.Namespace) -> int:
     from analysis import steps
     from analysis.reporting import summary
 
-    rc = steps.run_main(["framework"], keep_going=False)
+    rc = steps.run_main(["framework"], debug=getattr(args, "debug", False))
     if rc:
         return rc
     summary.main()

@@ -61,7 +61,6 @@ import json
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -546,10 +545,15 @@ class Runner:
         Parsed package (default: this package).
     verbose : bool
         Print each step's progress and output.
+    debug : bool
+        Re-raise a failing step's exception (after removing its outputs and record) instead
+        of reporting it in one line.
     """
 
-    def __init__(self, steps: list[Step], index: CodeIndex | None = None, verbose: bool = True):
+    def __init__(self, steps: list[Step], index: CodeIndex | None = None, verbose: bool = True,
+                 debug: bool = False):
         self.steps = {s.name: s for s in steps}
+        self.debug = debug
         self.order = [s.name for s in steps]
         self.index = index or CodeIndex(cache=state_dir() / "imports.json")
         self.verbose = verbose
@@ -679,10 +683,7 @@ class Runner:
                 step.prepare(ctx)
             comps = self.components(step)
         except Exception as exc:  # noqa: BLE001 - a missing input: the step fails, named
-            forget(step.name)
-            removed = remove_outputs(step.output_patterns(), self.root)
-            return StepResult(step.name, "failed", time.perf_counter() - t0,
-                              f"{type(exc).__name__}: {exc}", removed=removed)
+            return self._failed(step, exc, t0)
         key = self.key_of(comps)
         old = read_record(step.name)
         outputs_ok = old is not None and all(
@@ -703,12 +704,7 @@ class Runner:
         try:
             ret = step.func(ctx)
         except Exception as exc:  # noqa: BLE001 - reported in the summary, outputs removed
-            if self.verbose:
-                traceback.print_exc()
-            forget(step.name)
-            removed = remove_outputs(step.output_patterns(), self.root)
-            return StepResult(step.name, "failed", time.perf_counter() - t0,
-                              f"{type(exc).__name__}: {exc}", removed=removed)
+            return self._failed(step, exc, t0)
         failed: dict[str, str] = {}
         if isinstance(ret, Outcome):
             failed = dict(ret.failed)
@@ -722,6 +718,16 @@ class Runner:
         if not partial:
             self._write_record(step, key, comps, secs)
         return StepResult(step.name, "ran", secs, reason)
+
+    def _failed(self, step: Step, exc: Exception, t0: float) -> StepResult:
+        """A step that raised: record and outputs removed; one line, or re-raised (debug)."""
+        forget(step.name)
+        removed = remove_outputs(step.output_patterns(), self.root)
+        if self.debug:
+            raise exc
+        why = f"{type(exc).__name__}: {exc}"
+        print(f"[{step.name}] FAILED: {why}", file=sys.stderr, flush=True)
+        return StepResult(step.name, "failed", time.perf_counter() - t0, why, removed=removed)
 
     def _write_record(self, step: Step, key: str, comps: dict, secs: float) -> None:
         outs = {_rel(p, self.root): p.stat().st_size for p in expand_outputs(step.output_patterns(), self.root)}
@@ -944,7 +950,8 @@ def main_steps(*, base_year: int = 2010, typology_year: int = 2022,
 
 def run_main(targets: Sequence[str] | None = None, *, force: bool | Iterable[str] = False,
              keep_going: bool = False, verbose: bool = True, options: dict | None = None,
-             partial: Iterable[str] = (), summary: bool = True, **step_kw) -> int:
+             partial: Iterable[str] = (), summary: bool = True, debug: bool = False,
+             **step_kw) -> int:
     """Run the main job's steps (all, or ``targets`` and their upstream); returns the exit code.
 
     Parameters
@@ -960,6 +967,8 @@ def run_main(targets: Sequence[str] | None = None, *, force: bool | Iterable[str
         Progress and the steps' own output.
     summary : bool
         Print the one-screen summary at the end.
+    debug : bool
+        Re-raise the first failing step's exception (``--debug``: the full traceback).
     **step_kw
         Passed to :func:`main_steps` (``base_year``, ``typology_year``, ``report_years``,
         ``pdf``, ``notebooks``).
@@ -970,7 +979,7 @@ def run_main(targets: Sequence[str] | None = None, *, force: bool | Iterable[str
     if targets is not None:
         targets = [t for x in targets for t in
                    ([n for n in names if n.startswith("notebook:")] if x == "notebooks" else [x])]
-    runner = Runner(steps, verbose=verbose)
+    runner = Runner(steps, verbose=verbose, debug=debug)
     want = runner._with_upstream(targets or names)
     forced = want if force is True else set(force or ())
     results = runner.run(targets, force=forced, keep_going=keep_going, options=options,

@@ -464,25 +464,40 @@ def test_every_issue_variable_is_in_the_panel_with_data_and_unit(panel, built_da
     assert not (panel.fiscal_st_exp > panel.budget_exp).any()
 
 
-def test_cli_passes_base_year_to_the_build(monkeypatch):
+def _isolated_data_step(tmp_path, monkeypatch):
+    """An empty project whose data step has no raw files to fetch (the build is stubbed)."""
+    from analysis import steps
+
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    monkeypatch.setattr(steps, "_data_prepare", lambda ctx: None)
+    monkeypatch.setattr(steps, "_data_inputs", lambda params: {})
+
+
+def test_cli_passes_base_year_to_the_build(tmp_path, monkeypatch):
     from analysis import cli
 
+    _isolated_data_step(tmp_path, monkeypatch)
     seen = {}
     monkeypatch.setattr(pipeline, "build", lambda **kw: seen.update(kw))
     assert cli.main(["data", "build", "--base-year", "2015"]) == 0
-    assert seen == {"force": False, "verbose": True, "base_year": 2015}
-    assert cli.main(["data", "build"]) == 0 and seen["base_year"] == 2010
+    assert seen == {"verbose": True, "base_year": 2015}
+    seen.clear()
+    assert cli.main(["data", "build", "--base-year", "2015"]) == 0 and seen == {}  # up to date
+    assert cli.main(["data", "build"]) == 0 and seen["base_year"] == 2010  # a parameter changed
 
 
-def test_cli_failure_is_one_line_and_debug_shows_the_traceback(monkeypatch, capsys):
+def test_cli_failure_is_one_line_and_debug_shows_the_traceback(tmp_path, monkeypatch, capsys):
     from analysis import cli
+
+    _isolated_data_step(tmp_path, monkeypatch)
 
     def broken(**kw):
         raise RawDataError("x.xls: sha256 mismatch: expected a, actual b")
 
     monkeypatch.setattr(pipeline, "build", broken)
     assert cli.main(["data", "build"]) == 1
-    assert capsys.readouterr().err == ("error: RawDataError: x.xls: sha256 mismatch: "
-                                       "expected a, actual b\n")
-    with pytest.raises(RawDataError):  # --debug existed in the code but not on the command line
+    err = capsys.readouterr().err
+    assert err == "[data] FAILED: RawDataError: x.xls: sha256 mismatch: expected a, actual b\n"
+    with pytest.raises(RawDataError):  # --debug: the step's own exception, with its traceback
         cli.main(["--debug", "data", "build"])
