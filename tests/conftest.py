@@ -84,3 +84,35 @@ def panel(built_data):
     import pandas as pd
 
     return pd.read_parquet(built_data["processed"] / "panel.parquet")
+
+
+# ---------------------------------------------------------------------------------------------
+# Skipped tests are counted, and more than ANALYSIS_MAX_SKIPS (default 5) fail the run: a test
+# that cannot run (no raw data, no R) must not turn into a green CI. The expected skips are the
+# network test and, where R cannot be installed, the R-peer test. ANALYSIS_MAX_SKIPS=-1 turns the
+# limit off (e.g. for a run of a few files while developing).
+# ---------------------------------------------------------------------------------------------
+
+MAX_SKIPS = int(os.environ.get("ANALYSIS_MAX_SKIPS", "5"))
+
+
+def _skipped(config) -> list:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return list(reporter.stats.get("skipped", [])) if reporter is not None else []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    if MAX_SKIPS >= 0 and exitstatus == 0 and len(_skipped(session.config)) > MAX_SKIPS:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = len(_skipped(config))
+    limit = f"at most {MAX_SKIPS} allowed" if MAX_SKIPS >= 0 else "no limit"
+    terminalreporter.write_line(f"skipped tests: {n} ({limit}, ANALYSIS_MAX_SKIPS)")
+    if 0 <= MAX_SKIPS < n:
+        terminalreporter.write_line(
+            f"FAILED: {n} tests skipped, more than {MAX_SKIPS}: provide what they need (the raw "
+            "mirror ../shared/data/raw, the network, R) rather than letting them skip",
+            red=True, bold=True)

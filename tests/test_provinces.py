@@ -149,8 +149,12 @@ def test_codes_map_to_themselves(code):
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=string.ascii_letters + "xyzqQ", min_size=3, max_size=12))
 def test_unknown_strings_raise_with_suggestions(text):
+    from analysis.data.provinces import OutOfScopeProvinceError
+
     try:
         code = normalise(text)
+    except OutOfScopeProvinceError as e:  # Hong Kong, Macao, Taiwan: no typo suggestions
+        assert "not one of the 31 mainland provinces" in str(e)
     except UnknownProvinceError as e:
         msg = str(e)
         assert "closest known names:" in msg

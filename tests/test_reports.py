@@ -507,13 +507,15 @@ def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, sy
     assert "(1 province: their latest other year with data)" in batch.index_caption(m, 2022)
 
 
-def test_up_to_date_reports_are_skipped(rendered, synth):
+def test_batch_renders_what_it_is_asked(rendered, synth):
+    """No cache of its own: skipping up-to-date reports is the step runner's job (test_steps)."""
     _, out = rendered
     rc = batch.main(provinces=[320000], langs=["en"], data_dir=synth, out_root=out,
                     notebook=NOTEBOOK, progress=False)
     assert rc == 0
     jobs = json.loads((out / "provinces" / "status.json").read_text())["jobs"]
-    assert [(j["name"], j["status"]) for j in jobs] == [("320000_en", "skipped")]
+    assert [(j["name"], j["status"]) for j in jobs] == [("320000_en", "ok")]
+    assert not (out / "provinces" / ".fingerprints.json").exists()
 
 
 # ------------------------------------------------------------------- batch robustness

@@ -26,14 +26,12 @@ from analysis.models.threshold import (
 )
 from tests.results import hansen1999 as ref
 
-HANSEN_DTA = Path(__file__).resolve().parents[2] / "shared/data/raw/hansen1999/hansen1999.dta"
+HANSEN_DTA = Path(__file__).parent / "data" / "hansen1999.dta"  # vendored: tests/data/README.md
 X_HANSEN = ["q1", "q2", "q3", "d1", "qd1"]
 
 
 @pytest.fixture(scope="module")
 def hansen():
-    if not HANSEN_DTA.exists():
-        pytest.skip(f"Hansen data not found at {HANSEN_DTA}")
     d = pd.read_stata(HANSEN_DTA)
     d["year"] = d["year"].dt.year
     return d

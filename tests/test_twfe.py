@@ -17,9 +17,10 @@ from tests.results import grunfeld as ref
 
 @pytest.fixture(scope="module")
 def grunfeld() -> pd.DataFrame:
-    from statsmodels.datasets import grunfeld as g
+    from pathlib import Path
 
-    d = g.load_pandas().data
+    # statsmodels' copy of the Grunfeld data, vendored (tests/data/README.md)
+    d = pd.read_csv(Path(__file__).parent / "data" / "grunfeld.csv")
     d = d[d["firm"] != "American Steel"].copy()
     d["year"] = d["year"].astype(int)
     return d.reset_index(drop=True)
