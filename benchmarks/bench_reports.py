@@ -2,8 +2,8 @@
 after the data and the models are built (``python -m analysis data build``, ``integration``,
 ``models``).
 
-Renders into a temporary folder with ``force=True`` (nothing skipped) and ``build=False`` (the
-upstream steps are not timed), using the real ``data/processed``; falls back to the synthetic
+Renders into a temporary folder (``batch.main`` renders everything it is asked to; the upstream
+steps are not run or timed), using the real ``data/processed``; falls back to the synthetic
 tables of :mod:`analysis.reporting.synthetic` when the processed data are not built (``--synthetic``
 forces it). Prints the wall time, the per-report phases (kernel start, execution, HTML export)
 and exits 0 when the target is met.
@@ -44,7 +44,7 @@ def main() -> int:
     out = Path(args.keep) if args.keep else Path(tmp) / "reports"
     workers = args.workers or os.cpu_count()
     t0 = time.perf_counter()
-    rc = batch.main(force=True, build=False, workers=workers, data_dir=data_dir, out_root=out,
+    rc = batch.main(workers=workers, data_dir=data_dir, out_root=out,
                     scheduler=args.scheduler, progress=False)
     wall = time.perf_counter() - t0
     status = json.loads((out / "provinces" / "status.json").read_text())

@@ -218,7 +218,7 @@ def test_failed_build_leaves_previous_outputs_intact(built_data, tmp_path, monke
 
     monkeypatch.setattr(checks, "run_all", boom)
     with pytest.raises(RuntimeError, match="checks exploded"):
-        pipeline.build(force=True)
+        pipeline.build()
     assert state() == before  # same bytes, not even rewritten (same mtimes)
     assert not list(proc.glob(".staging-*"))
 

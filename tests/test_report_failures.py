@@ -40,8 +40,8 @@ def tiny_notebook(path: Path, body: str, tags: list[str] | None = None) -> Path:
 
 def _run(tmp_path: Path, nb: Path, codes: list[int], **kw) -> tuple[int, Path]:
     out = tmp_path / "r"
-    rc = batch.main(provinces=codes, langs=["en"], workers=1, build=False, data_dir=tmp_path,
-                    out_root=out, notebook=nb, progress=False, force=True, **kw)
+    rc = batch.main(provinces=codes, langs=["en"], workers=1, data_dir=tmp_path,
+                    out_root=out, notebook=nb, progress=False, **kw)
     return rc, out
 
 
@@ -129,7 +129,7 @@ def test_batch_runs_under_the_c_locale_without_utf8_mode(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIOENCODING"))}
     env |= {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONPATH": str(ROOT)}
     code = (f"import sys; from analysis.reporting import batch; sys.exit(batch.main(provinces=[110000, 120000], "
-            f"langs=['zh'], workers=1, build=False, force=True, data_dir={str(tmp_path)!r}, "
+            f"langs=['zh'], workers=1, data_dir={str(tmp_path)!r}, "
             f"out_root={str(tmp_path / 'r')!r}, notebook={str(nb)!r}, progress=False))")
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=600)
     assert proc.returncode == 1, proc.stderr.decode("utf-8", "replace")[-2000:]
