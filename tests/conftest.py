@@ -1,8 +1,12 @@
 """Shared fixtures.
 
-``raw_dir``: the project's ``data/raw`` when it has been filled by ``python -m analysis data
-fetch``, else the read-only mirror ``../shared/data/raw`` (or ``$ANALYSIS_MIRROR``). Tests that
-need raw files are skipped with a clear reason when neither is present.
+``raw_dir``: a folder with every registered raw file, verified: the project's fetched
+``data/raw``, else the session's build folder filled from the mirror ``../shared/data/raw``
+(or ``$ANALYSIS_MIRROR``), else downloaded from the public addresses. ``built_data`` /
+``panel``: the processed data built once per session from those files; ``built_framework``:
+the chain-linkage and framework steps run on it. None of them skips: without raw data the
+tests that need it fail with a message saying why (and more than 5 skipped tests fail the run,
+see the end of this file).
 """
 
 from __future__ import annotations
@@ -19,25 +23,36 @@ from analysis import paths
 # shared 2-core machine, the same examples every run) and "thorough" (10x, for a night run):
 # HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_measures_properties.py
 settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
-                          suppress_health_check=[HealthCheck.too_slow])
+                          database=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def _find_raw_dir() -> Path | None:
+class RawDataUnavailable(RuntimeError):
+    """The raw files could not be obtained: no mirror, no fetched data/raw, no download."""
+
+
+def _verified_project_raw() -> Path | None:
+    """The project's data/raw if ``fetch`` has verified every registered file there."""
+    from analysis.data import fetch
+
     project_raw = paths.raw_dir()
-    if (project_raw / "techme").is_dir():
-        return project_raw
-    return paths.mirror_dir()
+    return project_raw if fetch.is_complete(project_raw) else None
 
 
 @pytest.fixture(scope="session")
-def raw_dir() -> Path:
-    found = _find_raw_dir()
-    if found is None:
-        pytest.skip("no raw data: run `python -m analysis data fetch` (or provide the mirror)")
-    return found
+def raw_dir(request) -> Path:
+    """A folder holding every registered raw file, verified against the registry.
+
+    The project's fetched ``data/raw`` when complete, else the session's build folder (filled
+    from the mirror, or downloaded from the public addresses, by :func:`built_data`). Never
+    skips: without raw data the tests that need it fail with :class:`RawDataUnavailable`.
+    """
+    found = _verified_project_raw()
+    if found is not None:
+        return found
+    return request.getfixturevalue("built_data")["raw"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,14 +61,11 @@ def raw_dir() -> Path:
 
 
 def _raw_source_for_build() -> Path | None:
-    """A verified copy of the raw files to fetch from: the mirror, else a fetched data/raw."""
+    """Where to fetch the raw files from: the mirror, else a verified data/raw; None: download."""
     mirror = paths.mirror_dir()
     if mirror is not None:
         return mirror
-    project_raw = paths.raw_dir()
-    if (project_raw / ".fetch_state.json").is_file():
-        return project_raw
-    return None
+    return _verified_project_raw()
 
 
 @pytest.fixture(scope="session")
@@ -63,19 +75,43 @@ def built_data(tmp_path_factory):
     Returns a dict: ``root`` (the temporary ANALYSIS_ROOT), ``raw`` and ``processed`` folders,
     ``result`` (the :class:`analysis.data.pipeline.BuildResult` of the cold build).
     ``ANALYSIS_ROOT`` is set only while building; use the returned paths afterwards.
+    The raw files come from the mirror (``../shared/data/raw`` or ``$ANALYSIS_MIRROR``), else
+    the project's fetched ``data/raw``, else the public addresses (as ``data fetch`` does).
+    Nothing skips: if none of these works, the tests that need the data fail, saying why.
     """
-    source = _raw_source_for_build()
-    if source is None:
-        pytest.skip("no raw data: provide the mirror or run `python -m analysis data fetch`")
     from analysis.data import pipeline
+    from analysis.data.fetch import RawDataError
 
+    source = _raw_source_for_build()
     root = tmp_path_factory.mktemp("analysis_root")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ANALYSIS_ROOT", str(root))
-        mp.setenv("ANALYSIS_MIRROR", str(source))
-        result = pipeline.build(verbose=False)
+        if source is not None:
+            mp.setenv("ANALYSIS_MIRROR", str(source))
+        else:
+            mp.delenv("ANALYSIS_MIRROR", raising=False)
+        try:
+            result = pipeline.build(verbose=False)
+        except RawDataError as exc:
+            where = (f"the mirror {source}" if source is not None
+                     else "the public addresses (no mirror at ../shared/data/raw or "
+                          "$ANALYSIS_MIRROR, no fetched data/raw)")
+            raise RawDataUnavailable(f"raw data unavailable from {where}: {exc}") from exc
     return {"root": root, "raw": root / "data" / "raw", "processed": root / "data" / "processed",
             "result": result}
+
+
+@pytest.fixture(scope="session")
+def built_framework(built_data):
+    """The chain-linkage and framework steps run once on the session's build (its processed
+    folder then also holds chain_linkage*.parquet and integration*.parquet)."""
+    from analysis.framework import chain, integration
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYSIS_ROOT", str(built_data["root"]))
+        chain.run(verbose=False)
+        integration.run(verbose=False)
+    return built_data["processed"]
 
 
 @pytest.fixture(scope="session")

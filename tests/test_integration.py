@@ -596,24 +596,18 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     np.testing.assert_allclose(again.table["D"], out["D"], rtol=1e-12)
 
 
-def _real_panel() -> pd.DataFrame:
-    """panel.parquet merged with chain_linkage_panel.parquet, as ``run()`` does (skip if absent)."""
-    from analysis import paths
-
-    proc = paths.processed_dir()
-    if not (proc / "panel.parquet").exists():
-        pytest.skip("data/processed/panel.parquet not built")
+def _real_panel(proc) -> pd.DataFrame:
+    """panel.parquet merged with chain_linkage_panel.parquet, as ``run()`` does."""
     panel = pd.read_parquet(proc / "panel.parquet")
-    if (proc / "chain_linkage_panel.parquet").exists():
-        chain = pd.read_parquet(proc / "chain_linkage_panel.parquet")
-        keep = [c for c in chain.columns if (c not in panel.columns or c in I.KEYS) and c != "io_year"]
-        panel = panel.merge(chain[keep], on=I.KEYS, how="left")
-    return panel
+    chain = pd.read_parquet(proc / "chain_linkage_panel.parquet")
+    keep = [c for c in chain.columns if (c not in panel.columns or c in I.KEYS) and c != "io_year"]
+    return panel.merge(chain[keep], on=I.KEYS, how="left")
 
 
 @pytest.fixture(scope="module")
-def real_result():
-    return I.integrate(_real_panel(), load_spec(), with_robustness=False)
+def real_result(built_framework):
+    """On the session's build of the real data (tests/conftest.py), not on data/processed."""
+    return I.integrate(_real_panel(built_framework), load_spec(), with_robustness=False)
 
 
 @pytest.mark.slow

@@ -612,13 +612,10 @@ def test_paper_output_writes_tables_and_figures(tmp_path):
     assert (tmp_path / "paper" / "f1.pdf").read_bytes()[:4] == b"%PDF"
 
 
-REAL = paths.processed_dir()
-
-
-@pytest.mark.skipif(not (REAL / "integration.parquet").exists(), reason="integration.parquet not built")
-def test_measurement_notebook_numbers_match_integration_table():
+def test_measurement_notebook_numbers_match_integration_table(built_framework):
     from analysis.reporting import paper
 
+    REAL = built_framework  # the session's build of the real data (tests/conftest.py)
     r = paper.nb02_measurement(REAL, "en")
     it = pd.read_parquet(REAL / "integration.parquet")
     trend = r["trend"].set_index("year")

@@ -285,3 +285,21 @@ def test_unknown_target():
     with pytest.raises(KeyError, match="unknown step 'nope'"):
         steps.Runner([steps.Step("a", lambda c: None)], steps.CodeIndex(), verbose=False).run(
             ["nope"])
+
+
+def test_declared_outputs_cover_what_the_steps_write():
+    """The data step's patterns cover every file pipeline.build writes; the models step's cover
+    every block's tables; research notebooks own nbXX_* (not the models' tables)."""
+    from fnmatch import fnmatch
+
+    from analysis.data.pipeline import OUTPUTS
+    from analysis.models.pipeline import BLOCK_OUTPUTS
+
+    by = {s.name: s.output_patterns() for s in steps.main_steps()}
+    for f in OUTPUTS:
+        assert any(fnmatch(f"data/processed/{f}", p) for p in by["data"]), f
+    for block, pats in BLOCK_OUTPUTS.items():
+        for p in pats:
+            target = f"data/processed/{p}" if p.startswith("results/") else f"reports/{p}"
+            assert any(fnmatch(target.replace("*", "x"), q) for q in by["models"]), (block, p)
+    assert not any(fnmatch("reports/paper/nb03_baseline_en.csv", q) for q in by["models"])

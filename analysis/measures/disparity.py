@@ -47,7 +47,8 @@ def _sum_abs_diff(a: np.ndarray, b_sorted: np.ndarray, b_cumsum: np.ndarray) -> 
     total_b = b_cumsum[-1] if m else 0.0
     k = np.searchsorted(b_sorted, a, side="right")  # b_r <= a_i for r < k
     below = np.where(k > 0, b_cumsum[np.maximum(k - 1, 0)], 0.0)
-    return float(np.sum(a * k - below + (total_b - below) - a * (m - k)))
+    # a sum of absolute values: rounding of the cumulative sums can leave -1e-17 for equal values
+    return max(0.0, float(np.sum(a * k - below + (total_b - below) - a * (m - k))))
 
 
 def _check_values(values, name: str = "values") -> np.ndarray:

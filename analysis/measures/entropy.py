@@ -224,8 +224,10 @@ def _entropy_core(z: np.ndarray, shift: float) -> tuple[np.ndarray, np.ndarray, 
         plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)  # 0·ln0 = 0
     k = 1.0 / np.log(n)
     e = -k * plogp.sum(axis=0)
-    # a column with all z = 0 (constant, on_constant="zero", shift=0) carries no information
-    e = np.where(col_sum > 0, e, 1.0)
+    # a column with all z = 0 (constant, on_constant="zero", shift=0) carries no information;
+    # nor does one whose shifted values are all equal: its entropy is 1 exactly, not the
+    # 0.9999999999999998 that rounding gives (which would hand it all the weight)
+    e = np.where((col_sum > 0) & ~constant_columns(zs), e, 1.0)
     e = np.clip(e, 0.0, 1.0)
     d = 1.0 - e
     if d.sum() <= 0:

@@ -511,7 +511,7 @@ def regional_purchase_coefficients(
     if intermediate_use is not None:
         u = _vector(intermediate_use, n, "intermediate_use", labels)
         avail = np.maximum(num, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             cap = np.where(u > avail, avail / np.where(u > 0, u, 1.0), 1.0)
         r = np.minimum(r, cap)
     return pd.Series(r, index=labels, name="rpc") if labels is not None else r
@@ -693,6 +693,9 @@ def _chain_one(t: IOTableLike, rd: Sequence[str], forward, rpc_assumption, zero_
     s["total"] = (s["backward"] + s["forward"]) / 2
     rd_all = s["rd_intensive"].to_numpy()
     inputs = s.loc[rd_all, "intermediate_inputs"].sum()
+    if not inputs > 0:
+        raise ValueError(f"table {t.province_code}/{t.year}: the R&D-intensive sectors {list(rd)} "
+                         "have no intermediate inputs, so local_sourcing is undefined")
     return {
         "chain_linkage": wmean("total"),
         "chain_backward": wmean("backward"),
@@ -700,11 +703,7 @@ def _chain_one(t: IOTableLike, rd: Sequence[str], forward, rpc_assumption, zero_
         "chain_multiplier_backward": wmean("multiplier_backward"),
         "chain_multiplier_forward": wmean("multiplier_forward"),
         "chain_backward_competitive": wmean("backward_competitive"),
-        "local_sourcing": (
-            float(s.loc[rd_all, "local_intermediate_inputs"].sum() / inputs)
-            if inputs > 0
-            else np.nan
-        ),
+        "local_sourcing": float(s.loc[rd_all, "local_intermediate_inputs"].sum() / inputs),
         "rd_output_share": float(w.sum() / s.loc[s["active"], "x"].sum()),
         "rd_key_sectors": int((s["key_sector"] & s["rd_intensive"]).sum()),
         "rpc_basis": t.trade_basis,
@@ -794,8 +793,8 @@ def chain_linkage(
     ------
     ValueError
         If a table lacks an R&D-intensive sector code, its data are invalid (see above), its
-        A is not productive, or none of its R&D-intensive sectors has output (the indicator
-        would be undefined); the message names the table.
+        A is not productive, none of its R&D-intensive sectors has output, or they have no
+        intermediate inputs (the indicators would be undefined); the message names the table.
     """
     rows = []
     for (code, year), t in sorted(tables.items()):

@@ -164,10 +164,19 @@ def rationalisation_theil(va, emp) -> pd.Series:
     y, lab = Y.to_numpy(dtype=float), L.to_numpy(dtype=float)
     _positive(y, "value added", list(Y.columns), Y.index)
     _positive(lab, "employment", list(L.columns), Y.index)
-    s = y / y.sum(axis=1, keepdims=True)
-    e = lab / lab.sum(axis=1, keepdims=True)
-    tl = (s * np.log(s / e)).sum(axis=1)
+    tl = _theil(y, lab)
+    if not np.isfinite(tl).all():
+        raise ValueError(f"TL overflows (a share too close to 0) at rows "
+                         f"{first_rows(Y.index, ~np.isfinite(tl))}")
     return pd.Series(tl, index=Y.index, name="TL")
+
+
+def _theil(y: np.ndarray, lab: np.ndarray) -> np.ndarray:
+    """TL row by row; inf/NaN where a share under- or overflows (callers decide)."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+        s = y / y.sum(axis=1, keepdims=True)
+        e = lab / lab.sum(axis=1, keepdims=True)
+        return (s * np.log(s / e)).sum(axis=1)
 
 
 def structure_level(va) -> pd.Series:
@@ -277,9 +286,12 @@ def structure_indices(panel: pd.DataFrame) -> pd.DataFrame:
     notes: list[str] = []
     y = panel[va_cols].to_numpy(dtype=float, na_value=np.nan)
     ok_y = ((y > 0) & np.isfinite(y)).all(axis=1)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ok_y &= np.isfinite(y[:, 2] / y[:, 1]) & np.isfinite(y.sum(axis=1))
     if not ok_y.all():
-        notes.append(f"TS, H (and TL) NaN in {int((~ok_y).sum())} row(s) with missing or "
-                     f"non-positive value added: rows {first_rows(panel.index, ~ok_y)}")
+        notes.append(f"TS, H (and TL) NaN in {int((~ok_y).sum())} row(s) with missing, "
+                     f"non-positive or overflowing value added: rows "
+                     f"{first_rows(panel.index, ~ok_y)}")
     ts, h = np.full(len(panel), np.nan), np.full(len(panel), np.nan)
     if ok_y.any():
         ts[ok_y] = advanced_structure(y[ok_y, 2], y[ok_y, 1])
@@ -289,13 +301,15 @@ def structure_indices(panel: pd.DataFrame) -> pd.DataFrame:
     if has_emp:
         e = panel[emp_cols].to_numpy(dtype=float, na_value=np.nan)
         ok_e = ((e > 0) & np.isfinite(e)).all(axis=1)
-        ok = ok_y & ok_e
-        if (ok_y & ~ok_e).any():
-            notes.append(f"TL NaN in {int((ok_y & ~ok_e).sum())} row(s) with missing or "
-                         f"non-positive employment: rows {first_rows(panel.index, ok_y & ~ok_e)}")
         tl = np.full(len(panel), np.nan)
-        if ok.any():
-            tl[ok] = rationalisation_theil(y[ok], e[ok]).to_numpy()
+        rows = ok_y & ok_e
+        if rows.any():
+            tl[rows] = _theil(y[rows], e[rows])
+        ok = rows & np.isfinite(tl)
+        tl[~ok] = np.nan
+        if (ok_y & ~ok).any():
+            notes.append(f"TL NaN in {int((ok_y & ~ok).sum())} row(s) with missing, non-positive "
+                         f"or overflowing employment: rows {first_rows(panel.index, ok_y & ~ok)}")
         out["TL"] = tl
         out["TL_neg"] = -tl
     out.attrs["notes"] = notes
@@ -355,6 +369,11 @@ def structure_height(va, emp, *, lp_start=0.0, lp_end) -> pd.Series:
         raise ValueError(f"benchmarks must be finite, got lp_start={lp_start!r}, lp_end={lp_end!r}")
     if (f <= b).any():
         raise ValueError(f"lp_end must exceed lp_start for every sector, got {f} vs {b}")
-    s = y / y.sum(axis=1, keepdims=True)
-    lpn = (y / lab - b) / (f - b)
-    return pd.Series((s * lpn).sum(axis=1), index=Y.index, name="PH")
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        s = y / y.sum(axis=1, keepdims=True)
+        lpn = (y / lab - b) / (f - b)
+        ph = (s * lpn).sum(axis=1)
+    if not np.isfinite(ph).all():
+        raise ValueError(f"PH overflows (employment too close to 0) at rows "
+                         f"{first_rows(Y.index, ~np.isfinite(ph))}")
+    return pd.Series(ph, index=Y.index, name="PH")
