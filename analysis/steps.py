@@ -858,7 +858,7 @@ def _models_outputs() -> tuple[str, ...]:
 
 
 def _reports_inputs(params: dict) -> dict[str, Any]:
-    from analysis.reporting.province import input_files
+    from analysis.reporting.inputs import input_files
 
     root = paths.project_root()
     out = {_rel(p, root): p for p in input_files(paths.processed_dir())}
@@ -918,7 +918,8 @@ def main_steps(*, base_year: int = 2010, typology_year: int = 2022,
         Step("chain_linkage", _chain, modules=("analysis.framework.chain",),
              inputs=lambda p: _processed("io_flows.parquet", "io_final.parquet", "io_va.parquet",
                                          "panel.parquet"),
-             outputs=(f"{PROCESSED}/chain_linkage.parquet", f"{PROCESSED}/chain_linkage_panel.parquet"),
+             outputs=(f"{PROCESSED}/chain_linkage.parquet", f"{PROCESSED}/chain_linkage_panel.parquet",
+                      f"{PROCESSED}/chain_sectors.parquet"),
              after=("data",)),
         Step("framework", _framework, modules=("analysis.framework.integration",),
              inputs=lambda p: _processed("panel.parquet", "chain_linkage_panel.parquet"),

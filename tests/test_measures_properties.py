@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from analysis import measures as M
 from analysis._validate import IslandWarning
+from analysis.measures import weights as MW
 
 EXAMPLES = settings().max_examples
 HEAVY = settings(max_examples=max(5, EXAMPLES // 3), deadline=None,
@@ -177,6 +178,32 @@ def test_entropy_topsis(df, normalisation, given_weights):
     if not isinstance(res, Exception):
         finite(res.closeness)
         assert ((res.closeness >= 0) & (res.closeness <= 1)).all()
+
+
+@given(frames(min_rows=2), st.sampled_from(["raise", "zero"]))
+def test_critic_and_pca_weights(df, on_constant):
+    for fn in (M.critic_weight, M.pca_weight):
+        res = call(fn, df, on_constant=on_constant, names=_names(df))
+        if isinstance(res, Exception):
+            continue
+        finite(res.weights)
+        assert res.weights.sum() == pytest.approx(1.0) and (res.weights >= -1e-12).all()
+    z = df.to_numpy()
+    if np.isfinite(z).all():
+        for fn in (MW.critic_weights_array, MW.pca_weights_array):
+            w = call(fn, z, names=_names(df) | {"z", "x", "indicator", "column", "constant"})
+            if not isinstance(w, Exception):
+                finite(w)
+
+
+@given(frames(min_rows=2, max_rows=6, min_cols=1, max_cols=3, lo=-1, hi=1))
+def test_varimax(df):
+    L = df.to_numpy()
+    r = call(MW.varimax, L, names={"loadings", "rows", "column"})
+    if not isinstance(r, Exception):
+        finite(r)
+        # a rotation: row norms (communalities) unchanged
+        np.testing.assert_allclose((r ** 2).sum(axis=1), (L ** 2).sum(axis=1), atol=1e-8)
 
 
 # ------------------------------------------------------------------------------------------
@@ -430,6 +457,12 @@ def test_chain_linkage(table, data):
     m = pd.Series(data.draw(st.lists(st.floats(0, 50), min_size=n, max_size=n)), index=x.index)
     rd = data.draw(st.lists(st.sampled_from(list(x.index)), min_size=1, max_size=n, unique=True))
     t = _Table(Z, x, e, m, rd)
+    prof = call(M.sector_chain_profiles, {(110000, 2017): t}, names=_names(Z) | {"table 110000/2017"})
+    if not isinstance(prof, Exception):
+        noted = ~prof["active"].to_numpy() | (prof["intermediate_inputs"] == 0).to_numpy()
+        finite(prof.select_dtypes("number"), allow_nan_where=noted)
+        share = prof["local_input_share"]
+        assert (share.isna() == (prof["intermediate_inputs"] == 0)).all()
     res = call(M.chain_linkage, {(110000, 2017): t}, names=_names(Z) | {"table 110000/2017"})
     if not isinstance(res, Exception):
         finite(res.select_dtypes("number"))

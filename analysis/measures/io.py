@@ -612,7 +612,8 @@ def sector_chain_table(
         local linkage indices (mean 1 over active sectors); ``multiplier_backward`` (i'L^rr)_j
         and ``multiplier_forward`` (G^rr i)_i, the unnormalised local output multipliers;
         ``backward_competitive`` normalised BL̄ of the unadjusted table; ``key_sector``;
-        ``local_input_share`` Σ_i r_i z_ij / Σ_i z_ij (share of j's intermediate inputs produced
+        ``local_input_share`` Σ_i r_i z_ij / Σ_i z_ij (NaN where ``intermediate_inputs`` is not positive:
+        the sector buys no intermediate input; share of j's intermediate inputs produced
         in the province); ``rd_intensive``; ``active``.
 
     Raises
@@ -893,7 +894,8 @@ def chain_linkage_panel(
 
 
 #: Columns of :func:`sector_chain_profiles` (besides the keys).
-SECTOR_PROFILE_COLUMNS = ["x", "backward", "forward", "key_sector", "local_input_share", "rd_intensive", "active"]
+SECTOR_PROFILE_COLUMNS = ["x", "backward", "forward", "key_sector", "local_input_share",
+                          "intermediate_inputs", "rd_intensive", "active"]
 
 
 def sector_chain_profiles(
@@ -924,7 +926,9 @@ def sector_chain_profiles(
         :data:`SECTOR_PROFILE_COLUMNS`: ``x`` output (亿元), ``backward``/``forward`` normalised
         local linkages (mean 1 over active sectors), ``key_sector`` (both > 1),
         ``local_input_share`` (share of the sector's intermediate inputs produced in the
-        province), ``rd_intensive``, ``active``. Empty (with these columns) for no tables.
+        province; NaN where ``intermediate_inputs``, the sector's total intermediate inputs, is
+        not positive), ``intermediate_inputs``, ``rd_intensive``, ``active``. Empty (with these
+        columns) for no tables.
 
     Raises
     ------

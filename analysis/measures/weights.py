@@ -234,8 +234,18 @@ def varimax(loadings: np.ndarray, *, tol: float = 1e-12, max_sweeps: int = 100) 
     -------
     numpy.ndarray
         The rotated m by k loadings (signs and column order arbitrary, as for any varimax).
+
+    Raises
+    ------
+    ValueError
+        Not two-dimensional, or missing/infinite loadings (naming the rows).
     """
+    from analysis._validate import check_finite
+
     L = np.array(loadings, dtype=float)
+    if L.ndim != 2:
+        raise ValueError(f"loadings must be an m by k matrix, got shape {L.shape}")
+    check_finite(L, what="loadings")
     m, k = L.shape
     if k < 2:
         return L
