@@ -13,8 +13,11 @@ Keys
 ----
 Each step has a *key*: the SHA-256 of
 
-* its **input files** (their bytes; raw files by the SHA-256 the registry pins, which
-  ``fetch`` verifies before the key is computed);
+* its **input files** (their bytes): every file the steps it runs after (``Step.after``) wrote
+  (the files matching their output patterns, so a step that starts reading another of their
+  outputs needs no declaration), and the files from outside the job it declares
+  (``Step.inputs``: the raw files, by the SHA-256 the registry pins, which ``fetch`` verifies
+  before the key is computed; the published rankings the framework compares with);
 * its **parameters** (``base_year``, report years, ...);
 * its **code**: the source of every module of the package the step's entry points import,
   transitively, and the package data those modules read (``spec.yaml``, ``registry.csv``,
@@ -452,8 +455,9 @@ class Step:
         Notebooks (paths relative to the project root) the step executes: their bytes are
         part of the key, and their imports part of the code closure.
     inputs : callable
-        ``inputs(params) -> {name: Path | str}``: files the step reads (a ``str`` value is a
-        digest already verified elsewhere, e.g. a raw file's registry SHA-256).
+        ``inputs(params) -> {name: Path | str}``: files from outside the job the step reads (a
+        ``str`` value is a digest already verified elsewhere, e.g. a raw file's registry
+        SHA-256). The outputs of the steps in ``after`` are inputs too, without being listed.
     outputs : tuple of str, or callable returning one
         Glob patterns (relative to the project root) of the files the step writes: recorded
         after a successful run, and removed when the step fails.
@@ -566,11 +570,21 @@ class Runner:
         files = self.index.code_files(step.modules, scans)
         return sorted(set(files) | {self.root / nb for nb in step.notebooks})
 
+    def input_files(self, step: Step) -> dict[str, Path | str]:
+        """What a step reads: the files its upstream steps wrote, and its declared inputs."""
+        out: dict[str, Path | str] = {}
+        for up in step.after:
+            if up in self.steps:
+                for p in expand_outputs(self.steps[up].output_patterns(), self.root):
+                    out[_rel(p, self.root)] = p
+        out.update(step.inputs(step.params))
+        return out
+
     def components(self, step: Step) -> dict[str, Any]:
         """The parts of a step's key: ``code``, ``inputs`` ({name: sha256}), ``params``."""
         code = {_rel(p, self.root): self.hasher(p) for p in self.code_files(step)}
         inputs = {}
-        for name, p in sorted(step.inputs(step.params).items()):
+        for name, p in sorted(self.input_files(step).items()):
             inputs[name] = p if isinstance(p, str) else (self.hasher(Path(p)) if Path(p).exists()
                                                          else "absent")
         return {"version": KEY_VERSION, "params": json.loads(json.dumps(step.params, default=str)),
@@ -771,24 +785,6 @@ def exit_code(results: list[StepResult]) -> int:
 PROCESSED = "data/processed"
 
 
-def _processed(*names: str) -> dict[str, Path]:
-    proc = paths.processed_dir()
-    return {f"{PROCESSED}/{n}": proc / n for n in names}
-
-
-def _processed_tree(exclude: tuple[str, ...] = ("sources", "checks")) -> dict[str, Path]:
-    """Every file under data/processed/ (except hidden ones and the named subfolders)."""
-    proc = paths.processed_dir()
-    out = {}
-    if proc.is_dir():
-        for p in sorted(proc.rglob("*")):
-            rel = p.relative_to(proc)
-            if p.is_file() and not any(part.startswith(".") for part in rel.parts) \
-                    and rel.parts[0] not in exclude:
-                out[f"{PROCESSED}/{rel.as_posix()}"] = p
-    return out
-
-
 # -- data ------------------------------------------------------------------------------------
 
 
@@ -824,6 +820,13 @@ def _chain(ctx: Context) -> None:
 # -- framework ---------------------------------------------------------------------------------
 
 
+def _framework_inputs(params: dict) -> dict[str, Any]:
+    """The published regional-innovation rankings the framework checks its scores against."""
+    from analysis.framework.validity import RANKINGS_FILE
+
+    return {RANKINGS_FILE.as_posix(): paths.project_root() / RANKINGS_FILE}
+
+
 def _framework(ctx: Context) -> None:
     from analysis.framework import integration
 
@@ -840,11 +843,6 @@ def _models(ctx: Context) -> Outcome:
     return Outcome(failed=dict(res.get("failed", {})))
 
 
-def _models_inputs(params: dict) -> dict[str, Any]:
-    return _processed("panel.parquet", "integration.parquet", "chain_linkage_panel.parquet",
-                      "codebook.csv", "integration_codebook.csv", "boundaries.parquet")
-
-
 def _models_outputs() -> tuple[str, ...]:
     from analysis.models.pipeline import BLOCK_OUTPUTS
 
@@ -855,16 +853,6 @@ def _models_outputs() -> tuple[str, ...]:
 
 
 # -- reports -----------------------------------------------------------------------------------
-
-
-def _reports_inputs(params: dict) -> dict[str, Any]:
-    from analysis.reporting.inputs import input_files
-
-    root = paths.project_root()
-    out = {_rel(p, root): p for p in input_files(paths.processed_dir())}
-    fw = paths.reports_dir() / "framework"
-    out |= {_rel(p, root): p for p in sorted(fw.glob("typology_*.html"))}
-    return out
 
 
 def _reports(ctx: Context) -> int:
@@ -916,21 +904,19 @@ def main_steps(*, base_year: int = 2010, typology_year: int = 2022,
                  "sources/*.parquet", "checks/*.csv")),
              params={"base_year": int(base_year)}, prepare=_data_prepare),
         Step("chain_linkage", _chain, modules=("analysis.framework.chain",),
-             inputs=lambda p: _processed("io_flows.parquet", "io_final.parquet", "io_va.parquet",
-                                         "panel.parquet"),
              outputs=(f"{PROCESSED}/chain_linkage.parquet", f"{PROCESSED}/chain_linkage_panel.parquet",
                       f"{PROCESSED}/chain_sectors.parquet"),
              after=("data",)),
         Step("framework", _framework, modules=("analysis.framework.integration",),
-             inputs=lambda p: _processed("panel.parquet", "chain_linkage_panel.parquet"),
+             inputs=_framework_inputs,
              outputs=(f"{PROCESSED}/integration.parquet", f"{PROCESSED}/integration_diagnostics.parquet",
                       f"{PROCESSED}/integration_codebook.csv", "reports/framework/*"),
              params={"year": int(typology_year)}, after=("data", "chain_linkage")),
-        Step("models", _models, modules=("analysis.models.pipeline",), inputs=_models_inputs,
+        Step("models", _models, modules=("analysis.models.pipeline",),
              outputs=_models_outputs,
              after=("data", "chain_linkage", "framework")),
         Step("reports", _reports, modules=("analysis.reporting.batch",),
-             notebooks=("notebooks/province_report.ipynb",), inputs=_reports_inputs,
+             notebooks=("notebooks/province_report.ipynb",),
              outputs=("reports/provinces/*.html", "reports/provinces/*.pdf", "reports/index.html"),
              params={"years": list(report_years), "pdf": bool(pdf)},
              after=("data", "chain_linkage", "framework", "models")),
@@ -944,7 +930,6 @@ def main_steps(*, base_year: int = 2010, typology_year: int = 2022,
             # (papermill, kernels: batch.run_research_notebooks) does not change its results
             steps.append(Step(
                 f"notebook:{name}", _notebook(name), notebooks=(f"notebooks/{name}.ipynb",),
-                inputs=lambda p: _processed_tree(),
                 outputs=(f"reports/paper/nb{nn}_*", f"reports/paper/notebooks/{name}.ipynb"),
                 after=("data", "chain_linkage", "framework", "models")))
     return steps
