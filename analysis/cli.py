@@ -6,6 +6,8 @@ command                                what it does
 ``data fetch``                         fill ``data/raw/`` from the mirror or the public address
 ``data build``                         the data step: build ``data/processed/`` from raw
 ``data check``                         validate processed tables; print identities and gaps
+``data import FILE [--name NAME]``     register an NBS data-portal export (分省年度数据) as a user
+                                       series, merged into the panel by the next ``data build``
 ``measures``                           chain linkage (2012, 2017) and 2022 coupling coordination
 ``integration``                        the chain-linkage and framework steps; print the typology
 ``models``                             the models step: baseline, threshold, spatial, ...
@@ -63,6 +65,16 @@ def _steps(args: argparse.Namespace, targets: list[str], force: list[str], **kw)
 def _data(args: argparse.Namespace) -> int:
     from analysis.data import pipeline
 
+    if args.action == "import":
+        from analysis.data import user_sources
+
+        if not args.file:
+            raise ValueError("data import needs a FILE: python -m analysis data import FILE "
+                             "[--name NAME]")
+        rec, export = user_sources.import_file(args.file, args.name, label_en=args.label_en,
+                                               replace=args.replace)
+        print(user_sources.summary_text(rec, export))
+        return 0
     if args.action == "fetch":
         pipeline.fetch(verbose=True)
         return 0
@@ -135,8 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="on failure, show the full traceback instead of one line")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("data", help="fetch, build or check the data", parents=[common, runner])
-    p.add_argument("action", choices=["fetch", "build", "check"])
+    p = sub.add_parser("data", help="fetch, build, check the data or import a user series",
+                       parents=[common, runner])
+    p.add_argument("action", choices=["fetch", "build", "check", "import"])
+    p.add_argument("file", nargs="?", help="import: the NBS export (.csv, .xlsx or .xls)")
+    p.add_argument("--name", help="import: panel column name (default: the file name)")
+    p.add_argument("--label-en", help="import: English label for the codebook")
+    p.add_argument("--replace", action="store_true",
+                   help="import: replace a user series registered under the same name")
     p.add_argument("--base-year", type=int, default=2010,
                    help="build: price base year of gdp_real and gdp_deflator (default 2010)")
     p.set_defaults(func=_data)

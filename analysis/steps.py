@@ -789,17 +789,25 @@ PROCESSED = "data/processed"
 
 
 def _data_prepare(ctx: Context) -> None:
-    from analysis.data import fetch
+    from analysis.data import fetch, user_sources
 
     if not fetch.is_complete():
         fetch.fetch(verbose=ctx.verbose)
+    user_sources.verify()  # a user series' file changed or missing since `data import`
 
 
 def _data_inputs(params: dict) -> dict[str, Any]:
-    """The raw files, by the SHA-256 the registry pins (``fetch`` verified them just before)."""
+    """The raw files, by the SHA-256 the registry pins (``fetch`` verified them just before),
+    and the user series of ``data import``: ``data/user_sources.csv`` and each file it records,
+    by the SHA-256 recorded there (``_data_prepare`` verified them)."""
     from analysis.data.fetch import load_registry
+    from analysis.data.user_sources import load_records, record_path
 
-    return {f"data/raw/{f.path}": f.sha256 for f in load_registry()}
+    out: dict[str, Any] = {f"data/raw/{f.path}": f.sha256 for f in load_registry()}
+    if record_path().is_file():
+        out["data/user_sources.csv"] = record_path()
+        out.update({f"data/raw/{r.file}": r.sha256 for r in load_records()})
+    return out
 
 
 def _data(ctx: Context) -> None:

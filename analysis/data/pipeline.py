@@ -48,8 +48,12 @@ from analysis import paths
 from analysis.data import fetch as _fetch
 from analysis.data.codebook import Variable
 
-PANEL_SOURCES: list[str] = ["techme", "techme_yearbook", "torch_innocom", "nbs", "gpi", "nqp"]
-"""Parsers in ``analysis.data.sources`` that return province-year tables, in priority order."""
+PANEL_SOURCES: list[str] = ["techme", "techme_yearbook", "torch_innocom", "nbs", "gpi", "nqp",
+                             "user"]
+"""Parsers in ``analysis.data.sources`` that return province-year tables, in priority order.
+
+``user`` holds the series registered with ``python -m analysis data import``
+(:mod:`analysis.data.user_sources`); its names never collide with another parser's columns."""
 
 RECONCILIATION_READERS: dict[str, dict[str, str]] = {
     "nbs": {"nbs_revised": "read_gdp_revised",        # Sheet2: the latest vintage, 2015-2024
@@ -543,6 +547,9 @@ def build(verbose: bool = False, base_year: int = 2010) -> BuildResult:
     RuntimeError
         The file-system encoding cannot encode the raw files' Chinese names (C locale without
         UTF-8 mode; see :func:`analysis.paths.check_filesystem_encoding`).
+    analysis.data.user_sources.UserSourceError
+        A file registered with ``data import`` is missing or changed since it was imported
+        (checked before anything else is done).
     analysis.data.schemas.SchemaError
         The merged panel or an IO table fails validation (message names column and rows).
     ValueError
@@ -558,6 +565,9 @@ def build(verbose: bool = False, base_year: int = 2010) -> BuildResult:
     if not _fetch.is_complete(raw):
         _fetch.fetch(verbose=verbose)
     timings["fetch"] = time.perf_counter() - t0
+    from analysis.data import user_sources
+
+    user_sources.verify(raw)  # a changed or missing user file stops the build before any work
     from analysis.data import checks, schemas
     from analysis.data.provinces import PROVINCES
 
@@ -591,7 +601,9 @@ def build(verbose: bool = False, base_year: int = 2010) -> BuildResult:
             df = _check_keys(df, name)
             frames[name] = df
             _write_bytes(stage / "sources" / f"{name}.parquet", lambda b, d=df: d.to_parquet(b, index=False))
-            source_vars[name] = {v.name: v for v in getattr(mod, "VARIABLES", [])}
+            declared = mod.variables(raw) if hasattr(mod, "variables") else \
+                getattr(mod, "VARIABLES", [])  # `user`: records known only at run time
+            source_vars[name] = {v.name: v for v in declared}
             for extra, reader in RECONCILIATION_READERS.get(name, {}).items():
                 if hasattr(mod, reader):
                     recon_frames[extra] = _check_keys(getattr(mod, reader)(raw), f"{name}.{reader}")

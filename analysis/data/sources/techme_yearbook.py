@@ -55,7 +55,7 @@ Gaps as published
   above designated size (industry and services): another population, not read.
 * ``00-firms`` has no count of all industrial enterprises above designated size (the
   denominator of a share of firms with R&D); that count is in the China Statistical Yearbook
-  (NBS data portal, 规模以上工业企业单位数).
+  (NBS data portal, 规模以上工业企业单位数): ``python -m analysis data import`` adds it.
 * The national number of firms with R&D activity falls from 175,619 (2022) to 151,290 (2023)
   while firms with R&D institutions rise (124,303 to 135,972); as published.
 * A blank cell (many in 09-tech-renew: Tibet, Qinghai, Hainan …) is missing, never 0. The
