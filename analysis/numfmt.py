@@ -10,7 +10,8 @@ kind            rule                                             examples
                 else 3 significant digits                        ``0.523``
 ``count``       integer with thousands separators                ``12,345``
 ``share``       a share in [0, 1] shown as a percentage: one     ``28.5%``  ``3.29%``
-                decimal from 10 % up, else 3 significant digits  ``0.0412%``  ``0%``
+                decimal from 10 % up, two from 0.1 %, else 3     ``0.93%``  ``0.0412%``
+                significant digits                               ``0%``
 ``percent``     a number already in percent units (R&D           ``3.29%``
                 intensity × 100): as ``share`` after ÷ 100
 ``score``       indices and scores on [0, 1] (U, C, T, D,        ``0.629``  ``0.066``
@@ -99,7 +100,7 @@ def num(x: object, kind: str = "auto") -> str:
         p = v * 100 if kind == "share" else v
         if p == 0:
             return "0%"
-        return (f"{p:,.1f}" if abs(p) >= 10 else _sig(p)) + "%"
+        return (f"{p:,.1f}" if abs(p) >= 10 else f"{p:.2f}" if abs(p) >= 0.1 else _sig(p)) + "%"
     if kind == "score":
         return f"{v:.3f}"
     if kind == "coef":

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from analysis import paths
-from analysis.reporting import batch
+from analysis.reporting import batch, jobs
 
 ROOT = paths.project_root()
 
@@ -91,8 +91,8 @@ def test_notebook_errors_lists_every_error_output():
     bad.outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'x' is not defined",
                                           traceback=[])]
     nb.cells = [ok, nbformat.v4.new_markdown_cell("text"), bad]
-    assert batch.notebook_errors(nb) == ["cell 2: NameError: name 'x' is not defined"]
-    assert batch.notebook_errors(nbformat.v4.new_notebook()) == []
+    assert jobs.notebook_errors(nb) == ["cell 2: NameError: name 'x' is not defined"]
+    assert jobs.notebook_errors(nbformat.v4.new_notebook()) == []
 
 
 def test_timed_out_cell_fails_and_unpublishes(tmp_path):

@@ -12,7 +12,6 @@ import re
 import warnings
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -482,30 +481,39 @@ def test_index_links_reports_and_is_sortable(rendered, synth):
 
 
 def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, synth):
+    from analysis.reporting import index_page
+
     root = tmp_path / "proj"
     out = root / "reports"
-    for f in ("framework/typology_2022.html", "paper/baseline_en.html", "paper/baseline_zh.html",
+    for f in ("framework/typology_2022.csv", "paper/baseline_en.html", "paper/baseline_zh.html",
               "paper/threshold_en.html", "paper/threshold_zh.html"):
         (out / f).parent.mkdir(parents=True, exist_ok=True)
-        (out / f).write_text("<html></html>")
+        (out / f).write_text("<html></html>", encoding="utf-8")
     (root / "data" / "raw").mkdir(parents=True)
-    (root / "data" / "raw" / "SOURCES.md").write_text("# sources")
-    page = batch.write_index(out, synth, 2023, langs=["zh", "en"]).read_text(encoding="utf-8")
-    for href in ("framework/typology_2022.html", "paper/baseline_en.html", "paper/threshold_zh.html",
-                 "paper/", "../data/raw/SOURCES.md"):
+    (root / "data" / "raw" / "SOURCES.md").write_text("# sources", encoding="utf-8")
+    page = index_page.write_index(out, synth, 2023).read_text(encoding="utf-8")
+    for href in ("typology_2022_zh.html", "typology_2022_en.html", "paper/baseline_en.html",
+                 "paper/threshold_zh.html", "paper/", "../data/raw/SOURCES.md"):
         assert f'href="{href}"' in page
+    assert "Baseline two-way FE" in page and "基准回归" in page  # the tables' own titles
     assert "codebook.csv" not in page  # not there: not linked
+    # the typology pages: full pages in both languages with labels, linked back to the index
+    for lang, word in (("zh", "主导模式"), ("en", "Dominant model")):
+        typ = (out / f"typology_2022_{lang}.html").read_text(encoding="utf-8")
+        assert typ.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in typ and word in typ
+        assert 'href="index.html"' in typ and typ.count("<tr>") == 31 + 1
     # which year each column shows (synthetic: every metric's latest year is 2023)
     yr = '<span class="yr"><span data-l="zh">2023 年</span><span data-l="en">2023</span></span>'
-    heads = re.findall(r"<th>(.*?)</th>", page)
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", page)
     assert len(heads) == 3 + 3 + 3 + 1 + 1 and all(h.endswith(yr) for h in heads[3:10])
     assert "Coordination D</span>" + yr in page and "耦合协调度 D</span>" in page
-    assert "The typology printed by the main job is for 2022" in page and "dominant model here is for 2023" in page
+    assert "The typology table is for 2022" in page and "dominant model here is for 2023" in page
+    # on a phone each row is a card: every cell carries its column's label in both languages
+    assert 'data-label-zh="耦合协调度 D" data-label-en="Coordination D"' in page
     # a province whose latest GDP is older is counted, not hidden
     m = cx.index_metrics(load_inputs(synth), 2023)
     m.loc[0, "gdp_year"] = 2022
-    assert "(1 province: their latest other year with data)" in batch.index_caption(m, 2022)
-
+    assert "(1 province: their latest other year with data)" in index_page.index_caption(m, 2022)["en"]
 
 def test_batch_renders_what_it_is_asked(rendered, synth):
     """No cache of its own: skipping up-to-date reports is the step runner's job (test_steps)."""
@@ -516,70 +524,6 @@ def test_batch_renders_what_it_is_asked(rendered, synth):
     jobs = json.loads((out / "provinces" / "status.json").read_text())["jobs"]
     assert [(j["name"], j["status"]) for j in jobs] == [("320000_en", "ok")]
     assert not (out / "provinces" / ".fingerprints.json").exists()
-
-
-# ------------------------------------------------------------------- batch robustness
-
-
-def _tiny_notebook(path: Path, body: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    p = nbformat.v4.new_code_cell("province_code = 110000\nlang = 'zh'\nyear_start = 2010\nyear_end = 2023\ndata_dir = None")
-    p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell(body),
-                nbformat.v4.new_code_cell("from IPython.display import Markdown\nMarkdown(f'# report {province_code}')")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
-
-
-def test_research_notebooks_run_on_ipc_kernels_without_tcp_warning(tmp_path, monkeypatch, capfd,
-                                                                   caplog):
-    nbdir = tmp_path / "notebooks"
-    nbdir.mkdir()
-    nb = nbformat.v4.new_notebook()
-    p = nbformat.v4.new_code_cell("out_dir = None")
-    p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell(
-        "import json, pathlib\nfrom ipykernel.connect import get_connection_info\n"
-        "info = json.loads(get_connection_info())\n"
-        "pathlib.Path(out_dir, 'transport.txt').write_text(info['transport'])")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, nbdir / "01_x.ipynb")
-    monkeypatch.setattr(batch, "notebooks_dir", lambda: nbdir)
-    rc = batch.run_research_notebooks(["01_x"], out_dir=tmp_path / "paper", verbose=False)
-    assert rc == 0
-    assert (tmp_path / "paper" / "transport.txt").read_text() == "ipc"
-    import gc
-
-    gc.collect()  # a client left to the garbage collector logged "Could not destroy zmq context"
-    err = capfd.readouterr().err
-    assert "without encryption" not in err
-    assert "Could not destroy zmq context" not in err + caplog.text
-
-
-def test_failing_notebook_does_not_stop_others(tmp_path, capsys):
-    nb = _tiny_notebook(tmp_path / "nb.ipynb",
-                        "if province_code == 120000:\n    raise RuntimeError('boom for Tianjin')")
-    rc = batch.main(provinces=[110000, 120000, 130000], langs=["en"], workers=2,
-                    data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False)
-    assert rc == 1
-    out = capsys.readouterr().out
-    assert "FAILED 120000_en" in out and "boom for Tianjin" in out
-    assert "ok 2" in out
-    assert (tmp_path / "r" / "provinces" / "110000_en.html").exists()
-    assert (tmp_path / "r" / "provinces" / "130000_en.html").exists()
-    assert not (tmp_path / "r" / "provinces" / "120000_en.html").exists()
-
-
-def test_cell_timeout_is_reported_as_failure(tmp_path, capsys):
-    nb = _tiny_notebook(tmp_path / "nb.ipynb",
-                        "import time\nif province_code == 110000:\n    time.sleep(60)")
-    rc = batch.main(provinces=[110000, 120000], langs=["zh"], workers=1,
-                    data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False, timeout=3)
-    assert rc == 1
-    out = capsys.readouterr().out
-    assert "FAILED 110000_zh (timeout)" in out
-    assert (tmp_path / "r" / "provinces" / "120000_zh.html").exists()
 
 
 # ------------------------------------------------------------------- research notebooks
@@ -650,48 +594,3 @@ def test_pages_embed_a_font_covering_every_chinese_character(rendered):
         assert missing == [], f"{name}: characters missing from the web font: {''.join(missing)}"
 
 
-def test_kernel_start_failure_is_retried(monkeypatch):
-    """A kernel that fails to start (e.g. a port race) is retried with a fresh manager."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    calls = {"n": 0}
-    original = AsyncKernelManager.start_kernel
-
-    async def flaky(self, **kw):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("simulated: address already in use")
-        return await original(self, **kw)
-
-    monkeypatch.setattr(AsyncKernelManager, "start_kernel", flaky)
-    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
-    km, kc, attempt = batch._start_kernel(60, str(ROOT))
-    try:
-        assert attempt == 2 and calls["n"] == 2
-        from jupyter_core.utils import run_sync
-
-        assert run_sync(km.is_alive)()
-    finally:
-        kc.stop_channels()
-        from jupyter_core.utils import run_sync
-
-        run_sync(km.shutdown_kernel)(now=True)
-        if km._analysis_sock_dir:
-            import shutil
-
-            shutil.rmtree(km._analysis_sock_dir, ignore_errors=True)
-
-
-def test_batch_on_a_local_dask_cluster_renders_and_reports_failures(tmp_path, capsys):
-    """``scheduler="local"``: the same jobs on a LocalCluster; one failure is named, the rest render."""
-    nb = _tiny_notebook(tmp_path / "nb.ipynb",
-                        "if province_code == 120000:\n    raise RuntimeError('boom on dask')")
-    rc = batch.main(provinces=[110000, 120000], langs=["en"], workers=1,
-                    data_dir=tmp_path, out_root=tmp_path / "r", notebook=nb, progress=False,
-                    scheduler="local")
-    assert rc == 1
-    cap = capsys.readouterr()
-    assert "FAILED 120000_en" in cap.out and "boom on dask" in cap.out and "ok 1" in cap.out
-    assert (tmp_path / "r" / "provinces" / "110000_en.html").exists()
-    assert not (tmp_path / "r" / "provinces" / "120000_en.html").exists()
-    assert "INFO:distributed" not in cap.err  # the cluster's own logging is silenced

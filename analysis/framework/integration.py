@@ -1464,14 +1464,15 @@ def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResu
         write_df(rep / "churn.csv", result.sensitivity.churn, "csv")
     text = _report_text(result, typ, year)
     paths.atomic_write_bytes(rep / f"typology_{year}.md", text.encode("utf-8"))
-    html = ("<!doctype html><html><head><meta charset='utf-8'>"
-            f"<title>Integration typology {year}</title></head><body>"
-            f"<h1>Integration typology {year}</h1>"
-            + "".join(f"<p>{line}</p>" for line in text.split("\n\n")[1:3])
-            + typ.round(3).to_html(index=False, border=0)
-            + ("<h2>Notes</h2><ul>" + "".join(f"<li>{n}</li>" for n in result.notes) + "</ul>"
-               if result.notes else "")
-            + "</body></html>")
+    from analysis.htmlpage import page
+
+    # a full page in the reports' style (the readable zh/en versions: reports/typology_<year>_<lang>.html)
+    html = page(f"<h1>Integration typology {year}</h1>"
+                + "".join(f"<p>{line}</p>" for line in text.split("\n\n")[1:3])
+                + '<div class="table-wrap">' + typ.round(3).to_html(index=False, border=0) + "</div>"
+                + ("<h2>Notes</h2><ul>" + "".join(f"<li>{n}</li>" for n in result.notes) + "</ul>"
+                   if result.notes else ""),
+                f"Integration typology {year}", "en", index_href="../index.html", wide=True)
     paths.atomic_write_bytes(rep / f"typology_{year}.html", html.encode("utf-8"))
     paths.atomic_write_bytes(rep / "notes.md", notes_text(result, year).encode("utf-8"))
     if verbose:

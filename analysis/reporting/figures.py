@@ -1,5 +1,9 @@
 """The charts of a province report, drawn from the section contexts, cheaply.
 
+Sized to be read on a phone: 6.4 inches wide (640 px at the reports' 100 dpi, shown at that size
+on a desktop and scaled to about 0.55 on a 390 px screen) with 10–12 pt type, panels stacked
+rather than side by side.
+
 Each function takes a context record (:mod:`analysis.reporting.context`), the language and the
 labels, and returns a matplotlib figure with a fixed layout: margins are computed from the
 label lengths instead of ``tight_layout`` (which draws the figure once more), so a chart costs
@@ -25,6 +29,9 @@ from analysis.reporting.context import (
 )
 from analysis.reporting.i18n import t
 
+#: Figure width (inches) and type sizes (points).
+WIDTH = 6.4
+TICK, LABEL, LEGEND = 10, 11, 10
 OWN = "#c0392b"
 MEDIAN = "#34495e"
 PEERS = "#2980b9"
@@ -61,7 +68,7 @@ def _text_width_in(texts: list[str], fontsize: float) -> float:
 def legend_outside(ax, markerscale: float = 1.0) -> Any:
     """Legend above the plot area, right-aligned, outside the bars (so it cannot read as data)."""
     handles, labels = ax.get_legend_handles_labels()
-    return ax.legend(handles, labels, fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+    return ax.legend(handles, labels, fontsize=LEGEND, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0),
                      ncol=max(len(labels), 1), borderaxespad=0.2, handletextpad=0.4, columnspacing=1.2,
                      markerscale=markerscale)
 
@@ -71,22 +78,23 @@ def _lines(ax, s, own_label: str, lang: str) -> None:
     ax.plot(s.index, s["national_median"], lw=1.5, ls="--", color=MEDIAN, label=t("national_median", lang))
     if s["peers"].notna().any():
         ax.plot(s.index, s["peers"], lw=1.5, ls=":", color=PEERS, label=t("regional_peers", lang))
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.get_major_locator().set_params(integer=True, nbins=5)
     ax.yaxis.get_major_locator().set_params(nbins=5)
-    ax.tick_params(labelsize=8)
+    ax.tick_params(labelsize=TICK)
 
 
 def indices_figure(ctx: IndicesContext, lang: str, name: str):
-    """Two panels: U₁ and U₂ of the province, the national median and the regional peers' mean."""
+    """U₁ and U₂ of the province (one panel each, stacked), the national median and the regional
+    peers' mean."""
     cols = list(ctx.series)
-    fig, axes = new_figure((8.0, 3.0), 1, len(cols), sharey=True, squeeze=False)
-    for ax, col in zip(axes[0], cols, strict=True):
+    fig, axes = new_figure((WIDTH, 2.5 * len(cols) + 0.5), len(cols), 1, sharex=True, squeeze=False)
+    for ax, col in zip(axes[:, 0], cols, strict=True):
         _lines(ax, ctx.series[col].stats, name, lang)
         # a plain text, not set_title: the title's automatic placement costs a layout pass
-        ax.text(0.5, 1.02, t("u_st" if col == "U_st" else "u_ind", lang), transform=ax.transAxes, ha="center",
-                va="bottom", fontsize=10)
-    axes[0][0].legend(fontsize=7.5, loc="upper left", frameon=False)
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.9, wspace=0.08)
+        ax.text(0.0, 1.03, t("u_st" if col == "U_st" else "u_ind", lang), transform=ax.transAxes, ha="left",
+                va="bottom", fontsize=LABEL + 1)
+    axes[0][0].legend(fontsize=LEGEND, loc="upper left", frameon=False)
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.07, top=0.93, hspace=0.28)
     return fig
 
 
@@ -100,25 +108,24 @@ def coupling_figure(ctx: CouplingContext, lang: str, name: str, labels: Labels):
     hi = min(1.0, np.ceil(max(own.max(), s["national_median"].max()) * 10) / 10 + 0.05)
     bands = [(k / 10, (k + 1) / 10, labels.d_class(k + 1, lang)) for k in range(10)
              if (k + 1) / 10 > lo and k / 10 < hi]
-    right_in = _text_width_in([b[2] for b in bands], 7.5) + 0.15
-    width = 8.0
-    fig, ax = new_figure((width, 3.0))
+    right_in = _text_width_in([b[2] for b in bands], TICK) + 0.15
+    fig, ax = new_figure((WIDTH, 3.4))
     for a, b, lab in bands:
         ax.axhspan(a, b, color=colormaps["RdYlGn"](0.15 + 0.7 * a), alpha=0.12, lw=0)
-        ax.text(1.01, (max(a, lo) + min(b, hi)) / 2, lab, transform=ax.get_yaxis_transform(), fontsize=7.5,
+        ax.text(1.01, (max(a, lo) + min(b, hi)) / 2, lab, transform=ax.get_yaxis_transform(), fontsize=TICK,
                 va="center", ha="left", color="#555555", clip_on=False)
     _lines(ax, s, name, lang)
-    ax.set_ylabel("D", fontsize=9)
+    ax.set_ylabel("D", fontsize=LABEL)
     ax.set_ylim(lo, hi)
     ax.set_xlim(s.index.min() - 0.3, s.index.max() + 0.3)
-    ax.legend(fontsize=7.5, loc="upper left", frameon=False)
-    fig.subplots_adjust(left=0.07, right=1 - right_in / width, bottom=0.1, top=0.97)
+    ax.legend(fontsize=LEGEND, loc="upper left", frameon=False)
+    fig.subplots_adjust(left=0.1, right=1 - right_in / WIDTH, bottom=0.1, top=0.97)
     return fig
 
 
-def _barh_layout(fig, ax, ylabels: list[str], width: float) -> None:
-    left = (_text_width_in(ylabels, 9) + 0.2) / width
-    fig.subplots_adjust(left=left, right=0.98, bottom=0.2, top=0.84)
+def _barh_layout(fig, ax, ylabels: list[str], height: float) -> None:
+    left = (_text_width_in(ylabels, LABEL) + 0.2) / WIDTH
+    fig.subplots_adjust(left=left, right=0.97, bottom=0.62 / height, top=1 - 0.42 / height)
 
 
 def models_figure(ctx: ModelsContext, lang: str, name: str, labels: Labels):
@@ -127,17 +134,18 @@ def models_figure(ctx: ModelsContext, lang: str, name: str, labels: Labels):
     ylabels = [labels.pillar(c, lang) for c in cols]
     own = [ctx.pillars[c][0] for c in cols]
     med = [ctx.pillars[c][1] for c in cols]
-    width = 7.5
-    fig, ax = new_figure((width, 2.6))
+    height = 3.2
+    fig, ax = new_figure((WIDTH, height))
     y = np.arange(len(cols))
     ax.barh(y + 0.18, own, height=0.36, color=OWN, label=name)
     ax.barh(y - 0.18, med, height=0.36, color=OTHER, label=t("national_median", lang))
-    ax.set_yticks(y, ylabels, fontsize=9)
+    ax.set_yticks(y, ylabels, fontsize=LABEL)
     ax.invert_yaxis()
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_xlabel(t("score", lang) + f" ({ctx.year})", fontsize=8.5)
+    ax.xaxis.get_major_locator().set_params(nbins=5)
+    ax.tick_params(axis="x", labelsize=TICK)
+    ax.set_xlabel(t("score", lang) + f" ({ctx.year})", fontsize=LABEL)
     legend_outside(ax)
-    _barh_layout(fig, ax, ylabels, width)
+    _barh_layout(fig, ax, ylabels, height)
     return fig
 
 
@@ -145,27 +153,30 @@ def pathways_figure(ctx: PathwaysContext, lang: str, labels: Labels):
     """The five pathway scores (the two lowest-ranked in red), national medians as ticks."""
     idx = list(ctx.diag.index)
     ylabels = [labels.pathway(c, lang) for c in idx]
-    width = 7.5
-    fig, ax = new_figure((width, 2.7))
+    height = 3.5
+    fig, ax = new_figure((WIDTH, height))
     y = np.arange(len(idx))
     colors = [OWN if str(c).removeprefix("pathway_") in ctx.weakest else "#7f8c8d" for c in idx]
     ax.barh(y, ctx.diag["score"], color=colors, height=0.6)
     ax.scatter(ctx.diag["median"].to_numpy(), y, marker="|", s=260, color="#1f2d3d", zorder=3,
                label=t("national_median", lang))
-    ax.set_yticks(y, ylabels, fontsize=9)
+    ax.set_yticks(y, ylabels, fontsize=LABEL)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_xlabel(t("score", lang) + f" ({ctx.year})", fontsize=8.5)
+    ax.tick_params(axis="x", labelsize=TICK)
+    ax.set_xlabel(t("score", lang) + f" ({ctx.year})", fontsize=LABEL)
     legend_outside(ax, markerscale=0.6)
-    _barh_layout(fig, ax, ylabels, width)
+    _barh_layout(fig, ax, ylabels, height)
     return fig
 
 
-def map_figure(ctx: MapContext, shapes, lang: str):
+def map_image(ctx: MapContext, shapes, lang: str) -> tuple[str, int, int]:
     """Map of D (all of China, South China Sea inset) with the province outlined in red and its
-    neighbours dashed (:func:`analysis.reporting.maps.draw_map`)."""
+    neighbours dashed, as a PNG data URI and its pixel size
+    (:func:`analysis.reporting.maps.province_map_png`: the map is drawn once per year and language)."""
     from analysis.reporting import maps
 
-    return maps.draw_map(shapes, ctx.values, highlight=ctx.code, outline=ctx.neighbours,
-                         legend_label=f"D ({ctx.year})" if ctx.year else "", lang=lang)
+    png, w, h = maps.province_map_png(shapes, ctx.values, ctx.code, ctx.neighbours,
+                                      legend_label=f"D ({ctx.year})" if ctx.year else "", lang=lang,
+                                      width=WIDTH, text_scale=1.3)
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii"), w, h

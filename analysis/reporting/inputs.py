@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,16 @@ def load_spec_quietly():
 
 
 def framework_version() -> str:
-    """Version of the integration framework's specification (``spec.yaml`` ``version``), or ``"?"``."""
+    """Version of the integration framework's specification (``spec.yaml`` ``version``), or ``"?"``
+    (read once per process and spec file state: validating the file takes a third of a second)."""
+    from analysis.framework.spec import DEFAULT_SPEC_PATH as spec_path
+
+    st = spec_path.stat() if spec_path.exists() else None
+    return _framework_version((st.st_size, st.st_mtime_ns) if st else None)
+
+
+@lru_cache(maxsize=4)
+def _framework_version(_key) -> str:
     spec = load_spec_quietly()
     return str(getattr(spec, "version", None) or "?")
 

@@ -308,6 +308,7 @@ def draw_map(
     legend_label: str = "",
     lang: str = "zh",
     width: float = 7.0,
+    text_scale: float = 1.0,
     cmap: str = "YlGnBu",
     vmin: float | None = None,
     vmax: float | None = None,
@@ -339,6 +340,8 @@ def draw_map(
         Language of the map's own words (no-data legend, inset label, credit).
     width : float
         Figure width in inches; the height follows from the map's extent (equal aspect).
+    text_scale : float
+        Factor on every type size (1.3 for maps that must stay legible on a phone).
     vmin, vmax : float, optional
         Colour-scale limits (default: the values' range).
 
@@ -361,7 +364,8 @@ def draw_map(
     n_leg = len(legend or []) + 1
     # a categorical legend goes under the map in two columns (inside it would cover provinces)
     leg_rows = ((n_leg + 1) // 2 + (1 if legend_label else 0)) if colors is not None else 0
-    bottom_in, top_in = 0.22 + 0.19 * leg_rows, (0.42 if title else 0.06)
+    fs = text_scale
+    bottom_in, top_in = (0.22 + 0.19 * leg_rows) * fs, (0.42 * fs if title else 0.06)
     map_h = width * (y1 - y0) / (x1 - x0)
     fig_h = map_h + bottom_in + top_in
     fig = Figure(figsize=(width, fig_h))  # not registered with pyplot: shown only where displayed
@@ -423,24 +427,88 @@ def draw_map(
     for sp in inset.spines.values():
         sp.set_edgecolor("#7f8c8d")
         sp.set_linewidth(0.7)
-    inset.text(0.5, -0.012, words["inset"], transform=inset.transAxes, ha="center", va="top", fontsize=6.5,
+    inset.text(1.0, -0.012, words["inset"], transform=inset.transAxes, ha="right", va="top", fontsize=6.5 * fs,
                color="#333333")
     if title:
-        fig.text(0.5, 1 - 0.06 / fig_h, title, ha="center", va="top", fontsize=12)
+        fig.text(0.5, 1 - 0.06 / fig_h, title, ha="center", va="top", fontsize=12 * fs)
     handles = [Patch(facecolor=c, edgecolor="#8a9199", linewidth=0.4, label=lab) for c, lab in (legend or [])]
     handles.append(Patch(facecolor=NO_DATA, edgecolor="#8a9199", linewidth=0.4, label=words["no_data"]))
     if colors is not None:
-        fig.legend(handles=handles, fontsize=8, title=legend_label or None, title_fontsize=8, alignment="left",
+        fig.legend(handles=handles, fontsize=8 * fs, title=legend_label or None, title_fontsize=8 * fs, alignment="left",
                    loc="lower left", bbox_to_anchor=(0.01, 0.2 / fig_h), ncol=2, frameon=False,
                    handlelength=1.4, handleheight=0.9, labelspacing=0.35, columnspacing=1.5)
     else:
-        ax.legend(handles=handles, fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 0.01), frameon=False,
+        ax.legend(handles=handles, fontsize=7 * fs, loc="lower left", bbox_to_anchor=(0.0, 0.01), frameon=False,
                   handlelength=1.4, handleheight=0.9, borderaxespad=0.3).set_zorder(5)
     if norm is not None:
-        cax = ax.inset_axes((0.015, 0.115, 0.24, 0.028))
+        cax = ax.inset_axes((0.015, 0.09 + 0.025 * fs, 0.26, 0.028 * fs))
         cb = fig.colorbar(ScalarMappable(cmap=cm, norm=norm), cax=cax, orientation="horizontal")
-        cb.ax.tick_params(labelsize=7, length=2, pad=1)
+        cb.ax.tick_params(labelsize=7 * fs, length=2, pad=1)
         cb.outline.set_linewidth(0.4)
-        cax.set_title(legend_label, fontsize=8, pad=2.5, loc="left")
-    fig.text(0.005, 0.04 / fig_h, words["credit"], ha="left", va="bottom", fontsize=6.5, color="#6b7680")
+        cax.set_title(legend_label, fontsize=8 * fs, pad=2.5, loc="left")
+    fig.text(0.005, 0.04 / fig_h, words["credit"], ha="left", va="bottom", fontsize=6.5 * fs, color="#6b7680")
     return fig
+
+
+_BASES: dict[tuple, tuple] = {}
+
+
+def province_map_png(shapes, values: pd.Series | None, highlight: int, outline: Sequence[int] = (), *,
+                     legend_label: str = "", lang: str = "zh", width: float = 7.0, text_scale: float = 1.0,
+                     dpi: int = 100) -> tuple[bytes, int, int]:
+    """PNG of :func:`draw_map` with one province outlined in red and its neighbours dashed.
+
+    The map without the outlines is drawn once per process and colouring (the same for every
+    province of a year and language) and kept as a bitmap; each province then costs only its
+    outlines, drawn onto a copy of that bitmap (matplotlib's blitting: ``restore_region`` and
+    ``draw_artist``), instead of redrawing 34 provinces and the inset.
+
+    Returns
+    -------
+    (bytes, int, int)
+        The PNG and its width and height in pixels.
+    """
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PathCollection
+    from PIL import Image
+
+    if values is None:  # a plain map colours the province itself: draw it whole
+        fig = draw_map(shapes, None, highlight, outline, legend_label=legend_label, lang=lang, width=width,
+                       text_scale=text_scale)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 2})
+        return buf.getvalue(), int(round(fig.get_figwidth() * dpi)), int(round(fig.get_figheight() * dpi))
+    key = (id(shapes), tuple(np.round(values.astype(float).to_numpy(), 12)), tuple(values.index), legend_label,
+           lang, width, text_scale, dpi)
+    if key not in _BASES:
+        fig = draw_map(shapes, values, legend_label=legend_label, lang=lang, width=width, text_scale=text_scale)
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        if len(_BASES) >= 4:
+            _BASES.clear()
+        _BASES[key] = (fig, canvas, canvas.copy_from_bbox(fig.bbox))
+    fig, canvas, background = _BASES[key]
+    canvas.restore_region(background)
+    items = _prepared(shapes)["items"]
+    ax = fig.axes[0]
+    drawn = []
+    for target, inset in ((ax, False), (ax.child_axes[0], True)):
+        polys = [(c, p) for c, lay, ins, p in items if lay != "maritime" and (ins if inset else lay != "islands")]
+        for paths_, style in (([p for c, p in polys if c in set(outline)],
+                               {"edgecolors": "#333333", "linewidths": 0.8, "linestyles": "--"}),
+                              ([p for c, p in polys if c == highlight], {"edgecolors": "#c0392b", "linewidths": 2.0})):
+            if paths_:
+                coll = PathCollection(paths_, facecolors="none", **style)
+                target.add_collection(coll, autolim=False)
+                target.draw_artist(coll)
+                drawn.append(coll)
+    w, h = canvas.get_width_height()
+    img = Image.frombuffer("RGBA", (w, h), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1).convert("RGB")
+    for coll in drawn:
+        coll.remove()
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=2)
+    return buf.getvalue(), w, h

@@ -226,7 +226,8 @@ def _spatial(inp, c: cx.SpatialContext, W, lang, common):
 
 
 def _map(inp, c: cx.MapContext, W, lang, common):
-    return [], [_figure(figures.map_figure(c, inp.shapes(), lang), common["alt"], common["caption"])]
+    uri, w, h = figures.map_image(c, inp.shapes(), lang)
+    return [], [Figure(uri, common["alt"], common["caption"], w, h)]
 
 
 _ASSEMBLE = {"glance": _glance, "indices": _indices, "coupling": _coupling, "models": _models,
@@ -312,6 +313,9 @@ def show(section: Section) -> None:
     The scrap is named after the section (``glance`` …) and holds ``{name: value}`` with the
     full names (``glance.gdp.value``) plus ``<key>.available``; ``None`` values are left out.
     """
+    from analysis.reporting.kernels import skip_slow_imports
+
+    skip_slow_imports()  # scrapbook imports papermill and nbformat
     import scrapbook as sb
     from IPython.display import HTML, display
 
