@@ -193,9 +193,9 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, font_css: 
     import jinja2
 
     from analysis.reporting import context, figures, inputs, maps
-    from analysis.reporting.fonts import setup_style
+    from analysis.reporting.fonts import configure_cjk_font
 
-    setup_style()
+    configure_cjk_font()  # the map's words (no seaborn theme needed for a map)
     out_root = Path(out_root)
     inp = inputs.load_inputs(data_dir)
     m = context.index_metrics(inp, year_end)

@@ -26,8 +26,11 @@ from typing import Any
 KERNEL_START_RETRIES = 4
 #: Kernel options: a shell line (``!cmd``) that exits non-zero raises ``CalledProcessError``, so
 #: the cell records an error and the notebook counts as failed (IPython >= 8.19; ``%%bash`` and
-#: the other ``%%script`` magics raise by default).
-KERNEL_ARGUMENTS = ("--InteractiveShell.system_raise_on_error=True",)
+#: the other ``%%script`` magics raise by default); no history database.
+KERNEL_ARGUMENTS = ("--InteractiveShell.system_raise_on_error=True",
+                    # no input history: IPython writes every cell to an SQLite file (a tenth of a
+                    # second per report, and two kernels contend for the same file)
+                    "--HistoryManager.enabled=False")
 
 
 def skip_slow_imports() -> None:
