@@ -1,7 +1,9 @@
 """Maps of China by the Chinese standard: all of the territory, the maritime line, the inset, the credit.
 
-Reads the boundaries from the raw mirror (or ``data/raw``) through the data layer's parsers into a
-temporary cache, so it does not depend on a built ``data/processed``.
+Reads the boundaries from the verified raw files (the ``raw_dir`` fixture: ``data/raw``, the
+mirror, or the public addresses; tests/conftest.py) through the data layer's parsers into a
+temporary cache, so it does not depend on a built ``data/processed``; without raw files these
+tests fail, saying so, rather than skip.
 """
 
 from __future__ import annotations
@@ -21,8 +23,14 @@ from analysis.data.provinces import PROVINCES
 from analysis.reporting import maps
 
 CODES = [int(c) for c in PROVINCES["province_code"]]
-RAW = maps.boundaries_dir()
-pytestmark = pytest.mark.skipif(RAW is None, reason="no boundaries in data/raw or the mirror")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def raw(raw_dir):
+    """The verified raw files, also as the mirror the map code looks in."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYSIS_MIRROR", str(raw_dir))
+        yield raw_dir
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +39,10 @@ def shapes(tmp_path_factory):
     return maps.province_shapes(CODES, cache_dir=tmp_path_factory.mktemp("cache"), data_dir=empty)
 
 
-def test_context_parser_reads_taiwan_hong_kong_macao_and_the_maritime_line():
+def test_context_parser_reads_taiwan_hong_kong_macao_and_the_maritime_line(raw):
     from analysis.data.sources.boundaries_context import read
 
-    g = read(RAW)
+    g = read(raw)
     assert g["code"].tolist() == [710000, 810000, 820000, 100000]
     assert g["kind"].tolist() == ["no_data"] * 3 + ["maritime_boundary"]
     line = g.geometry.iloc[3]
