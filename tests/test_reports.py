@@ -33,7 +33,6 @@ from analysis.reporting.synthetic import write_synthetic
 
 ROOT = paths.project_root()
 NOTEBOOK = ROOT / "notebooks" / "province_report.ipynb"
-MIRROR = paths.mirror_dir()
 
 
 # ------------------------------------------------------------------------------------ fonts
@@ -390,13 +389,13 @@ def test_resolve_provinces_accepts_spellings():
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, synth):
-    """Two provinces (one given by name) × two languages, one worker (kernel reused)."""
+def rendered(tmp_path_factory, synth, raw_dir):
+    """Two provinces (one given by name) × two languages, one worker (kernel reused); the
+    boundaries (maps, neighbours) from the verified raw files (tests/conftest.py)."""
     out = tmp_path_factory.mktemp("reports")
     mp = pytest.MonkeyPatch()
     mp.setenv("ANALYSIS_ROOT", str(out))  # map cache under the temporary root
-    if MIRROR is not None:
-        mp.setenv("ANALYSIS_MIRROR", str(MIRROR))
+    mp.setenv("ANALYSIS_MIRROR", str(raw_dir))
     try:
         rc = batch.main(provinces=[320000, "海南省"], langs=["zh", "en"], workers=1,
                         data_dir=synth, out_root=out, notebook=NOTEBOOK, progress=False, timeout=120)
@@ -434,11 +433,10 @@ def test_reports_render_and_numbers_equal_processed_data(rendered, synth):
             assert s["pathways.weakest"] == it.loc[2023, "weakest_pathways"].split(";")
             assert s["coupling.D.latest"] == pytest.approx(
                 np.sqrt(s["coupling.C.latest"] * s["coupling.T.latest"]))
-    if MIRROR is not None:
-        s = _scraps(out / "provinces" / "notebooks" / "460000_en.ipynb")
-        assert s["spatial.neighbours"] == [440000]  # Hainan linked to Guangdong by convention
-        s = _scraps(out / "provinces" / "notebooks" / "320000_en.ipynb")
-        assert s["spatial.neighbours"] == [310000, 330000, 340000, 370000]
+    s = _scraps(out / "provinces" / "notebooks" / "460000_en.ipynb")
+    assert s["spatial.neighbours"] == [440000]  # Hainan linked to Guangdong by convention
+    s = _scraps(out / "provinces" / "notebooks" / "320000_en.ipynb")
+    assert s["spatial.neighbours"] == [310000, 330000, 340000, 370000]
 
 
 def test_html_has_name_and_no_code(rendered):
