@@ -10,33 +10,56 @@ Called by ``python -m analysis models`` (and ``all``). Reads
 
 Variables (province-year, 31 provinces)
 ---------------------------------------
-* Outcome: advanced industrial structure ``TS = va_tertiary / va_secondary``
-  (:func:`analysis.measures.structure.advanced_structure`; 干春晖等 2011). Alternatives in the
-  robustness table: structure level ``H`` and rationalisation ``TL_neg = −Theil``.
+* Upgrading outcomes (:data:`OUTCOMES`, each estimated in the baseline, all oriented so that
+  larger = more upgraded): advanced structure ``TS = va_tertiary / va_secondary`` (干春晖等
+  2011); rationalisation ``TL_neg = −Theil`` (same source); productivity-weighted structural
+  height ``PH`` (刘伟, 张辉 & 黄泽华 2008; :func:`analysis.measures.structure.structure_height`):
+  sector value-added shares × sector labour productivity, value added at 2010 prices (each
+  province's GDP deflator), normalised by the national (31-province) labour productivity of
+  2010 (``lp_start = 0``, ``lp_end = Σ VA_2010 / Σ L_2010``), so PH = 1 is a share-weighted
+  productivity equal to the 2010 national average; high-tech revenue intensity ``HT =
+  hightech_revenue / gdp`` (high-tech industry main-business revenue over GDP: neither the
+  panel nor the raw mirror has industrial enterprises' total revenue, the natural share
+  denominator, so the ratio is a revenue-to-value-added intensity, not a share, and can exceed
+  1). Structure level ``H`` is an alternative in the robustness table.
 * S&T innovation: ``rd_intensity_pct`` = R&D expenditure / GDP × 100.
-* Integration: coupling coordination ``D`` of the S&T and industrial subsystems (when the
-  integration table exists), industrial-chain linkage ``chain_linkage`` (when it exists).
-* Controls: ``ln_gdp_pc`` = log real GDP per capita (元, base-year prices), ``urbanisation``
-  (share), ``fiscal_share`` = general budget expenditure / GDP.
+* Controls (:data:`CONTROLS`): ``urbanisation`` (share), ``fiscal_share`` = general budget
+  expenditure / GDP. Controls that are themselves outcomes of R&D (:data:`BAD_CONTROLS`:
+  ``ln_gdp_pc`` = log real GDP per capita, and the integration score ``D``, which contains
+  software revenue / GDP and is mechanically linked to TS) appear only in robustness columns
+  labelled "bad control" (Angrist & Pischke 2009, §3.2.3).
+* Industrial-chain linkage ``chain_linkage`` (when it exists): robustness column only, see the
+  caveat below.
 
 Models
 ------
-1. Baseline two-way FE (province and year), province-clustered, reghdfe small-sample
-   correction: (1) R&D + controls; (2) + D; (3) + chain linkage (as available).
-2. Robustness of (1): regressors lagged one year, winsorised 1/99 %, without the four
-   municipalities, alternative outcomes H and TL_neg.
-3. Heterogeneity of (1) by NBS region, with the interaction Wald test.
-4. Hansen (1999) threshold model (``analysis.models.threshold.hansen_threshold``): TS on
-   R&D intensity with regimes in log GDP per capita, controls regime-independent, double
-   threshold tested, 300 bootstrap replications, seed 20260101.
-5. Spatial Durbin model (``analysis.models.spatial.spatial_panel``), two-way FE, queen
-   contiguity (Hainan linked to Guangdong), LeSage–Pace effects (1000 draws, seed), plus the
-   LM tests.
+1. Baseline two-way FE (province and year) for each outcome, province-clustered, reghdfe
+   small-sample correction, with the wild cluster bootstrap p-value (WCR, Rademacher, 9,999
+   draws) of every coefficient beside its CR1 standard error.
+2. Robustness of the TS baseline: regressors lagged one year, winsorised 1/99 %, without the
+   four municipalities, outcome H, bad controls (+ ln GDP per capita; + ln GDP per capita and
+   D), + chain linkage, a placebo lead of R&D (t + 1), and randomisation inference (R&D
+   permuted across provinces within each year, 999 permutations, seed).
+3. Heterogeneity of the TS baseline by NBS region, with the interaction Wald test; regions
+   with fewer than 10 provinces get wild-bootstrap inference only (Webb weights).
+4. Hansen (1999) threshold model: TS on R&D intensity with regimes in log GDP per capita,
+   two-way effects (year dummies kept unless they are jointly insignificant at 10 %), double
+   threshold tested, 300 bootstrap replications; "no interior threshold" when the bootstrap p
+   exceeds 0.10 or a regime is at the trimming bound (then no regime coefficient is stored).
+5. Spatial panels for three weight matrices (:func:`spatial_weight_matrices`: queen contiguity
+   with Hainan linked to Guangdong, inverse great-circle distance between centroids, economic
+   distance in mean real GDP per capita): LM / robust LM and LR / Wald tests choose among no
+   spatial model, SAR, SEM and SDM per W; effects (LeSage–Pace, 1000 draws) interpreted only
+   where dependence is supported.
 6. Mechanism: R&D → integration D → TS, stepwise mediation with Sobel and a 1000-draw
    province-cluster bootstrap, reported with the 江艇 (2022) X→M estimate; moderation of the
    R&D effect by D (centred interaction, marginal effects).
-7. Dynamic panel: system GMM (TS on its lag, R&D and controls; collapsed instruments,
-   year dummies), AR(2) and Hansen tests.
+7. Dynamic panel: system GMM (TS on its lag, R&D and controls; collapsed instruments, year
+   dummies, instruments ≤ provinces), AR(2) and Hansen tests with Roodman's caveat, a warning
+   near a unit root.
+8. Specification curve of the R&D coefficient (:func:`analysis.models.speccurve.
+   specification_curve`): 4 outcomes × 3 control sets × 3 windows × 2 fixed-effects options ×
+   2 inference methods.
 
 Caveat on ``chain_linkage``: provincial input-output tables exist only for some years, so the
 panel value is carried forward between tables (``chain_linkage_flag``); with year effects its
@@ -48,14 +71,17 @@ Outputs: tables ``reports/paper/<name>_<lang>.{md,html,tex,csv}`` and tidy resul
 ``baseline.parquet``, ``robustness.parquet``, ``heterogeneity.parquet``,
 ``threshold_regimes.parquet`` (each province-year's regime and regime coefficient),
 ``threshold_tests.parquet``, ``spatial_effects.parquet``, ``spatial_lm.parquet``; the
-LeSage–Pace effects also as a table ``spatial_effects_<lang>.*``.
+LeSage–Pace effects also as a table ``spatial_effects_<lang>.*``; ``spatial_tests.parquet`` and
+``spatial_effects_all.parquet`` (every W); ``specification_curve.parquet`` (also
+``reports/paper/specification_curve.{csv,png,pdf}``).
 Raises ``FileNotFoundError`` when the panel is missing. Whether to run at all is decided by the
 step runner (:mod:`analysis.steps`), which keys this step on its input files and the code it
 imports; :func:`run` always estimates.
 
 Failing blocks leave no stale output
 ------------------------------------
-Each block (baseline, robustness, heterogeneity, threshold, spatial, mechanisms, gmm) runs in
+Each block (baseline, robustness, heterogeneity, threshold, spatial, mechanisms, gmm,
+specification_curve) runs in
 its own ``try``/``except`` and, when it fails, records ``failed[<block>] = "<Error>: <message>"``.
 :data:`BLOCK_OUTPUTS` lists, per block, the files it writes (glob patterns: ``results/…`` under
 ``data/processed/``, ``paper/…`` under ``reports/``). At the end of :func:`run`,
@@ -91,9 +117,23 @@ SEED = 20260101
 WILD = {"reps": 9999, "seed": SEED}
 MIN_CLUSTERS = 10
 KEYS = ["province_code", "year"]
-CONTROLS = ["ln_gdp_pc", "urbanisation", "fiscal_share"]
+#: Controls of the baseline: not outcomes of R&D.
+CONTROLS = ["urbanisation", "fiscal_share"]
+#: Outcomes of R&D used as controls only in robustness columns labelled so.
+BAD_CONTROLS = ["ln_gdp_pc", "D"]
 X_MAIN = "rd_intensity_pct"
 Y_MAIN = "TS"
+#: Upgrading outcomes of the baseline, in column order (larger = more upgraded).
+OUTCOMES = ["TS", "TL_neg", "PH", "HT"]
+#: Base year of the constant prices of ``gdp_real``/``gdp_deflator`` (data build default).
+BASE_YEAR = 2010
+#: Permutations of the randomisation-inference test; bootstrap replications of the threshold
+#: tests; effect draws of the spatial models.
+PERMUTATIONS = 999
+THRESHOLD_BOOTSTRAP = 300
+SPATIAL_DRAWS = 1000
+#: Sample windows of the specification curve.
+WINDOWS = {"2011–2022": (2011, 2022), "2011–2018": (2011, 2018), "2016–2022": (2016, 2022)}
 
 #: Labels of the variables derived here, ``{"en": {name: label}, "zh": {...}}``: from the one
 #: derived-labels file (``analysis/derived_labels.yaml``, :mod:`analysis.labels`), which the reports
@@ -103,13 +143,26 @@ DERIVED_LABELS = derived_by_lang()
 
 #: Units of the baseline variables, stated under the baseline table.
 UNITS_NOTE = {
-    "en": ("Units: TS = tertiary / secondary value added (ratio); R&D intensity = R&D "
-           "expenditure / GDP × 100 (%); log real GDP per capita in yuan at constant prices; "
-           "urbanisation = urban / total population (share, 0–1); fiscal expenditure / GDP "
-           "(ratio); D in [0, 1]."),
-    "zh": ("单位：TS为第三产业增加值/第二产业增加值（比值）；R&D投入强度为R&D经费/GDP×100（%）；"
-           "人均实际GDP为基年（2010年）不变价元取对数；城镇化率为城镇人口/总人口（0–1）；财政支出/GDP为比值；"
-           "D取值于[0, 1]。"),
+    "en": ("Units: TS = tertiary / secondary value added (ratio); TL_neg = −Theil index of "
+           "value-added vs employment shares (0 = sectoral productivities equal); PH = Σ sector "
+           "value-added share × sector labour productivity at 2010 prices / national labour "
+           "productivity in 2010 (刘伟, 张辉 & 黄泽华 2008); HT = high-tech industry revenue / "
+           "GDP (an intensity: revenue over value added, not a share); R&D intensity = R&D "
+           "expenditure / GDP × 100 (%); urbanisation = urban / total population (share, 0–1); "
+           "fiscal expenditure / GDP (ratio)."),
+    "zh": ("单位：TS为第三产业增加值/第二产业增加值（比值）；TL_neg为增加值与就业结构泰尔指数的相反数"
+           "（0表示各产业劳动生产率相等）；PH为各产业增加值比重×产业劳动生产率（2010年价格）/2010年全国"
+           "劳动生产率（刘伟、张辉、黄泽华2008）；HT为高技术产业营业收入/GDP（收入与增加值之比，非比重）；"
+           "R&D投入强度为R&D经费/GDP×100（%）；城镇化率为城镇人口/总人口（0–1）；财政支出/GDP为比值。"),
+}
+
+#: Why ln GDP per capita and D are not baseline controls (stated under the baseline table).
+BAD_CONTROL_NOTE = {
+    "en": ("Controls exclude ln real GDP per capita and the integration score D: both are "
+           "outcomes of R&D (bad controls; D also contains software revenue / GDP, mechanically "
+           "linked to TS). They enter only the robustness columns labelled 'bad control'."),
+    "zh": ("控制变量不含人均实际GDP（对数）与融合度D：二者本身受R&D影响（“坏控制变量”；D还包含软件收入/GDP，"
+           "与TS存在机械关联），仅出现在稳健性检验中标注为“坏控制变量”的列。"),
 }
 
 
@@ -160,10 +213,13 @@ BLOCK_OUTPUTS: dict[str, tuple[str, ...]] = {
     "threshold": ("results/threshold_regimes.parquet", "results/threshold_tests.parquet",
                   "paper/threshold_*"),
     "spatial": ("results/spatial_effects.parquet", "results/spatial_lm.parquet",
+                "results/spatial_tests.parquet", "results/spatial_effects_all.parquet",
                 "paper/spatial_sdm_*", "paper/spatial_effects_*", "paper/spatial_effects.csv"),
     "mechanisms": ("results/mediation.parquet", "results/moderation_margins.parquet",
                    "paper/mediation_*", "paper/moderation_*"),
     "gmm": ("results/gmm.parquet", "paper/gmm_*"),
+    "specification_curve": ("results/specification_curve.parquet",
+                            "paper/specification_curve.*"),
 }
 
 
@@ -252,6 +308,9 @@ def build_analysis_frame(panel: pd.DataFrame, integration: pd.DataFrame | None,
     # 亿元 / 万人 = 1e4 元 per person
     df["ln_gdp_pc"] = np.log(gdp * 1e4 / df["population"])
     df["fiscal_share"] = df["budget_exp"] / df["gdp"]
+    df["PH"] = structural_height(df)
+    df["HT"] = df["hightech_revenue"] / df["gdp"] if "hightech_revenue" in df.columns \
+        else np.nan
     reg = PROVINCES[["province_code", "region"]]
     df = df.merge(reg, on="province_code", how="left")
     if integration is not None:
@@ -262,6 +321,35 @@ def build_analysis_frame(panel: pd.DataFrame, integration: pd.DataFrame | None,
         if yr and "chain_linkage" in chain.columns:
             df = df.merge(chain[KEYS + ["chain_linkage"]], on=KEYS, how="left")
     return df
+
+
+def structural_height(panel: pd.DataFrame, base_year: int = BASE_YEAR) -> pd.Series:
+    """``PH`` of every province-year (NaN where an input is missing).
+
+    :func:`analysis.measures.structure.structure_height` with value added at ``base_year``
+    prices (each sector's value added divided by the province's GDP deflator, base year = 1:
+    the panel has no sector deflators), employment in 万人, ``lp_start = 0`` and ``lp_end`` =
+    national labour productivity of the base year (Σ real value added / Σ employment over the
+    31 provinces; the first complete year when the panel does not reach back to the base year).
+    """
+    from analysis.measures.structure import structure_height
+
+    va = ["va_primary", "va_secondary", "va_tertiary"]
+    emp = ["emp_primary", "emp_secondary", "emp_tertiary"]
+    out = pd.Series(np.nan, index=panel.index, name="PH")
+    if not all(c in panel.columns for c in [*va, *emp, "gdp_deflator"]):
+        return out
+    real = panel[va].div(panel["gdp_deflator"], axis=0)
+    ok = (real.notna().all(axis=1) & panel[emp].notna().all(axis=1) & (real > 0).all(axis=1)
+          & (panel[emp] > 0).all(axis=1))
+    if not ok.any():
+        return out
+    ref = base_year if (ok & (panel["year"] == base_year)).any() else int(panel.loc[ok, "year"].min())
+    base = panel["year"] == ref
+    lp_ref = float(real[ok & base].to_numpy().sum() / panel.loc[ok & base, emp].to_numpy().sum())
+    out[ok] = structure_height(real[ok].to_numpy(), panel.loc[ok, emp].to_numpy(),
+                               lp_end=lp_ref).to_numpy()
+    return out
 
 
 def _balanced(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -284,11 +372,9 @@ def _balanced(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return ok[ok["year"].isin(best)].sort_values(KEYS).reset_index(drop=True)
 
 
-def _spatial_weights(verbose: bool):
-    """Queen contiguity W over the 31 provinces, from processed or raw boundaries."""
+def _boundaries():
+    """Province boundaries (GeoDataFrame, one row per province) from processed or raw files."""
     import geopandas as gpd
-
-    from analysis.measures.spatial import contiguity_weights
 
     p = paths.processed_dir() / "boundaries.parquet"
     gdf = None
@@ -313,7 +399,37 @@ def _spatial_weights(verbose: bool):
     gdf = gdf[gdf["province_code"].between(110000, 659999)]
     if gdf["province_code"].duplicated().any():
         gdf = gdf.dissolve(by="province_code").reset_index()
-    return contiguity_weights(gdf)
+    return gdf
+
+
+def spatial_weight_matrices(frame: pd.DataFrame, gdf=None) -> dict:
+    """The three row-standardised weight matrices of the spatial block (libpysal W, ids =
+    province codes).
+
+    * ``queen``: queen contiguity of the province boundaries, Hainan (460000) linked to
+      Guangdong (440000) — the documented rule of :func:`analysis.measures.contiguity_weights`.
+    * ``distance``: inverse great-circle distance between province centroids (equal-area
+      projection), ``w_ij = 1/d_ij`` (:func:`analysis.measures.distance_weights`).
+    * ``economic``: economic distance ``w_ij = 1/|ḡ_i − ḡ_j|``, ḡ the province's mean real GDP
+      per capita over ``frame``'s years (:func:`analysis.measures.economic_distance_weights`).
+    """
+    from analysis.measures.spatial import (
+        contiguity_weights,
+        distance_weights,
+        economic_distance_weights,
+    )
+
+    gdf = _boundaries() if gdf is None else gdf
+    gdp = frame["gdp_real"] if "gdp_real" in frame.columns else frame["gdp"]
+    gpc = frame.assign(gdp_pc=gdp / frame["population"])[["province_code", "gdp_pc"]].dropna()
+    return {"queen": contiguity_weights(gdf), "distance": distance_weights(gdf),
+            "economic": economic_distance_weights(gpc)}
+
+
+W_LABELS = {"en": {"queen": "queen contiguity (Hainan–Guangdong)",
+                   "distance": "inverse distance", "economic": "economic distance"},
+            "zh": {"queen": "邻接矩阵（海南—广东相连）", "distance": "地理距离倒数矩阵",
+                   "economic": "经济距离矩阵"}}
 
 
 def _effects_tables(sdm, labels: dict[str, dict[str, str]]) -> dict:
@@ -364,7 +480,8 @@ def run(verbose: bool = False) -> dict:
         ``data/processed/panel.parquet`` does not exist.
     """
     from analysis.models.heterogeneity import heterogeneity
-    from analysis.models.robustness import MUNICIPALITIES, robustness
+    from analysis.models.inference import permutation_test
+    from analysis.models.robustness import MUNICIPALITIES, lag_within, robustness
     from analysis.models.tables import regression_table
     from analysis.models.twfe import twfe
 
@@ -396,78 +513,134 @@ def run(verbose: bool = False) -> dict:
     if chain is None:
         todo.append("chain_linkage_panel.parquet absent: chain-linkage column not estimated")
 
-    def tables(name: str, results, **kw) -> None:
-        tabs = {lang: regression_table(results, labels=labels[lang], lang=lang, **kw)
-                for lang in ("en", "zh")}
-        written.extend(_write_table(out_dir, name, tabs))
-
-    # ---- 1. baseline --------------------------------------------------------------------
-    base_cols = [Y_MAIN, X_MAIN, *CONTROLS]
-    base_df = df.dropna(subset=base_cols)
+    # ---- 1. baseline: each upgrading outcome ---------------------------------------------
+    base_df = df.dropna(subset=[Y_MAIN, X_MAIN, *CONTROLS])
     baseline: dict = {}
     try:
-        baseline["(1)"] = twfe(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year")
-        if "D" in df.columns and df["D"].notna().any():
-            baseline["(2)"] = twfe(df, Y_MAIN, [X_MAIN, "D", *CONTROLS], "province_code", "year")
-        if "chain_linkage" in df.columns and df["chain_linkage"].notna().any():
-            xs = [X_MAIN] + (["D"] if "(2)" in baseline else []) + ["chain_linkage", *CONTROLS]
-            baseline["(3)"] = twfe(df, Y_MAIN, xs, "province_code", "year")
-        for r in baseline.values():
+        for i, yv in enumerate(OUTCOMES):
+            if yv not in df.columns or df[yv].notna().sum() == 0:
+                todo.append(f"baseline outcome {yv}: no data")
+                continue
+            r = twfe(df.dropna(subset=[yv, X_MAIN, *CONTROLS]), yv, [X_MAIN, *CONTROLS],
+                     "province_code", "year")
             for term in r.params.index:
                 r.wild_bootstrap(term, **WILD)
+            baseline[f"({i + 1})"] = r
+        if "(1)" not in baseline:
+            raise ValueError(f"the main outcome {Y_MAIN} could not be estimated")
         for lang in ("en", "zh"):
-            bnotes = [_sample_note(baseline, df, lang), UNITS_NOTE[lang]]
-            cn = _chain_note(df, baseline.get("(3)", baseline["(1)"]), lang)
-            if cn:
-                bnotes.append(cn)
+            bnotes = [_sample_note(baseline, df, lang), UNITS_NOTE[lang], BAD_CONTROL_NOTE[lang]]
             tab = regression_table(baseline, labels=labels[lang], lang=lang, notes=bnotes)
             written.extend(_write_table(out_dir, "baseline", {lang: tab}))
-        if "(3)" in baseline:
-            summary["chain_linkage_note"] = _chain_note(df, baseline["(3)"], "en")
         rows = []
         for k, r in baseline.items():
             t = r.tidy()
             t.insert(0, "model", k)
+            s_ = df.dropna(subset=[r.depvar, *r.params.index])
             t["depvar"], t["nobs"], t["r2_within"] = r.depvar, r.nobs, r.r2_within
-            t["years"] = f"{int(base_df.year.min())}-{int(base_df.year.max())}" if k == "(1)" \
-                else ""
+            t["years"] = f"{int(s_.year.min())}-{int(s_.year.max())}"
             rows.append(t)
         _write_df(res_dir / "baseline.parquet", pd.concat(rows, ignore_index=True))
         written.append("results/baseline.parquet")
+
+        def _head(r):
+            w = r.wild[X_MAIN]
+            s_ = df.dropna(subset=[r.depvar, *r.params.index])
+            return {"depvar": r.depvar, "term": X_MAIN, "estimate": float(r.params[X_MAIN]),
+                    "std_error": float(r.std_errors[X_MAIN]),
+                    "p_value": float(r.pvalues[X_MAIN]), "wild_p_value": w.p_value,
+                    "wild_ci": [w.ci_lower, w.ci_upper], "wild_method": w.method,
+                    "nobs": r.nobs, "years": [int(s_.year.min()), int(s_.year.max())]}
+
         b1 = baseline["(1)"]
-        summary["baseline"] = {
-            "term": X_MAIN, "estimate": float(b1.params[X_MAIN]),
-            "std_error": float(b1.std_errors[X_MAIN]), "p_value": float(b1.pvalues[X_MAIN]),
-            "wild_p_value": b1.wild[X_MAIN].p_value,
-            "wild_ci": [b1.wild[X_MAIN].ci_lower, b1.wild[X_MAIN].ci_upper],
-            "wild_method": b1.wild[X_MAIN].method,
-            "nobs": b1.nobs, "years": [int(base_df.year.min()), int(base_df.year.max())],
-            "notes": b1.notes,
-        }
-        _log(verbose, f"baseline: {X_MAIN} = {b1.params[X_MAIN]:.4f} "
-             f"({b1.std_errors[X_MAIN]:.4f}), N = {b1.nobs}")
+        summary["baseline"] = {**_head(b1), "notes": b1.notes}
+        summary["baseline_by_outcome"] = {r.depvar: _head(r) for r in baseline.values()}
+        for r in baseline.values():
+            _log(verbose, f"baseline {r.depvar}: {X_MAIN} = {r.params[X_MAIN]:.4f} "
+                 f"({r.std_errors[X_MAIN]:.4f}, p = {r.pvalues[X_MAIN]:.3f}, wild p = "
+                 f"{r.wild[X_MAIN].p_value:.3f}), N = {r.nobs}")
     except Exception as exc:  # one block failing must not hide the others
         failed["baseline"] = f"{type(exc).__name__}: {exc}"
         _log(verbose, f"baseline failed: {exc}")
 
-    # ---- 2. robustness -------------------------------------------------------------------
+    # ---- 2. robustness of the TS baseline: bad controls, placebo lead, permutation --------
     try:
-        alts = [c for c in ("H", "TL_neg") if c in df.columns and df[c].notna().any()]
-        rob = robustness(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year",
+        rob_df = base_df.copy()
+        lead = lag_within(rob_df, [X_MAIN], "province_code", "year", lag=-1)
+        rob_df[f"F1.{X_MAIN}"] = lead[X_MAIN].to_numpy()
+        add = {"bad control: + ln GDP pc": (["ln_gdp_pc"], "bad control: adds ln real GDP per "
+                                            "capita, itself an outcome of R&D")}
+        if "D" in rob_df.columns and rob_df["D"].notna().any():
+            add["bad controls: + ln GDP pc, D"] = (["ln_gdp_pc", "D"], "bad controls: adds ln "
+                                                   "real GDP per capita and D, outcomes of R&D "
+                                                   "(D only from 2016)")
+        if "chain_linkage" in rob_df.columns and rob_df["chain_linkage"].notna().any():
+            add["+ chain linkage"] = (["chain_linkage"], "adds chain linkage, identified only "
+                                      "by the change between input-output tables")
+        add["placebo: R&D lead"] = ([f"F1.{X_MAIN}"], "placebo: adds next year's R&D "
+                                    "intensity, which cannot cause this year's TS")
+        alts = [c for c in ("H",) if c in df.columns and df[c].notna().any()]
+        rob = robustness(rob_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year",
                          lags=1, winsorize=(0.01, 0.99),
                          exclude={"excl. municipalities": MUNICIPALITIES},
-                         alt_outcomes=alts, wild=WILD)
+                         alt_outcomes=alts, add_regressors=add, wild=WILD)
+        perm = permutation_test(base_df, Y_MAIN, [X_MAIN, *CONTROLS], X_MAIN, "province_code",
+                                "year", reps=PERMUTATIONS, seed=SEED)
+        rob.results["baseline"].extra["permutation_p"] = perm.p_value
+        lead_r = rob.results.get("placebo: R&D lead")
+        if lead_r is not None:
+            lead_r.wild_bootstrap(f"F1.{X_MAIN}", **WILD)
         spec_notes = rob.table.drop_duplicates("spec").query("note != ''")
-        tables("robustness", rob.results, keep=[X_MAIN, *CONTROLS],
-               notes=["; ".join(f"{k}: {v}" for k, v in zip(spec_notes["spec"],
+        perm_note = {"en": (f"Randomisation inference: R&D intensity permuted across provinces "
+                            f"within each year, {PERMUTATIONS} permutations (seed {SEED}), "
+                            f"two-way FE re-estimated, p from |t| = {perm.p_value:.3f}."),
+                     "zh": (f"随机化推断：R&D投入强度在每年内跨省随机置换{PERMUTATIONS}次（种子{SEED}），"
+                            f"重新估计双向固定效应，基于|t|的p值为{perm.p_value:.3f}。")}
+        for lang in ("en", "zh"):
+            tab = regression_table(
+                rob.results, labels=labels[lang], lang=lang,
+                keep=[X_MAIN, f"F1.{X_MAIN}", *CONTROLS, *[c for c in ("ln_gdp_pc", "D",
+                                                                       "chain_linkage")
+                                                         if any(c in r.params.index
+                                                                for r in rob.results.values())]],
+                extra=["permutation_p"],
+                notes=["; ".join(f"{k}: {v}" for k, v in zip(spec_notes["spec"],
                                                              spec_notes["note"], strict=True))
-                      + "."])
-        _write_df(res_dir / "robustness.parquet", rob.table)
+                       + ".", perm_note[lang]])
+            written.extend(_write_table(out_dir, "robustness", {lang: tab}))
+        table = rob.table.copy()
+        if lead_r is not None:
+            extra_rows = table[(table["spec"] == "placebo: R&D lead")
+                               & (table["term"] == f"F1.{X_MAIN}")].index
+            w = lead_r.wild[f"F1.{X_MAIN}"]
+            table.loc[extra_rows, ["wild_p_value", "wild_ci_lower", "wild_ci_upper"]] = \
+                [w.p_value, w.ci_lower, w.ci_upper]
+        b0 = rob.results["baseline"]
+        perm_row = pd.DataFrame([{
+            "spec": "permutation test", "depvar": Y_MAIN, "term": X_MAIN,
+            "estimate": float(b0.params[X_MAIN]), "std_error": float(b0.std_errors[X_MAIN]),
+            "p_value": perm.p_value, "wild_p_value": np.nan, "wild_ci_lower": np.nan,
+            "wild_ci_upper": np.nan, "nobs": b0.nobs, "r2_within": b0.r2_within,
+            "note": perm.scheme + f", {PERMUTATIONS} permutations, seed {SEED}, p from |t|"}])
+        table = pd.concat([table, perm_row], ignore_index=True)
+        _write_df(res_dir / "robustness.parquet", table)
         written.append("results/robustness.parquet")
+        summary["robustness"] = {
+            "permutation_p": perm.p_value, "permutations": PERMUTATIONS,
+            "permutation_p_coef": perm.p_value_coef,
+            "placebo_lead": None if lead_r is None else {
+                "estimate": float(lead_r.params[f"F1.{X_MAIN}"]),
+                "p_value": float(lead_r.pvalues[f"F1.{X_MAIN}"]),
+                "wild_p_value": lead_r.wild[f"F1.{X_MAIN}"].p_value},
+            "specs": {k: {"estimate": float(r.params[X_MAIN]), "p_value": float(r.pvalues[X_MAIN]),
+                          "wild_p_value": r.wild[X_MAIN].p_value if X_MAIN in r.wild else None}
+                      for k, r in rob.results.items() if X_MAIN in r.params.index}}
+        _log(verbose, f"robustness: permutation p = {perm.p_value:.3f}")
         if rob.failed:
             failed.update({f"robustness: {k}": v for k, v in rob.failed.items()})
     except Exception as exc:
         failed["robustness"] = f"{type(exc).__name__}: {exc}"
+        _log(verbose, f"robustness failed: {exc}")
 
     # ---- 3. heterogeneity ----------------------------------------------------------------
     try:
@@ -489,142 +662,27 @@ def run(verbose: bool = False) -> dict:
         _write_df(res_dir / "heterogeneity.parquet", sl)
         written.append("results/heterogeneity.parquet")
         summary["heterogeneity"] = {"F": het.test["stat"], "p_value": het.test["p_value"],
-                                    "df1": het.test["df1"], "df2": het.test["df2"]}
+                                    "df1": het.test["df1"], "df2": het.test["df2"],
+                                    "wild_only": [k for k, r in het.subsamples.items()
+                                                  if r.wild_only]}
     except Exception as exc:
         failed["heterogeneity"] = f"{type(exc).__name__}: {exc}"
 
-    # ---- 4. Hansen threshold -------------------------------------------------------------
+    # ---- 4. Hansen threshold, two-way effects, interior-threshold verdict ----------------
     try:
-        from analysis.models.threshold import hansen_threshold
-    except ImportError:
-        hansen_threshold = None
-        todo.append("analysis.models.threshold.hansen_threshold not available")
-    if hansen_threshold is not None:
-        try:
-            q = "ln_gdp_pc"
-            thr_df = _balanced(df, [Y_MAIN, X_MAIN, *CONTROLS])
-            th_test = hansen_threshold(thr_df, Y_MAIN, list(CONTROLS), X_MAIN, q,
-                                       "province_code", "year", n_thresholds=2, grid=400,
-                                       trim=0.05, bootstrap=300, seed=SEED)
-            # sequential selection (Hansen 1999, Sect. 4): keep thresholds while the test of
-            # k-1 vs k thresholds rejects at 5 %; the reported regimes come from that model
-            m = 0
-            for pv in th_test.p_values:
-                if pv < 0.05:
-                    m += 1
-                else:
-                    break
-            n_sel = max(m, 1)
-            th = th_test if n_sel == 2 else hansen_threshold(
-                thr_df, Y_MAIN, list(CONTROLS), X_MAIN, q, "province_code", "year",
-                n_thresholds=n_sel, grid=400, trim=0.05, bootstrap=0, seed=SEED)
-            if m == 0:
-                th.notes.append("no significant threshold at 5 %: single-threshold fit shown "
-                                "for reference only")
-            # regime coefficients of the fitted model
-            reg = th.regime.rename("regime").reset_index()
-            reg = reg.merge(thr_df[KEYS + [q]], on=KEYS, how="left")
-            coef = {int(n.rsplit("_r", 1)[1]): (float(th.params[n]), float(th.std_errors[n]))
-                    for n in th.params.index if n.startswith(f"{X_MAIN}_r")}
-            reg["coef"] = reg["regime"].map(lambda j: coef.get(int(j), (np.nan, np.nan))[0])
-            reg["std_error"] = reg["regime"].map(lambda j: coef.get(int(j), (np.nan, np.nan))[1])
-            reg["threshold_var"] = q
-            _write_df(res_dir / "threshold_regimes.parquet", reg)
-            tests = th_test.tests.reset_index().rename(columns={"index": "test"}) \
-                if th_test.tests is not None else pd.DataFrame()
-            _write_df(res_dir / "threshold_tests.parquet", tests)
-            written += ["results/threshold_regimes.parquet", "results/threshold_tests.parquet"]
-            sizes = reg["regime"].value_counts()
-            min_size = int(np.ceil(0.05 * len(thr_df)))
-            tnotes = {"en": [], "zh": []}
-            if m == 0:
-                tnotes["en"].append("No threshold is significant at 5 %: the single-threshold "
-                                    "fit is shown for reference only.")
-                tnotes["zh"].append("门槛效应在5%水平上均不显著：单门槛估计仅供参考。")
-            if sizes.min() <= min_size:
-                msg = (f"threshold: a regime has only {sizes.min()} obs, "
-                       f"at the 5 % trimming bound ({min_size}): the estimate sits on the edge "
-                       "of the admissible grid; read the regime split with care")
-                tnotes["en"].append(f"A regime holds only {sizes.min()} observations, at the 5 % "
-                                    "trimming bound: the threshold sits on the edge of the grid.")
-                tnotes["zh"].append(f"某一区制仅有{sizes.min()}个观测值，位于5%截尾边界，"
-                                    "门槛值处于搜索网格边缘。")
-            fnote = "; ".join(f"F{i + 1} = {f:.2f} (bootstrap p = {p:.3f})"
-                              for i, (f, p) in enumerate(zip(th_test.f_stats,
-                                                             th_test.p_values, strict=False)))
-            tnote = ", ".join(f"{g:.4f}" for g in th.thresholds)
-            edges = [-np.inf, *th.thresholds, np.inf]
-            for lang in ("en", "zh"):
-                lab = dict(labels[lang])
-                for j in range(len(edges) - 1):
-                    lo_, hi_ = edges[j], edges[j + 1]
-                    cond = (f"{q} ≤ {hi_:.3f}" if j == 0 else f"{q} > {lo_:.3f}"
-                            if not np.isfinite(hi_) else f"{lo_:.3f} < {q} ≤ {hi_:.3f}")
-                    lab[f"{X_MAIN}_r{j}"] = f"{lab.get(X_MAIN, X_MAIN)} × ({cond})"
-                head = (f"Thresholds in {labels['en'].get(q, q)} ({q}): {tnote}. {fnote}." if lang == "en" else
-                        f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。")
-                tab = regression_table({"Hansen threshold" if lang == "en" else "门槛回归": th},
-                                       labels=lab, lang=lang, notes=[head, *tnotes[lang]])
-                written.extend(_write_table(out_dir, "threshold", {lang: tab}))
-            summary["threshold"] = {"q": q, "thresholds": list(map(float, th.thresholds)),
-                                    "n_significant": m,
-                                    "f_stats": list(map(float, th_test.f_stats)),
-                                    "p_values": list(map(float, th_test.p_values)),
-                                    "years": [int(thr_df.year.min()), int(thr_df.year.max())],
-                                    "regime_sizes": {int(k): int(v) for k, v in
-                                                     reg["regime"].value_counts().items()}}
-            if sizes.min() <= min_size:
-                summary["threshold"]["warning"] = msg
-                _log(verbose, msg)
-            _log(verbose, f"threshold: gammas {tnote}; {fnote}")
-        except Exception as exc:
-            failed["threshold"] = f"{type(exc).__name__}: {exc}"
-            _log(verbose, f"threshold failed: {exc}")
+        _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose)
+    except Exception as exc:
+        failed["threshold"] = f"{type(exc).__name__}: {exc}"
+        _log(verbose, f"threshold failed: {exc}")
 
-    # ---- 5. spatial Durbin ---------------------------------------------------------------
+    # ---- 5. spatial panels: three W, model chosen by tests per W -------------------------
     try:
-        from analysis.models.spatial import spatial_lm_tests, spatial_panel
-    except ImportError:
-        spatial_panel = None
-        todo.append("analysis.models.spatial.spatial_panel not available")
-    if spatial_panel is not None:
-        try:
-            w = _spatial_weights(verbose)
-            sp_df = _balanced(df, [Y_MAIN, X_MAIN, *CONTROLS])
-            xs = [X_MAIN, *CONTROLS]
-            lm = spatial_lm_tests(sp_df, Y_MAIN, xs, "province_code", "year", w)
-            sdm = spatial_panel(sp_df, Y_MAIN, xs, "province_code", "year", w, model="sdm",
-                                effects="twoways", n_sim=1000, seed=SEED)
-            eff = sdm.effects.reset_index() if sdm.effects is not None else pd.DataFrame()
-            _write_df(res_dir / "spatial_effects.parquet", eff)
-            _write_df(res_dir / "spatial_lm.parquet", lm.reset_index().rename(
-                columns={"index": "test"}))
-            written += ["results/spatial_effects.parquet", "results/spatial_lm.parquet"]
-            lm_note = "LM tests, p-values: " + ", ".join(
-                f"{t} {p:.3f}" for t, p in zip(lm.index if "test" not in lm.columns
-                                               else lm["test"], lm["p_value"], strict=True)) + "."
-            for lang in ("en", "zh"):
-                lab = dict(labels[lang])
-                for c in xs:
-                    lab[f"W*{c}"] = f"W×{lab.get(c, c)}"
-                tab = regression_table({"SDM": sdm}, labels=lab, lang=lang,
-                                       notes=[f"rho = {sdm.rho:.4f}; queen contiguity W.",
-                                              lm_note])
-                written.extend(_write_table(out_dir, "spatial_sdm", {lang: tab}))
-            if not eff.empty:
-                paths.atomic_write_bytes(out_dir / "spatial_effects.csv",
-                                         eff.to_csv(index=False).encode("utf-8"))
-                written.append("spatial_effects.csv")
-                written.extend(_write_table(out_dir, "spatial_effects",
-                                            _effects_tables(sdm, labels)))
-            summary["spatial"] = {"rho": float(sdm.rho) if sdm.rho is not None else None,
-                                  "nobs": sdm.nobs}
-            _log(verbose, f"spatial Durbin: rho = {sdm.rho:.4f}")
-        except Exception as exc:
-            failed["spatial"] = f"{type(exc).__name__}: {exc}"
-            _log(verbose, f"spatial failed: {exc}")
-            if verbose:
-                traceback.print_exc()
+        _spatial_block(df, labels, out_dir, res_dir, written, summary, verbose)
+    except Exception as exc:
+        failed["spatial"] = f"{type(exc).__name__}: {exc}"
+        _log(verbose, f"spatial failed: {exc}")
+        if verbose:
+            traceback.print_exc()
 
     # ---- 6. mechanism: R&D -> integration D -> TS (stepwise + Jiang 2022), moderation ---
     if "D" in df.columns and df["D"].notna().any():
@@ -641,7 +699,10 @@ def run(verbose: bool = False) -> dict:
                 steps = {"(1) TS": med.total, "(2) D": med.a_path, "(3) TS": med.direct}
                 note = (f"Indirect effect a·b = {med.indirect:.4f}; Sobel z = {med.sobel_z:.2f} "
                         f"(p = {med.sobel_p:.3f}); province-cluster bootstrap 95% CI "
-                        f"[{lo:.4f}, {hi:.4f}] (1000 draws, seed {SEED}).")
+                        f"[{lo:.4f}, {hi:.4f}] (1000 draws, seed {SEED})." if lang == "en" else
+                        f"间接效应a·b = {med.indirect:.4f}；Sobel z = {med.sobel_z:.2f}"
+                        f"（p = {med.sobel_p:.3f}）；省份聚类自助法95%置信区间"
+                        f"[{lo:.4f}, {hi:.4f}]（1000次，种子{SEED}）。")
                 tab = regression_table(steps, labels=labels[lang], lang=lang,
                                        notes=[note, med.jiang[f"note_{lang}"]])
                 written.extend(_write_table(out_dir, "mediation", {lang: tab}))
@@ -668,56 +729,369 @@ def run(verbose: bool = False) -> dict:
     else:
         todo.append("mechanism (mediator D) not estimated: no integration table")
 
-    # ---- 7. dynamic panel: system GMM, collapsed instruments ------------------------------
+    # ---- 7. dynamic panel: system GMM with the guard ------------------------------------
     try:
-        from analysis.models.gmm import dynamic_gmm
-
-        gm = dynamic_gmm(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year",
-                         lags=1, method="system", collapse=True)
-        rows = gm.tidy()
-        for k in ("instruments", "hansen", "hansen_df", "hansen_p", "ar1", "ar1_p", "ar2",
-                  "ar2_p"):
-            rows[k] = gm.extra.get(k)
-        _write_df(res_dir / "gmm.parquet", rows)
-        written.append("results/gmm.parquet")
-        rho_gmm = float(gm.params[f"L1.{Y_MAIN}"])
-        gnotes = {"en": [], "zh": []}
-        if rho_gmm >= 1:
-            gnotes["en"].append(f"The lagged outcome's coefficient is {rho_gmm:.3f} ≥ 1 "
-                                "(unit-root or explosive dynamics): long-run effects "
-                                "β/(1−ρ) are undefined and system GMM's level moment "
-                                "conditions are doubtful.")
-            gnotes["zh"].append(f"滞后被解释变量系数为{rho_gmm:.3f}≥1（单位根或发散动态）："
-                                "长期效应β/(1−ρ)无定义，系统GMM水平方程矩条件存疑。")
-        for lang in ("en", "zh"):
-            lab = dict(labels[lang])
-            lab[f"L1.{Y_MAIN}"] = f"L1.{lab.get(Y_MAIN, Y_MAIN)}"
-            tab = regression_table({"System GMM" if lang == "en" else "系统GMM": gm},
-                                   labels=lab, lang=lang, stats=("nobs", "n_groups"),
-                                   keep=[f"L1.{Y_MAIN}", X_MAIN, *CONTROLS],
-                                   extra=["instruments", "ar1_p", "ar2_p", "hansen_p"],
-                                   show_fe=False, show_cluster=False,
-                                   notes=["Two-step, Windmeijer-corrected SEs; collapsed "
-                                          "instruments; year dummies included." if lang == "en"
-                                          else "两步法，Windmeijer修正标准误；工具变量折叠"
-                                          "（collapse）；含年份虚拟变量。", *gnotes[lang]])
-            written.extend(_write_table(out_dir, "gmm", {lang: tab}))
-        summary["gmm"] = {k: gm.extra.get(k) for k in ("instruments", "ar2_p", "hansen_p")}
-        summary["gmm"]["rho"] = rho_gmm
+        _gmm_block(base_df, labels, out_dir, res_dir, written, summary, verbose)
     except Exception as exc:
         failed["gmm"] = f"{type(exc).__name__}: {exc}"
+        _log(verbose, f"gmm failed: {exc}")
+
+    # ---- 8. specification curve of the R&D coefficient ----------------------------------
+    try:
+        _speccurve_block(df, labels, out_dir, res_dir, written, summary, verbose)
+    except Exception as exc:
+        failed["specification_curve"] = f"{type(exc).__name__}: {exc}"
+        _log(verbose, f"specification curve failed: {exc}")
 
     # ---- failed blocks, and blocks that wrote nothing this run, leave no stale file ---------
     stale = [b for b in BLOCK_OUTPUTS if b in failed or not block_written(b, written)]
     discarded = discard_blocks(stale)
     written = [w for w in written if not any(d.endswith(w) for d in discarded)]
+    seconds = round(time.perf_counter() - t0, 1)  # not in results.json: byte-reproducible runs
     summary.update({"written": written, "failed": failed, "todo": todo,
-                    "discarded": discarded, "seconds": round(time.perf_counter() - t0, 1)})
+                    "discarded": discarded})
     paths.atomic_write_bytes(res_dir / "results.json",
                              json.dumps(summary, ensure_ascii=False, indent=1,
                                         default=str).encode("utf-8"))
-    _log(verbose, f"{len(written)} files written in {summary['seconds']} s"
+    _log(verbose, f"{len(written)} files written in {seconds} s"
          + (f"; FAILED: {failed}" if failed else "") + (f"; TODO: {todo}" if todo else "")
          + (f"; removed {len(discarded)} stale file(s) of {', '.join(stale)}" if discarded else ""))
     return {"status": "done", "written": written, "failed": failed, "todo": todo,
-            "discarded": discarded}
+            "discarded": discarded, "seconds": seconds}
+
+
+# ------------------------------------------------------------------------------------------
+# blocks of run() (each writes its tables and results and fills ``written`` and ``summary``;
+# run() records a failure in ``failed``)
+# ------------------------------------------------------------------------------------------
+
+
+def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) -> None:
+    """Hansen (1999) threshold of TS on R&D in regimes of ln GDP per capita, two-way effects.
+
+    Year effects stay unless they are jointly insignificant at 10 % (cluster-robust Wald test
+    in the threshold model); the number of thresholds follows the sequential bootstrap tests
+    at 10 %; :meth:`ThresholdResult.interior_verdict` decides whether any interior threshold
+    is supported. Without one, ``threshold_regimes.parquet`` keeps each province-year's side of
+    the (unsupported) split but no regime coefficient (``coef``/``std_error`` NaN,
+    ``verdict`` = "no interior threshold"), so the reports show none.
+    """
+    from analysis.models.tables import regression_table
+    from analysis.models.threshold import hansen_threshold
+
+    q = "ln_gdp_pc"
+    xs = [*CONTROLS, q]  # the threshold variable's level enters too (Hansen 1999: d1)
+    thr_df = _balanced(df, [Y_MAIN, X_MAIN, *xs])
+    common = dict(grid=400, trim=0.05, seed=SEED)
+
+    def fit(n, boot, te):
+        return hansen_threshold(thr_df, Y_MAIN, xs, X_MAIN, q, "province_code", "year",
+                                n_thresholds=n, bootstrap=boot, time_effects=te, **common)
+
+    th_test = fit(2, THRESHOLD_BOOTSTRAP, True)
+    yr = [c for c in th_test.params.index if c.startswith("year_")]
+    R = np.zeros((len(yr), len(th_test.params)))
+    for i, c in enumerate(yr):
+        R[i, list(th_test.params.index).index(c)] = 1.0
+    yt = th_test.wald_test(R)
+    two_way = yt["p_value"] <= 0.10
+    effects_note = (f"year effects jointly significant (F({yt['df1']}, {yt['df2']:g}) = "
+                    f"{yt['stat']:.2f}, p = {yt['p_value']:.3f}): two-way effects" if two_way else
+                    f"year effects jointly insignificant (p = {yt['p_value']:.3f} > 0.10): "
+                    "province effects only")
+    if not two_way:
+        th_test = fit(2, THRESHOLD_BOOTSTRAP, False)
+    m = 0
+    for pv in th_test.p_values:
+        if pv <= 0.10:
+            m += 1
+        else:
+            break
+    n_sel = max(m, 1)
+    th = th_test if n_sel == 2 else fit(n_sel, 0, two_way)
+    th.p_values = list(th_test.p_values[:n_sel])
+    th.f_stats = list(th_test.f_stats[:n_sel])
+    verdict = th.interior_verdict(max_p=0.10)
+    interior = verdict["verdict"] == "threshold"
+    reg = th.regime.rename("regime").reset_index()
+    reg = reg.merge(thr_df[KEYS + [q]], on=KEYS, how="left")
+    coef = {int(n.rsplit("_r", 1)[1]): (float(th.params[n]), float(th.std_errors[n]))
+            for n in th.params.index if n.startswith(f"{X_MAIN}_r")}
+    reg["coef"] = reg["regime"].map(lambda j: coef.get(int(j), (np.nan, np.nan))[0])
+    reg["std_error"] = reg["regime"].map(lambda j: coef.get(int(j), (np.nan, np.nan))[1])
+    if not interior:
+        reg["coef"] = np.nan
+        reg["std_error"] = np.nan
+    reg["threshold_var"] = q
+    reg["verdict"] = verdict["verdict"]
+    _write_df(res_dir / "threshold_regimes.parquet", reg)
+    tests = th_test.tests.reset_index().rename(columns={"index": "test"})
+    _write_df(res_dir / "threshold_tests.parquet", tests)
+    written += ["results/threshold_regimes.parquet", "results/threshold_tests.parquet"]
+    fnote = "; ".join(f"F{i + 1} = {f:.2f} (bootstrap p = {p:.3f})"
+                      for i, (f, p) in enumerate(zip(th_test.f_stats, th_test.p_values,
+                                                     strict=False)))
+    tnote = ", ".join(f"{g:.4f}" for g in th.thresholds)
+    edges = [-np.inf, *th.thresholds, np.inf]
+    reasons = "; ".join(verdict["reasons"])
+    vnote = {"en": (f"Verdict: {'an interior threshold is supported' if interior else 'no interior threshold'}"
+                    + ("" if interior else f" ({reasons}); the regime coefficients are shown for "
+                       "reference only and are not interpreted") + "."),
+             "zh": ("结论：" + ("存在内部门槛。" if interior else
+                              f"不存在内部门槛（{reasons}）；区制系数仅供参考，不作解释。"))}
+    for lang in ("en", "zh"):
+        lab = dict(labels[lang])
+        for j in range(len(edges) - 1):
+            lo_, hi_ = edges[j], edges[j + 1]
+            cond = (f"{q} < {hi_:.3f}" if j == 0 else f"{q} ≥ {lo_:.3f}"
+                    if not np.isfinite(hi_) else f"{lo_:.3f} ≤ {q} < {hi_:.3f}")
+            lab[f"{X_MAIN}_r{j}"] = f"{lab.get(X_MAIN, X_MAIN)} × ({cond})"
+        head = (f"Thresholds in {labels['en'].get(q, q)} ({q}): {tnote}. {fnote}. "
+                f"{effects_note[0].upper() + effects_note[1:]}." if lang == "en" else
+                f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。"
+                + ("含年份固定效应（双向固定效应）。" if two_way else "年份效应联合不显著，仅含省份固定效应。"))
+        tab = regression_table({"Hansen threshold" if lang == "en" else "门槛回归": th},
+                               labels=lab, lang=lang, drop=[c for c in th.params.index
+                                                           if c.startswith("year_")],
+                               notes=[vnote[lang], head])
+        written.extend(_write_table(out_dir, "threshold", {lang: tab}))
+    summary["threshold"] = {
+        "q": q, "thresholds": list(map(float, th.thresholds)), "n_significant": m,
+        "f_stats": list(map(float, th_test.f_stats)),
+        "p_values": list(map(float, th_test.p_values)),
+        "years": [int(thr_df.year.min()), int(thr_df.year.max())],
+        "regime_sizes": {int(k): int(v) for k, v in reg["regime"].value_counts().items()},
+        "time_effects": bool(two_way), "year_effects_test": yt, "convention": th.convention,
+        "verdict": verdict["verdict"], "reasons": verdict["reasons"],
+        "trim_bound": verdict["trim_bound"], "interior": interior}
+    if not interior:
+        summary["threshold"]["warning"] = "no interior threshold: " + reasons
+    _log(verbose, f"threshold: gammas {tnote}; {fnote}; {effects_note}; {verdict['verdict']}")
+
+
+def _effects_table_multi(fits: dict, verdicts: dict, labels) -> dict:
+    """Direct / indirect / total effects of the chosen model under each W, one table."""
+    from analysis.models.results import ModelResult
+    from analysis.models.tables import regression_table
+
+    names = {"en": {"direct": "direct", "indirect": "indirect", "total": "total"},
+             "zh": {"direct": "直接", "indirect": "间接（溢出）", "total": "总"}}
+    out = {}
+    for lang in ("en", "zh"):
+        cols, notes = {}, []
+        for wname, res in fits.items():
+            v = verdicts[wname]
+            for kind in ("direct", "indirect", "total"):
+                part = res.effects.xs(kind, level="effect")
+                cols[f"{W_LABELS[lang][wname].split(' (')[0].split('（')[0]}: "
+                     f"{names[lang][kind]}"] = ModelResult(
+                    params=part["estimate"], std_errors=part["std_error"], nobs=res.nobs,
+                    depvar=res.depvar, model=f"{res.model}-effects", n_groups=res.n_groups,
+                    fixed_effects=list(res.fixed_effects))
+            if lang == "en":
+                notes.append(f"{W_LABELS['en'][wname]}: {res.model.upper()} "
+                             + ("(chosen by the tests); spillovers interpreted."
+                                if v.interpret_spillovers else
+                                "(for reference: the tests support "
+                                + ("no spatial dependence" if v.model == "none" else
+                                   "a spatial error model, whose indirect effects are zero")
+                                + "); spillovers NOT interpreted."))
+            else:
+                notes.append(f"{W_LABELS['zh'][wname]}：{res.model.upper()}"
+                             + ("（检验选定），解释溢出效应。" if v.interpret_spillovers else
+                                "（仅供参考：检验" + ("不支持空间依赖" if v.model == "none"
+                                                  else "支持空间误差模型，其间接效应为零")
+                                + "），不解释溢出效应。"))
+        notes.append(f"LeSage–Pace (2009) effects; standard errors from {SPATIAL_DRAWS} draws of "
+                     f"the ML estimates (seed {SEED})." if lang == "en" else
+                     f"LeSage–Pace（2009）效应分解；标准误基于ML估计量的{SPATIAL_DRAWS}次模拟（种子{SEED}）。")
+        out[lang] = regression_table(cols, labels=labels[lang], lang=lang, stats=("nobs",),
+                                     show_cluster=False, show_fe=False, notes=notes)
+    return out
+
+
+def _spatial_block(df, labels, out_dir, res_dir, written, summary, verbose) -> None:
+    """LM / LR / Wald tests choose the spatial model per W; effects only where supported."""
+    from analysis.models.spatial import spatial_model_selection, spatial_panel
+    from analysis.models.tables import regression_table
+
+    sp_df = _balanced(df, [Y_MAIN, X_MAIN, *CONTROLS])
+    xs = [X_MAIN, *CONTROLS]
+    ws = spatial_weight_matrices(sp_df)
+    verdicts, sdms, chosen, test_rows = {}, {}, {}, []
+    for wname, w in ws.items():
+        sel = spatial_model_selection(sp_df, Y_MAIN, xs, "province_code", "year", w)
+        verdicts[wname] = sel
+        for tname, r in pd.concat([sel.lm, sel.wald_lr]).iterrows():
+            test_rows.append({"W": wname, "test": tname, "statistic": float(r["statistic"]),
+                              "df": int(r["df"]), "p_value": float(r["p_value"])})
+        sdms[wname] = sel.fits["sdm"]
+        model = sel.model if sel.model in ("sar", "sem", "sdm") else "sdm"
+        chosen[wname] = spatial_panel(sp_df, Y_MAIN, xs, "province_code", "year", w,
+                                      model=model, effects="twoways", n_sim=SPATIAL_DRAWS,
+                                      seed=SEED)
+        _log(verbose, f"spatial {wname}: {sel.model}; " + "; ".join(sel.reasons))
+    tests = pd.DataFrame(test_rows)
+    _write_df(res_dir / "spatial_tests.parquet", tests)
+    _write_df(res_dir / "spatial_lm.parquet",
+              tests[tests["test"].str.contains("LM")].reset_index(drop=True))
+    eff_all = []
+    for wname, res in chosen.items():
+        e = res.effects.reset_index()
+        e.insert(0, "model", res.model)
+        e.insert(0, "W", wname)
+        e["interpret_spillovers"] = verdicts[wname].interpret_spillovers
+        eff_all.append(e)
+    eff_all = pd.concat(eff_all, ignore_index=True)
+    _write_df(res_dir / "spatial_effects_all.parquet", eff_all)
+    # the reports' table: the queen-contiguity W (the neighbours the reports name)
+    _write_df(res_dir / "spatial_effects.parquet",
+              eff_all[eff_all["W"] == "queen"].drop(columns="W").reset_index(drop=True))
+    written += ["results/spatial_tests.parquet", "results/spatial_lm.parquet",
+                "results/spatial_effects_all.parquet", "results/spatial_effects.parquet"]
+    paths.atomic_write_bytes(out_dir / "spatial_effects.csv",
+                             eff_all.to_csv(index=False).encode("utf-8"))
+    written.append("spatial_effects.csv")
+    for lang in ("en", "zh"):
+        lab = dict(labels[lang])
+        for c in xs:
+            lab[f"W*{c}"] = f"W×{lab.get(c, c)}"
+        cols = {W_LABELS[lang][k].split(" (")[0].split("（")[0]: r for k, r in sdms.items()}
+        notes = []
+        for k, sel in verdicts.items():
+            lm = ", ".join(f"{t} {p:.3f}" for t, p in sel.lm["p_value"].items())
+            lr = ", ".join(f"{t} {p:.3f}" for t, p in sel.wald_lr["p_value"].items())
+            if lang == "en":
+                notes.append(f"{W_LABELS['en'][k]}: rho = {sdms[k].rho:.3f}; p-values: {lm}; "
+                             f"{lr}. Chosen: {sel.model.upper() if sel.model != 'none' else 'no spatial model'}"
+                             + ("" if sel.dependence else
+                                " (no spatial dependence supported: spillovers not interpreted)")
+                             + ".")
+            else:
+                notes.append(f"{W_LABELS['zh'][k]}：rho = {sdms[k].rho:.3f}；p值：{lm}；{lr}。"
+                             f"检验选择：{sel.model.upper() if sel.model != 'none' else '非空间模型'}"
+                             + ("" if sel.dependence else "（不支持空间依赖，不解释溢出效应）") + "。")
+        notes.append("Spatial Durbin model under each W, two-way FE (Lee–Yu), shown for "
+                     "comparison; the tests' choice per W is stated above." if lang == "en" else
+                     "各权重矩阵下的空间杜宾模型（双向固定效应，Lee–Yu），仅供比较；各矩阵的检验选择见上。")
+        tab = regression_table(cols, labels=lab, lang=lang, show_cluster=False, notes=notes)
+        written.extend(_write_table(out_dir, "spatial_sdm", {lang: tab}))
+    written.extend(_write_table(out_dir, "spatial_effects",
+                                _effects_table_multi(chosen, verdicts, labels)))
+    summary["spatial"] = {
+        "rho": float(sdms["queen"].rho), "nobs": sdms["queen"].nobs,
+        "verdicts": {k: {**v.as_dict(), "rho_sdm": float(sdms[k].rho),
+                         "effects_model": chosen[k].model} for k, v in verdicts.items()},
+        "interpret_spillovers": {k: v.interpret_spillovers for k, v in verdicts.items()},
+        "weights": {k: W_LABELS["en"][k] for k in ws}}
+
+
+def _gmm_block(base_df, labels, out_dir, res_dir, written, summary, verbose) -> None:
+    """System GMM with the guard (collapsed, instruments ≤ provinces, unit-root warning)."""
+    import warnings
+
+    from analysis.models.gmm import dynamic_gmm
+    from analysis.models.tables import regression_table
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gm = dynamic_gmm(base_df, Y_MAIN, [X_MAIN, *CONTROLS], "province_code", "year",
+                         lags=1, method="system", collapse=True)
+    warned = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    rows = gm.tidy()
+    for k in ("instruments", "hansen", "hansen_df", "hansen_p", "ar1", "ar1_p", "ar2",
+              "ar2_p"):
+        rows[k] = gm.extra.get(k)
+    _write_df(res_dir / "gmm.parquet", rows)
+    written.append("results/gmm.parquet")
+    rho_gmm = float(gm.params[f"L1.{Y_MAIN}"])
+    gnotes = {"en": [], "zh": []}
+    if rho_gmm >= 0.95:
+        gnotes["en"].append(f"The lagged outcome's coefficient is {rho_gmm:.3f} ≥ 0.95 (near or "
+                            "at a unit root): lagged levels are weak instruments, long-run "
+                            "effects β/(1−ρ) are undefined or explosive, and system GMM's level "
+                            "moment conditions are doubtful; the dynamics are not interpreted.")
+        gnotes["zh"].append(f"滞后被解释变量系数为{rho_gmm:.3f}≥0.95（接近或达到单位根）：滞后水平值为弱工具变量，"
+                            "长期效应β/(1−ρ)无定义或发散，系统GMM水平方程矩条件存疑，不解释动态效应。")
+    n_i, n_g = int(gm.extra["instruments"]), int(gm.n_groups)
+    hp, a2 = float(gm.extra["hansen_p"]), float(gm.extra.get("ar2_p", float("nan")))
+    caveat = {"en": (f"Roodman (2009): {n_i} instruments for {n_g} provinces; the Hansen J test "
+                     "loses power as instruments multiply, so a p-value near 1 signals instrument "
+                     "proliferation, not valid instruments"
+                     + (f"; here it rejects the over-identifying restrictions (p = {hp:.3f}): "
+                        "the instruments are not valid as a set" if hp < 0.05 else
+                        f" (here p = {hp:.3f})")
+                     + f"; AR(2) p = {a2:.3f} "
+                     + ("does not reject, as required." if a2 >= 0.05 else
+                        "rejects: lagged levels are not valid instruments.")),
+              "zh": (f"Roodman（2009）提示：{n_g}个省份使用{n_i}个工具变量；工具变量增多时Hansen J检验势减弱，"
+                     "p值接近1意味着工具变量过多而非有效"
+                     + (f"；本模型Hansen检验拒绝过度识别约束（p = {hp:.3f}），工具变量整体无效" if hp < 0.05
+                        else f"（本模型p = {hp:.3f}）")
+                     + f"；AR(2)检验p = {a2:.3f}，"
+                     + ("不拒绝，符合要求。" if a2 >= 0.05 else "拒绝：滞后水平值不是有效工具变量。"))}
+    for lang in ("en", "zh"):
+        lab = dict(labels[lang])
+        lab[f"L1.{Y_MAIN}"] = f"L1.{lab.get(Y_MAIN, Y_MAIN)}"
+        tab = regression_table({"System GMM" if lang == "en" else "系统GMM": gm},
+                               labels=lab, lang=lang, stats=("nobs", "n_groups"),
+                               keep=[f"L1.{Y_MAIN}", X_MAIN, *CONTROLS],
+                               extra=["instruments", "ar1_p", "ar2_p", "hansen_p"],
+                               show_fe=False, show_cluster=False,
+                               notes=["Two-step, Windmeijer-corrected SEs; collapsed "
+                                      "instruments (at most one per province); year dummies "
+                                      "included." if lang == "en"
+                                      else "两步法，Windmeijer修正标准误；工具变量折叠"
+                                      "（collapse，数量不超过省份数）；含年份虚拟变量。",
+                                      caveat[lang], *gnotes[lang]])
+        written.extend(_write_table(out_dir, "gmm", {lang: tab}))
+    summary["gmm"] = {k: gm.extra.get(k) for k in ("instruments", "ar1_p", "ar2_p", "hansen",
+                                                   "hansen_df", "hansen_p")}
+    summary["gmm"].update({"rho": rho_gmm, "n_groups": n_g, "near_unit_root": rho_gmm >= 0.95,
+                           "warnings": warned, "notes": gm.notes})
+    _log(verbose, f"gmm: rho = {rho_gmm:.3f}, {n_i} instruments for {n_g} groups, AR(2) p = "
+         f"{gm.extra.get('ar2_p', float('nan')):.3f}, Hansen p = {gm.extra['hansen_p']:.3f}")
+
+
+def _speccurve_block(df, labels, out_dir, res_dir, written, summary, verbose) -> None:
+    """Specification curve of the R&D coefficient: CSV, parquet and figure."""
+    import os
+
+    import matplotlib
+
+    from analysis.models.speccurve import specification_curve, specification_curve_figure
+
+    outcomes = {v: v for v in OUTCOMES if v in df.columns and df[v].notna().any()}
+    controls = {"none": [], "baseline": list(CONTROLS),
+                "+ bad control (ln GDP pc)": [*CONTROLS, "ln_gdp_pc"]}
+    sc = specification_curve(df, x=X_MAIN, outcomes=outcomes, controls=controls,
+                             windows=WINDOWS, inference=("CR1", "wild"), wild=WILD,
+                             min_clusters_webb=MIN_CLUSTERS)
+    t = sc.table
+    paths.atomic_write_bytes(out_dir / "specification_curve.csv",
+                             t.to_csv(index=False, float_format="%.10g").encode("utf-8"))
+    _write_df(res_dir / "specification_curve.parquet", t)
+    written += ["specification_curve.csv", "results/specification_curve.parquet"]
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig = specification_curve_figure(t, x_label=f"coefficient of {labels['en'].get(X_MAIN, X_MAIN)}")
+    for ext, kw in (("png", {"dpi": 150, "metadata": {"Software": None}}),
+                    ("pdf", {"metadata": {"CreationDate": None, "ModDate": None,
+                                          "Producer": None, "Creator": None}})):
+        target = out_dir / f"specification_curve.{ext}"
+        tmp = target.with_name(f".{target.stem}.tmp{os.getpid()}.{ext}")
+        fig.savefig(tmp, bbox_inches="tight", **kw)
+        os.replace(tmp, target)
+        written.append(f"specification_curve.{ext}")
+    plt.close(fig)
+    summary["specification_curve"] = {**sc.summary, "notes": sc.notes,
+                                      "choices": {"outcomes": list(outcomes),
+                                                  "controls": controls,
+                                                  "windows": {k: list(v) for k, v in
+                                                              WINDOWS.items()},
+                                                  "fixed_effects": sorted(set(t.fixed_effects)),
+                                                  "inference": ["CR1", "wild"]}}
+    _log(verbose, f"specification curve: {len(t)} specifications, median "
+         f"{sc.summary['median_estimate']:.3f}, share significant at 5 % "
+         f"{sc.summary['share_significant']:.2f}")

@@ -143,6 +143,7 @@ def robustness(
     exclude: Mapping[str, Iterable] | Iterable | None = None,
     alt_outcomes: Iterable[str] | None = None,
     subsets: Mapping[str, pd.Series | Callable[[pd.DataFrame], pd.Series]] | None = None,
+    add_regressors: Mapping[str, Sequence[str] | tuple[Sequence[str], str]] | None = None,
     cluster: str | None = None,
     wild: dict | None = None,
     **twfe_kwargs,
@@ -166,6 +167,11 @@ def robustness(
         Alternative dependent variables.
     subsets : mapping name -> boolean mask or callable(data) -> mask, optional
         Other sub-samples (rows where the mask is True are kept).
+    add_regressors : mapping name -> list of str, or name -> (list of str, note), optional
+        Specifications with extra regressors appended to ``x`` (e.g. controls that are
+        themselves outcomes of the key regressor, "bad controls" in Angrist & Pischke 2009,
+        §3.2.3; or a lead of the key regressor as a placebo). The note, when given, is the
+        specification's note.
     wild : dict, optional
         Options of :meth:`~analysis.models.results.ModelResult.wild_bootstrap` (``reps``,
         ``seed`` …): the key regressor (the first of ``x``) of every specification then gets a
@@ -241,6 +247,11 @@ def robustness(
 
     for alt in alt_outcomes or []:
         fit(f"outcome {alt}", data, alt, x, f"dependent variable {alt}")
+
+    for name, spec in (add_regressors or {}).items():
+        extra, note = (spec if isinstance(spec, tuple) else (spec, ""))
+        extra = [c for c in extra if c not in x]
+        fit(name, data, y, [*x, *extra], note or f"adds {extra}")
 
     for name, sel in (subsets or {}).items():
         mask = sel(data) if callable(sel) else sel
