@@ -201,6 +201,14 @@ def dynamic_gmm(
     if steps == 1:
         opts.append("onestep")
     command = f"{part1} | {' '.join(gmm_parts)}" + (f" | {' '.join(opts)}" if opts else "")
+    n_per = df["tt"].nunique()
+    if n_per < lags + 2:
+        raise ValueError(f"{n_per} period(s) with complete data: a dynamic panel with {lags} "
+                         f"lag(s) of {y!r} needs at least {lags + 2} (lags, a difference and an "
+                         "instrument)")
+    if df["gid"].nunique() < 2:
+        raise ValueError(f"only {df['gid'].nunique()} {entity} with complete data: GMM needs "
+                         "several groups")
     buf = io.StringIO()
     try:
         with contextlib.redirect_stdout(buf), warnings.catch_warnings():
@@ -209,6 +217,12 @@ def dynamic_gmm(
     except SystemExit:
         raise ValueError(f"pydynpd rejected the specification {command!r}: "
                          f"{buf.getvalue().strip()[-500:]}") from None
+    except (ValueError, TypeError):
+        raise
+    except Exception as exc:  # pydynpd raises bare Exception / LinAlgError on degenerate panels
+        raise ValueError(f"pydynpd could not estimate {command!r} on this panel "
+                         f"({df['gid'].nunique()} groups, {n_per} periods): "
+                         f"{type(exc).__name__}: {exc}") from None
     mod = out.models[0]
     tab = mod.regression_table
     inv = {v: k for k, v in safe.items()}

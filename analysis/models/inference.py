@@ -128,6 +128,20 @@ def cluster_codes(cluster, n: int, name: str = "cluster") -> tuple[np.ndarray, n
     return codes.astype(np.int64), ids
 
 
+_BLAS = None
+
+
+def _one_blas_thread():
+    """Context: BLAS on one thread. The bootstrap's products are small (G × G by G × B): thread
+    start-up costs more than it saves, and on a busy 2-core machine several times more."""
+    global _BLAS
+    from threadpoolctl import ThreadpoolController
+
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
 # --------------------------------------------------------------------------------------------
 # wild cluster bootstrap
 # --------------------------------------------------------------------------------------------
@@ -349,8 +363,9 @@ def wild_cluster_bootstrap(
     x_j = Xm[:, j]
 
     def run(b0):
-        return _package_pieces(Xm, yv - b0 * x_j, codes, R, int(reps), seed, weights,
-                               impose_null)
+        with _one_blas_thread():
+            return _package_pieces(Xm, yv - b0 * x_j, codes, R, int(reps), seed, weights,
+                                   impose_null)
 
     p0 = run(null)
     B = p0["B"]
@@ -360,7 +375,13 @@ def wild_cluster_bootstrap(
         notes.append(f"only {G} clusters: Rademacher weights have 2^G = {2 ** G} distinct draws; "
                      "Webb weights are recommended")
     t0 = p0["t"]
-    tb0 = np.abs(p0["numer"] / np.sqrt(p0["ssc"] * (p0["Z"] ** 2).sum(axis=0)))
+    if not np.isfinite(t0) or not np.isfinite(p0["se"]) or p0["se"] <= 0:
+        raise ValueError(f"the CR1 standard error of {names[j]!r} is zero or undefined with "
+                         f"{G} clusters (the clusters' scores cancel, or the fit is exact): no "
+                         "bootstrap t statistic is defined")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tb0 = np.abs(p0["numer"] / np.sqrt(p0["ssc"] * (p0["Z"] ** 2).sum(axis=0)))
+    tb0 = np.where(np.isfinite(tb0), tb0, np.inf)  # a zero bootstrap variance: |t*| = inf
     p_value = float(np.mean(tb0 > abs(t0)))  # wildboottest's two-tailed rule
     se = p0["se"]
     beta = p0["beta"] + null  # β̂_j of the original y
@@ -538,8 +559,6 @@ def permutation_test(
     # FWL: with the other regressors Z and the fixed effects partialled out, the coefficient of
     # the permuted x is (x~'y~)/(x~'x~) where x~ = M_[D,Z] x_perm. Demeaning is linear, so
     # permuting raw x then demeaning by the FE is done per draw.
-    from analysis.models.twfe import demean_array
-
     fe_codes = d.fe_codes
     others = [i for i in range(len(d.names)) if i != j]
     Z = d.X[:, others]
@@ -557,6 +576,14 @@ def permutation_test(
         for idx in order:
             xb[idx] = raw[idx[rng.permutation(idx.size)]]
         perm[:, b] = xb
+    with _one_blas_thread():
+        return _permutation_stats(perm, fe_codes, Z, yv, cl, G, B, d, base, param, entity, time,
+                                  seed)
+
+
+def _permutation_stats(perm, fe_codes, Z, yv, cl, G, B, d, base, param, entity, time, seed):
+    from analysis.models.twfe import demean_array
+
     Xp = demean_array(perm, fe_codes)
     if Z.shape[1]:
         ZtZi = np.linalg.inv(Z.T @ Z)

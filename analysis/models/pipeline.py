@@ -627,7 +627,6 @@ def run(verbose: bool = False) -> dict:
         written.append("results/robustness.parquet")
         summary["robustness"] = {
             "permutation_p": perm.p_value, "permutations": PERMUTATIONS,
-            "permutation_p_coef": perm.p_value_coef,
             "placebo_lead": None if lead_r is None else {
                 "estimate": float(lead_r.params[f"F1.{X_MAIN}"]),
                 "p_value": float(lead_r.pvalues[f"F1.{X_MAIN}"]),
@@ -813,6 +812,21 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
     th.f_stats = list(th_test.f_stats[:n_sel])
     verdict = th.interior_verdict(max_p=0.10)
     interior = verdict["verdict"] == "threshold"
+    # wild cluster bootstrap of the regime coefficients, conditional on the estimated thresholds:
+    # given the regimes the model is a linear FE regression, refitted with twfe
+    from analysis.models.twfe import twfe
+
+    rcols = [n for n in th.params.index if n.startswith(f"{X_MAIN}_r")]
+    lin = thr_df.sort_values(KEYS).reset_index(drop=True)
+    regime = th.regime.to_numpy()
+    for j, name in enumerate(rcols):
+        lin[name] = lin[X_MAIN] * (regime == j)
+    lr_ = twfe(lin, Y_MAIN, [*xs, *rcols], "province_code", "year",
+               effects="twoway" if two_way else "entity")
+    if np.allclose(lr_.params[rcols].to_numpy(), th.params[rcols].to_numpy(), rtol=1e-6,
+                   atol=1e-9):
+        for name in rcols:
+            th.wild[name] = lr_.wild_bootstrap(name, **WILD)
     reg = th.regime.rename("regime").reset_index()
     reg = reg.merge(thr_df[KEYS + [q]], on=KEYS, how="left")
     coef = {int(n.rsplit("_r", 1)[1]): (float(th.params[n]), float(th.std_errors[n]))
@@ -834,6 +848,10 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
     tnote = ", ".join(f"{g:.4f}" for g in th.thresholds)
     edges = [-np.inf, *th.thresholds, np.inf]
     reasons = "; ".join(verdict["reasons"])
+    if th.wild:
+        summary_wild = {k: v.p_value for k, v in th.wild.items()}
+    else:
+        summary_wild = {}
     vnote = {"en": (f"Verdict: {'an interior threshold is supported' if interior else 'no interior threshold'}"
                     + ("" if interior else f" ({reasons}); the regime coefficients are shown for "
                        "reference only and are not interpreted") + "."),
@@ -841,15 +859,22 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
                               f"不存在内部门槛（{reasons}）；区制系数仅供参考，不作解释。"))}
     for lang in ("en", "zh"):
         lab = dict(labels[lang])
+        lt, ge = ("<", "≥") if th.convention == "hansen" else ("≤", ">")
         for j in range(len(edges) - 1):
             lo_, hi_ = edges[j], edges[j + 1]
-            cond = (f"{q} < {hi_:.3f}" if j == 0 else f"{q} ≥ {lo_:.3f}"
-                    if not np.isfinite(hi_) else f"{lo_:.3f} ≤ {q} < {hi_:.3f}")
+            cond = (f"{q} {lt} {hi_:.3f}" if j == 0 else f"{q} {ge} {lo_:.3f}"
+                    if not np.isfinite(hi_) else f"{lo_:.3f} {'≤' if lt == '<' else '<'} {q} "
+                    f"{lt} {hi_:.3f}")
             lab[f"{X_MAIN}_r{j}"] = f"{lab.get(X_MAIN, X_MAIN)} × ({cond})"
-        head = (f"Thresholds in {labels['en'].get(q, q)} ({q}): {tnote}. {fnote}. "
-                f"{effects_note[0].upper() + effects_note[1:]}." if lang == "en" else
-                f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。"
-                + ("含年份固定效应（双向固定效应）。" if two_way else "年份效应联合不显著，仅含省份固定效应。"))
+        if lang == "en":
+            head = (f"Thresholds in {labels['en'].get(q, q)} ({q}): {tnote}. {fnote}. "
+                    f"{effects_note[0].upper() + effects_note[1:]}."
+                    + (" Wild bootstrap p-values of the regime coefficients are conditional on "
+                       "the estimated thresholds." if th.wild else ""))
+        else:
+            head = (f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。"
+                    + ("含年份固定效应（双向固定效应）。" if two_way else "年份效应联合不显著，仅含省份固定效应。")
+                    + ("区制系数的野聚类自助法p值以估计的门槛值为条件。" if th.wild else ""))
         tab = regression_table({"Hansen threshold" if lang == "en" else "门槛回归": th},
                                labels=lab, lang=lang, drop=[c for c in th.params.index
                                                            if c.startswith("year_")],
@@ -863,7 +888,8 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
         "regime_sizes": {int(k): int(v) for k, v in reg["regime"].value_counts().items()},
         "time_effects": bool(two_way), "year_effects_test": yt, "convention": th.convention,
         "verdict": verdict["verdict"], "reasons": verdict["reasons"],
-        "trim_bound": verdict["trim_bound"], "interior": interior}
+        "trim_bound": verdict["trim_bound"], "interior": interior,
+        "wild_p_values": summary_wild}
     if not interior:
         summary["threshold"]["warning"] = "no interior threshold: " + reasons
     _log(verbose, f"threshold: gammas {tnote}; {fnote}; {effects_note}; {verdict['verdict']}")
@@ -1015,6 +1041,7 @@ def _gmm_block(base_df, labels, out_dir, res_dir, written, summary, verbose) -> 
                             "长期效应β/(1−ρ)无定义或发散，系统GMM水平方程矩条件存疑，不解释动态效应。")
     n_i, n_g = int(gm.extra["instruments"]), int(gm.n_groups)
     hp, a2 = float(gm.extra["hansen_p"]), float(gm.extra.get("ar2_p", float("nan")))
+    a1 = float(gm.extra.get("ar1_p", float("nan")))
     caveat = {"en": (f"Roodman (2009): {n_i} instruments for {n_g} provinces; the Hansen J test "
                      "loses power as instruments multiply, so a p-value near 1 signals instrument "
                      "proliferation, not valid instruments"
@@ -1023,13 +1050,17 @@ def _gmm_block(base_df, labels, out_dir, res_dir, written, summary, verbose) -> 
                         f" (here p = {hp:.3f})")
                      + f"; AR(2) p = {a2:.3f} "
                      + ("does not reject, as required." if a2 >= 0.05 else
-                        "rejects: lagged levels are not valid instruments.")),
+                        "rejects: lagged levels are not valid instruments.")
+                     + (f" AR(1) p = {a1:.3f} does not reject either, unusual for first-differenced "
+                        "errors (expected MA(1))." if a1 >= 0.05 else "")),
               "zh": (f"Roodman（2009）提示：{n_g}个省份使用{n_i}个工具变量；工具变量增多时Hansen J检验势减弱，"
                      "p值接近1意味着工具变量过多而非有效"
                      + (f"；本模型Hansen检验拒绝过度识别约束（p = {hp:.3f}），工具变量整体无效" if hp < 0.05
                         else f"（本模型p = {hp:.3f}）")
                      + f"；AR(2)检验p = {a2:.3f}，"
-                     + ("不拒绝，符合要求。" if a2 >= 0.05 else "拒绝：滞后水平值不是有效工具变量。"))}
+                     + ("不拒绝，符合要求。" if a2 >= 0.05 else "拒绝：滞后水平值不是有效工具变量。")
+                     + (f"AR(1)检验p = {a1:.3f}亦不拒绝，对一阶差分误差而言不寻常（应为MA(1)）。"
+                        if a1 >= 0.05 else ""))}
     for lang in ("en", "zh"):
         lab = dict(labels[lang])
         lab[f"L1.{Y_MAIN}"] = f"L1.{lab.get(Y_MAIN, Y_MAIN)}"

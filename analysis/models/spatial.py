@@ -280,6 +280,38 @@ class _Transformed:
         return max(lo, -0.9999) + 1e-6, 1.0 - 1e-6
 
 
+def _inverse_information(info: np.ndarray) -> np.ndarray:
+    """Inverse of the information matrix, or a ValueError when it is singular or not positive
+    definite (the model is not identified on these data: too few units or periods, or a
+    spatial parameter at the boundary)."""
+    ok = np.all(np.isfinite(info))
+    if ok:
+        ev = np.linalg.eigvalsh((info + info.T) / 2)
+        ok = ev[0] > 1e-12 * max(ev[-1], 1e-300)
+    if not ok:
+        raise ValueError("the information matrix of the ML estimates is singular or not "
+                         "positive definite: the spatial model is not identified on this panel "
+                         "(too few units or periods after the fixed effects, or no residual "
+                         "variation)")
+    return np.linalg.inv(info)
+
+
+def _check_variation(Y: np.ndarray, y: str, Xm: np.ndarray, tf, effects: str) -> None:
+    """Refuse a transformed panel with nothing to estimate (before any division by σ²)."""
+    if tf.Neff < 2:
+        raise ValueError(f"only {tf.N} unit(s): the spatial panel with {effects} effects needs at "
+                         "least 3 units (2 after removing the time effects)")
+    if tf.n <= Xm.shape[1] + 2:
+        raise ValueError(f"{tf.n} observations after the {effects} transformation for "
+                         f"{Xm.shape[1]} regressors: too few to estimate")
+    if float(Y @ Y) <= 1e-20 * max(float(np.abs(Y).max(initial=0.0)) ** 2, 1e-300) or \
+            not np.any(np.abs(Y) > 0):
+        raise ValueError(f"{y!r} has no variation left after the {effects} transformation")
+    if not np.any(np.abs(tf.Ws) > 1e-12):
+        raise ValueError(f"W has no off-diagonal structure left after the {effects} "
+                         "transformation (too few units)")
+
+
 def _check_rank(X: np.ndarray, names: list[str], context: str):
     rank = np.linalg.matrix_rank(X)
     if rank < X.shape[1]:
@@ -337,7 +369,7 @@ def _fit_lag(Y, Xm, WY, tf, xatol):
     info[k, k] = tf.Teff * (np.trace(G @ G) + np.trace(G.T @ G)) + gxb @ gxb / s2
     info[k, k + 1] = info[k + 1, k] = tf.Teff * np.trace(G) / s2
     info[k + 1, k + 1] = n / (2 * s2**2)
-    V = np.linalg.inv(info)
+    V = _inverse_information(info)
     return beta, r, s2, ll, V, e
 
 
@@ -370,7 +402,7 @@ def _fit_error(Y, Xm, WY, WX, tf, xatol):
     info[k, k] = tf.Teff * (np.trace(B @ B) + np.trace(B.T @ B))
     info[k, k + 1] = info[k + 1, k] = tf.Teff * np.trace(B) / s2
     info[k + 1, k + 1] = n / (2 * s2**2)
-    V = np.linalg.inv(info)
+    V = _inverse_information(info)
     return beta, lam, s2, ll, V, e
 
 
@@ -535,6 +567,7 @@ def spatial_panel(
     Xm = np.column_stack([tf.tr(c).ravel() for c in cols])
     _check_rank(Xm, names, effects)
     Y = tf.tr(arr[y]).ravel()
+    _check_variation(Y, y, Xm, tf, effects)
     WY = tf.tr(tf.lag(arr[y])).ravel()
     notes = pre_notes + [f"fixed effects: {effects}; "
                          + ("Lee-Yu transformation (bias-corrected)" if bias_correction
@@ -580,7 +613,12 @@ def spatial_panel(
     if n_sim > 0:
         rng = np.random.default_rng(seed)
         Vp = V[:-1, :-1]
-        L = linalg.cholesky(Vp + 1e-14 * np.eye(Vp.shape[0]) * np.trace(Vp), lower=True)
+        try:
+            L = linalg.cholesky(Vp + 1e-14 * np.eye(Vp.shape[0]) * np.trace(Vp), lower=True)
+        except linalg.LinAlgError:
+            raise ValueError("the covariance of the ML estimates is not positive definite: "
+                             "effects cannot be simulated (the model is not identified on "
+                             "this panel)") from None
         D = params.to_numpy() + rng.standard_normal((n_sim, Vp.shape[0])) @ L.T
         bd, rd = D[:, :k], D[:, -1]
         td = np.zeros((n_sim, k))
@@ -681,9 +719,13 @@ def spatial_lm_tests(
     Xm = np.column_stack([tf.tr(arr[v]).ravel() for v in x])
     _check_rank(Xm, list(x), effects)
     Y = tf.tr(arr[y]).ravel()
+    _check_variation(Y, y, Xm, tf, effects)
     b = np.linalg.lstsq(Xm, Y, rcond=None)[0]
     e = Y - Xm @ b
     s2 = float(e @ e / n)
+    if s2 <= 1e-20 * float(Y @ Y) / n:
+        raise ValueError(f"the regressors fit {y!r} exactly after the {effects} transformation "
+                         "(zero residuals): the LM tests are undefined")
     Wy = tf.tr(tf.lag(arr[y])).ravel()
     We = (e.reshape(tf.T, -1) @ Ws.T).ravel()
     WXb = ((Xm @ b).reshape(tf.T, -1) @ Ws.T).ravel()
@@ -695,6 +737,12 @@ def spatial_lm_tests(
     s_l = float(e @ We) / s2 - Tst * trW
     J_rr = Tst * TW + float(WXb @ MWXb) / s2 - c
     J_ll = J_rl = Tst * TW - c
+    dens = [J_rr, J_ll, J_rr - J_rl**2 / J_ll if J_ll > 0 else 0.0,
+            J_ll - J_rl**2 / J_rr if J_rr > 0 else 0.0]
+    if not all(np.isfinite(v) and v > 1e-12 * max(abs(J_rr), abs(J_ll), 1e-300) for v in dens):
+        raise ValueError("the LM tests are undefined on this panel: the information of the "
+                         "spatial parameters is zero (too few units, or W has no variation after "
+                         f"the {effects} transformation)")
     stats_ = [
         s_r**2 / J_rr,
         s_l**2 / J_ll,

@@ -71,7 +71,7 @@ def _fe_column(df: pd.DataFrame, term) -> tuple[pd.DataFrame, str]:
     name = "__".join(cols)
     if name not in df.columns:
         df = df.copy()
-        df[name] = df[cols].astype(str).agg("|".join, axis=1)
+        df[name] = df.groupby(cols, sort=True, dropna=False).ngroup().to_numpy()
     return df, name
 
 
@@ -182,15 +182,20 @@ def specification_curve(
                              f"and one more), got {terms}")
     wopts = {"reps": 9999, "seed": 0, **(wild or {})}
     cl = cluster or entity
+    data = data.copy()
+    fe_names = {}
+    for fname, terms in fes.items():  # interacted effects built once, on the whole panel
+        data, t1 = _fe_column(data, terms[0])
+        data, t2 = _fe_column(data, terms[1])
+        fe_names[fname] = (t1, t2)
     rows = []
-    for (olab, ycol), (clab, cset), (wlab, (a, b)), (flab, terms) in product(
+    for (olab, ycol), (clab, cset), (wlab, (a, b)), (flab, _terms) in product(
             outs.items(), controls.items(), windows.items(), fes.items()):
         spec = f"outcome={olab}, controls={clab}, window={wlab}, fixed effects={flab}"
         sub = data[(data[time] >= a) & (data[time] <= b)]
         if sub.empty:
             raise ValueError(f"specification [{spec}]: no observations in {a}–{b}")
-        sub, t1 = _fe_column(sub, terms[0])
-        sub, t2 = _fe_column(sub, terms[1])
+        t1, t2 = fe_names[flab]
         xs = [x, *[c for c in cset if c != x]]
         use = sub.dropna(subset=[ycol, *xs])
         if use.empty:

@@ -222,6 +222,10 @@ def prepare_sample(data: pd.DataFrame, cols: list[str], fe_cols: list[str], *,
     return df, notes, {"missing": n_na, "singletons": n_single}
 
 
+def vtype_name(vcov: str) -> str:
+    return {"cluster": "cluster-robust", "iid": "conventional", "hetero": "HC1"}[vcov]
+
+
 def coefnames_in_x(coefnames: list[str], names: dict[str, str], x: list[str]) -> list[str]:
     """Original names of the estimator's coefficients, in the estimator's order."""
     inv = {names[c]: c for c in x}
@@ -433,7 +437,11 @@ def twfe(
 
     # Regressors absorbed by the fixed effects: within variation ~ 0.
     xs = df[x].astype(float)
-    within = demean(xs, df[fe_cols])
+    fe_codes = [pd.factorize(df[c])[0] for c in fe_cols]
+    within = pd.DataFrame(demean_array(np.column_stack([df[y].astype(float).to_numpy(),
+                                                        xs.to_numpy()]), fe_codes),
+                          index=xs.index, columns=["__y__", *x])
+    yw = within.pop("__y__").to_numpy()
     scale = (xs - xs.mean()).pow(2).sum().to_numpy() + 1e-300
     ratio = within.pow(2).sum().to_numpy() / scale
     absorbed = [c for c, r in zip(x, ratio, strict=True) if r < 1e-10]
@@ -461,8 +469,8 @@ def twfe(
     for c in x:
         work[names[c]] = df[c].astype(float).to_numpy()
     fe_names = []
-    for i, c in enumerate(fe_cols):
-        work[f"fe{i}__"] = pd.factorize(df[c])[0]
+    for i, _c in enumerate(fe_cols):
+        work[f"fe{i}__"] = fe_codes[i]
         fe_names.append(f"fe{i}__")
     n_cl = int(df[cl].nunique()) if cl else None
     if cl and n_cl < 2:
@@ -485,6 +493,28 @@ def twfe(
                        name="estimate")
     se = pd.Series(np.asarray(fit.se(), float), index=params.index, name="std_error")
     V = pd.DataFrame(np.asarray(fit._vcov, float), index=params.index, columns=params.index)
+    # degenerate fits: a silent zero or NaN standard error is never returned
+    resid = np.asarray(fit.resid(), dtype=float)
+    ys = work[names[y]].to_numpy()
+    if float(yw @ yw) <= 1e-20 * max(float(((ys - ys.mean()) ** 2).sum()), 1e-300):
+        raise ValueError(f"the dependent variable {y!r} has no variation left after the fixed "
+                         f"effects ({' + '.join(fe_cols)}): nothing to explain")
+    if float(resid @ resid) <= 1e-20 * float(yw @ yw):
+        raise ValueError(f"perfect fit: the residuals of {y!r} on {x} are zero after the fixed "
+                         "effects (is y a linear combination of the regressors?); no standard "
+                         "error is defined")
+    zero_se = [c for c, v in se.items() if not np.isfinite(v) or v <= 0]
+    if vcov == "cluster" and not zero_se:
+        Xd = within[coefnames_in_x(coefnames, names, x)].to_numpy()
+        ref = np.sqrt(np.diag(np.linalg.inv(Xd.T @ Xd)) * float(resid @ resid) / len(resid))
+        zero_se = [c for c, v, r0 in zip(se.index, se.to_numpy(), ref, strict=True)
+                   if v <= 1e-7 * r0]
+    if zero_se:
+        raise ValueError(
+            f"the {vtype_name(vcov)} standard error of {zero_se} is zero or undefined"
+            + (f": with {n_cl} clusters the clusters' scores cancel (two clusters with time "
+               "effects always do); use more clusters or vcov='hetero'" if vcov == "cluster"
+               else ""))
     design = None
     if cl:
         xw = work[[names[c] for c in coefnames_in_x(coefnames, names, x)]].to_numpy()
