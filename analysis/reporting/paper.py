@@ -391,7 +391,9 @@ def nb03_baseline(data_dir: str | Path | None = None, lang: str = "en") -> dict[
     d = _data_dir(data_dir)
     lab = {**_labels(d, lang), **_model_labels(lang)}
     base = _read(d, "results/baseline.parquet")
-    rob = _read(d, "results/robustness.parquet")
+    base = base.assign(model=base["model"] + " " + base["depvar"].map(lambda v: str(lab.get(v, v))))
+    rob_all = _read(d, "results/robustness.parquet")
+    rob = rob_all[rob_all["spec"] != "permutation test"]
     tab = coefficient_table(base, "model", lab)
     foot = base.groupby("model")[["nobs", "r2_within"]].first().T
     foot.index = ["N", "within R²"]
@@ -406,8 +408,43 @@ def nb03_baseline(data_dir: str | Path | None = None, lang: str = "en") -> dict[
     fig_rob = coef_plot(rob2, "spec", x, lab, lang)
     b = base[(base["model"] == base["model"].iloc[0]) & (base["term"] == x)].iloc[0]
     nums = {"x": x, "estimate": float(b["estimate"]), "std_error": float(b["std_error"]), "p_value": float(b["p_value"]),
-            "nobs": int(b["nobs"]), "depvar": str(b["depvar"])}
+            "nobs": int(b["nobs"]), "depvar": str(b["depvar"]),
+            "wild_p_value": float(b["wild_p_value"]) if "wild_p_value" in b else float("nan")}
+    perm = rob_all[rob_all["spec"] == "permutation test"]
+    if len(perm):
+        nums["permutation_p"] = float(perm["p_value"].iloc[0])
     return {"baseline": tab, "robustness": rob_tab, "fig_baseline": fig_base, "fig_robustness": fig_rob, "numbers": nums}
+
+
+def nb03_specification_curve(data_dir: str | Path | None = None, lang: str = "en") -> dict[str, Any]:
+    """The specification curve stored by the models step (``results/specification_curve.parquet``).
+
+    Returns the full table, a summary by choice (median estimate, share significant at 5 %), the
+    headline numbers of ``results.json`` and the figure (sorted estimates over the choice
+    indicators, :func:`analysis.models.speccurve.specification_curve_figure`).
+    """
+    from analysis.models.speccurve import CHOICES, specification_curve_figure
+
+    d = _data_dir(data_dir)
+    t = _read(d, "results/specification_curve.parquet")
+    head = results_json(d).get("specification_curve", {})
+    rows = []
+    for c in CHOICES:
+        for v, g in t.groupby(c, sort=False):
+            rows.append({"choice": c, "option": v, "n": len(g), "median_estimate": float(g["estimate"].median()),
+                         "share_positive": float((g["estimate"] > 0).mean()),
+                         "share_significant_5pct": float(g["significant"].mean())})
+    by_choice = pd.DataFrame(rows)
+    lab = {**_labels(d, lang), **_model_labels(lang)}
+    fig = specification_curve_figure(t, x_label=lab.get("rd_intensity_pct", "rd_intensity_pct") if lang == "en"
+                                     else "rd_intensity_pct")
+    nums = {"n": int(len(t)), "median_estimate": float(t["estimate"].median()),
+            "share_significant": float(t["significant"].mean()),
+            "share_positive": float((t["estimate"] > 0).mean()),
+            "share_significant_positive": float((t["significant"] & (t["estimate"] > 0)).mean()),
+            "share_significant_negative": float((t["significant"] & (t["estimate"] < 0)).mean()),
+            "by_inference": head.get("by_inference", {})}
+    return {"table": t, "by_choice": by_choice, "figure": fig, "numbers": nums}
 
 
 def _model_labels(lang: str) -> dict[str, str]:
@@ -439,15 +476,19 @@ def nb04_mechanisms_thresholds(data_dir: str | Path | None = None, lang: str = "
     fig_t.tight_layout()
     per = reg.groupby("regime")[["coef", "std_error"]].first().reset_index()
     gam = head.get("thresholds", [])
-    per.insert(1, "range", [_regime_range(i, gam) for i in per["regime"]])
+    per.insert(1, "range", [_regime_range(i, gam, head.get("convention", "within")) for i in per["regime"]])
     nums = {"thresholds": [float(g) for g in gam], "q": head.get("q"), "p_values": head.get("p_values"),
             "share_above_last": float(share.iloc[-1]), "last_year": int(share.index[-1])}
     return {"mediation": med, "margins": mar, "threshold_tests": tests, "regimes": per, "fig_margins": fig_m,
             "fig_regimes": fig_t, "numbers": nums}
 
 
-def _regime_range(i: int, gammas: list[float]) -> str:
+def _regime_range(i: int, gammas: list[float], convention: str = "within") -> str:
+    """Regime ``i`` as an interval: ``(a, b]`` under the "within" rule (q ≤ γ lower), ``[a, b)``
+    under Hansen's (q < γ lower), the rule the models step used for search and coefficients."""
     edges = ["-inf", *[f"{g:.3f}" for g in gammas], "inf"]
+    if convention == "hansen":
+        return f"{'(' if i == 0 else '['}{edges[i]}, {edges[i + 1]})"
     return f"({edges[i]}, {edges[i + 1]}]"
 
 
