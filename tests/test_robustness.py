@@ -143,11 +143,19 @@ def test_heterogeneity_equal_slopes_exact():
         mu = rng.normal()
         for t in range(2006, 2023):
             x, z = rng.normal(), rng.normal()
-            # identical slope of x in every region (exact fit); z slopes differ, not tested
+            # identical slope of x in every region (a near-exact fit: noise 1e-6); z slopes
+            # differ, not tested
             rows.append(dict(province_code=c, year=t, region=region(c), x=x, z=z,
-                             y=0.5 * x + SLOPE[region(c)] * z + mu + 0.1 * t))
-    h = heterogeneity(pd.DataFrame(rows), "y", ["x", "z"], "province_code", "year", full=True)
-    np.testing.assert_allclose(h.slopes.query("term == 'x'")["estimate"], 0.5, atol=1e-8)
+                             y=0.5 * x + SLOPE[region(c)] * z + mu + 0.1 * t
+                             + 1e-6 * rng.normal()))
+    d = pd.DataFrame(rows)
+    h = heterogeneity(d, "y", ["x", "z"], "province_code", "year", full=True)
+    np.testing.assert_allclose(h.slopes.query("term == 'x'")["estimate"], 0.5, atol=1e-5)
+    # an exact fit has no standard error: refused, not reported as 0 or NaN
+    exact = d.assign(y=0.5 * d["x"] + d["region"].map(SLOPE) * d["z"]
+                     + d.groupby("province_code")["y"].transform("mean"))
+    with pytest.raises(ValueError, match="perfect fit"):
+        heterogeneity(exact, "y", ["x", "z"], "province_code", "year", full=True)
 
 
 def test_heterogeneity_bad_group(panel):
