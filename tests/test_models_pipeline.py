@@ -114,12 +114,21 @@ def test_pipeline_numbers(root):
     th = summary["threshold"]
     assert th["verdict"] in ("threshold", "no interior threshold") and th["time_effects"] in (
         True, False)
+    from analysis.reporting import sections
+    from analysis.reporting.inputs import load_inputs
+
+    sec = sections.build("threshold", load_inputs(proc), 110000, "en", 2011, 2022)
     if th["verdict"] == "no interior threshold":
         assert reg["coef"].isna().all() and (reg["verdict"] == "no interior threshold").all()
-        from analysis.reporting import province as pr
-
-        sec = pr.section_threshold(pr.load_inputs(proc), 110000, "en", 2011, 2022)
-        assert "finds no interior threshold" in sec.paragraphs[0] and sec.table is None
+        assert "finds no interior threshold" in sec.text and not sec.tables
+        assert sec.numbers["threshold.verdict"] == "no interior threshold"
+        assert "threshold.effect" not in sec.numbers
+    else:
+        assert sec.tables and "threshold.effect" in sec.numbers
+    sp = sections.build("spatial", load_inputs(proc), 110000, "en", 2011, 2022)
+    if summary["spatial"]["interpret_spillovers"]["queen"] is False:
+        assert "no spillover effect is interpreted" in sp.text
+        assert sp.numbers["spatial.interpret_spillovers"] is False
     # spatial: a verdict per W
     assert set(summary["spatial"]["verdicts"]) == {"queen", "distance", "economic"}
     tests = pd.read_parquet(res / "spatial_tests.parquet")

@@ -690,6 +690,13 @@ class ThresholdContext:
     sample_years: tuple[int, int]
     warning: str | None = None
     gdp_real_last_year: int | None = None
+    verdict: str | None = None          # models step: "threshold" / "no interior threshold"
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def interior(self) -> bool:
+        """False when the models step found no interior threshold (then no regime coefficient)."""
+        return self.verdict != "no interior threshold"
 
     @property
     def effect(self) -> tuple[float, float] | None:
@@ -712,6 +719,8 @@ class ThresholdContext:
             out["threshold.warning"] = self.warning
         if self.gdp_real_last_year is not None:
             out["threshold.gdp_real_last_year"] = self.gdp_real_last_year
+        if self.verdict is not None:
+            out |= {"threshold.verdict": self.verdict, "threshold.reasons": list(self.reasons)}
         return out
 
 
@@ -744,14 +753,18 @@ def threshold_context(inp: ReportInputs, code: int, year_start: int, year_end: i
     gl = None
     if q == "ln_gdp_pc" and inp.panel is not None and "gdp_real" in inp.panel.columns:
         gl = int(inp.panel.loc[inp.panel["gdp_real"].notna(), "year"].max())
+    verdict = head.get("verdict") or (str(reg["verdict"].iloc[0]) if "verdict" in reg.columns else None)
+    coefs = ([] if verdict == "no interior threshold" else  # no regime coefficient is reported
+             [(float(r["coef"]), float(r["std_error"])) for _, r in per.iterrows()])
     return ThresholdContext(
         int(code), q, "rd_intensity_pct", "TS", int(last["year"]),
         float(last[q]) if q in own.columns else float("nan"), int(last["regime"]) + 1, gammas,
-        [(float(r["coef"]), float(r["std_error"])) for _, r in per.iterrows()],
+        coefs,
         [float(p) for p in (head.get("p_values") or [])[: len(gammas)]],
         [int(sizes.get(str(j), sizes.get(j, 0))) for j in range(len(per))],
         {int(a): int(b) + 1 for a, b in zip(own["year"], own["regime"], strict=True)},
-        (int(yrs[0]), int(yrs[-1])), str(head["warning"]) if head.get("warning") else None, gl)
+        (int(yrs[0]), int(yrs[-1])), str(head["warning"]) if head.get("warning") else None, gl,
+        verdict, [str(r) for r in head.get("reasons") or []])
 
 
 # --------------------------------------------------------------------------------------------
@@ -775,6 +788,7 @@ class SpatialContext:
     D_neighbours: dict[int, float] = field(default_factory=dict)
     effects: list[SpatialEffect] | None = None     # None: not estimated in this run
     rho: float | None = None
+    supported: bool | None = None   # models step's tests: spatial dependence under this W?
 
     @property
     def significant_spillovers(self) -> list[str]:
@@ -792,6 +806,8 @@ class SpatialContext:
                 out[f"spatial.effect.{e.variable}.{k}"] = _num(est)
         if self.rho is not None:
             out["spatial.rho"] = _num(self.rho)
+        if self.supported is not None:
+            out["spatial.interpret_spillovers"] = self.supported
         return out
 
 
@@ -821,6 +837,8 @@ def spatial_context(inp: ReportInputs, code: int, year_start: int, year_end: int
                 for _, r in g.iterrows()}))
         rho = _results_json(inp, "spatial").get("rho")
         ctx.rho = None if rho is None else float(rho)
+        ok = (_results_json(inp, "spatial").get("interpret_spillovers") or {}).get("queen")
+        ctx.supported = None if ok is None else bool(ok)
     return ctx
 
 

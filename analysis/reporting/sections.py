@@ -202,6 +202,9 @@ def _chain(inp, c: cx.ChainContext, W, lang, common):
 def _threshold(inp, c: cx.ThresholdContext, W, lang, common):
     from scipy import stats as st
 
+    if not c.interior:  # the models step found no interior threshold: no regime table
+        return [], []
+
     rows = []
     for i, (est, se) in enumerate(c.coefs):
         p = 2 * st.norm.sf(abs(est / se)) if se else None
@@ -216,7 +219,7 @@ def _spatial(inp, c: cx.SpatialContext, W, lang, common):
     if c.year is not None:
         tabs.append(Table(common["caption"], [W.t("neighbour"), "D"],
                           [[W.province(k), num(v, "score")] for k, v in c.D_neighbours.items()], {1}))
-    if c.effects:
+    if c.effects and c.supported is not False:  # no effects table where dependence is not supported
         kinds = [k for k in ("direct", "indirect", "total") if any(k in e.effects for e in c.effects)]
         rows = [[W.var(e.variable), *(num(e.effects[k][0], "coef") + stars(e.effects[k][1]) if k in e.effects else ""
                                       for k in kinds)] for e in c.effects]
