@@ -170,5 +170,5 @@ def test_bad_input(abdata):
         dynamic_gmm(abdata, "n", ["w"], "id", "year", lags=0)
     with pytest.raises(ValueError, match="not among x"):
         dynamic_gmm(abdata, "n", ["w"], "id", "year", endogenous=["k"])
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match="share their key"):
         dynamic_gmm(pd.concat([abdata, abdata.head(1)]), "n", ["w"], "id", "year")

@@ -435,7 +435,7 @@ def test_time_invariant_regressor_is_absorbed():
 
 def test_duplicates_and_options():
     d = _sim(N=10, T=4)
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match="share their key"):
         hansen_threshold(pd.concat([d, d.iloc[:1]]), "y", ["z"], "x", "q", "id", "t", bootstrap=0)
     with pytest.raises(ValueError, match="n_thresholds"):
         hansen_threshold(d, "y", ["z"], "x", "q", "id", "t", n_thresholds=4)

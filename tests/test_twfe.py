@@ -164,7 +164,7 @@ def test_bad_input_messages(grunfeld):
     with pytest.raises(KeyError, match="nope"):
         twfe(grunfeld, "invest", ["nope"], "firm", "year")
     d = pd.concat([grunfeld, grunfeld.iloc[[0]]], ignore_index=True)
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match="share their key"):
         twfe(d, "invest", X, "firm", "year")
     with pytest.raises(ValueError, match="ssc must be"):
         twfe(grunfeld, "invest", X, "firm", "year", ssc="stata")
@@ -240,24 +240,26 @@ def test_demean_equals_residuals_on_fixed_effect_dummies():
 
 
 def test_panel_keys_checked_at_entry(grunfeld):
-    """Missing, empty or whitespace-only keys and duplicates: errors naming the rows."""
+    """Missing, empty or whitespace-only keys and duplicates: errors naming the rows
+    (analysis._validate.check_keys, shared with the measures)."""
     d = grunfeld.copy()
     d.loc[4, "firm"] = ""
-    with pytest.raises(ValueError, match=r"'firm' has 1 empty or whitespace-only value\(s\) at "
-                                         r"rows \[4\]"):
+    with pytest.raises(ValueError, match=r"key column 'firm' is missing, empty or blank in 1 "
+                                         r"row\(s\): rows \[4\]"):
         twfe(d, "invest", X, "firm", "year")
     d.loc[4, "firm"] = "   "
-    with pytest.raises(ValueError, match=r"whitespace-only value\(s\) at rows \[4\]"):
+    with pytest.raises(ValueError, match=r"'firm' is missing, empty or blank .* rows \[4\]"):
         twfe(d, "invest", X, "firm", "year")
     d = grunfeld.copy()
     d.loc[[9, 11], "year"] = np.nan
-    with pytest.raises(ValueError, match=r"'year' has 2 missing value\(s\) at rows \[9, 11\]"):
+    with pytest.raises(ValueError, match=r"'year' is missing, empty or blank in 2 row\(s\): "
+                                         r"rows \[9, 11\]"):
         twfe(d, "invest", X, "firm", "year")
     d = pd.concat([grunfeld, grunfeld.iloc[[3]]], ignore_index=True)
-    with pytest.raises(ValueError, match=r"duplicate \(firm, year\) pairs .* at rows \[3, 200\]"):
+    with pytest.raises(ValueError, match=r"2 rows share their key \(firm, year\): rows \[3, 200\]"):
         twfe(d, "invest", X, "firm", "year")
     d = grunfeld.assign(cl=grunfeld["firm"].where(grunfeld.index != 17, " "))
-    with pytest.raises(ValueError, match=r"'cl' has 1 empty"):
+    with pytest.raises(ValueError, match=r"cluster\): key column 'cl' is missing, empty or blank"):
         twfe(d, "invest", X, "firm", "year", cluster="cl")
 
 

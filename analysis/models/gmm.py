@@ -139,7 +139,7 @@ def dynamic_gmm(
     """
     from pydynpd import regression
 
-    from analysis.models.validate import check_panel_keys
+    from analysis._validate import check_keys
 
     x = list(x)
     for c in [y, *x, entity, time]:
@@ -157,7 +157,7 @@ def dynamic_gmm(
     for c in (entity, time):
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise ValueError(f"identifier {c!r} must be numeric (pydynpd)")
-    check_panel_keys(data, [entity, time], unique=[entity, time], context="dynamic_gmm")
+    check_keys(data, [entity, time], what="dynamic_gmm data")
     if max_instruments is not None and max_instruments != "groups" and (
             not isinstance(max_instruments, int | np.integer) or max_instruments < 1):
         raise ValueError(f"max_instruments must be a positive integer, 'groups' or None, got "

@@ -53,6 +53,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis._validate import as_vector
+
 Weights = Literal["rademacher", "webb", "mammen", "norm"]
 WEIGHTS = ("rademacher", "webb", "mammen", "norm")
 
@@ -66,31 +68,9 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------
-# input handling shared by the array functions ((n,), (n, 1), Series and lists alike)
+# input handling of the array functions ((n,), (n, 1), Series and lists alike; vectors through
+# analysis._validate.as_vector, shared with the measures)
 # --------------------------------------------------------------------------------------------
-
-
-def as_vector(v, name: str, n: int | None = None) -> np.ndarray:
-    """A 1-d float array from a list, Series, (n,) or (n, 1) array; ValueError naming ``name``."""
-    if isinstance(v, pd.DataFrame):
-        if v.shape[1] != 1:
-            raise ValueError(f"{name} must be one column, got a DataFrame with {v.shape[1]}")
-        v = v.iloc[:, 0]
-    try:
-        a = np.asarray(v, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric: {exc}") from None
-    if a.ndim == 2 and a.shape[1] == 1:
-        a = a[:, 0]
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be a vector (n,) or (n, 1), got shape {a.shape}")
-    if n is not None and a.size != n:
-        raise ValueError(f"{name} has {a.size} entries, expected {n}")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        raise ValueError(f"{name} has {int(bad.sum())} missing or infinite value(s), first at "
-                         f"row {int(np.flatnonzero(bad)[0])}")
-    return a
 
 
 def as_matrix(X, name: str, n: int) -> np.ndarray:
@@ -331,7 +311,7 @@ def wild_cluster_bootstrap(
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     if isinstance(X, pd.DataFrame) and names is None:
         names = [str(c) for c in X.columns]
-    yv = as_vector(y, "y")
+    yv = as_vector(y, what="y")[0]
     n = yv.size
     Xm = as_matrix(X, "X", n)
     k = Xm.shape[1]

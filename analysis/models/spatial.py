@@ -198,9 +198,9 @@ def _drop_islands(data, entity, w, islands, notes):
 def _panel_arrays(data, y, x, entity, time, w, row_standardise, islands="raise", notes=None):
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    from analysis.models.validate import check_panel_keys
+    from analysis._validate import check_keys
 
-    check_panel_keys(data, [entity, time], unique=[entity, time], context="spatial panel")
+    check_keys(data, [entity, time], what="spatial panel data")
     data, sub = _drop_islands(data, entity, w, islands, notes if notes is not None else [])
     x = [x] if isinstance(x, str) else list(x)
     if not x:

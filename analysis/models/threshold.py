@@ -265,9 +265,9 @@ def _prepare(data, y, x, rx, q, entity, time, balance, notes):
         raise KeyError(f"columns not in data: {missing}")
     if balance not in ("error", "drop"):
         raise ValueError(f"balance must be 'error' or 'drop', got {balance!r}")
-    from analysis.models.validate import check_panel_keys
+    from analysis._validate import check_keys
 
-    check_panel_keys(data, [entity, time], unique=[entity, time], context="hansen_threshold")
+    check_keys(data, [entity, time], what="hansen_threshold data")
     df = data[list(dict.fromkeys(cols))].copy()
     num = list(dict.fromkeys([y, *x, rx, q]))
     for c in num:

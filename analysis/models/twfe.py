@@ -56,7 +56,7 @@ Bad input
   reghdfe and fixest drop it). Regressors collinear with each other: :class:`ValueError`.
 * Panel keys (entity, time, cluster) missing, empty or whitespace-only, and duplicate
   (entity, time) pairs: :class:`ValueError` naming the rows
-  (:func:`analysis.models.validate.check_panel_keys`).
+  (:func:`analysis._validate.check_keys`, shared with the measures).
 * Fewer than two clusters for a clustered covariance: :class:`ValueError`.
 """
 
@@ -390,7 +390,7 @@ def twfe(
     """
     import pyfixest as pf
 
-    from analysis.models.validate import check_panel_keys
+    from analysis._validate import check_keys
 
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -415,8 +415,9 @@ def twfe(
     fe_cols = {"twoway": [entity, time], "entity": [entity], "time": [time]}[effects]
     id_cols = [entity] + ([time] if time is not None else [])
     _check_columns(data, [y, *x, *id_cols] + ([cl] if cl else []))
-    check_panel_keys(data, id_cols + ([cl] if cl and cl not in id_cols else []),
-                     unique=id_cols if time is not None else None, context="twfe")
+    check_keys(data, id_cols, what="twfe data", unique=time is not None)
+    if cl and cl not in id_cols:
+        check_keys(data, [cl], what="twfe data (cluster)", unique=False)
     for c in [y, *x]:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise ValueError(f"column {c!r} is not numeric (dtype {data[c].dtype})")
