@@ -135,6 +135,26 @@ out.table(typ, "nb02_typology", f"Primary integration model and its uncertainty,
 # %%
 out.figure(ff.rank_interval_figure(it_full, last_year, lang), "nb02_rank_intervals")
 
+# %% [markdown]
+# ## Level and linkage
+#
+# D grows with how much of both subsystems a province has. The **linkage index** measures flows
+# between the science system and industry instead — enterprises' R&D paid to universities and
+# research institutes, their purchases of domestic technology, technology bought on the
+# technology market, new-product sales per unit of R&D — none of which enters U₁, U₂ or D.
+
+# %%
+if "linkage" in it_full.columns:
+    from scipy.stats import spearmanr
+
+    out.figure(ff.rank_interval_figure(it_full, last_year, lang, column="linkage"), "nb02_linkage_intervals")
+    lt = it_full[it_full["year"] == last_year]
+    display(Markdown(
+        f"In {last_year} Spearman's ρ between linkage and the comprehensive index T is "
+        f"{spearmanr(lt['linkage'], lt['T']).statistic:.2f} (between linkage and D "
+        f"{spearmanr(lt['linkage'], lt['D']).statistic:.2f}): the provinces with the most S&T and industrial "
+        "innovation are not those where the two are most linked, so D and linkage answer different questions."))
+
 # %%
 u = ff.uncertainty_numbers(it_full, last_year)
 display(Markdown(

@@ -54,10 +54,10 @@ def test_shipped_spec_validates_and_covers_every_group():
 
 
 def test_unknown_column_is_named_with_suggestion(raw):
-    msg = _problems(_bad(raw, 1, formula="rd_ftee / population * 10000"))
-    assert "indicator #2 'rd_fte_per_10k'" in msg
-    assert "unknown column 'rd_ftee'" in msg
-    assert "'rd_fte'" in msg  # the suggestion
+    msg = _problems(_bad(raw, 2, formula="valid_invention_patent / population"))
+    assert "indicator #3 'valid_invention_patents_per_10k'" in msg
+    assert "unknown column 'valid_invention_patent'" in msg
+    assert "'valid_invention_patents'" in msg  # the suggestion
 
 
 def test_unknown_column_against_given_columns(raw):
@@ -81,7 +81,7 @@ def test_duplicate_name(raw):
                                          ("subsystem", "science")])
 def test_unknown_group(raw, field, value):
     msg = _problems(_bad(raw, 2, **{field: value}))
-    assert "indicator #3 'invention_grants_per_10k'" in msg
+    assert "indicator #3 'valid_invention_patents_per_10k'" in msg
     assert field in msg and repr(value) in msg
 
 
@@ -220,7 +220,7 @@ def test_every_problem_of_one_entry_reported(raw):
     # before: a bad pathway hid the unknown column and the undefined reference of the same entry
     msg = _problems(_bad(raw, 2, pathway="enterprises", formula="patent_grant_invention / popul",
                          reference=["nbs_cii", "nobody"]))
-    eid = "indicator #3 'invention_grants_per_10k'"
+    eid = "indicator #3 'valid_invention_patents_per_10k'"
     assert f"{eid}: pathway: Input should be" in msg and "got 'enterprises'" in msg
     assert f"{eid}: formula 'patent_grant_invention / popul' uses unknown column 'popul'" in msg
     assert "'population'" in msg  # suggestion
@@ -236,3 +236,35 @@ def test_yaml_python_tags_are_refused(tmp_path):
                  encoding="utf-8")
     with pytest.raises(S.SpecError, match="could not determine a constructor"):
         S.load_spec(p)
+
+
+# --------------------------------------------------------------------- version 2 rules
+
+
+def test_technology_market_counted_once_and_linkage_outside_the_subsystems():
+    """A technology-market contract inside a province is in both the seller and the buyer
+    turnover: the two sides must not sit in different subsystems (that raised C mechanically),
+    and the linkage index must not reuse an indicator of U_st or U_ind (it measures flows, not
+    levels)."""
+    spec = S.load_spec()
+    market = {"tech_market_seller", "tech_market_buyer"}
+    st_cols = {c for n in spec.members(subsystem="st") for c in spec[n].columns}
+    ind_cols = {c for n in spec.members(subsystem="ind") for c in spec[n].columns}
+    assert not (market & st_cols and market & ind_cols)
+    link = spec.members(linkage=True)
+    assert len(link) >= 3
+    assert all(spec[n].subsystem == "none" for n in link)
+    for p in S.PILLARS:
+        assert len(spec.members(pillar=p)) >= 4, p  # no pillar rests on one or two indicators
+    assert spec.version.startswith("2.")
+
+
+def test_linkage_and_carry_forward_fields_validated(raw):
+    ok = _bad(raw, 0, linkage=True, carry_forward=1)
+    spec = S.validate_spec(ok)
+    assert spec["rd_intensity"].linkage and spec["rd_intensity"].carry_forward == 1
+    assert spec.is_core("rd_intensity")
+    msg = _problems(_bad(raw, 0, carry_forward=3))
+    assert "indicator #1 'rd_intensity': carry_forward: Input should be less than or equal to 2" in msg
+    msg = _problems(_bad(raw, 0, linkage="often"))
+    assert "indicator #1 'rd_intensity': linkage" in msg

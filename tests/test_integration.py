@@ -221,9 +221,14 @@ def test_subsystem_scores_and_coupling_recomputed():
     assert (t["D_level"] == np.floor(t["D"] * 10).astype(int) + 1).all()
     lag = np.where(np.abs(u1 - u2) <= 0.1, "balanced", np.where(u1 < u2, "st", "ind"))
     assert (t["lagging"].to_numpy() == lag).all()
-    # pillar scores are entropy composites of their two indicators
+    # pillar scores: equal weights on the min-max values of their two indicators by default ...
+    z = (X[["d1", "d2"]] - X[["d1", "d2"]].min()) / (X[["d1", "d2"]].max() - X[["d1", "d2"]].min())
+    np.testing.assert_allclose(t["pillar_demand"], z.mean(axis=1), rtol=1e-12)
+    # ... or entropy composites on request
+    ent = I.integrate(panel, spec, regions=REGIONS, with_robustness=False, n_draws=8,
+                      composite_weighting="entropy").table.set_index(I.KEYS)
     w, s = _entropy_by_hand(X[["d1", "d2"]])
-    np.testing.assert_allclose(t["pillar_demand"], s, rtol=1e-12)
+    np.testing.assert_allclose(ent["pillar_demand"], s, rtol=1e-12)
 
 
 # --------------------------------------------------------------------- monotonicity
@@ -353,6 +358,42 @@ def test_single_missing_year_is_bridged_by_interpolation():
     panel.loc[panel["year"] == 2022, "c1"] = np.nan
     ind, _ = I.compute_indicators(panel, spec)
     assert I.prepare_core(ind, spec)[2] == [2019, 2020, 2021]
+
+
+def test_carry_forward_fills_a_publication_lag_and_flags_it():
+    """An indicator published with a one-year lag (SCI papers): with ``carry_forward: 1`` its last
+    year takes each province's previous value, flagged, instead of shrinking the window."""
+    raw_inds = []
+    spec0 = small_spec()
+    for i in spec0.indicators:
+        d = i.model_dump()
+        if d["name"] == "f2":
+            d["carry_forward"] = 1
+        raw_inds.append(d)
+    raw = dict(version="t", subsystems={k: LABELS[k] for k in ("st", "ind")},
+               pillars={k: LABELS[k] for k in PILLARS}, pathways={k: LABELS[k] for k in PATHWAYS},
+               references={"r": "t"}, indicators=raw_inds)
+    spec = validate_spec(raw, columns=COLS)
+    panel = flat_panel(n=10, years=(2019, 2020, 2021, 2022))
+    rng = np.random.default_rng(2)
+    panel["f2"] = rng.uniform(1, 5, len(panel))
+    panel.loc[panel["year"] == 2022, "f2"] = np.nan  # not yet published
+    ind, _ = I.compute_indicators(panel, spec)
+    core, fills, window, _, notes = I.prepare_core(ind, spec)
+    assert window == [2019, 2020, 2021, 2022]
+    for code in CODES[:10]:
+        assert core.loc[(code, 2022), "f2"] == ind.loc[(code, 2021), "f2"]
+    cf = fills[fills["method"] == "carried forward (publication lag)"]
+    assert len(cf) == 10 and set(cf["year"]) == {2022} and set(cf["indicator"]) == {"f2"}
+    assert any(n.startswith("carried forward") for n in notes)
+    # without the field the year leaves the window
+    assert I.prepare_core(ind, small_spec())[2] == [2019, 2020, 2021]
+    # an interior gap is never carried forward (it is interpolated)
+    panel.loc[(panel["year"] == 2020) & (panel["province_code"] == CODES[1]), "f2"] = np.nan
+    ind, _ = I.compute_indicators(panel, spec)
+    core, fills, *_ = I.prepare_core(ind, spec)
+    row = fills[(fills["province_code"] == CODES[1]) & (fills["year"] == 2020)]
+    assert row["method"].tolist() == ["interpolated"]
 
 
 def test_missing_column_dropped_with_note():
@@ -536,8 +577,9 @@ def test_codebook_from_spec():
                 *[f"pillar_{p}" for p in PILLARS], *[f"pathway_{p}" for p in PATHWAYS]]:
         assert col in set(cb["name"]), col
     rows = cb.set_index("name")
-    assert rows.loc["rd_fte_per_10k", "transformation"] == "rd_fte / population * 10000"
-    assert rows.loc["rd_fte_per_10k", "pathway"] == "core_tech"
+    assert rows.loc["students_per_10k", "transformation"] == "students / population * 10000"
+    assert rows.loc["students_per_10k", "pathway"] == "pilot_platform"
+    assert "linkage" in rows.index and rows.loc["papers_per_10k", "pillar"] == "future"
 
 
 def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
@@ -588,8 +630,13 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
     ev = pd.read_csv(rep / "external_validity.csv")
     assert set(ev["edition"]) == {2019, 2020} and ev["n"].eq(31).all()
     notes = (rep / "notes.md").read_text(encoding="utf-8")
-    for needle in ("Bickenbach & Bode", "External validity", "model_confidence ≥ 0.8", "Largest baseline"):
+    for needle in ("Bickenbach & Bode", "External validity", "model_confidence ≥ 0.8",
+                   "Largest weight in each group", "| years | linkage vs T |"):
         assert needle in notes, needle
+    # the linkage index beside D, with its rank interval
+    for col in ("linkage", "linkage_rank", "linkage_rank_lo", "linkage_rank_hi"):
+        assert col in out.columns and col in typ.columns, col
+    assert out["linkage"].between(0, 1).all()
     # run() always recomputes (whether to run is the step runner's decision, tests/test_steps.py),
     # and gives the same numbers
     again = I.run(verbose=False, with_robustness=False, n_draws=64)
@@ -630,6 +677,17 @@ def test_real_panel_plausibility(real_result):
 
 
 @pytest.mark.slow
+def test_real_panel_no_pillar_rests_on_one_indicator(real_result):
+    """Issue acceptance: under the default weighting no pillar rests more than half on one
+    indicator, and weights.csv says which indicator has the largest share."""
+    w = real_result.weights
+    pil = w[w["group"].str.startswith("pillar_")]
+    assert pil.groupby("group")["weight"].max().max() <= 0.5
+    assert (pil.groupby("group")["largest_share"].first() == pil.groupby("group")["weight"].max()).all()
+    assert pil.groupby("group")["is_largest"].sum().ge(1).all()
+
+
+@pytest.mark.slow
 def test_real_panel_recomputed_independently(real_result):
     """U_st, U_ind, D, the pillar scores and the dominant model of every province-year of the
     window, recomputed here from the indicator values with the missing-value rule, the panel
@@ -638,7 +696,7 @@ def test_real_panel_recomputed_independently(real_result):
     t = res.table.set_index(I.KEYS).sort_index()
     ind = res.indicators
     names = [n for n in spec.names if n in ind.columns
-             and (spec[n].subsystem != "none" or spec[n].pillar != "none")]
+             and (spec[n].subsystem != "none" or spec[n].pillar != "none" or spec[n].linkage)]
     X = {}
     for n in names:  # fill: interpolate inside, else nearest year, else the year's worst value
         wide = ind[n].unstack("province_code")
@@ -662,9 +720,19 @@ def test_real_panel_recomputed_independently(real_result):
     np.testing.assert_allclose(t["U_st"], u_st, rtol=1e-10)
     np.testing.assert_allclose(t["U_ind"], u_ind, rtol=1e-10)
     np.testing.assert_allclose(t["D"], np.sqrt(C * (u_st + u_ind) / 2), rtol=1e-10)
-    pil = pd.DataFrame({p: ent([n for n in X if spec[n].pillar == p]) for p in PILLARS})
+    def equal(cols):  # pillars and linkage: equal weights on the min-max values
+        z = X[cols] * pd.Series({c: spec[c].sign for c in cols})
+        return ((z - z.min()) / (z.max() - z.min())).mean(axis=1)
+
+    pil = pd.DataFrame({p: equal([n for n in X if spec[n].pillar == p]) for p in PILLARS})
     for p in PILLARS:
         np.testing.assert_allclose(t[f"pillar_{p}"], pil[p], rtol=1e-10)
+    np.testing.assert_allclose(t["linkage"], equal([n for n in X if spec[n].linkage]), rtol=1e-10)
+    # the linkage index is not the level: issue acceptance, Spearman(linkage, T) < 0.9 in the
+    # latest year (0.36 on the 2018-2023 panel)
+    last = t.xs(max(res.window), level="year")
+    from scipy.stats import spearmanr
+    assert spearmanr(last["linkage"], last["T"]).statistic < 0.9
     # rank-based standard scores within year: Φ⁻¹(r / (N + 1)), average ranks for ties
     from scipy.stats import norm
     r = pil.groupby(level="year").rank(method="average")

@@ -114,6 +114,7 @@ def plot_transitions(result: DynamicsResult):
         ax.set_visible(True)
         g = d[d["matrix"] == mname].pivot(index="from_class", columns="to_class", values="probability")
         g = g.reindex(index=order, columns=order)
+        ax.grid(False)
         ax.imshow(g.to_numpy(dtype=float), vmin=0, vmax=1, cmap="Blues")
         for (i, j), v in np.ndenumerate(g.to_numpy(dtype=float)):
             if np.isfinite(v) and v > 0:
@@ -131,6 +132,7 @@ def plot_transitions(result: DynamicsResult):
     states = list(dict.fromkeys(models["from_class"].tolist() + models["to_class"].tolist()))
     g = models.pivot(index="from_class", columns="to_class", values="count").reindex(
         index=states, columns=states).fillna(0)
+    ax.grid(False)
     ax.imshow(g.to_numpy(dtype=float), cmap="Oranges")
     for (i, j), v in np.ndenumerate(g.to_numpy(dtype=float)):
         if v > 0:

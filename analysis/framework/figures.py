@@ -118,8 +118,11 @@ def obstacle_figure(table: pd.DataFrame, year: int, lang: str = "en"):
     fig, ax = plt.subplots(figsize=(6.5, 7.5))
     lim = max(abs(np.log2(np.clip(v, 1e-3, None))).max(), 0.1)
     im = ax.imshow(np.log2(np.clip(v, 1e-3, None)), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+    ax.grid(False)
     for (i, j), x in np.ndenumerate(v):
-        ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=6)
+        dark = abs(np.log2(max(x, 1e-3))) > 0.6 * lim
+        ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=6,
+                color="white" if dark else "black")
     ax.set_xticks(range(len(PATHWAYS)), [p.replace("_", "\n") for p in PATHWAYS], fontsize=7)
     ax.set_yticks(range(len(t)), t["province_code"].map(_names(lang)), fontsize=7)
     cb = fig.colorbar(im, ax=ax, shrink=0.6)

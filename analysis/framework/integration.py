@@ -152,7 +152,8 @@ def compute_indicators(panel: pd.DataFrame, spec: Spec) -> tuple[pd.DataFrame, l
 
 
 def core_indicators(spec: Spec, available: Iterable[str]) -> list[str]:
-    """Names of the *core* indicators: in a subsystem or a pillar, so they enter entropy scores.
+    """Names of the *core* indicators: in a subsystem, a pillar or the linkage index, so they
+    enter entropy scores.
 
     Parameters
     ----------
@@ -167,7 +168,7 @@ def core_indicators(spec: Spec, available: Iterable[str]) -> list[str]:
     """
     available = set(available)
     return [i.name for i in spec.indicators
-            if (i.subsystem != "none" or i.pillar != "none") and i.name in available]
+            if spec.is_core(i.name) and i.name in available]
 
 
 def prepare_core(
@@ -220,6 +221,24 @@ def prepare_core(
     if not names:
         raise ValueError("no core (subsystem or pillar) indicators available")
     X = indicators[names]
+    carried = []
+    cf = {n: spec[n].carry_forward for n in names if spec[n].carry_forward > 0}
+    if cf:
+        X = X.copy()
+        for n, k in cf.items():
+            wide = X[n].unstack("province_code")
+            last_obs = wide.notna()[::-1].cummax()[::-1]  # True up to each province's last value
+            filled = wide.ffill(limit=k).where(~last_obs, wide)
+            new = filled.notna() & wide.isna()
+            for y, p in zip(*np.nonzero(new.to_numpy()), strict=True):
+                carried.append((int(wide.columns[p]), int(wide.index[y]), n))
+            X[n] = filled.stack().reorder_levels(KEYS).reindex(X.index)
+        if carried:
+            years_cf = sorted({y for _, y, _ in carried})
+            notes.append("carried forward (publication lag, `carry_forward` in the specification): "
+                         + "; ".join(f"{n} → {sorted({y for _, y, m in carried if m == n})}"
+                                     for n in cf if any(m == n for _, _, m in carried))
+                         + f" (years {years_cf}, flagged in the fills)")
     n_prov = X.index.get_level_values("province_code").nunique()
     coverage = X.notna().groupby(level="year").sum() / n_prov
     ok = (coverage >= min_coverage - 1e-12).all(axis=1)
@@ -279,6 +298,8 @@ def prepare_core(
     core = pd.concat(filled, axis=1)
     core.index = core.index.set_names(["year", "province_code"])
     core = core.reorder_levels(KEYS).sort_index()[names]
+    wset = set(window)
+    fills += [(p, y, n, "carried forward (publication lag)") for p, y, n in carried if y in wset]
     fills_df = pd.DataFrame(fills, columns=["province_code", "year", "indicator", "method"])
     if len(fills_df):
         by = fills_df.groupby(["indicator", "method"]).size()
@@ -721,6 +742,7 @@ def obstacles(
     """
     from analysis.measures import minmax_normalise, obstacle_degree
 
+    core = core[[c for c in core.columns if spec[c].subsystem != "none"]]  # the indicators of T
     sub = weights[weights["group"].isin(["U_st", "U_ind"])]
     F = pd.Series(0.0, index=core.columns)
     F[sub["indicator"].to_numpy()] = 0.5 * sub["weight"].to_numpy()
@@ -781,6 +803,7 @@ def robustness(
     margin: float = 0.5,
     floor: float | None = 0.0,
     shift: float = 0.0,
+    weighting: Literal["entropy", "equal"] = "equal",
     sensitivity_options: Mapping | None = None,
 ) -> pd.DataFrame:
     """How far the typology moves when one extreme province is left out, and under its rules.
@@ -804,8 +827,8 @@ def robustness(
     sens : SensitivityResult
         The baseline :func:`analysis.framework.sensitivity.sensitivity_analysis` result.
     province : int, default 110000
-    margin, floor, shift
-        Of the single-specification rule.
+    margin, floor, shift, weighting
+        Of the single-specification rule (baseline pillar weighting within each pillar).
     sensitivity_options : mapping, optional
         The options the baseline analysis was run with (``n_draws``, ``seed`` …).
 
@@ -833,8 +856,8 @@ def robustness(
     others = core.index.get_level_values("province_code") != province
     for std, label in (("rank", "single specification, rank-based standardisation"),
                        ("z", "single specification, mean/sd z-scores (version 1)")):
-        full, _ = pillar_scores(core, spec, shift=shift)
-        part, _ = pillar_scores(core[others], spec, shift=shift)
+        full, _ = pillar_scores(core, spec, shift=shift, weights=weighting)
+        part, _ = pillar_scores(core[others], spec, shift=shift, weights=weighting)
         a = classify_models(standardise_within_year(full, std), margin=margin, floor=floor)
         b = classify_models(standardise_within_year(part, std), margin=margin, floor=floor)
         rows += _changed_rows(a[others], b, "leave out province",
@@ -929,6 +952,7 @@ def integrate(
     majority: float = 2 / 3,
     smooth_years: int = 3,
     triggers: Mapping | None = None,
+    composite_weighting: Literal["equal", "entropy"] = "equal",
     with_robustness: bool = True,
     weights_w=None,
     rankings: pd.DataFrame | None = None,
@@ -972,6 +996,15 @@ def integrate(
     triggers : mapping, optional
         Restrict the triggers' options (``weighting``, ``normalisation``, ``windows``,
         ``leave_one_out``), e.g. for a quick run.
+    composite_weighting : {"equal", "entropy"}, default "equal"
+        Weighting of the indicators within each pillar and within the linkage index in the
+        baseline scores (``pillar_*``, ``linkage``). Equal by default: the pillars and the linkage
+        index are conceptual constructs with no data-based claim to importance (OECD/JRC
+        Handbook 2008, §6), and entropy weights follow dispersion, so a single extreme cell
+        decides them (Shaanxi 2020's domestic technology purchase of 1.4 times its R&D gave the
+        indicator 0.58 of the demand pillar). The subsystem scores U_st and U_ind keep the
+        panel entropy method the literature expects; the uncertainty analysis draws all four
+        weightings for every composite.
     with_robustness : bool
         Compute :func:`robustness` (leaves Beijing out and reruns the sensitivity analysis).
     weights_w : libpysal.weights.W, optional
@@ -1018,11 +1051,22 @@ def integrate(
     table["D_class"] = classify_coordination(table["D"], lang="en").astype(str)
     table["D_class_zh"] = classify_coordination(table["D"], lang="zh").astype(str)
     table["D_rank"] = table.groupby(level="year")["D"].rank(ascending=False, method="min").astype("int64")
+    link_names = [n for n in spec.members(linkage=True) if n in core.columns]
+    if link_names:  # the linkage index: flows between the science system and industry
+        sc, w = composite_score(core[link_names], spec.directions(link_names), shift=shift,
+                                weights=composite_weighting)
+        table["linkage"] = sc
+        table["linkage_rank"] = table.groupby(level="year")["linkage"].rank(
+            ascending=False, method="min").astype("int64")
+        wrows += [("linkage", k, float(v)) for k, v in w.items()]
     table["lagging"] = relative_development_type(
         table[["U_st", "U_ind"]].rename(columns={"U_st": "st", "U_ind": "ind"}),
         tolerance=lag_tolerance, balanced="balanced").astype(str)
 
-    pil, pw = pillar_scores(core, spec, shift=shift)
+    pil, pw = pillar_scores(core, spec, shift=shift, weights=composite_weighting)
+    _, pw_ent = pillar_scores(core, spec, shift=shift, weights="entropy")
+    top = pw_ent.loc[pw_ent.groupby("group")["weight"].idxmax()]
+    entropy_pillar_max = {r.group: (r.indicator, float(r.weight)) for r in top.itertuples()}
     weights = pd.concat([pd.DataFrame(wrows, columns=["group", "indicator", "weight"]), pw],
                         ignore_index=True)
     weights["largest_share"] = weights.groupby("group")["weight"].transform("max")
@@ -1030,7 +1074,8 @@ def integrate(
     z = standardise_within_year(pil, standardise)
     table = table.join(pil).join(z)
 
-    sens_opts = dict(n_draws=n_draws, seed=seed, majority=majority, smooth_years=smooth_years)
+    sens_opts = dict(n_draws=n_draws, seed=seed, majority=majority, smooth_years=smooth_years,
+                     extra={"linkage": link_names} if link_names else None)
     sens_opts |= dict(triggers or {})
     sens = sensitivity_analysis(core, spec, **sens_opts)
     notes += sens.notes
@@ -1060,7 +1105,7 @@ def integrate(
         table["filled"] = ""
     if with_robustness:
         rob = robustness(core, spec, sens, margin=margin, floor=floor, shift=shift,
-                         sensitivity_options=sens_opts)
+                         weighting=composite_weighting, sensitivity_options=sens_opts)
     else:
         rob = pd.DataFrame(columns=ROBUSTNESS_COLUMNS)
     table = table.reset_index()
@@ -1074,8 +1119,10 @@ def integrate(
     if rankings is not None:
         from analysis.framework.validity import external_validity
 
-        validity = external_validity(table, rankings)
+        validity = external_validity(
+            table, rankings, measures=[m for m in ("D", "linkage", "T", "U_st", "U_ind") if m in table])
     params = dict(spec_version=spec.version, margin=margin, floor=floor, standardise=standardise,
+                  composite_weighting=composite_weighting, entropy_pillar_max=entropy_pillar_max,
                   min_coverage=min_coverage, bridge=bridge,
                   n_clusters=n_clusters, cluster_method=cluster_method, lag_tolerance=lag_tolerance,
                   shift=shift, seed=seed, sensitivity=sens.params)
@@ -1118,8 +1165,9 @@ def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
         raise ValueError(f"year {year} is not in the entropy window {_spans(result.window)}")
     meta = PROVINCES.set_index("province_code")[["name_zh", "name_en"]]
     t = t.join(meta, on="province_code")
+    link = ["linkage", "linkage_rank", "linkage_rank_lo", "linkage_rank_hi"] if "linkage" in t.columns else []
     cols = ["province_code", "name_zh", "name_en", "region", "model", "model_confidence",
-            "model_year", "model_cluster", "D", "D_rank", "D_rank_lo", "D_rank_hi",
+            "model_year", "model_cluster", "D", "D_rank", "D_rank_lo", "D_rank_hi", *link,
             "D_class", "D_class_zh", "lagging", "U_st", "U_ind", "weakest_pathways",
             "obstacle_pathways", "n_filled"]
     return t[cols].sort_values("province_code").reset_index(drop=True)
@@ -1140,6 +1188,11 @@ _OUTPUT_COLUMNS = [
     ("pillar_platform", "平台型融合指数", "Platform-based pillar score", "[0, 1]", "entropy"),
     ("pillar_demand", "需求驱动型融合指数", "Demand-driven pillar score", "[0, 1]", "entropy"),
     ("pillar_future", "未来产业型融合指数", "Future-industries pillar score", "[0, 1]", "entropy"),
+    ("linkage", "科技-产业联系指数", "Linkage index: panel entropy composite of the flows between the science system and industry (spec indicators with linkage: true); not part of U_st, U_ind or D", "[0, 1]", "entropy"),
+    ("linkage_rank", "联系指数排名", "Rank of linkage among provinces that year (1 = highest)", "rank", "entropy"),
+    ("linkage_rank_lo", "联系指数排名区间下限", "5th percentile of the linkage rank over the sensitivity draws", "rank", "sensitivity"),
+    ("linkage_rank_median", "联系指数排名中位数", "Median linkage rank over the sensitivity draws", "rank", "sensitivity"),
+    ("linkage_rank_hi", "联系指数排名区间上限", "95th percentile of the linkage rank over the sensitivity draws", "rank", "sensitivity"),
     ("D_rank", "耦合协调度排名", "Rank of D among provinces that year (1 = highest; ties share the best rank)", "rank", "coupling"),
     ("D_rank_lo", "耦合协调度排名区间下限", "5th percentile of the D rank over the sensitivity draws (best end)", "rank", "sensitivity"),
     ("D_rank_median", "耦合协调度排名中位数", "Median D rank over the sensitivity draws", "rank", "sensitivity"),
@@ -1267,11 +1320,43 @@ def uncertainty_summary(result: IntegrationResult, year: int) -> list[str]:
     return lines
 
 
+def linkage_summary(result: IntegrationResult) -> list[str]:
+    """Markdown lines: how far the linkage index differs from the level (Spearman with T and with
+    R&D intensity, latest year and pooled), and its weights. Empty without a linkage index."""
+    from scipy.stats import spearmanr
+
+    t = result.table
+    if "linkage" not in t.columns:
+        return []
+    last = int(t["year"].max())
+    rd = result.indicators["rd_intensity"] if "rd_intensity" in result.indicators else None
+    rows = []
+    for label, sub in ((str(last), t[t["year"] == last]), (f"{_spans(result.window)} pooled", t)):
+        r_t = spearmanr(sub["linkage"], sub["T"]).statistic
+        r_d = spearmanr(sub["linkage"], sub["D"]).statistic
+        r_rd = np.nan
+        if rd is not None:
+            x = rd.reindex(pd.MultiIndex.from_frame(sub[KEYS]))
+            r_rd = spearmanr(sub["linkage"], x.to_numpy(), nan_policy="omit").statistic
+        rows.append(f"| {label} | {r_t:.3f} | {r_d:.3f} | {r_rd:.3f} |")
+    w = result.weights[result.weights["group"] == "linkage"]
+    return ["## Linkage index", "",
+            "`linkage` measures flows between the science system and industry (indicators with "
+            "`linkage: true` in spec.yaml: "
+            + ", ".join(f"{r.indicator} {r.weight:.2f}" for r in w.itertuples())
+            + f", baseline {result.params.get('composite_weighting', 'entropy')} weights); it is "
+            "not part of U_st, U_ind, T or D, which measure "
+            "levels. Spearman rank correlations:", "",
+            "| years | linkage vs T | linkage vs D | linkage vs R&D intensity |",
+            "|---|---|---|---|", *rows, ""]
+
+
 def notes_text(result: IntegrationResult, year: int) -> str:
     """``reports/framework/notes.md``: how far to trust the framework's numbers, with numbers."""
     last = int(max(result.window))
-    lines = [f"# Integration framework: notes (specification {result.params['spec_version']})", "",
-             "## Typology uncertainty", ""]
+    lines = [f"# Integration framework: notes (specification {result.params['spec_version']})", ""]
+    lines += linkage_summary(result)
+    lines += ["## Typology uncertainty", ""]
     lines += [f"- {x}" for x in uncertainty_summary(result, last)]
     if year != last:
         lines += [f"- {x}" for x in uncertainty_summary(result, year)[1:3]]
@@ -1310,10 +1395,17 @@ def notes_text(result: IntegrationResult, year: int) -> str:
         piv = v.pivot_table(index="measure", columns=["edition", "data_year"], values="spearman")
         piv.columns = [f"{e} ({y} data)" for e, y in piv.columns]
         lines.append(_markdown(piv.round(3).reset_index()))
-    w = result.weights[result.weights["is_largest"]]
+    w = result.weights[result.weights["is_largest"]].drop_duplicates("group")
+    cw = result.params.get("composite_weighting", "entropy")
     lines += ["", "## Weights", "",
-              "Largest baseline (entropy) weight in each group: "
+              f"Baseline weights: panel entropy for U_st and U_ind, {cw} within each pillar and the "
+              "linkage index (weights.csv; the uncertainty analysis draws entropy, CRITIC, equal "
+              "and PCA weights for every composite). Largest weight in each group: "
               + "; ".join(f"{r.group} ← {r.indicator} {r.weight:.2f}" for r in w.itertuples()) + "."]
+    ent = result.params.get("entropy_pillar_max")
+    if ent:
+        lines.append("With entropy weights inside the pillars the largest shares would be: "
+                     + "; ".join(f"{g} ← {n} {v:.2f}" for g, (n, v) in ent.items()) + ".")
     if result.notes:
         lines += ["", "## Data and missing values", ""] + [f"- {n}" for n in result.notes]
     return "\n".join(lines) + "\n"
@@ -1334,8 +1426,9 @@ def _report_text(result: IntegrationResult, typ: pd.DataFrame, year: int) -> str
     lines += uncertainty_summary(result, year)
     lines.append("")
     show = typ.copy()
-    for c in ("D", "U_st", "U_ind"):
-        show[c] = show[c].round(3)
+    for c in ("D", "linkage", "U_st", "U_ind"):
+        if c in show:
+            show[c] = show[c].round(3)
     show["model_confidence"] = show["model_confidence"].round(2)
     lines.append(_markdown(show))
     if result.notes:

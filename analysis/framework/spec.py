@@ -277,6 +277,8 @@ class Indicator(BaseModel):
     pillar: Literal["chain", "platform", "demand", "future", "none"]
     pathway: Literal["enterprise", "core_tech", "pilot_platform", "scenario_cluster", "institution_finance"]
     reference: list[str] = Field(min_length=1)
+    linkage: bool = False
+    carry_forward: int = Field(default=0, ge=0, le=2)
     note: str = ""
 
     @field_validator("name")
@@ -342,8 +344,8 @@ class Spec:
         raise KeyError(f"no indicator {name!r} in the specification ({self.source})")
 
     def members(self, *, subsystem: str | None = None, pillar: str | None = None,
-                pathway: str | None = None) -> list[str]:
-        """Names of the indicators in a subsystem, pillar or pathway (file order)."""
+                pathway: str | None = None, linkage: bool | None = None) -> list[str]:
+        """Names of the indicators in a subsystem, pillar, pathway or the linkage index (file order)."""
         out = []
         for i in self.indicators:
             if subsystem is not None and i.subsystem != subsystem:
@@ -352,8 +354,15 @@ class Spec:
                 continue
             if pathway is not None and i.pathway != pathway:
                 continue
+            if linkage is not None and i.linkage != linkage:
+                continue
             out.append(i.name)
         return out
+
+    def is_core(self, name: str) -> bool:
+        """Whether an indicator enters a composite (a subsystem, a pillar or the linkage index)."""
+        i = self[name]
+        return i.subsystem != "none" or i.pillar != "none" or i.linkage
 
     @property
     def columns(self) -> list[str]:
