@@ -78,6 +78,11 @@ def test_temporal_rule_and_switches_by_hand():
     assert S.temporal_model(mixed, years=1, majority=0.5)["model"].tolist() == ["chain", "multi"]
     with pytest.raises(ValueError, match="sum to 1"):
         S.temporal_model(mixed * 2)
+    # profile: pillars at or above the chance level 1/4, by share
+    prof = pd.DataFrame([[0.49, 0.02, 0.49, 0.0], [0.96, 0.04, 0, 0], [0.25, 0.25, 0.25, 0.25],
+                         [0.3, 0.1, 0.35, 0.25]], columns=shares.columns)
+    assert S.model_profiles(prof).tolist() == ["chain+demand", "chain", "chain+platform+demand+future",
+                                               "demand+chain+future"]
 
 
 def test_first_order_index_of_the_only_varying_trigger_is_one():

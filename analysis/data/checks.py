@@ -372,6 +372,8 @@ RATIO_SERIES: dict[str, tuple[str, str]] = {
     "hightech_revenue_gdp": ("hightech_revenue", "gdp"),
     "software_revenue_gdp": ("software_revenue", "gdp"),
     "ecommerce_sales_gdp": ("ecommerce_sales", "gdp"),
+    "ind_new_product_sales_gdp": ("ind_new_product_sales", "gdp"),
+    "incubatee_investment_gdp": ("incubatee_investment", "gdp"),
 }
 """Ratios the models and the framework compute from panel columns (TS and the controls of
 ``analysis.models.pipeline``; the "/GDP" indicators of ``analysis/framework/spec.yaml``),

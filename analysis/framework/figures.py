@@ -47,7 +47,7 @@ def typology_overview(table: pd.DataFrame, year: int, lang: str = "en") -> pd.Da
     t.insert(0, "province", t["province_code"].map(_names(lang)))
     t["D rank [90 %]"] = [f"{r} [{lo}–{hi}]" for r, lo, hi in
                           zip(t["D_rank"], t["D_rank_lo"], t["D_rank_hi"], strict=True)]
-    cols = ["province", "model", "model_confidence", *[f"share_{p}" for p in PILLARS], "D",
+    cols = ["province", "model", "model_confidence", "model_profile", *[f"share_{p}" for p in PILLARS], "D",
             "D rank [90 %]"]
     if "linkage" in t.columns:
         t["linkage rank [90 %]"] = [f"{r} [{lo}–{hi}]" for r, lo, hi in zip(

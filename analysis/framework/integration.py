@@ -1167,7 +1167,7 @@ def typology_table(result: IntegrationResult, year: int) -> pd.DataFrame:
     t = t.join(meta, on="province_code")
     link = ["linkage", "linkage_rank", "linkage_rank_lo", "linkage_rank_hi"] if "linkage" in t.columns else []
     cols = ["province_code", "name_zh", "name_en", "region", "model", "model_confidence",
-            "model_year", "model_cluster", "D", "D_rank", "D_rank_lo", "D_rank_hi", *link,
+            "model_profile", "model_year", "model_cluster", "D", "D_rank", "D_rank_lo", "D_rank_hi", *link,
             "D_class", "D_class_zh", "lagging", "U_st", "U_ind", "weakest_pathways",
             "obstacle_pathways", "n_filled"]
     return t[cols].sort_values("province_code").reset_index(drop=True)
@@ -1213,6 +1213,7 @@ _OUTPUT_COLUMNS = [
                     ("future", "未来产业型融合"))],
     ("model", "主导融合模式", "Primary model: the pillar leading in the largest share of sensitivity draws, pooled over a trailing 3-year window; multi below a 2/3 majority", "label", "sensitivity"),
     ("model_confidence", "主导模式置信度", "Share of draws (3-year pooled) in which the primary model's pillar leads", "[0, 1]", "sensitivity"),
+    ("model_profile", "融合模式组合", "Pillars leading in at least 1/4 of the draws (chance level with four pillars), by share, '+'-joined: e.g. chain+demand for a multi province", "labels", "sensitivity"),
     ("model_year", "当年主导融合模式", "Primary model from that year's draws alone (no temporal rule)", "label", "sensitivity"),
     ("model_year_confidence", "当年主导模式置信度", "Share of that year's draws in which model_year's pillar leads", "[0, 1]", "sensitivity"),
     ("model_stability", "主导模式稳健性", "Same as model_confidence (kept for the reports of version 1)", "[0, 1]", "sensitivity"),

@@ -88,6 +88,7 @@ __all__ = [
     "sensitivity_analysis",
     "temporal_model",
     "model_switches",
+    "model_profiles",
 ]
 
 WEIGHTINGS: tuple[str, ...] = ("entropy", "critic", "equal", "pca")
@@ -106,7 +107,8 @@ class SensitivityResult:
     table : pandas.DataFrame
         One row per province-year (``province_code``, ``year``): ``share_<pillar>`` (share of
         draws, pooled over the temporal window, in which the pillar leads; the four sum to 1),
-        ``model``, ``model_confidence``, ``model_year``, ``model_year_confidence``,
+        ``model``, ``model_confidence``, ``model_profile`` (pillars leading in ≥ 1/4 of the
+        draws, :func:`model_profiles`), ``model_year``, ``model_year_confidence``,
         ``z_<pillar>_lo`` / ``z_<pillar>_hi`` (5th/95th percentile of the rank-based standard
         score over draws), ``D_rank_lo`` / ``D_rank_hi`` (1 = highest D of the year) and
         ``D_rank_median``; the same for every extra composite (``<name>_rank_lo`` …).
@@ -283,6 +285,32 @@ def temporal_model(
     out["model"] = model
     out["model_confidence"] = best
     return out
+
+
+def model_profiles(shares: pd.DataFrame, threshold: float = 0.25) -> pd.Series:
+    """The pillars that lead in at least ``threshold`` of the draws, by share, joined by ``+``.
+
+    With four pillars 1/4 is the share each would get if the lead were decided by chance, so the
+    profile names every pillar that leads more often than chance would allow for: ``future`` for a
+    clear future-industries province, ``chain+demand`` for one that leads in both about equally
+    (its ``model`` is then ``multi``). Fixed before looking at the results.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        ``share_<pillar>`` columns (rows sum to 1).
+    threshold : float, default 0.25
+
+    Returns
+    -------
+    pandas.Series of str
+    """
+    labels = [c.removeprefix("share_") for c in shares.columns]
+    out = []
+    for row in shares.to_numpy():
+        order = np.argsort(-row, kind="stable")
+        out.append("+".join(labels[i] for i in order if row[i] >= threshold - 1e-12))
+    return pd.Series(out, index=shares.index, name="model_profile")
 
 
 def model_switches(models: pd.Series) -> pd.DataFrame:
@@ -512,6 +540,7 @@ def sensitivity_analysis(
     single = temporal_model(share_year, years=1, majority=majority)
     pooled = temporal_model(share_year, years=smooth_years, majority=majority)
     table = pooled.copy()
+    table["model_profile"] = model_profiles(pooled[[f"share_{p}" for p in PILLARS]])
     table["model_year"] = single["model"]
     table["model_year_confidence"] = single["model_confidence"]
     lo_q, hi_q = interval
