@@ -1450,7 +1450,9 @@ def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResu
     * ``reports/framework/typology_<year>.{csv,md,html}``, ``robustness.csv``, ``agreement.csv``,
       ``weights.csv``, ``centroids.csv``, ``sensitivity_indices.csv`` (first-order indices of
       the triggers), ``sensitivity_draws.csv`` (the draws), ``churn.csv`` (model switches per
-      province), ``notes.md``.
+      province), ``spatial_markov.{csv,png}`` and ``spatial_markov_tests.csv`` (when
+      ``boundaries.parquet`` exists), ``external_validity.csv`` (when the published rankings
+      exist), ``notes.md``.
 
     Parameters
     ----------
