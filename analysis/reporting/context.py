@@ -356,9 +356,10 @@ class ModelsContext:
     reading: str                    # model_key: "multi" with every z < 0 → "none_dominant"
     z: dict[str, float]
     changes: list[tuple[int, str, str]]  # (year, from, to) in reading keys
-    stability: dict[int, float]
+    stability: dict[int, float]     # by year: model_confidence (framework v2) or model_stability
     cluster: str | None
     pillars: dict[str, tuple[float, float]]  # pillar column → (own, national median) in ``year``
+    stability_kind: str = "stability"  # "confidence" (uncertainty analysis) or "stability" (v1)
 
     @property
     def stable(self) -> bool | None:
@@ -395,8 +396,11 @@ def models_context(inp: ReportInputs, code: int, year_start: int, year_end: int)
         if prev is not None and m != prev:
             changes.append((int(r["year"]), prev, m))
         prev = m
-    stab = ({int(y): float(s) for y, s in zip(own["year"], own["model_stability"], strict=True) if pd.notna(s)}
-            if "model_stability" in own.columns else {})
+    # framework v2: the share of the uncertainty analysis's specifications in which the model's
+    # pillar leads (model_confidence); version 1: the share of weight perturbations keeping it
+    kind = next((c for c in ("model_confidence", "model_stability") if c in own.columns), None)
+    stab = ({int(y): float(s) for y, s in zip(own["year"], own[kind], strict=True) if pd.notna(s)}
+            if kind else {})
     z = {str(c).removeprefix("z_"): float(last[c]) for c in own.columns
          if str(c).startswith("z_") and not str(c).endswith(("_lo", "_hi"))}
     pcols = [c for c in PILLARS if c in df.columns]
@@ -405,7 +409,8 @@ def models_context(inp: ReportInputs, code: int, year_start: int, year_end: int)
     return ModelsContext(int(code), y1, int(own["year"].min()), str(last["model"]),
                          str(model_key(str(last["model"]), z_scores(last))), z, changes, stab,
                          None if cl is None or (isinstance(cl, float) and pd.isna(cl)) else str(cl),
-                         {c: (float(last[c]), float(nat[c])) for c in pcols})
+                         {c: (float(last[c]), float(nat[c])) for c in pcols},
+                         "confidence" if kind == "model_confidence" else "stability")
 
 
 # --------------------------------------------------------------------------------------------
