@@ -246,9 +246,9 @@ def write_typology_pages(out_root: Path, inp, year: int | None, font_css: str = 
     L = inp.labels
     out = []
     for lang in ("zh", "en"):
-        head = {"zh": ["代码", "省份", "区域", "主导模式", "模式置信度", "耦合协调度 D", "D 排名（90% 区间）", "协调等级",
+        head = {"zh": ["省份", "代码", "区域", "主导模式", "模式置信度", "耦合协调度 D", "D 排名（90% 区间）", "协调等级",
                        "滞后子系统", "得分最低的两条路径（相对）"],
-                "en": ["Code", "Province", "Region", "Dominant model", "Model confidence", "D", "D rank (90% interval)",
+                "en": ["Province", "Code", "Region", "Dominant model", "Model confidence", "D", "D rank (90% interval)",
                        "Class", "Lagging subsystem", "Two lowest-scoring pathways (relative)"]}[lang]
         rows = []
         for _, r in t.iterrows():
@@ -257,7 +257,7 @@ def write_typology_pages(out_root: Path, inp, year: int | None, font_css: str = 
             rank = (f"{num(r['D_rank'], 'count')} ({num(r['D_rank_lo'], 'count')}–{num(r['D_rank_hi'], 'count')})"
                     if {"D_rank", "D_rank_lo", "D_rank_hi"} <= set(t.columns) else "—")
             ws = [x for x in str(r.get("weakest_pathways", "")).split(";") if x and x != "nan"]
-            rows.append([str(int(r["province_code"])), str(r[f"name_{lang}"]), L.region(r["region"], lang),
+            rows.append([str(r[f"name_{lang}"]), str(int(r["province_code"])), L.region(r["region"], lang),
                          L.model(r["model"], lang, z), num(conf, "level"), num(r["D"], "score"), rank,
                          L.d_class(r.get("D_level"), lang, r["D"]), L.lagging(r.get("lagging"), lang),
                          ("；" if lang == "zh" else "; ").join(L.pathway(x, lang) for x in ws)])
