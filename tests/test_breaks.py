@@ -81,6 +81,66 @@ def test_causes_from_the_table_inputs_copies_and_flags():
     assert out.loc[("digital_finance", TJ, 2019), "cause_kind"] == "unexplained"
 
 
+def test_new_causes_cover_their_break_and_not_a_control():
+    """Hand-checked: the PKU index's start-up (2012, 2013) and the Shaanxi employment run
+    (a compilation defect, not a definition change) each cover their break, not a control."""
+    panel = pd.DataFrame({"province_code": [TJ, 610000, 140000], "year": 2012, "x": 1.0})
+    br = pd.DataFrame({
+        "series": ["digital_finance", "digital_finance", "digital_finance", "software_revenue",
+                   "emp_tertiary", "emp_tertiary", "emp_tertiary"],
+        "province_code": [520000, 650000, 520000, 520000, 610000, 610000, 140000],
+        "year": [2012, 2013, 2014, 2012, 2012, 2016, 2012]})
+    out = checks.explain_breaks(br, panel)
+    kinds = out.set_index(["series", "province_code", "year"])["cause_kind"].to_dict()
+    # Guizhou 2012: 18.47 -> 75.87 (x 4.1); Xinjiang 2013: 82.45 -> 143.40
+    assert kinds[("digital_finance", 520000, 2012)] == "index start-up"
+    assert kinds[("digital_finance", 650000, 2013)] == "index start-up"
+    assert kinds[("digital_finance", 520000, 2014)] == "unexplained"  # after the start-up
+    assert kinds[("software_revenue", 520000, 2012)] == "unexplained"  # another series
+    # Shaanxi 2012: tertiary 659 -> 465 万人 while the total does not move
+    assert kinds[("emp_tertiary", 610000, 2012)] == "compilation defect"
+    assert kinds[("emp_tertiary", 610000, 2016)] == "unexplained"  # inside the run
+    assert kinds[("emp_tertiary", 140000, 2012)] == "unexplained"  # Shanxi, not Shaanxi
+    assert not any(c.kind == "definition change" and c.provinces in ((610000,), (650000,))
+                   for c in checks.KNOWN_CAUSES)
+
+
+def _small_base_panel():
+    """31 provinces x 2010-2020 of an amount (亿元) growing 5 % a year: 29 provinces from 100,
+    two tiny ones (Tibet, Qinghai) from 0.05. Tibet's 2015 change is +0.10 (x 3), Beijing's
+    2015 change is x 3 too (+210): the same log break, from a small and from an ordinary base."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for code in sorted(CODES):
+        base = 0.05 if code in (540000, 630000) else 100.0
+        for y in range(2010, 2021):
+            x = base * np.exp(0.05 * (y - 2010) + rng.normal(0, 0.01))
+            if code in (540000, 110000) and y >= 2015:
+                x *= 3
+            rows.append((code, y, x))
+    return pd.DataFrame(rows, columns=["province_code", "year", "x"])
+
+
+def test_small_base_covers_a_tiny_base_and_not_an_ordinary_one():
+    panel = _small_base_panel()
+    breaks, _ = checks.detect_breaks(panel)
+    assert {(c, y) for c, y in zip(breaks.province_code, breaks.year, strict=True)} == {
+        (540000, 2015), (110000, 2015)}
+    level, change = checks.small_base_thresholds(panel, {"x": "亿元"})["x"]
+    x = panel.x.to_numpy()
+    assert level == pytest.approx(np.quantile(x, 0.05)) and level < 1
+    out = checks.explain_breaks(breaks, panel, units={"x": "亿元"}).set_index("province_code")
+    assert out.loc[540000, "cause_kind"] == "small base"  # +0.10 from 0.06: within ~5 a year
+    assert out.loc[110000, "cause_kind"] == "unexplained"  # +210 from 128: a real jump
+    assert 3 < change < 10
+    # shares, ratios and indices have no small base; nor does a series without a unit
+    for units in ({"x": "share"}, {"x": "index"}, {}, None):
+        out = checks.explain_breaks(breaks, panel, units=units)
+        assert out.cause_kind.eq("unexplained").all()
+    with pytest.raises(ValueError, match="quantile"):
+        checks.small_base_thresholds(panel, {"x": "亿元"}, q=5)
+
+
 def test_ratio_series_cover_every_gdp_ratio_of_the_framework_and_models():
     """Every "x / gdp" formula of spec.yaml (and the models' fiscal share) is tested."""
     spec = (Path(__file__).resolve().parents[1] / "analysis" / "framework" / "spec.yaml").read_text(
@@ -105,7 +165,8 @@ def test_breaks_csv_and_the_gdp_block(built_data):
                                "threshold", "cause_kind", "cause"]
     assert (t["score"].abs() > checks.BREAK_K).all()
     assert t["cause_kind"].isin({"census revision", "correction", "definition change",
-                                 "source splice", "economic shock", "unexplained"}).all()
+                                 "compilation defect", "index start-up", "source splice",
+                                 "economic shock", "small base", "unexplained"}).all()
     gdp = t[t.series.isin(checks.GDP_BLOCK)]
     unexplained = {tuple(r) for r in gdp.loc[gdp.cause_kind == "unexplained",
                                              ["series", "province_code", "year"]].values.tolist()}
@@ -115,10 +176,41 @@ def test_breaks_csv_and_the_gdp_block(built_data):
     assert not gdp.year.isin([2005, 2009, 2014, 2019]).any()
     summary = pd.read_csv(built_data["processed"] / "checks" / "summary.csv").set_index("name")
     rec = summary.loc["breaks"]
-    assert rec.n_exceed == len(t) and rec.n_unexplained == (t.cause_kind == "unexplained").sum()
+    counts = t.cause_kind.value_counts()
+    assert rec.n_exceed == len(t) and rec.n_unexplained == counts["unexplained"]
+    assert rec.n_small_base == counts["small base"]
+    assert rec.n_explained + rec.n_small_base + rec.n_unexplained == len(t)
+    documented = counts.drop(["unexplained", "small base"])
+    assert rec.by_kind == "; ".join(f"{k} {v}" for k, v in sorted(documented.items()))
     assert bool(rec.ok) and rec.n_unexpected == 0
     text = pipeline.summary_text(built_data["result"])
-    assert f"breaks (|change - median| > 4 robust sd; checks/breaks.csv): {len(t)} of" in text
+    assert (f"breaks (|change - median| > 4 robust sd; checks/breaks.csv): {len(t)} of "
+            f"{rec.n_compared:.0f} changes; explained {rec.n_explained:.0f} ({rec.by_kind}); "
+            f"small base {rec.n_small_base:.0f}; unexplained {rec.n_unexplained:.0f}") in text
+
+
+def test_new_causes_on_the_real_panel(built_data):
+    """Hand-checked breaks of the 2026 raw files: the causes added for issue 9."""
+    t = pd.read_csv(built_data["processed"] / "checks" / "breaks.csv", encoding="utf-8-sig")
+    t = t.set_index(["series", "province_code", "year"])
+    # PKU index, Guizhou 2012: 18.47 -> 75.87
+    r = t.loc[("digital_finance", 520000, 2012)]
+    assert r.cause_kind == "index start-up" and (r.value_prev, r.value) == (18.47, 75.87)
+    df = t.xs("digital_finance", level="series")
+    assert set(df.index.get_level_values("year")) == {2012, 2013}
+    assert df.cause_kind.eq("index start-up").all()
+    # Tibet's enterprise R&D institutions: 45 -> 315 staff (0.0045 -> 0.0315 万人)
+    r = t.loc[("ind_rd_institution_staff", 540000, 2020)]
+    assert r.cause_kind == "small base" and r.value_prev == pytest.approx(0.0045)
+    # controls: Shaanxi's domestic technology purchases 2020 (3.6 -> 384 亿元) and Hainan's 2023
+    # (0.15 -> 3.84, a small base but a change beyond the series' median change) stay unexplained
+    assert t.loc[("ind_tech_purchase_domestic", 610000, 2020), "cause_kind"] == "unexplained"
+    assert t.loc[("ind_tech_purchase_domestic", 460000, 2023), "cause_kind"] == "unexplained"
+    # the Shaanxi employment run is a compilation defect, labelled so
+    assert t.loc[("emp_tertiary", 610000, 2012), "cause_kind"] == "compilation defect"
+    # a small base never hides a documented cause: it comes last
+    both = t[t.cause.str.contains("small base") & t.cause.str.contains(r"\|")]
+    assert (both.cause_kind != "small base").all()
 
 
 def test_detector_finds_the_breaks_of_the_first_published_series(raw_dir, panel):

@@ -18,7 +18,8 @@ The break detector (:func:`detect_breaks`, :func:`explain_breaks`, :func:`run_br
 every province-year where a panel column or a ratio the models and framework compute
 (:data:`RATIO_SERIES`) changes by more than :data:`BREAK_K` robust standard deviations of its
 own year-on-year changes, in ``checks/breaks.csv``, each with a documented cause
-(:data:`KNOWN_CAUSES`, the panel's ``<col>_flag`` columns) or ``"unexplained"``; its record in
+(:data:`KNOWN_CAUSES`, the panel's ``<col>_flag`` columns), the mechanical ``"small base"``
+(:func:`small_base_thresholds`, counted apart) or ``"unexplained"``; its record in
 ``summary.csv`` counts them (method and results: ``docs/data.md``).
 """
 
@@ -391,6 +392,8 @@ SERIES_INPUTS: dict[str, tuple[str, ...]] = {
 """Inputs of derived series: a known cause of an input is a known cause of the series."""
 
 BREAK_SKIP = {"gdp_index"}
+"""Panel columns not tested: ``gdp_index`` is itself a growth rate (previous year = 100)."""
+
 BREAKS_UNEXPLAINED_GDP: tuple[tuple[str, int, int], ...] = (
     ("TS", 540000, 2002), ("TS", 540000, 2021), ("secondary_share", 540000, 2003),
     ("va_primary", 410000, 2004), ("va_primary", 430000, 2004),
@@ -403,7 +406,6 @@ primary value added of Henan and Hunan 2004 and Xinjiang 2003 and 2010 (years of
 surges, 2004 grain and 2010 cotton, which the national series shows only in part), Inner
 Mongolia's nominal GDP per capita 2021 (+20 %, the coal-price boom). They are within one vintage
 and were not adjusted. A new unexplained GDP-block break makes the ``breaks`` check fail."""
-"""Panel columns not tested: ``gdp_index`` is itself a growth rate (previous year = 100)."""
 
 GDP_BLOCK = ("gdp", "va_primary", "va_secondary", "va_tertiary", "gdp_real", "gdp_deflator",
              "TS", "secondary_share", "tertiary_share", "gdp_per_capita", "gdp_real_per_capita")
@@ -454,9 +456,11 @@ def _known_causes() -> tuple[KnownCause, ...]:
                    "industrial enterprises 'above designated size': threshold raised from 5 to "
                    "20 million yuan of annual main-business revenue (NBS, from 2011)",
                    _ABOVE_SCALE),
-        *(KnownCause(y, "definition change",
-                     f"{name}: sector employment short of the total {span} in the compilation "
-                     "(checks/identity_emp_sum_sectors.csv)", _EMP_SECTORS, (code,))
+        *(KnownCause(y, "compilation defect",
+                     f"{name}: the compilation's sector employment falls short of its total "
+                     f"{span} (not a definition change: the sectors do not add up, "
+                     "checks/identity_emp_sum_sectors.csv); the run starts or ends here",
+                     _EMP_SECTORS, (code,))
           for code, name, span, years in ((610000, "Shaanxi", "2012-2019", (2012, 2020)),
                                           (650000, "Xinjiang", "2010-2019", (2010, 2020)))
           for y in years),
@@ -465,14 +469,78 @@ def _known_causes() -> tuple[KnownCause, ...]:
                                                                          "population"))
           for y, what in ((2020, "first-quarter shutdown; Hubei's GDP -5.0 %"),
                           (2022, "Omicron lockdowns: Shanghai, Jilin, Tibet, Xinjiang ..."))),
+        *(KnownCause(y, "index start-up",
+                     "PKU Digital Financial Inclusion Index, start-up years: 2011 is the "
+                     "index's base year and digital finance spread from a near-zero base "
+                     "(Guo et al. 2020, China Economic Quarterly 19(4): provincial median 33.6 "
+                     "in 2011, 294.3 in 2018); here the median province's change is "
+                     f"{what} log points against 0.02-0.21 in 2014-2023. Real diffusion, "
+                     "not a break in the source", ("digital_finance",))
+          for y, what in ((2012, "+0.97"), (2013, "+0.46"))),
     )
 
 
 KNOWN_CAUSES: tuple[KnownCause, ...] = _known_causes()
 """The documented table of break causes (census revisions and corrections from
 :data:`analysis.data.vintage.REVISION_EVENTS`, population censuses, definition changes, the
-COVID-19 shock). Source splices and compiler fills are read from the panel's ``<col>_flag``
-columns instead (:func:`explain_breaks`)."""
+compilation's broken employment runs, the COVID-19 shock, the start-up years of the PKU digital
+finance index). Source splices and compiler fills are read from the panel's ``<col>_flag``
+columns instead, and the mechanical "small base" from the levels (:func:`small_base_thresholds`)."""
+
+SMALL_BASE_QUANTILE = 0.05
+"""Quantile of a series' values (all provinces and years) below which a break's base
+``value_prev`` counts as small (:func:`small_base_thresholds`)."""
+
+SMALL_BASE_UNITS = frozenset({"亿元", "万元", "元", "亿美元", "件", "个", "篇", "项", "万人",
+                              "万人年", "万公里"})
+"""Units of amounts and counts, the series a small base applies to. Shares, ratios and indices
+are excluded: a province whose share is the lowest is not measured with more noise."""
+
+
+def small_base_thresholds(panel: pd.DataFrame, units: dict[str, str] | None,
+                          q: float = SMALL_BASE_QUANTILE) -> dict[str, tuple[float, float]]:
+    """Per tested series in :data:`SMALL_BASE_UNITS`: its small level and its ordinary change.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Province-year panel.
+    units : dict or None
+        Column -> unit (the codebook's ``unit``); ``None`` or a missing unit: no small base.
+    q : float
+        Quantile in (0, 1) (:data:`SMALL_BASE_QUANTILE`).
+
+    Returns
+    -------
+    dict
+        Series -> ``(level, change)`` in the series' unit: ``level`` the ``q`` quantile of its
+        positive values, ``change`` the median absolute year-on-year change (consecutive
+        years, all provinces). A break of a series measured in logs is a "small base" break
+        when ``value_prev < level`` and ``|value - value_prev| <= change``: the change is no
+        larger than the median province's yearly change in levels and is a break only relative
+        to a base among the series' smallest (a few dozen R&D staff in Tibet, 0.04 亿元 of
+        technology contracts). It is a property of the level, not a cause in the data;
+        :func:`run_breaks` counts it apart from the documented causes.
+
+    Raises
+    ------
+    ValueError
+        If ``q`` is not in (0, 1).
+    """
+    if not 0 < q < 1:
+        raise ValueError(f"small-base quantile must lie in (0, 1), got {q}")
+    units = units or {}
+    out = {}
+    for name, w in break_series(panel).items():
+        if units.get(name) not in SMALL_BASE_UNITS:
+            continue
+        v = w.to_numpy()
+        v = v[np.isfinite(v) & (v > 0)]
+        d = w.diff().where(pd.Series(w.index, index=w.index).diff().eq(1), axis=0).abs()
+        d = d.to_numpy()[np.isfinite(d.to_numpy())]
+        if v.size and d.size:
+            out[name] = (float(np.quantile(v, q)), float(np.median(d)))
+    return out
 
 
 def break_series(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -581,18 +649,26 @@ def _inputs(series: str) -> set[str]:
 
 
 def explain_breaks(breaks: pd.DataFrame, panel: pd.DataFrame,
-                   causes: tuple[KnownCause, ...] = KNOWN_CAUSES) -> pd.DataFrame:
+                   causes: tuple[KnownCause, ...] = KNOWN_CAUSES,
+                   units: dict[str, str] | None = None) -> pd.DataFrame:
     """Add ``cause_kind`` and ``cause`` to each break, from documented causes only.
 
     A break in series *s*, province *p*, year *t* is explained by every :class:`KnownCause`
     of year *t* whose series include *s* or one of its inputs (:data:`SERIES_INPUTS`, copies
     ``nqp_x``/``gpi_x`` of *x*) and whose provinces include *p*; and, as a ``source splice``, by
     a ``<col>_flag`` of *s* or an input that is set in one of *t - 1*, *t* and not in the
-    other (a spliced or compiler-filled run starts or ends). Several causes are joined by
-    " | "; ``cause_kind`` is the first one's kind. No cause: ``"unexplained"``.
+    other (a spliced or compiler-filled run starts or ends). Last, a log change (``measure``
+    "dlog") of an amount or count (``units``, :data:`SMALL_BASE_UNITS`) from a base below the
+    series' :data:`SMALL_BASE_QUANTILE` quantile, by no more than its median absolute change,
+    is a ``small base`` (:func:`small_base_thresholds`; needs the ``measure``, ``value_prev``
+    and ``value`` columns of :func:`detect_breaks`). Several causes are joined by " | ";
+    ``cause_kind`` is the first one's kind, so a documented cause comes before the small base.
+    No cause: ``"unexplained"``.
     """
     out = breaks.copy()
     kinds, texts = [], []
+    small = (small_base_thresholds(panel, units)
+             if units and {"measure", "value_prev", "value"} <= set(out.columns) else {})
     flags = {c.removesuffix("_flag"): panel.set_index(KEYS)[c].notna()
              for c in panel.columns if c.endswith("_flag")}
     for r in out.itertuples(index=False):
@@ -610,6 +686,13 @@ def explain_breaks(breaks: pd.DataFrame, panel: pd.DataFrame,
             if c.year == r.year and ins & set(c.series) and (
                     c.provinces is None or r.province_code in c.provinces):
                 found.append((c.kind, c.cause))
+        if r.series in small and r.measure == "dlog":
+            level, change = small[r.series]
+            if r.value_prev < level and abs(r.value - r.value_prev) <= change:
+                found.append(("small base", f"small base: {r.value_prev:.4g} is below the "
+                              f"series' {SMALL_BASE_QUANTILE:.0%} quantile {level:.4g} and the "
+                              f"change {r.value - r.value_prev:+.4g} within its median absolute "
+                              f"change {change:.4g}"))
         kinds.append(found[0][0] if found else "unexplained")
         texts.append(" | ".join(t for _, t in found) if found else "unexplained")
     out["cause_kind"] = kinds
@@ -617,34 +700,40 @@ def explain_breaks(breaks: pd.DataFrame, panel: pd.DataFrame,
     return out
 
 
-def run_breaks(panel: pd.DataFrame, out_dir: Path | None) -> tuple[dict, pd.DataFrame]:
+def run_breaks(panel: pd.DataFrame, out_dir: Path | None,
+               units: dict[str, str] | None = None) -> tuple[dict, pd.DataFrame]:
     """Detect and explain breaks; write ``<out_dir>/breaks.csv``; return the summary record.
 
-    The record (a row of ``checks/summary.csv``) counts breaks, explained ones by kind and
-    unexplained ones, separately for the GDP block (:data:`GDP_BLOCK`). ``ok`` is False when
-    a GDP-block break is unexplained beyond the documented ones
-    (:data:`BREAKS_UNEXPLAINED_GDP`).
+    ``units`` (column -> unit, the codebook's) enables the small-base rule of
+    :func:`explain_breaks`. The record (a row of ``checks/summary.csv``) counts breaks:
+    ``n_explained`` with a documented cause (``by_kind``), ``n_small_base`` with none but a
+    small base, ``n_unexplained`` with none at all (they add up to ``n_exceed``), and the GDP
+    block's (:data:`GDP_BLOCK`) apart. ``ok`` is False when a GDP-block break is unexplained
+    beyond the documented ones (:data:`BREAKS_UNEXPLAINED_GDP`).
     """
     breaks, n_tested = detect_breaks(panel)
-    table = explain_breaks(breaks, panel)
+    table = explain_breaks(breaks, panel, units=units)
     unexplained = table["cause_kind"].eq("unexplained")
+    small = table["cause_kind"].eq("small base")
     gdp = table["series"].isin(GDP_BLOCK)
     listed = {(s, c, y) for s, c, y in BREAKS_UNEXPLAINED_GDP}
     new_gdp = [(r.series, r.province_code, r.year) for r in table[unexplained & gdp].itertuples()
                if (r.series, r.province_code, r.year) not in listed]
-    by_kind = table.loc[~unexplained, "cause_kind"].value_counts().to_dict()
+    by_kind = table.loc[~unexplained & ~small, "cause_kind"].value_counts().to_dict()
     rec = {"name": "breaks", "kind": "breaks", "tolerance": BREAK_K, "measure": "robust sd",
            "allowed_exceptions": len(BREAKS_UNEXPLAINED_GDP), "winner": "-",
            "why": ("province-years where a series' change is beyond k robust sd of its own "
                    "changes (checks.detect_breaks); causes from a documented table "
-                   "(checks.KNOWN_CAUSES) and the panel's <col>_flag columns; ok unless the "
+                   "(checks.KNOWN_CAUSES) and the panel's <col>_flag columns, a small base "
+                   "counted apart (checks.small_base_thresholds); ok unless the "
                    "GDP block has an unexplained break not listed in "
                    "checks.BREAKS_UNEXPLAINED_GDP"),
            "n_compared": n_tested, "n_exceed": len(table),
            "max_rel_diff": float(table["score"].abs().max()) if len(table) else float("nan"),
            "ok": not new_gdp, "skipped": "", "n_unexpected": len(new_gdp),
            "exception_years": "",
-           "n_explained": int((~unexplained).sum()), "n_unexplained": int(unexplained.sum()),
+           "n_explained": int((~unexplained & ~small).sum()),
+           "n_small_base": int(small.sum()), "n_unexplained": int(unexplained.sum()),
            "n_gdp_block": int(gdp.sum()), "n_unexplained_gdp_block": int((unexplained & gdp).sum()),
            "by_kind": "; ".join(f"{k} {v}" for k, v in sorted(by_kind.items()))}
     if out_dir is not None:
@@ -653,9 +742,11 @@ def run_breaks(panel: pd.DataFrame, out_dir: Path | None) -> tuple[dict, pd.Data
 
 
 def run_all(panel: pd.DataFrame, frames: dict[str, pd.DataFrame],
-            io_tables: dict[str, pd.DataFrame], out_dir: Path | None) -> list[dict]:
+            io_tables: dict[str, pd.DataFrame], out_dir: Path | None,
+            units: dict[str, str] | None = None) -> list[dict]:
     """Run every identity, reconciliation and the break detector; write ``<out_dir>/<name>.csv``
-    (``breaks.csv`` for the breaks) and ``summary.csv``."""
+    (``breaks.csv`` for the breaks) and ``summary.csv``. ``units`` (column -> unit) goes to
+    :func:`run_breaks`."""
     records = []
     for spec in SPECS:
         rec, table = run_spec(spec, panel, frames)
@@ -666,7 +757,7 @@ def run_all(panel: pd.DataFrame, frames: dict[str, pd.DataFrame],
     records.append(rec)
     if out_dir is not None and table is not None:
         _write_csv(out_dir / f"{rec['name']}.csv", table)
-    rec, _ = run_breaks(panel, out_dir)
+    rec, _ = run_breaks(panel, out_dir, units)
     records.append(rec)
     if out_dir is not None:
         _write_csv(out_dir / "summary.csv", pd.DataFrame(records))
@@ -677,7 +768,8 @@ def breaks_text(r: dict) -> str:
     """The build/check summary line of the break detector's record."""
     return (f"  {'ok  ' if r['ok'] else 'FAIL'} breaks (|change - median| > {r['tolerance']:g} "
             f"robust sd; checks/breaks.csv): {r['n_exceed']} of {r['n_compared']} changes; "
-            f"explained {r['n_explained']} ({r['by_kind']}); unexplained {r['n_unexplained']}, "
+            f"explained {r['n_explained']} ({r['by_kind']}); small base "
+            f"{r['n_small_base']}; unexplained {r['n_unexplained']}, "
             f"in the GDP block {r['n_unexplained_gdp_block']} of {r['n_gdp_block']} "
             f"({r['allowed_exceptions']} listed, {r['n_unexpected']} new)")
 
@@ -708,4 +800,5 @@ def summary_text(records: list[dict]) -> str:
 
 __all__ = ["SPECS", "Spec", "compare", "io_go_ti", "run_all", "run_spec", "summary_text",
            "KNOWN_CAUSES", "KnownCause", "RATIO_SERIES", "BREAK_K", "detect_breaks",
-           "explain_breaks", "run_breaks", "break_series"]
+           "explain_breaks", "run_breaks", "break_series", "small_base_thresholds",
+           "SMALL_BASE_QUANTILE", "SMALL_BASE_UNITS"]

@@ -644,7 +644,8 @@ def build(verbose: bool = False, base_year: int = 2010) -> BuildResult:
 
         t = time.perf_counter()
         check_rows = checks.run_all(panel, {**frames, **recon_frames}, io_tables,
-                                    stage / "checks")
+                                    stage / "checks",
+                                    units={c: v.unit for c, (_, v) in variables.items()})
         timings["checks"] = time.perf_counter() - t
 
         (out / ".build.json").unlink(missing_ok=True)  # the old cache's manifest, if any
@@ -738,7 +739,7 @@ def check(verbose: bool = False) -> bool:
             except Exception as exc:
                 ok, schema_msg = False, schema_msg + f"\nio_{key} schema: FAILED\n{exc}"
     frames = {p.stem: pd.read_parquet(p) for p in sorted((out / "sources").glob("*.parquet"))}
-    rows = checks.run_all(panel, frames, io_tables, out / "checks")
+    rows = checks.run_all(panel, frames, io_tables, out / "checks", units=units)
     skipped = [r["name"] for r in rows if r.get("skipped")]
     ok = ok and all(r["ok"] for r in rows) and not skipped
     if verbose:
