@@ -89,7 +89,13 @@ def test_pipeline_numbers(root):
     assert "R&D投入强度（%）" in (root / "reports" / "paper" / "baseline_zh.md").read_text()
     assert (root / "reports" / "paper" / "baseline_zh.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     md = (root / "reports" / "paper" / "baseline_en.md").read_text()
-    assert "Samples: (1) 2011–2022, 31 provinces;" in md and "R&D expenditure / GDP × 100" in md
+    assert "Samples: (1) 2011–2022, 372 obs., 31 provinces;" in md
+    assert "R&D expenditure / GDP × 100" in md
+    # a year missing inside a column's range is named (high-tech revenue has no 2017 in the
+    # yearbooks), so "2011–2023" never hides a gap: the years listed match the observations
+    ht = pd.read_parquet(res / "baseline.parquet").query("model == '(4)'").iloc[0]
+    if ht.nobs == 372 and ht.years == "2011-2023":
+        assert "(4) 2011–2023 except 2017, 372 obs., 31 provinces" in md
     eff_md = root / "reports" / "paper" / "spatial_effects_en.md"
     if (res / "spatial_effects.parquet").exists() and "spatial" not in out["failed"]:
         eff = pd.read_parquet(res / "spatial_effects.parquet").set_index(["variable", "effect"])

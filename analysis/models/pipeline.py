@@ -167,13 +167,19 @@ BAD_CONTROL_NOTE = {
 
 
 def _sample_note(res, frame: pd.DataFrame, lang: str) -> str:
-    """Years and provinces actually used by each baseline column (they differ by column)."""
+    """Years (with any missing inside the range), observations and provinces used by each column."""
     parts = []
     for k, r in res.items():
         cols = [r.depvar, *r.params.index]
         s = frame.dropna(subset=[c for c in cols if c in frame.columns])
-        parts.append(f"{k} {int(s.year.min())}–{int(s.year.max())}, "
-                     f"{s.province_code.nunique()}" + (" provinces" if lang == "en" else "个省份"))
+        lo, hi = int(s.year.min()), int(s.year.max())
+        gaps = sorted(set(range(lo, hi + 1)) - set(s.year.astype(int)))
+        gap = ""
+        if gaps:
+            gy = ", ".join(map(str, gaps))
+            gap = f" except {gy}" if lang == "en" else f"（缺{gy}年）"
+        parts.append(f"{k} {lo}–{hi}{gap}, {len(s)}" + (" obs., " if lang == "en" else "个观测，")
+                     + f"{s.province_code.nunique()}" + (" provinces" if lang == "en" else "个省份"))
     return ("Samples: " if lang == "en" else "样本：") + "; ".join(parts) + \
         ("." if lang == "en" else "。")
 
