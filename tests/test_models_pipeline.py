@@ -96,6 +96,13 @@ def test_pipeline_numbers(root):
     ht = pd.read_parquet(res / "baseline.parquet").query("model == '(4)'").iloc[0]
     if ht.nobs == 372 and ht.years == "2011-2023":
         assert "(4) 2011–2023 except 2017, 372 obs., 31 provinces" in md
+    # the zh robustness table is Chinese throughout: column heads and notes (no English spec names)
+    rz = (root / "reports" / "paper" / "robustness_zh.md").read_text()
+    assert "| 基准 |" in rz and "剔除直辖市" in rz
+    assert not any(w in rz for w in ("bad control", "placebo", "winsor", "municipalities"))
+    # a two-way threshold model says so in its fixed-effects rows
+    if summary["threshold"]["time_effects"]:
+        assert "| Year FE | Yes |" in (root / "reports" / "paper" / "threshold_en.md").read_text()
     eff_md = root / "reports" / "paper" / "spatial_effects_en.md"
     if (res / "spatial_effects.parquet").exists() and "spatial" not in out["failed"]:
         eff = pd.read_parquet(res / "spatial_effects.parquet").set_index(["variable", "effect"])

@@ -184,6 +184,58 @@ def _sample_note(res, frame: pd.DataFrame, lang: str) -> str:
         ("." if lang == "en" else "。")
 
 
+#: Column heads of the robustness table (the specification names of ``robustness``).
+ROBUSTNESS_HEADS = {
+    "en": {},
+    "zh": {"baseline": "基准", "lag 1": "滞后一期", "winsor 0.01-0.99": "缩尾1%",
+           "excl. municipalities": "剔除直辖市", "outcome H": "因变量H",
+           "bad control: + ln GDP pc": "不良控制：+人均GDP对数",
+           "bad controls: + ln GDP pc, D": "不良控制：+人均GDP对数、D",
+           "+ chain linkage": "+产业链关联度", "placebo: R&D lead": "安慰剂：R&D超前一期"},
+}
+
+
+def _robustness_notes(d_from: int | None) -> dict[str, dict[str, str]]:
+    """What each robustness column changes, in both languages (specification name → note)."""
+    d_en = f" (D only from {d_from})" if d_from else ""
+    d_zh = f"（D自{d_from}年起才有）" if d_from else ""
+    return {
+        "en": {
+            "lag 1": "all regressors lagged one year",
+            "winsor 0.01-0.99": "TS and regressors winsorised at the 1st/99th percentiles (pooled)",
+            "excl. municipalities": "without Beijing, Tianjin, Shanghai and Chongqing",
+            "outcome H": "dependent variable H = 1·s1 + 2·s2 + 3·s3, the structure level "
+                         "coefficient (s = sector value-added shares; range 1–3)",
+            "bad control: + ln GDP pc": "adds ln real GDP per capita, itself an outcome of "
+                                        "R&D (bad control)",
+            "bad controls: + ln GDP pc, D": "adds ln real GDP per capita and D, outcomes of "
+                                            f"R&D (bad controls){d_en}",
+            "+ chain linkage": "adds chain linkage, identified only by the change between "
+                               "input-output tables",
+            "placebo: R&D lead": "adds next year's R&D intensity, which cannot cause this "
+                                 "year's TS",
+        },
+        "zh": {
+            "lag 1": "全部解释变量滞后一年",
+            "winsor 0.01-0.99": "TS与解释变量在第1/99百分位缩尾（混合样本）",
+            "excl. municipalities": "剔除北京、天津、上海、重庆",
+            "outcome H": "因变量为产业结构层次系数H = 1·s1 + 2·s2 + 3·s3（s为三次产业增加值"
+                         "占比，取值1–3）",
+            "bad control: + ln GDP pc": "加入人均实际GDP对数，其本身是R&D的结果（不良控制）",
+            "bad controls: + ln GDP pc, D": f"加入人均实际GDP对数与D，二者均为R&D的结果（不良控制）{d_zh}",
+            "+ chain linkage": "加入产业链关联度，仅由相邻投入产出表之间的变化识别",
+            "placebo: R&D lead": "加入下一年的R&D投入强度，它不可能影响当年的TS",
+        },
+    }
+
+
+def _join_notes(notes: dict[str, str], lang: str) -> str:
+    """'head: note' pairs of a table's columns as one sentence in the table's language."""
+    if lang == "zh":
+        return "；".join(f"{k}：{v}" for k, v in notes.items()) + "。"
+    return "; ".join(f"{k}: {v}" for k, v in notes.items()) + "."
+
+
 def _chain_note(frame: pd.DataFrame, r, lang: str) -> str | None:
     """How many distinct chain-linkage values each province has in the column's sample."""
     if "chain_linkage" not in r.params.index:
@@ -576,10 +628,12 @@ def run(verbose: bool = False) -> dict:
         rob_df[f"F1.{X_MAIN}"] = lead[X_MAIN].to_numpy()
         add = {"bad control: + ln GDP pc": (["ln_gdp_pc"], "bad control: adds ln real GDP per "
                                             "capita, itself an outcome of R&D")}
+        d_from = None
         if "D" in rob_df.columns and rob_df["D"].notna().any():
+            d_from = int(rob_df.loc[rob_df["D"].notna(), "year"].min())
             add["bad controls: + ln GDP pc, D"] = (["ln_gdp_pc", "D"], "bad controls: adds ln "
                                                    "real GDP per capita and D, outcomes of R&D "
-                                                   "(D only from 2016)")
+                                                   f"(D only from {d_from})")
         if "chain_linkage" in rob_df.columns and rob_df["chain_linkage"].notna().any():
             add["+ chain linkage"] = (["chain_linkage"], "adds chain linkage, identified only "
                                       "by the change between input-output tables")
@@ -602,17 +656,21 @@ def run(verbose: bool = False) -> dict:
                             f"two-way FE re-estimated, p from |t| = {perm.p_value:.3f}."),
                      "zh": (f"随机化推断：R&D投入强度在每年内跨省随机置换{PERMUTATIONS}次（种子{SEED}），"
                             f"重新估计双向固定效应，基于|t|的p值为{perm.p_value:.3f}。")}
+        rob_notes = _robustness_notes(d_from)
         for lang in ("en", "zh"):
+            heads = ROBUSTNESS_HEADS[lang]
+            cols = {heads.get(k, k): r for k, r in rob.results.items()}
             tab = regression_table(
-                rob.results, labels=labels[lang], lang=lang,
+                cols, labels=labels[lang], lang=lang,
                 keep=[X_MAIN, f"F1.{X_MAIN}", *CONTROLS, *[c for c in ("ln_gdp_pc", "D",
                                                                        "chain_linkage")
                                                          if any(c in r.params.index
                                                                 for r in rob.results.values())]],
                 extra=["permutation_p"],
-                notes=["; ".join(f"{k}: {v}" for k, v in zip(spec_notes["spec"],
-                                                             spec_notes["note"], strict=True))
-                       + ".", perm_note[lang]])
+                notes=[_join_notes({heads.get(k, k): rob_notes[lang].get(k, v)
+                                    for k, v in zip(spec_notes["spec"], spec_notes["note"],
+                                                    strict=True)}, lang),
+                       perm_note[lang]])
             written.extend(_write_table(out_dir, "robustness", {lang: tab}))
         table = rob.table.copy()
         if lead_r is not None:
@@ -876,11 +934,16 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
             head = (f"Thresholds in {labels['en'].get(q, q)} ({q}): {tnote}. {fnote}. "
                     f"{effects_note[0].upper() + effects_note[1:]}."
                     + (" Wild bootstrap p-values of the regime coefficients are conditional on "
-                       "the estimated thresholds." if th.wild else ""))
+                       "the estimated thresholds." if th.wild else "")
+                    + (" Within R² counts the year dummies as regressors (xthreg convention), "
+                       "so it is not comparable with the baseline's, which is net of both "
+                       "fixed effects (reghdfe)." if two_way else ""))
         else:
             head = (f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。"
                     + ("含年份固定效应（双向固定效应）。" if two_way else "年份效应联合不显著，仅含省份固定效应。")
-                    + ("区制系数的野聚类自助法p值以估计的门槛值为条件。" if th.wild else ""))
+                    + ("区制系数的野聚类自助法p值以估计的门槛值为条件。" if th.wild else "")
+                    + ("组内R²把年份虚拟变量计为解释变量（xthreg口径），与基准回归剔除双向固定效应后的"
+                       "组内R²（reghdfe口径）不可比。" if two_way else ""))
         tab = regression_table({"Hansen threshold" if lang == "en" else "门槛回归": th},
                                labels=lab, lang=lang, drop=[c for c in th.params.index
                                                            if c.startswith("year_")],

@@ -872,7 +872,9 @@ def hansen_threshold(
         n_groups=N,
         dof=float(N - 1),
         r2_within=1 - ssr_final / tss,
-        fixed_effects=[entity],
+        # year effects enter as dummies (xthreg/xtreg, fe with i.year): the within R² counts them
+        # as regressors, unlike reghdfe's R² net of both absorbed effects
+        fixed_effects=[entity, time] if time_effects else [entity],
         cluster=entity,
         vcov_type="cluster-robust by entity, G/(G-1)·(n-1)/(n-K) (Stata xtreg, fe vce(cluster))",
         notes=notes,
