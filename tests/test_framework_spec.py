@@ -268,3 +268,50 @@ def test_linkage_and_carry_forward_fields_validated(raw):
     assert "indicator #1 'rd_intensity': carry_forward: Input should be less than or equal to 2" in msg
     msg = _problems(_bad(raw, 0, linkage="often"))
     assert "indicator #1 'rd_intensity': linkage" in msg
+
+
+def _user_indicator() -> dict:
+    return dict(name="rd_firm_share", label_zh="有研发活动企业占比", label_en="Share of firms with R&D",
+                formula="firms_with_rd / ind_firms", direction="positive", unit="share",
+                subsystem="none", pillar="none", pathway="enterprise", reference=["nbs_st_yearbook"])
+
+
+def test_spec_checked_against_the_panel_columns_names_what_exists(raw):
+    """Validated against the columns of the built panel: a column the panel lacks is named with
+    the indicator, where it was looked for, the closest names and the list of existing columns."""
+    cols = (S.PANEL_COLUMNS | S.CHAIN_COLUMNS) - {"students"}
+    msg = _problems(raw, columns=cols, columns_source="data/processed/panel.parquet")
+    assert ("'students_per_10k'" in msg and "unknown column 'students' (not in "
+            "data/processed/panel.parquet)" in msg)
+    assert "columns that exist in data/processed/panel.parquet: " in msg
+    listed = msg.split("columns that exist in data/processed/panel.parquet: ")[1].split(". A series")[0]
+    assert listed.split(", ") == sorted(cols)
+    assert "python -m analysis data import" in msg
+    # no column problem: no list
+    ok = copy.deepcopy(raw)
+    assert S.validate_spec(ok, columns=S.PANEL_COLUMNS | S.CHAIN_COLUMNS,
+                           columns_source="data/processed/panel.parquet").version == raw["version"]
+
+
+def test_imported_user_series_usable_in_the_spec(raw, tmp_path, monkeypatch):
+    """A series registered by `data import` (data/user_sources.csv) may be used in spec.yaml: the
+    default check accepts the registered names; an unregistered name is refused."""
+    text = yaml.safe_dump({**raw, "indicators": [*raw["indicators"], _user_indicator()]},
+                          allow_unicode=True, sort_keys=False)
+    p = tmp_path / "spec.yaml"
+    p.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(S, "user_columns", lambda: set())
+    with pytest.raises(S.SpecError, match="unknown column 'ind_firms'"):
+        S.load_spec(p)
+    monkeypatch.setattr(S, "user_columns", lambda: {"ind_firms"})
+    spec = S.load_spec(p)
+    assert spec["rd_firm_share"].columns == ["firms_with_rd", "ind_firms"]
+    # the record itself: a registered row is a user column
+    from analysis.data import user_sources
+
+    monkeypatch.undo()
+    monkeypatch.setattr(user_sources, "load_records",
+                        lambda: [type("R", (), {"name": "ind_firms"})()])
+    assert S.user_columns() == {"ind_firms"}
+    monkeypatch.setattr(user_sources, "load_records", lambda: 1 / 0)
+    assert S.user_columns() == set()  # a broken record is the data step's error

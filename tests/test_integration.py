@@ -582,18 +582,64 @@ def test_codebook_from_spec():
     assert "linkage" in rows.index and rows.loc["papers_per_10k", "pillar"] == "future"
 
 
-def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
-    spec = load_spec()
+def _project_with_random_panel(tmp_path, spec, extra=(), drop=()):
+    """A temporary project root with a random 31-province panel of the spec's columns (plus
+    ``extra``, minus ``drop``) and the chain-linkage table; returns data/processed."""
     rng = np.random.default_rng(11)
-    rows = [{"province_code": c, "year": y, **{k: rng.uniform(1, 10) for k in spec.columns}}
+    rows = [{"province_code": c, "year": y,
+             **{k: rng.uniform(1, 10) for k in sorted(set(spec.columns) | set(extra))}}
             for c in CODES for y in range(2016, 2023)]
     proc = tmp_path / "data" / "processed"
     proc.mkdir(parents=True)
-    panel = pd.DataFrame(rows)
+    panel = pd.DataFrame(rows).drop(columns=list(drop))
     chain_cols = ["chain_multiplier_backward", "local_sourcing"]
     panel.drop(columns=chain_cols).to_parquet(proc / "panel.parquet", index=False)
     panel[["province_code", "year", *chain_cols]].to_parquet(proc / "chain_linkage_panel.parquet", index=False)
     (tmp_path / "pyproject.toml").write_text("")
+    return proc
+
+
+def test_run_checks_the_spec_against_the_built_panel(tmp_path, monkeypatch):
+    """run() validates spec.yaml against the columns of the panel it computes from: a column the
+    panel lacks stops the run naming the indicator and the existing columns; an imported user
+    series (a panel column outside the contract) can be used."""
+    import yaml
+
+    from analysis.framework import spec as S
+
+    spec = load_spec()
+    _project_with_random_panel(tmp_path, spec, drop=["students"])
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    with pytest.raises(S.SpecError) as exc:
+        I.run(with_robustness=False, n_draws=8)
+    msg = str(exc.value)
+    assert "'students_per_10k'" in msg and "unknown column 'students'" in msg
+    assert "columns that exist in data/processed/panel.parquet + chain_linkage_panel.parquet:" in msg
+    assert "local_sourcing" in msg.split("columns that exist in")[1]
+    assert not (tmp_path / "data" / "processed" / "integration.parquet").exists()
+
+    root2 = tmp_path / "second"
+    _project_with_random_panel(root2, spec, extra=["firms_with_rd", "ind_firms"])
+    monkeypatch.setenv("ANALYSIS_ROOT", str(root2))
+    raw = yaml.safe_load(S.DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
+    raw["indicators"].append(dict(
+        name="rd_firm_share", label_zh="有研发活动企业占比", label_en="Share of firms with R&D",
+        formula="firms_with_rd / ind_firms", direction="positive", unit="share", subsystem="none",
+        pillar="none", pathway="enterprise", reference=["nbs_st_yearbook"]))
+    user_spec = root2 / "spec.yaml"
+    user_spec.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    monkeypatch.setattr(S, "DEFAULT_SPEC_PATH", user_spec)
+    monkeypatch.setattr(S, "user_columns", lambda: set())  # only the built panel has it
+    res = I.run(with_robustness=False, n_draws=8)
+    panel = pd.read_parquet(root2 / "data" / "processed" / "panel.parquet").set_index(I.KEYS)
+    got = res.indicators["rd_firm_share"]
+    np.testing.assert_allclose(got, (panel["firms_with_rd"] / panel["ind_firms"]).reindex(got.index))
+    assert "rd_firm_share" in set(res.diagnostics["indicator"])
+
+
+def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
+    spec = load_spec()
+    proc = _project_with_random_panel(tmp_path, spec)
     # 31 unit squares on a 6-wide grid stand in for the boundaries (queen contiguity, no island)
     import geopandas as gpd
     from shapely.geometry import box
@@ -758,3 +804,36 @@ def test_model_agreement_hand_kappa():
     assert got["n"] == 4 and got["share_agree"] == 0.5
     assert got["kappa"] == pytest.approx((0.5 - 3 / 8) / (1 - 3 / 8))
     assert I.model_agreement(a.iloc[1:2], b.iloc[1:2])["kappa"] == 1.0  # one label: convention
+
+
+def test_robustness_worst_value_fill_against_the_median_by_hand():
+    """A province never observed on one indicator gets the worst value of each year; the ``fill``
+    rows of robustness.csv must equal the typology recomputed from a panel in which that
+    province's cells hold the year's median of the observed provinces instead."""
+    spec = small_spec()
+    panel = flat_panel(n=10)
+    rng = np.random.default_rng(5)
+    panel[COLS] = panel[COLS] * rng.uniform(0.8, 1.2, size=(len(panel), len(COLS)))
+    hole = panel["province_code"] == CODES[3]
+    panel.loc[hole, "d1"] = np.nan
+    res = I.integrate(panel, spec, regions=REGIONS, n_draws=64)
+    worst = res.fills[res.fills["method"] == "worst value of the year"]
+    assert len(worst) == 3 and set(worst["indicator"]) == {"d1"}
+    assert res.indicators.xs(CODES[3], level="province_code")["d1"].isna().all()
+    # the opposite assumption, built by hand in the panel itself
+    alt = panel.copy()
+    med = panel[~hole].groupby("year")["d1"].median()
+    alt.loc[hole, "d1"] = alt.loc[hole, "year"].map(med)
+    ref = I.integrate(alt, spec, regions=REGIONS, n_draws=64, with_robustness=False)
+    a = res.table.set_index(I.KEYS)["model"]
+    b = ref.table.set_index(I.KEYS)["model"].reindex(a.index)
+    rob = res.robustness[res.robustness["kind"] == "fill"].set_index("year")
+    assert rob.at[0, "perturbation"] == "worst-value fills (d1 3 cells) at the year's median instead"
+    assert rob.at[0, "n"] == 30 and rob.at[0, "n_changed"] == int((a != b).sum())
+    changed = sorted({int(c) for c, _ in a[a != b].index})
+    assert CODES[3] in changed  # last on d1 vs an average d1: its demand pillar moves
+    assert rob.at[0, "changed"] == ";".join(map(str, changed))
+    for y in (2020, 2021, 2022):
+        assert rob.at[y, "n_changed"] == int((a != b).xs(y, level="year").sum())
+    notes = I.uncertainty_summary(res, 2022)
+    assert any("worst value of the year" in n and f"{rob.at[0, 'n_changed']} of 30" in n for n in notes)

@@ -154,3 +154,53 @@ def test_planted_leader_is_confident_and_beijing_left_out_changes_nobody():
     assert eff.set_index("year").loc[0, "n"] == 9 * 3
     assert I.integrate(panel, spec, regions=REGIONS, with_robustness=False,
                        n_draws=64).table["model"].isin(I.MODELS).all()
+
+
+def test_typology_diagnosis_recomputed_by_hand():
+    """Each "<trigger> only" row equals the analysis rerun with that trigger alone (its options
+    drawn equally often: a scrambled Sobol' coordinate is stratified); the pillar gap, the
+    top-two share and the pillar correlations are recomputed here with pandas and scipy."""
+    from scipy.stats import spearmanr
+
+    spec, core = small_spec(), random_core(seed=4)
+    full = S.sensitivity_analysis(core, spec, n_draws=256, seed=3)
+    table, lines = S.typology_diagnosis(core, spec, full)
+    last = 2022
+    rows = table.set_index("analysis")
+
+    def summary(r):
+        t = r.table[r.table["year"] == last]
+        return ((t["model_confidence"] >= 0.8).mean(), (t["model"] == "multi").mean(),
+                r.churn["switches"].mean())
+
+    assert rows.loc["all triggers", ["share_confident", "share_multi", "switches_mean"]].tolist() \
+        == pytest.approx(summary(full))
+    alone = S.sensitivity_analysis(core, spec, n_draws=64, seed=3, weighting=list(S.WEIGHTINGS),
+                                   normalisation=["minmax"], windows=["pooled"], leave_one_out=False)
+    assert alone.draws["weighting"].value_counts().tolist() == [16] * 4
+    assert rows.loc["weighting only", "n_draws"] == 64 and rows.loc["weighting only", "n_options"] == 4
+    assert rows.loc["weighting only", ["share_confident", "share_multi", "switches_mean"]].tolist() \
+        == pytest.approx(summary(alone))
+    loo = S.sensitivity_analysis(core, spec, n_draws=256, seed=3, weighting=["equal"],
+                                 normalisation=["minmax"], windows=["pooled"])
+    counts = loo.draws["left_out"].value_counts()
+    assert len(counts) == 9 and counts.max() - counts.min() <= 1  # none + 8 indicators
+    assert rows.loc["leave_one_out only", "share_confident"] == pytest.approx(summary(loo)[0])
+    # closeness in the published specification (equal weights, min-max over the window)
+    pil, _ = I.pillar_scores(core, spec, weights="equal")
+    r = pil.xs(last, level="year").rank(ascending=False).to_numpy()
+    best2 = np.sort(r, axis=1)[:, :2]
+    assert rows.loc["pillar gap", "value"] == pytest.approx(np.median(best2[:, 1] - best2[:, 0]))
+    t = full.table[full.table["year"] == last]
+    sh = np.sort(t[[f"share_{p}" for p in PILLARS]].to_numpy(), axis=1)
+    m = (t["model"] == "multi").to_numpy()
+    if m.any():
+        assert rows.loc["top-two share", "value"] == pytest.approx(np.median(sh[m, -1] + sh[m, -2]))
+    corr = table[table["analysis"] == "pillar correlation"].set_index("detail")["value"]
+    by_year = [spearmanr(g["pillar_platform"], g["pillar_future"]).statistic
+               for _, g in pil.groupby(level="year")]
+    assert corr["platform-future"] == pytest.approx(np.mean(by_year))
+    assert len(corr) == 6 and corr.is_monotonic_decreasing
+    assert len(lines) == 2 and "One trigger at a time" in lines[0] and "not tuned" in lines[1]
+    with pytest.raises(ValueError, match="year 1999 is not in the core"):
+        S.typology_diagnosis(core, spec, full, year=1999)

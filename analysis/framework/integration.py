@@ -805,8 +805,10 @@ def robustness(
     shift: float = 0.0,
     weighting: Literal["entropy", "equal"] = "equal",
     sensitivity_options: Mapping | None = None,
+    fills: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """How far the typology moves when one extreme province is left out, and under its rules.
+    """How far the typology moves when one extreme province is left out, under its rules, and
+    under the opposite assumption for the cells filled with the worst value of the year.
 
     Rows (``kind``):
 
@@ -817,7 +819,12 @@ def robustness(
       ``floor``) under the rank-based standardisation and under the mean/sd z-scores of
       version 1 of the framework;
     * ``rule``: the primary model under the other decision rules (no temporal rule; majority
-      1/2 and 3/4 instead of 2/3), against the default.
+      1/2 and 3/4 instead of 2/3), against the default;
+    * ``fill``: the primary model of every province (the filled ones included) when the cells
+      filled with the *worst* value of the year (a province never observed for an indicator)
+      get the year's *median* over the observed provinces instead, by the full sensitivity
+      analysis with the same seed: the worst value is a strong assumption (the province is last),
+      the median its opposite (an average province).
 
     Parameters
     ----------
@@ -831,6 +838,9 @@ def robustness(
         Of the single-specification rule (baseline pillar weighting within each pillar).
     sensitivity_options : mapping, optional
         The options the baseline analysis was run with (``n_draws``, ``seed`` …).
+    fills : pandas.DataFrame, optional
+        The fills of :func:`prepare_core` (``province_code, year, indicator, method``); without
+        ``worst value of the year`` rows there is no ``fill`` row.
 
     Returns
     -------
@@ -871,6 +881,25 @@ def robustness(
         if abs(maj - majority) > 1e-12:
             alt = temporal_model(sens.shares_year, years=years, majority=maj)["model"]
             rows += _changed_rows(base, alt, "rule", f"majority {maj:g} instead of {majority:.3g}")
+    worst = (fills[fills["method"] == "worst value of the year"]
+             if fills is not None and len(fills) else pd.DataFrame())
+    if len(worst):
+        from analysis.framework.sensitivity import sensitivity_analysis
+
+        alt = core.copy()
+        for ind, g in worst.groupby("indicator"):
+            if ind not in alt.columns:
+                continue
+            f_ind = fills[fills["indicator"] == ind]
+            observed = alt[ind].drop(index=pd.MultiIndex.from_frame(f_ind[["province_code", "year"]]),
+                                     errors="ignore")
+            med = observed.groupby(level="year").median()
+            for r in g.itertuples():
+                alt.at[(r.province_code, r.year), ind] = med[r.year]
+        res = sensitivity_analysis(alt, spec, **opts)
+        what = ", ".join(f"{i} {n} cells" for i, n in worst.groupby("indicator").size().items())
+        rows += _changed_rows(base, res.table.set_index(KEYS)["model"], "fill",
+                              f"worst-value fills ({what}) at the year's median instead")
     return pd.DataFrame(rows, columns=ROBUSTNESS_COLUMNS)
 
 
@@ -908,6 +937,9 @@ class IntegrationResult:
     validity : pandas.DataFrame or None
         Rank correlations with published rankings (:mod:`analysis.framework.validity`); None
         without rankings.
+    typology_diagnosis : pandas.DataFrame or None
+        Why provinces lack a clear model
+        (:func:`analysis.framework.sensitivity.typology_diagnosis`); None without robustness.
     fills, coverage : pandas.DataFrame
         Filled cells and indicator coverage by year.
     window : list of int
@@ -930,6 +962,7 @@ class IntegrationResult:
     sensitivity: object = None
     dynamics: object = None
     validity: pd.DataFrame | None = None
+    typology_diagnosis: pd.DataFrame | None = None
 
 
 def integrate(
@@ -1103,9 +1136,14 @@ def integrate(
     else:
         table["n_filled"] = 0
         table["filled"] = ""
+    why, why_text = None, []
     if with_robustness:
+        from analysis.framework.sensitivity import typology_diagnosis
+
         rob = robustness(core, spec, sens, margin=margin, floor=floor, shift=shift,
-                         weighting=composite_weighting, sensitivity_options=sens_opts)
+                         weighting=composite_weighting, sensitivity_options=sens_opts,
+                         fills=fills)
+        why, why_text = typology_diagnosis(core, spec, sens)
     else:
         rob = pd.DataFrame(columns=ROBUSTNESS_COLUMNS)
     table = table.reset_index()
@@ -1125,11 +1163,12 @@ def integrate(
                   composite_weighting=composite_weighting, entropy_pillar_max=entropy_pillar_max,
                   min_coverage=min_coverage, bridge=bridge,
                   n_clusters=n_clusters, cluster_method=cluster_method, lag_tolerance=lag_tolerance,
-                  shift=shift, seed=seed, sensitivity=sens.params)
+                  shift=shift, seed=seed, sensitivity=sens.params, typology_diagnosis=why_text)
     return IntegrationResult(table=table, indicators=indicators, diagnostics=diag, weights=weights,
                              centroids=centroids, agreement=agreement, robustness=rob, fills=fills,
                              coverage=coverage, window=window, notes=notes, params=params,
-                             sensitivity=sens, dynamics=dynamics, validity=validity)
+                             sensitivity=sens, dynamics=dynamics, validity=validity,
+                             typology_diagnosis=why)
 
 
 # ============================================================================ outputs
@@ -1318,6 +1357,24 @@ def uncertainty_summary(result: IntegrationResult, year: int) -> list[str]:
             lines.append("Leaving Beijing out changes the model of other provinces in "
                          + "; ".join(f"{r.n_changed} of {r.n} province-years ({r.perturbation.split(': ', 1)[1]})"
                                      for r in lo.itertuples()) + ".")
+        fl = rob[(rob["kind"] == "fill") & (rob["year"] == 0)]
+        if len(fl):
+            from analysis.data.provinces import PROVINCES
+
+            names = PROVINCES.set_index("province_code")["name_en"].to_dict()
+            worst = result.fills[result.fills["method"] == "worst value of the year"]
+            cells = "; ".join(
+                f"{i}: " + ", ".join(f"{names.get(p, p)} {_spans(g2['year'].tolist())}"
+                                     for p, g2 in g.groupby("province_code"))
+                for i, g in worst.groupby("indicator"))
+        for r in fl.itertuples():
+            who = ", ".join(names.get(int(c), c) for c in r.changed.split(";")) if r.n_changed else ""
+            lines.append(
+                "Cells of a province never observed for an indicator are filled with the worst "
+                f"value of the year ({cells}; flagged in `n_filled`/`filled`): a strong "
+                "assumption, the province is placed last. With the year's median of the observed "
+                f"provinces instead, the primary model changes in {r.n_changed} of {r.n} "
+                f"province-years" + (f" ({who})" if who else "") + " (robustness.csv, kind `fill`).")
     return lines
 
 
@@ -1361,6 +1418,11 @@ def notes_text(result: IntegrationResult, year: int) -> str:
     lines += [f"- {x}" for x in uncertainty_summary(result, last)]
     if year != last:
         lines += [f"- {x}" for x in uncertainty_summary(result, year)[1:3]]
+    why = result.params.get("typology_diagnosis") or []
+    if why:
+        lines += ["", "### Why so few provinces have a clear model", "", *sum(([w, ""] for w in why), []),
+                  "Numbers: typology_diagnosis.csv (one trigger at a time, pillar gaps, pillar "
+                  "correlations)."]
     if result.dynamics is not None:
         tests = result.dynamics.tests.set_index("test")
         d = result.dynamics.transitions
@@ -1407,6 +1469,17 @@ def notes_text(result: IntegrationResult, year: int) -> str:
     if ent:
         lines.append("With entropy weights inside the pillars the largest shares would be: "
                      + "; ".join(f"{g} ← {n} {v:.2f}" for g, (n, v) in ent.items()) + ".")
+        if cw == "equal":
+            g, (n, v) = max(ent.items(), key=lambda kv: kv[1][1])
+            lines.append(
+                "Equal weights within the pillars and the linkage index are a documented choice "
+                "(`integrate(composite_weighting=\"equal\")`, README \"Integration framework\"), not "
+                "a result: the pillars are conceptual constructs with no data-based claim to "
+                "importance (OECD/JRC Handbook 2008, §6), and entropy weights follow dispersion, "
+                f"so that under entropy {g} would rest {v:.0%} on {n}. The subsystems U_st and "
+                "U_ind keep the panel entropy method; the uncertainty analysis draws entropy, "
+                "CRITIC, equal and PCA weights for every composite, so the typology's confidence "
+                "already counts this choice.")
     if result.notes:
         lines += ["", "## Data and missing values", ""] + [f"- {n}" for n in result.notes]
     return "\n".join(lines) + "\n"
@@ -1450,7 +1523,8 @@ def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResu
     * ``reports/framework/typology_<year>.{csv,md,html}``, ``robustness.csv``, ``agreement.csv``,
       ``weights.csv``, ``centroids.csv``, ``sensitivity_indices.csv`` (first-order indices of
       the triggers), ``sensitivity_draws.csv`` (the draws), ``churn.csv`` (model switches per
-      province), ``spatial_markov.{csv,png}`` and ``spatial_markov_tests.csv`` (when
+      province), ``typology_diagnosis.csv`` (why provinces lack a clear model:
+      :func:`analysis.framework.sensitivity.typology_diagnosis`), ``spatial_markov.{csv,png}`` and ``spatial_markov_tests.csv`` (when
       ``boundaries.parquet`` exists), ``external_validity.csv`` (when the published rankings
       exist), ``notes.md``.
 
@@ -1474,6 +1548,10 @@ def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResu
     ------
     FileNotFoundError
         The panel has not been built (``python -m analysis data build``).
+    analysis.framework.spec.SpecError
+        ``spec.yaml`` is invalid, or an indicator's formula uses a column that the built panel
+        (with the chain-linkage table) does not have: the message names the indicator and lists
+        the columns that exist.
     """
     from analysis import paths
 
@@ -1495,7 +1573,13 @@ def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResu
         keep = [c for c in chain.columns
                 if (c not in panel.columns or c in KEYS) and c != "io_year"]
         panel = panel.merge(chain[keep], on=KEYS, how="left")
-    spec = load_spec()
+    # the specification is checked against the columns of the panel it will be computed from
+    # (a user series imported with `data import` is usable once built; a missing one is named)
+    from analysis.framework.spec import CHAIN_COLUMNS
+
+    available = set(panel.columns) | (set(CHAIN_COLUMNS) if chain is None else set())
+    spec = load_spec(columns=available, columns_source="data/processed/panel.parquet"
+                     + ("" if chain is None else " + chain_linkage_panel.parquet"))
     w, rankings = None, None
     bpath = proc / "boundaries.parquet"
     if bpath.exists():
@@ -1558,6 +1642,8 @@ def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResu
         write_df(rep / "sensitivity_indices.csv", result.sensitivity.indices, "csv")
         write_df(rep / "sensitivity_draws.csv", result.sensitivity.draws, "csv")
         write_df(rep / "churn.csv", result.sensitivity.churn, "csv")
+    if result.typology_diagnosis is not None:
+        write_df(rep / "typology_diagnosis.csv", result.typology_diagnosis, "csv")
     text = _report_text(result, typ, year)
     paths.atomic_write_bytes(rep / f"typology_{year}.md", text.encode("utf-8"))
     from analysis.htmlpage import page

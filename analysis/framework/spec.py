@@ -45,6 +45,7 @@ __all__ = [
     "evaluate_formula",
     "load_spec",
     "validate_spec",
+    "user_columns",
 ]
 
 SUBSYSTEMS: tuple[str, ...] = ("st", "ind")
@@ -431,19 +432,33 @@ def _check_labels(raw: object, keys: tuple[str, ...], what: str, problems: list[
     return out
 
 
-def _column_problems(eid: str, formula: str, cols: Iterable[str], allowed: set[str]) -> list[str]:
+def _column_problems(eid: str, formula: str, cols: Iterable[str], allowed: set[str],
+                     where: str | None = None) -> list[str]:
     """One message per column of ``formula`` not in ``allowed``, with the closest known names."""
     out = []
     for col in cols:
         if col not in allowed:
             close = difflib.get_close_matches(col, sorted(allowed), n=3)
             hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
-            out.append(f"{eid}: formula {formula!r} uses unknown column {col!r}{hint}")
+            place = f" (not in {where})" if where else ""
+            out.append(f"{eid}: formula {formula!r} uses unknown column {col!r}{place}{hint}")
     return out
 
 
+def user_columns() -> set[str]:
+    """Names of the user series registered by ``python -m analysis data import`` (the rows of
+    ``data/user_sources.csv``); empty when none is registered or the record cannot be read (the
+    data build reports a broken record)."""
+    try:
+        from analysis.data.user_sources import load_records
+
+        return {r.name for r in load_records()}
+    except Exception:  # noqa: BLE001 - a broken record is the data step's error, not the spec's
+        return set()
+
+
 def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
-                  source: object = "<dict>") -> Spec:
+                  source: object = "<dict>", columns_source: str | None = None) -> Spec:
     """Validate a parsed specification and return a :class:`Spec`.
 
     Parameters
@@ -456,6 +471,9 @@ def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
         columns (``PANEL_COLUMNS | CHAIN_COLUMNS``).
     source : object
         Shown in error messages (the file path).
+    columns_source : str, optional
+        Where ``columns`` come from (e.g. ``data/processed/panel.parquet``): with it, an unknown
+        column is reported as missing from that table and the table's columns are listed.
 
     Returns
     -------
@@ -510,7 +528,7 @@ def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
                 cols = formula_columns(formula) if isinstance(formula, str) else []
             except ValueError:
                 cols = []  # a formula error is already among the pydantic messages
-            problems.extend(_column_problems(eid, formula, cols, allowed))
+            problems.extend(_column_problems(eid, formula, cols, allowed, columns_source))
             if isinstance(reference, list):
                 problems.extend(f"{eid}: reference {r!r} is not defined under `references`"
                                 for r in reference if isinstance(r, str) and r not in refs)
@@ -519,7 +537,7 @@ def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
             problems.append(f"{eid}: duplicate name (already used by indicator #{first_pos[ind.name] + 1})")
             continue
         first_pos[ind.name] = pos
-        problems.extend(_column_problems(eid, ind.formula, ind.columns, allowed))
+        problems.extend(_column_problems(eid, ind.formula, ind.columns, allowed, columns_source))
         for r in ind.reference:
             if r not in refs:
                 problems.append(f"{eid}: reference {r!r} is not defined under `references`")
@@ -535,6 +553,10 @@ def validate_spec(raw: Mapping, *, columns: Iterable[str] | None = None,
         for p in PATHWAYS:
             if not any(i.pathway == p for i in indicators):
                 problems.append(f"pathway {p!r} has no indicators")
+    if columns_source and any("uses unknown column" in m for m in problems):
+        problems.append(f"columns that exist in {columns_source}: {', '.join(sorted(allowed))}. "
+                        "A series of your own enters the panel with `python -m analysis data "
+                        "import FILE --name NAME` followed by `python -m analysis data build`.")
     if problems:
         raise SpecError(problems, source)
     return Spec(str(version), tuple(indicators), subsystems, pillars, pathways, refs, str(source))
@@ -564,7 +586,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load_spec(path: str | Path | None = None, *, columns: Iterable[str] | None = None) -> Spec:
+def load_spec(path: str | Path | None = None, *, columns: Iterable[str] | None = None,
+              columns_source: str | None = None) -> Spec:
     """Read and validate a specification file (YAML).
 
     Parameters
@@ -572,7 +595,12 @@ def load_spec(path: str | Path | None = None, *, columns: Iterable[str] | None =
     path : str or Path, optional
         Default: the package's ``analysis/framework/spec.yaml``.
     columns : iterable of str, optional
-        Columns formulas may use (default: panel contract + chain-linkage columns).
+        Columns formulas may use. Default: the panel contract columns, the chain-linkage columns
+        and the user series registered by ``python -m analysis data import``
+        (:func:`user_columns`). The framework step passes the columns of the built panel, so
+        that an indicator is checked against the data it will be computed from.
+    columns_source : str, optional
+        Where ``columns`` come from, for the messages (see :func:`validate_spec`).
 
     Returns
     -------
@@ -592,4 +620,6 @@ def load_spec(path: str | Path | None = None, *, columns: Iterable[str] | None =
         raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise SpecError([f"YAML syntax error: {exc}"], path) from None
-    return validate_spec(raw, columns=columns, source=path)
+    if columns is None:
+        columns = PANEL_COLUMNS | CHAIN_COLUMNS | user_columns()
+    return validate_spec(raw, columns=columns, source=path, columns_source=columns_source)
