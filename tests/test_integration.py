@@ -684,9 +684,13 @@ def test_run_writes_contract_outputs(tmp_path, monkeypatch, capsys):
         assert col in out.columns and col in typ.columns, col
     assert out["linkage"].between(0, 1).all()
     # run() always recomputes (whether to run is the step runner's decision, tests/test_steps.py),
-    # and gives the same numbers
+    # and with the same seed writes the same bytes (the Sobol' draws, the typology, the table)
+    files = [proc / "integration.parquet", rep / "sensitivity_draws.csv", rep / "churn.csv",
+             rep / "typology_2022.csv", rep / "notes.md"]
+    before = {f.name: f.read_bytes() for f in files}
     again = I.run(verbose=False, with_robustness=False, n_draws=64)
     np.testing.assert_allclose(again.table["D"], out["D"], rtol=1e-12)
+    assert {f.name: f.read_bytes() for f in files} == before
 
 
 def _real_panel(proc) -> pd.DataFrame:
