@@ -1398,6 +1398,16 @@ def linkage_summary(result: IntegrationResult) -> list[str]:
             r_rd = spearmanr(sub["linkage"], x.to_numpy(), nan_policy="omit").statistic
         rows.append(f"| {label} | {r_t:.3f} | {r_d:.3f} | {r_rd:.3f} |")
     w = result.weights[result.weights["group"] == "linkage"]
+    shared = []
+    pw = result.weights[result.weights["group"].str.startswith("pillar_")]
+    for g, sub in pw[pw["indicator"].isin(w["indicator"])].groupby("group", sort=False):
+        ps = t[t["year"] == last]
+        rho = spearmanr(ps["linkage"], ps[g]).statistic if g in ps else np.nan
+        shared.append(f"{g.removeprefix('pillar_')} pillar ({', '.join(sub['indicator'])}; Spearman "
+                      f"with linkage {rho:.2f} in {last})")
+    share_txt = ([f"The linkage index shares indicators with the {'; '.join(shared)}: the two are "
+                  "not independent measures, and part of that correlation comes from the shared "
+                  "indicators.", ""] if shared else [])
     return ["## Linkage index", "",
             "`linkage` measures flows between the science system and industry (indicators with "
             "`linkage: true` in spec.yaml: "
@@ -1406,7 +1416,7 @@ def linkage_summary(result: IntegrationResult) -> list[str]:
             "not part of U_st, U_ind, T or D, which measure "
             "levels. Spearman rank correlations:", "",
             "| years | linkage vs T | linkage vs D | linkage vs R&D intensity |",
-            "|---|---|---|---|", *rows, ""]
+            "|---|---|---|---|", *rows, "", *share_txt]
 
 
 def notes_text(result: IntegrationResult, year: int) -> str:
