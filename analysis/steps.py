@@ -44,10 +44,25 @@ A step fails when its function raises, or returns a non-zero code or an :class:`
 failed parts. Then
 
 * its record is deleted, so the next run redoes it;
-* if it raised, every output it declares is **removed** (no later step, report or reader can
-  pick up the previous run's tables); if it failed in *parts* (a model block, a province's
-  report), the step itself removed those parts' outputs (see
-  :data:`analysis.models.pipeline.BLOCK_OUTPUTS`) and its other outputs stay;
+* its **previous outputs are quarantined**: moved, byte for byte, out of the places where any
+  step, report or reader looks, to ``data/processed/.failed/<step>/…`` (outputs under
+  ``data/processed/``) and ``reports/.failed/<step>/…`` (outputs under ``reports/``), keeping
+  their relative paths; files the failed run itself wrote or overwrote are deleted. No step
+  declares an output under ``.failed``, so nothing reads the quarantine; the step's next
+  successful (full) run clears it. The summary says where the files went. Before a step runs,
+  the runner hard-links its existing outputs into ``data/processed/.steps/held/<step>/`` so
+  that a file the step replaces (by a rename, as every writer here does) can still be moved to
+  the quarantine if the step then fails;
+* an **atomic** step (``Step.atomic``: the data step, which writes everything to a staging
+  folder and moves it into place only when the whole build succeeded) that fails *before* its
+  swap, leaving every output exactly as it was, leaves them in place ("previous outputs left
+  intact"): they are a complete, consistent earlier build. They are not read in the meantime:
+  the step's record is gone, so any later run redoes the step first, and the steps after it
+  are ``blocked`` while it fails. If it fails after its swap began, the previous outputs are
+  quarantined like any other step's;
+* if it failed in *parts* (a model block, a province's report), the step itself removed those
+  parts' outputs (see :data:`analysis.models.pipeline.BLOCK_OUTPUTS`), the runner quarantines
+  the previous versions of what was removed, and the step's other outputs stay;
 * without ``keep_going`` the run stops there; with it, the remaining steps run, except those
   downstream of a step that failed entirely (reported ``blocked``);
 * the exit code is 1.
@@ -62,6 +77,7 @@ import ast
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -467,6 +483,10 @@ class Step:
         Steps that must run first (their outputs are this step's inputs).
     prepare : callable, optional
         Run before the key is computed (the data step fetches and verifies the raw files).
+    atomic : bool
+        The step moves its outputs into place only when it has succeeded (a staging folder):
+        a failure that left every output as it was leaves them in place instead of
+        quarantining them (see "Failures" in the module docstring).
     """
 
     name: str
@@ -478,6 +498,7 @@ class Step:
     params: dict[str, Any] = field(default_factory=dict)
     after: tuple[str, ...] = ()
     prepare: Callable[[Context], None] | None = None
+    atomic: bool = False
 
     def output_patterns(self) -> tuple[str, ...]:
         """The glob patterns of :attr:`outputs`."""
@@ -486,7 +507,13 @@ class Step:
 
 @dataclass
 class StepResult:
-    """Outcome of one step in a run: ``status`` is ``ran``, ``skipped``, ``failed`` or ``blocked``."""
+    """Outcome of one step in a run: ``status`` is ``ran``, ``skipped``, ``failed`` or ``blocked``.
+
+    For a failed step: ``quarantined`` lists where its previous outputs were moved (paths
+    relative to the project root, under ``.failed/<step>/``), ``removed`` the files the failed
+    run wrote (deleted), ``intact`` is True when an atomic step failed before touching its
+    outputs (left in place).
+    """
 
     name: str
     status: str
@@ -495,6 +522,8 @@ class StepResult:
     failed_parts: dict[str, str] = field(default_factory=dict)
     partial: bool = False
     removed: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    intact: bool = False
 
 
 def state_dir() -> Path:
@@ -536,6 +565,61 @@ def remove_outputs(patterns: Sequence[str], root: Path | None = None) -> list[st
         p.unlink(missing_ok=True)
         gone.append(_rel(p, root))
     return gone
+
+
+#: Name of the quarantine folder under ``data/processed/`` and ``reports/``.
+QUARANTINE = ".failed"
+
+
+def _safe(name: str) -> str:
+    return name.replace(":", "_").replace("/", "_")
+
+
+def quarantine_dirs(step: str) -> list[Path]:
+    """The quarantine folders of a step: ``reports/.failed/<step>/``,
+    ``data/processed/.failed/<step>/`` (whether they exist or not)."""
+    return [paths.reports_dir() / QUARANTINE / _safe(step),
+            paths.processed_dir() / QUARANTINE / _safe(step)]
+
+
+def quarantine_path(step: str, rel: str, root: Path | None = None) -> Path:
+    """Where a failed step's previous output ``rel`` (relative to the project root) is moved:
+    ``reports/x`` → ``reports/.failed/<step>/x``, ``data/processed/x`` →
+    ``data/processed/.failed/<step>/x``, anything else → ``data/processed/.failed/<step>/<rel>``."""
+    root = root or paths.project_root()
+    reports, processed = quarantine_dirs(step)
+    for base, q in ((paths.reports_dir(), reports), (paths.processed_dir(), processed)):
+        b = _rel(base, root)
+        if rel.startswith(b + "/"):
+            return q / rel[len(b) + 1:]
+    return processed / rel
+
+
+def clear_quarantine(step: str) -> None:
+    """Delete a step's quarantine (after it succeeded)."""
+    for d in quarantine_dirs(step):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _held_dir(step: str) -> Path:
+    return state_dir() / "held" / _safe(step)
+
+
+def _stat_key(p: Path) -> tuple[int, int, int]:
+    st = p.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _outputs_state(patterns: Sequence[str], root: Path) -> dict[str, tuple[int, int, int]]:
+    return {_rel(p, root): _stat_key(p) for p in expand_outputs(patterns, root)}
+
+
+def _move(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(src, dest)
+    except OSError:  # another file system
+        shutil.move(str(src), str(dest))
 
 
 class Runner:
@@ -715,10 +799,11 @@ class Runner:
         if partial and old is not None and old.get("key") != key:
             forget(step.name)  # a subset run with changed inputs: the rest is now out of date
         self._say(f"[{step.name}] running ({reason})")
+        held = self._hold(step)
         try:
             ret = step.func(ctx)
-        except Exception as exc:  # noqa: BLE001 - reported in the summary, outputs removed
-            return self._failed(step, exc, t0)
+        except Exception as exc:  # noqa: BLE001 - reported in the summary, outputs quarantined
+            return self._failed(step, exc, t0, held)
         failed: dict[str, str] = {}
         if isinstance(ret, Outcome):
             failed = dict(ret.failed)
@@ -727,21 +812,84 @@ class Runner:
         secs = time.perf_counter() - t0
         if failed:
             forget(step.name)
+            now = _outputs_state(step.output_patterns(), self.root)
+            moved = self._quarantine(step, held, only={r for r in held if r not in now})
             why = "; ".join(f"{k}: {v}" for k, v in failed.items())
-            return StepResult(step.name, "failed", secs, why, failed_parts=failed, partial=True)
+            return StepResult(step.name, "failed", secs, why, failed_parts=failed, partial=True,
+                              quarantined=moved)
+        shutil.rmtree(_held_dir(step.name), ignore_errors=True)
         if not partial:
+            clear_quarantine(step.name)
             self._write_record(step, key, comps, secs)
         return StepResult(step.name, "ran", secs, reason)
 
-    def _failed(self, step: Step, exc: Exception, t0: float) -> StepResult:
-        """A step that raised: record and outputs removed; one line, or re-raised (debug)."""
+    def _hold(self, step: Step) -> dict[str, tuple[tuple, tuple]]:
+        """Hard-link (else copy) the step's existing outputs into ``.steps/held/<step>/``.
+
+        Returns ``{output: (its state, the held file's state)}`` (size, mtime, inode): a held
+        file whose state is unchanged still has the bytes the output had before the step ran
+        (a writer that renames a new file over the output leaves the link alone).
+        """
+        held = _held_dir(step.name)
+        shutil.rmtree(held, ignore_errors=True)
+        out: dict[str, tuple[tuple, tuple]] = {}
+        for rel, st in _outputs_state(step.output_patterns(), self.root).items():
+            dest = held / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.root / rel, dest)
+            except OSError:  # no hard links here: a copy
+                shutil.copy2(self.root / rel, dest)
+            out[rel] = (st, _stat_key(dest))
+        return out
+
+    def _quarantine(self, step: Step, held: dict[str, tuple[tuple, tuple]],
+                    only: set[str] | None = None) -> list[str]:
+        """Move the held previous outputs (those in ``only``; default all) to the step's
+        quarantine (:func:`quarantine_path`); returns their new places, relative to the root.
+
+        A previous output the failed run overwrote in place (its held link changed too) is
+        lost, not quarantined: nothing of it is left to keep.
+        """
+        base = _held_dir(step.name)
+        moved = []
+        for rel, (_, hstat) in sorted(held.items()):
+            if only is not None and rel not in only:
+                continue
+            h = base / rel
+            if h.is_file() and _stat_key(h) == hstat:
+                dest = quarantine_path(step.name, rel, self.root)
+                _move(h, dest)
+                moved.append(_rel(dest, self.root))
+        shutil.rmtree(base, ignore_errors=True)
+        return moved
+
+    def _failed(self, step: Step, exc: Exception, t0: float,
+                held: dict[str, tuple[tuple, tuple]] | None = None) -> StepResult:
+        """A step that raised: record deleted; previous outputs quarantined (or, for an atomic
+        step that changed none of them, left in place); files the failed run wrote deleted.
+        One line on stderr, or the exception re-raised (debug)."""
         forget(step.name)
-        removed = remove_outputs(step.output_patterns(), self.root)
+        if held is None:  # failed before its function ran: the outputs are all previous ones
+            held = self._hold(step)
+        pats = step.output_patterns()
+        now = _outputs_state(pats, self.root)
+        touched = set(now) != set(held) or any(now[r] != held[r][0] for r in now)
+        moved: list[str] = []
+        removed: list[str] = []
+        intact = step.atomic and not touched
+        if intact:
+            shutil.rmtree(_held_dir(step.name), ignore_errors=True)
+        else:
+            moved = self._quarantine(step, held)
+            removed = [r for r in remove_outputs(pats, self.root)
+                       if r not in held or now.get(r) != held[r][0]]
         if self.debug:
             raise exc
         why = f"{type(exc).__name__}: {exc}"
         print(f"[{step.name}] FAILED: {why}", file=sys.stderr, flush=True)
-        return StepResult(step.name, "failed", time.perf_counter() - t0, why, removed=removed)
+        return StepResult(step.name, "failed", time.perf_counter() - t0, why, removed=removed,
+                          quarantined=moved, intact=intact)
 
     def _write_record(self, step: Step, key: str, comps: dict, secs: float) -> None:
         outs = {_rel(p, self.root): p.stat().st_size for p in expand_outputs(step.output_patterns(), self.root)}
@@ -760,10 +908,16 @@ def summary_text(results: list[StepResult], seconds: float) -> str:
         reason = r.reason if len(r.reason) <= 60 else r.reason[:57] + "..."
         lines.append(f"{r.name:<{width}}  {label[r.status]:<7} {r.seconds:7.1f} s  {reason}")
         if r.status == "failed":
+            pad = f"{'':<{width}}    "
             for part, why in list(r.failed_parts.items())[:8]:
-                lines.append(f"{'':<{width}}    failed part {part}: {why[:70]}")
+                lines.append(f"{pad}failed part {part}: {why[:70]}")
+            if r.intact:
+                lines.append(f"{pad}previous outputs left intact (it failed before replacing any)")
+            if r.quarantined:
+                lines.append(f"{pad}{len(r.quarantined)} previous output(s) quarantined in "
+                             + ", ".join(_quarantine_folders(r)))
             if r.removed:
-                lines.append(f"{'':<{width}}    removed {len(r.removed)} stale output(s), e.g. "
+                lines.append(f"{pad}deleted {len(r.removed)} file(s) the failed run wrote, e.g. "
                              f"{r.removed[0]}")
     counts = {s: sum(r.status == s for r in results) for s in ("ran", "skipped", "failed", "blocked")}
     lines.append("-" * 78)
@@ -771,6 +925,16 @@ def summary_text(results: list[StepResult], seconds: float) -> str:
                  f"{counts['blocked']} blocked in {seconds:.1f} s"
                  + ("" if not (counts["failed"] or counts["blocked"]) else "  -> exit 1"))
     return "\n".join(lines)
+
+
+def _quarantine_folders(r: StepResult) -> list[str]:
+    root = paths.project_root()
+    out = []
+    for d in quarantine_dirs(r.name):
+        rel = _rel(d, root)
+        if any(q.startswith(rel + "/") for q in r.quarantined):
+            out.append(rel + "/")
+    return out or sorted({q.rsplit("/", 1)[0] + "/" for q in r.quarantined})
 
 
 def exit_code(results: list[StepResult]) -> int:
@@ -910,7 +1074,7 @@ def main_steps(*, base_year: int = 2010, typology_year: int = 2022,
                  "boundaries.parquet", "boundaries_context.parquet", "hansen1999.parquet",
                  "io_*.parquet", "io_codebook.csv",
                  "sources/*.parquet", "checks/*.csv")),
-             params={"base_year": int(base_year)}, prepare=_data_prepare),
+             params={"base_year": int(base_year)}, prepare=_data_prepare, atomic=True),
         Step("chain_linkage", _chain, modules=("analysis.framework.chain",),
              outputs=(f"{PROCESSED}/chain_linkage.parquet", f"{PROCESSED}/chain_linkage_panel.parquet",
                       f"{PROCESSED}/chain_sectors.parquet"),
@@ -985,9 +1149,10 @@ def run_main(targets: Sequence[str] | None = None, *, force: bool | Iterable[str
     return exit_code(results)
 
 
-__all__ = ["CodeIndex", "Context", "FileHasher", "Outcome", "Runner", "Step", "StepResult",
-           "exit_code", "expand_outputs", "forget", "main_steps", "notebook_imports",
-           "read_record", "remove_outputs", "run_main", "state_dir", "summary_text"]
+__all__ = ["QUARANTINE", "CodeIndex", "Context", "FileHasher", "Outcome", "Runner", "Step",
+           "StepResult", "clear_quarantine", "exit_code", "expand_outputs", "forget",
+           "main_steps", "notebook_imports", "quarantine_dirs", "quarantine_path", "read_record",
+           "remove_outputs", "run_main", "state_dir", "summary_text"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(run_main())

@@ -267,8 +267,18 @@ def test_end_to_end_import_then_build(tmp_path, monkeypatch, gbk_csv, capsys):
     with pytest.raises(us.UserSourceError, match="changed since it was imported"):
         pipeline.build()
     assert _snapshot(processed) == before
-    # ... and `data build` (the step runner) fails naming it; the runner then removes the data
-    # step's outputs so that no later step reads a panel built from other inputs
+    # ... and `data build` (the step runner) fails naming it, before its atomic swap: the
+    # previous processed files stay intact too, and the data step's record is deleted, so no
+    # later step runs on them until a build succeeds
     assert main(["data", "build"]) == 1
-    assert "changed since it was imported" in capsys.readouterr().err
-    assert not (processed / "panel.parquet").exists()
+    out = capsys.readouterr()
+    assert "changed since it was imported" in out.err
+    assert "previous outputs left intact" in out.out
+
+    def outputs(snap):
+        return {k: v for k, v in snap.items() if not k.startswith(".steps")}
+
+    assert outputs(_snapshot(processed)) == outputs(before)
+    from analysis import steps
+
+    assert steps.read_record("data") is None

@@ -189,6 +189,13 @@ def test_failing_block_removes_its_old_tables(root, monkeypatch):
     assert "data/processed/results/threshold_regimes.parquet" in summary["discarded"]
     assert "failed part threshold: LinAlgError" in steps.summary_text(res, 1.0)
     assert steps.read_record("models") is None  # redone by the next run
+    # the previous tables are quarantined (intact, where nothing reads them) and the summary
+    # says where
+    q = proc / ".failed" / "models" / "results" / "threshold_regimes.parquet"
+    assert q.read_text() == "from a previous run"
+    assert (root / "reports" / ".failed" / "models" / "paper" / "threshold_en.html").exists()
+    assert ("quarantined in reports/.failed/models/, data/processed/.failed/models/"
+            in steps.summary_text(res, 1.0))
 
 
 

@@ -333,8 +333,9 @@ def test_missing_source_table_fails_check_and_forces_rebuild(built_data, tmp_pat
 
 
 def test_failed_build_keeps_the_previous_files(built_data, tmp_path, monkeypatch):
-    """A parser failing: nothing under data/processed changes (the step runner, not build(),
-    then removes the previous outputs), and no staging folder stays."""
+    """A parser failing: nothing under data/processed changes (the step runner then leaves
+    them in place and blocks the later steps: tests/test_steps.py), and no staging folder
+    stays."""
     root = tmp_path / "root"
     monkeypatch.setenv("ANALYSIS_ROOT", str(root))
     monkeypatch.setenv("ANALYSIS_MIRROR", str(built_data["raw"]))

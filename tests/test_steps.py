@@ -239,9 +239,15 @@ def test_failed_step_removes_its_outputs_and_blocks_dependants(tmp_path, monkeyp
     assert steps.exit_code(res) == 1
     assert not (tmp_path / "a.out").exists() and not (tmp_path / "a.part").exists()
     assert steps.read_record("a") is None
-    assert "ValueError: a exploded" in res[0].reason and res[0].removed == ["a.out", "a.part"]
+    # the previous outputs are quarantined, intact, where no step looks
+    q = tmp_path / "data" / "processed" / ".failed" / "a"
+    assert (q / "a.out").read_text() == "a" and (q / "a.part").read_text() == "part"
+    assert "ValueError: a exploded" in res[0].reason and res[0].removed == []
+    assert res[0].quarantined == ["data/processed/.failed/a/a.out",
+                                  "data/processed/.failed/a/a.part"]
     text = steps.summary_text(res, 1.0)
     assert "a" in text and "FAILED" in text and "exit 1" in text
+    assert "2 previous output(s) quarantined in data/processed/.failed/a/" in text
     # keep-going: c (independent) runs; b needs a, which failed entirely: blocked
     res = steps.Runner(_steps_abc(tmp_path, {"a": "raise"}), idx, verbose=False).run(
         keep_going=True)
@@ -260,6 +266,7 @@ def test_failed_part_keeps_other_outputs_and_reruns_next_time(tmp_path, monkeypa
     assert (tmp_path / "a.out").exists() and not (tmp_path / "a.part").exists()
     assert steps.read_record("a") is None  # not recorded: runs again next time
     assert "failed part block x: LinAlgError: singular" in steps.summary_text(res, 1.0)
+    assert res[0].quarantined == []  # a.part did not exist before this run: nothing to keep
     # without keep-going the run stops at the failure
     res = steps.Runner(_steps_abc(tmp_path, {"a": "part"}), idx, verbose=False).run()
     assert [(r.name, r.status) for r in res] == [("a", "failed"), ("b", "blocked"),
@@ -274,6 +281,180 @@ def test_nonzero_return_is_a_failure(tmp_path, monkeypatch):
     res = steps.Runner([s], steps.CodeIndex(), verbose=False).run()
     assert res[0].status == "failed" and res[0].failed_parts == {"exit": "returned 1"}
     assert (tmp_path / "r.out").exists()  # a step reporting failed parts cleans up itself
+
+
+# ------------------------------------------------------------------------------------------
+# The rule for a failed step's previous outputs, shared by two issues:
+# * honest pipeline: a failed step or block "removes or quarantines that block's previous
+#   outputs so no later step reads them";
+# * data v2: "a failed import or build leaves the previous processed files intact".
+# Both hold: previous outputs are moved intact to a quarantine (data/processed/.failed/<step>/,
+# reports/.failed/<step>/) that no step reads, cleared by the next successful run; a step that
+# swaps its outputs into place atomically (the data step) and fails before its swap leaves
+# them where they are, and every later step is blocked until it succeeds.
+# ------------------------------------------------------------------------------------------
+
+OUTS = ("data/processed/x.parquet", "data/processed/sub/y.parquet", "reports/paper/t.csv")
+
+
+def _writer(name: str, version: int, fail: str | None = None, atomic: bool = False,
+            after: tuple[str, ...] = ()) -> steps.Step:
+    """A step writing the three OUTS (temporary file + rename, as the package's writers do).
+    ``fail``: "before" (raises before writing), "midway" (raises after rewriting x),
+    "part" (t's block fails: t deleted, Outcome)."""
+    def body(ctx):
+        root = paths.project_root()
+        if fail == "before":
+            raise RuntimeError(f"{name} exploded before writing")
+        paths.atomic_write_bytes(root / OUTS[0], f"{name} x v{version}".encode())
+        if fail == "midway":
+            raise RuntimeError(f"{name} exploded midway")
+        paths.atomic_write_bytes(root / OUTS[1], f"{name} y v{version}".encode())
+        if fail == "part":
+            (root / OUTS[2]).unlink(missing_ok=True)
+            return steps.Outcome(failed={"block t": "LinAlgError: singular"})
+        paths.atomic_write_bytes(root / OUTS[2], f"{name} t v{version}".encode())
+        return None
+    outs = OUTS if not after else (f"data/processed/{name}.parquet",)
+    if after:
+        def body(ctx):  # noqa: F811 - a dependant: reads s's outputs, writes its own
+            root = paths.project_root()
+            text = "".join((root / o).read_text() for o in OUTS)
+            paths.atomic_write_bytes(root / outs[0], text.encode())
+    return steps.Step(name, body, outputs=outs, atomic=atomic, after=after)
+
+
+def _state(root: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Bytes, mtime and inode of every file in place (outside the runner's .steps)."""
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino)
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and ".steps" not in p.parts and ".failed" not in p.parts}
+
+
+def test_failed_step_previous_outputs_quarantined_so_no_later_step_reads_them(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    idx = steps.CodeIndex()
+
+    def run(version, fail=None, **kw):
+        return steps.Runner([_writer("s", version, fail), _writer("b", 0, after=("s",))], idx,
+                            verbose=False).run(**kw)
+
+    assert steps.exit_code(run(1)) == 0
+    res = run(2, "midway", force=["s"], keep_going=True)
+    assert [(r.name, r.status) for r in res] == [("s", "failed"), ("b", "blocked")]
+    assert steps.exit_code(res) == 1
+    # nothing left where a step or reader looks: the failed run's x deleted, the previous
+    # x, y, t moved intact (x v1 although the failed run had already replaced it in place)
+    assert not any((tmp_path / o).exists() for o in OUTS)
+    assert res[0].removed == ["data/processed/x.parquet"]
+    assert res[0].quarantined == ["data/processed/.failed/s/sub/y.parquet",
+                                  "data/processed/.failed/s/x.parquet",
+                                  "reports/.failed/s/paper/t.csv"]
+    assert {q: (tmp_path / q).read_text() for q in res[0].quarantined} == {
+        "data/processed/.failed/s/sub/y.parquet": "s y v1",
+        "data/processed/.failed/s/x.parquet": "s x v1",
+        "reports/.failed/s/paper/t.csv": "s t v1"}
+    text = steps.summary_text(res, 1.0)
+    assert ("3 previous output(s) quarantined in reports/.failed/s/, data/processed/.failed/s/"
+            in text)
+    assert "deleted 1 file(s) the failed run wrote, e.g. data/processed/x.parquet" in text
+    # the quarantine is no step's input or output
+    runner = steps.Runner([_writer("s", 3), _writer("b", 0, after=("s",))], idx, verbose=False)
+    assert runner.input_files(runner.steps["b"]) == {}
+    assert steps.expand_outputs(OUTS, tmp_path) == []
+    # the next successful run writes new outputs and clears the quarantine
+    assert steps.exit_code(runner.run()) == 0
+    assert (tmp_path / OUTS[0]).read_text() == "s x v3"
+    assert not any(d.exists() for d in steps.quarantine_dirs("s"))
+    assert not (steps.state_dir() / "held" / "s").exists()
+
+
+def test_failed_atomic_step_leaves_the_previous_processed_files_intact(tmp_path, monkeypatch):
+    """The data step's rule: failing before its atomic swap, it changes no file (same bytes,
+    mtimes, inodes), moves nothing, and blocks every later step until it succeeds."""
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    idx = steps.CodeIndex()
+
+    def run(version, fail=None, **kw):
+        return steps.Runner([_writer("s", version, fail, atomic=True),
+                             _writer("b", 0, after=("s",))], idx, verbose=False).run(**kw)
+
+    assert steps.exit_code(run(1)) == 0
+    before = _state(tmp_path)
+    res = run(2, "before", force=["s"], keep_going=True)
+    assert [(r.name, r.status) for r in res] == [("s", "failed"), ("b", "blocked")]
+    assert res[0].intact and res[0].quarantined == [] and res[0].removed == []
+    assert _state(tmp_path) == before
+    assert not any(d.exists() for d in steps.quarantine_dirs("s"))
+    assert "previous outputs left intact" in steps.summary_text(res, 1.0)
+    assert steps.read_record("s") is None  # so the next run redoes it before any later step
+    res = run(2, "before")
+    assert [(r.name, r.status) for r in res] == [("s", "failed"), ("b", "blocked")]
+    assert _state(tmp_path) == before
+    # failing after it began replacing its outputs, it is quarantined like any step
+    res = run(3, "midway")
+    assert not res[0].intact and not (tmp_path / OUTS[0]).exists()
+    assert (steps.quarantine_dirs("s")[1] / "x.parquet").read_text() == "s x v1"
+
+
+def test_failed_part_quarantines_the_previous_version_of_what_it_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    idx = steps.CodeIndex()
+    assert steps.exit_code(steps.Runner([_writer("s", 1)], idx, verbose=False).run()) == 0
+    res = steps.Runner([_writer("s", 2, "part")], idx, verbose=False).run(force=["s"])
+    assert res[0].status == "failed" and res[0].failed_parts == {"block t": "LinAlgError: singular"}
+    assert res[0].quarantined == ["reports/.failed/s/paper/t.csv"]
+    assert (tmp_path / "reports/.failed/s/paper/t.csv").read_text() == "s t v1"
+    assert (tmp_path / OUTS[0]).read_text() == "s x v2" and not (tmp_path / OUTS[2]).exists()
+    assert "1 previous output(s) quarantined in reports/.failed/s/" in steps.summary_text(res, 1)
+
+
+def test_failed_data_build_leaves_the_previous_processed_files_intact(built_data, tmp_path,
+                                                                     monkeypatch, capsys):
+    """`python -m analysis data build` failing before its atomic swap (a parser raises): exit 1,
+    every file of data/processed exactly as it was, the summary says so; a later `models`
+    does not run on those files: the data step is redone first, fails, and blocks the rest."""
+    from analysis.cli import main
+    from analysis.data import pipeline
+
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "raw").symlink_to(built_data["raw"], target_is_directory=True)
+    proc = root / "data" / "processed"
+    shutil.copytree(built_data["processed"], proc)
+    monkeypatch.setenv("ANALYSIS_ROOT", str(root))
+    monkeypatch.setenv("ANALYSIS_MIRROR", str(built_data["raw"]))
+    before = _state(proc)
+    assert "panel.parquet" in before
+
+    def broken(name):
+        raise ValueError(f"parser {name} exploded")
+
+    monkeypatch.setattr(pipeline, "_load_source", broken)
+    assert main(["data", "build"]) == 1
+    out = capsys.readouterr()
+    assert "ValueError: parser techme exploded" in out.err
+    assert "previous outputs left intact (it failed before replacing any)" in out.out
+    assert _state(proc) == before and not (proc / ".failed").exists()
+    assert main(["models"]) == 1
+    out = capsys.readouterr().out
+    assert "models" in out and "not run (an earlier step failed)" in out
+    assert _state(proc) == before
+
+
+def test_no_step_reads_or_claims_the_quarantine(tmp_path, monkeypatch):
+    """Every output of every step of the main job, quarantined: no step's patterns find it."""
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    main = steps.main_steps()
+    for s in main:
+        for pat in s.output_patterns():
+            q = steps.quarantine_path(s.name, pat.replace("*", "x"), tmp_path)
+            q.parent.mkdir(parents=True, exist_ok=True)
+            q.write_text("quarantined")
+    found = [p for s in main for p in steps.expand_outputs(s.output_patterns(), tmp_path)]
+    assert found == []
+    assert all(".failed" in p.parts for p in tmp_path.rglob("*") if p.is_file())
 
 
 def test_partial_run_leaves_no_record(tmp_path, monkeypatch):

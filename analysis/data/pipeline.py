@@ -25,7 +25,8 @@ Steps of :func:`build`
    reconciliation and the break detector (``checks/*.csv``, ``checks/breaks.csv``). Everything
    is written to ``data/processed/.staging-<pid>/`` and moved into place (``os.replace``, file
    by file) only when all of it succeeded, so a failed build leaves the previous files intact
-   (the step runner then removes them, so that no later step reads a stale panel).
+   (the step runner keeps them in place and redoes the data step before any later step runs:
+   :mod:`analysis.steps`, "Failures").
 """
 
 from __future__ import annotations

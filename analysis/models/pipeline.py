@@ -88,7 +88,8 @@ its own ``try``/``except`` and, when it fails, records ``failed[<block>] = "<Err
 :func:`discard_blocks` deletes the files of every block that failed **or wrote nothing this
 run** (e.g. mediation without an integration table), so neither the reports nor the notebooks
 can read a previous run's table for it; ``results.json`` lists them under ``discarded``, and the
-runner reports the models step failed (exit code 1), naming the blocks. To add a block: give it
+runner reports the models step failed (exit code 1), naming the blocks (it keeps the previous
+versions of the deleted files in its quarantine, ``.failed/models/``: :mod:`analysis.steps`). To add a block: give it
 an entry in :data:`BLOCK_OUTPUTS`, use the same name as its key in ``failed``, and append
 what it writes to ``written`` (as ``_write_table`` / ``results/<file>`` entries).
 
