@@ -160,9 +160,11 @@ EDITS = [
     ("analysis/measures/structure.py", {"models"}, {"data", "chain_linkage", "framework"}),
     ("analysis/measures/io.py", {"chain_linkage", "framework"}, {"data", "models"}),
     ("analysis/framework/spec.yaml", {"framework", "reports"}, {"data", "chain_linkage", "models"}),
-    # the province report's section builder (reporting/province.py until it was split)
+    # reporting/province.py was split: its section builder (sections.py) and the numbers each
+    # section shows (context.py)
     ("analysis/reporting/sections.py", {"reports"}, {"data", "chain_linkage", "framework", "models"}
      | NOTEBOOKS),
+    ("analysis/reporting/context.py", {"reports"}, {"data", "chain_linkage", "framework", "models"}),
 ]
 
 
