@@ -877,8 +877,8 @@ class Runner:
         touched = set(now) != set(held) or any(now[r] != held[r][0] for r in now)
         moved: list[str] = []
         removed: list[str] = []
-        intact = step.atomic and not touched
-        if intact:
+        intact = step.atomic and not touched and bool(held)
+        if step.atomic and not touched:
             shutil.rmtree(_held_dir(step.name), ignore_errors=True)
         else:
             moved = self._quarantine(step, held)
@@ -952,12 +952,20 @@ PROCESSED = "data/processed"
 # -- data ------------------------------------------------------------------------------------
 
 
+#: ``analysis.data.user_sources.record_path()``, relative to the project root: the user series'
+#: module (and pandas) is imported only when it exists, which keeps a run with nothing to do fast
+USER_RECORDS = "data/user_sources.csv"
+
+
 def _data_prepare(ctx: Context) -> None:
-    from analysis.data import fetch, user_sources
+    from analysis.data import fetch
 
     if not fetch.is_complete():
         fetch.fetch(verbose=ctx.verbose)
-    user_sources.verify()  # a user series' file changed or missing since `data import`
+    if (paths.project_root() / USER_RECORDS).is_file():
+        from analysis.data import user_sources
+
+        user_sources.verify()  # a user series' file changed or missing since `data import`
 
 
 def _data_inputs(params: dict) -> dict[str, Any]:
@@ -965,11 +973,12 @@ def _data_inputs(params: dict) -> dict[str, Any]:
     and the user series of ``data import``: ``data/user_sources.csv`` and each file it records,
     by the SHA-256 recorded there (``_data_prepare`` verified them)."""
     from analysis.data.fetch import load_registry
-    from analysis.data.user_sources import load_records, record_path
 
     out: dict[str, Any] = {f"data/raw/{f.path}": f.sha256 for f in load_registry()}
-    if record_path().is_file():
-        out["data/user_sources.csv"] = record_path()
+    if (paths.project_root() / USER_RECORDS).is_file():
+        from analysis.data.user_sources import load_records, record_path
+
+        out[USER_RECORDS] = record_path()
         out.update({f"data/raw/{r.file}": r.sha256 for r in load_records()})
     return out
 
@@ -1015,13 +1024,33 @@ def _models(ctx: Context) -> Outcome:
     return Outcome(failed=dict(res.get("failed", {})))
 
 
-def _models_outputs() -> tuple[str, ...]:
-    from analysis.models.pipeline import BLOCK_OUTPUTS
+def _literal(path: Path, name: str) -> Any:
+    """The value of the module-level literal ``name`` in the source file ``path`` (no import)."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets) and node.value:
+            return ast.literal_eval(node.value)
+    raise LookupError(f"{path}: no literal {name}")
 
-    pats = {f"{PROCESSED}/results/*"}
-    for block in BLOCK_OUTPUTS.values():
-        pats |= {f"reports/{p}" for p in block if p.startswith("paper/")}
-    return tuple(sorted(pats))
+
+_MODELS_OUTPUTS: dict[tuple, tuple[str, ...]] = {}
+
+
+def _models_outputs() -> tuple[str, ...]:
+    """``results/*`` and every block's tables (:data:`analysis.models.pipeline.BLOCK_OUTPUTS`,
+    read from that module's source, so that deciding to skip a step does not import the models
+    layer and its statistics libraries: seconds on every run)."""
+    src = paths.PACKAGE_DIR / "models" / "pipeline.py"
+    st = src.stat()
+    memo = (st.st_size, st.st_mtime_ns)
+    if memo not in _MODELS_OUTPUTS:
+        pats = {f"{PROCESSED}/results/*"}
+        for block in _literal(src, "BLOCK_OUTPUTS").values():
+            pats |= {f"reports/{p}" for p in block if p.startswith("paper/")}
+        _MODELS_OUTPUTS.clear()
+        _MODELS_OUTPUTS[memo] = tuple(sorted(pats))
+    return _MODELS_OUTPUTS[memo]
 
 
 # -- reports -----------------------------------------------------------------------------------

@@ -497,3 +497,9 @@ def test_declared_outputs_cover_what_the_steps_write():
             target = f"data/processed/{p}" if p.startswith("results/") else f"reports/{p}"
             assert any(fnmatch(target.replace("*", "x"), q) for q in by["models"]), (block, p)
     assert not any(fnmatch("reports/paper/nb03_baseline_en.csv", q) for q in by["models"])
+    from analysis.data.user_sources import record_path
+
+    assert record_path() == paths.project_root() / steps.USER_RECORDS
+    # the models step's patterns are read from BLOCK_OUTPUTS's source (no import): the same
+    assert set(by["models"]) == {"data/processed/results/*"} | {
+        f"reports/{p}" for pats in BLOCK_OUTPUTS.values() for p in pats if p.startswith("paper/")}
