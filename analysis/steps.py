@@ -1001,11 +1001,14 @@ def _chain(ctx: Context) -> None:
 # -- framework ---------------------------------------------------------------------------------
 
 
+#: ``analysis.framework.validity.RANKINGS_FILE`` (not imported: that would load the framework's
+#: libraries on every run, also when nothing is to be done)
+RANKINGS = "tests/results/regional_innovation_rankings.csv"
+
+
 def _framework_inputs(params: dict) -> dict[str, Any]:
     """The published regional-innovation rankings the framework checks its scores against."""
-    from analysis.framework.validity import RANKINGS_FILE
-
-    return {RANKINGS_FILE.as_posix(): paths.project_root() / RANKINGS_FILE}
+    return {RANKINGS: paths.project_root() / RANKINGS}
 
 
 def _framework(ctx: Context) -> None:

@@ -500,6 +500,9 @@ def test_declared_outputs_cover_what_the_steps_write():
     from analysis.data.user_sources import record_path
 
     assert record_path() == paths.project_root() / steps.USER_RECORDS
+    from analysis.framework.validity import RANKINGS_FILE
+
+    assert RANKINGS_FILE.as_posix() == steps.RANKINGS
     # the models step's patterns are read from BLOCK_OUTPUTS's source (no import): the same
     assert set(by["models"]) == {"data/processed/results/*"} | {
         f"reports/{p}" for pats in BLOCK_OUTPUTS.values() for p in pats if p.startswith("paper/")}
