@@ -1529,6 +1529,8 @@ def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResu
 
     * ``data/processed/integration.parquet`` — one row per province-year of the window;
     * ``data/processed/integration_diagnostics.parquet`` — long pathway diagnostics;
+    * ``data/processed/integration_fills.parquet`` — every filled core cell and its rule
+      (``province_code, year, indicator, method``), so the reports can mark each filled value;
     * ``data/processed/integration_codebook.csv`` — from the specification;
     * ``reports/framework/typology_<year>.{csv,md,html}``, ``robustness.csv``, ``agreement.csv``,
       ``weights.csv``, ``centroids.csv``, ``sensitivity_indices.csv`` (first-order indices of
@@ -1628,6 +1630,7 @@ def run(verbose: bool = False, *, year: int = 2022, **kwargs) -> IntegrationResu
 
     write_df(out_path, result.table, "parquet")
     write_df(proc / "integration_diagnostics.parquet", result.diagnostics, "parquet")
+    write_df(proc / "integration_fills.parquet", result.fills, "parquet")
     write_df(proc / "integration_codebook.csv", codebook(spec), "csv")
     write_df(rep / f"typology_{year}.csv", typ, "csv")
     write_df(rep / "robustness.csv", result.robustness, "csv")
