@@ -241,10 +241,18 @@ def test_models_section_shows_stability_and_qualifies_unstable_changes(synth):
     for y in ch:
         st = float(own.set_index("year").loc[y, "model_stability"])
         assert sec.numbers[f"models.change.{y}.stability"] == pytest.approx(st)
-        assert (f"in {y} (stability 0.64: a tendency)" in text) == (st < 0.8)
+        assert (f"in {y} (tendency, low confidence 0.64)" in text) == (st < 0.8)
     zh = _text(rs.build("models", inp, int(code), "zh", 2010, 2023))
     assert "低于 0.8 时，应把模式理解为一种倾向" in zh
-    assert zh.count("（稳定性 0.64，仅为倾向）") == sum(y % 3 == 0 for y in ch)
+    assert zh.count("（倾向，置信度低：0.64）") == sum(y % 3 == 0 for y in ch)
+    # a version-1 table (model_stability only, no uncertainty analysis) keeps the stability wording
+    import dataclasses
+
+    v1 = dataclasses.replace(inp, integration=integ.drop(columns="model_confidence"), _cache={})
+    text1 = _text(rs.build("models", v1, int(code), "en", 2010, 2023))
+    for y in ch:
+        assert (f"in {y} (stability 0.64: a tendency)" in text1) == (y % 3 == 0)
+    assert "（稳定性 0.64，仅为倾向）" in _text(rs.build("models", v1, int(code), "zh", 2010, 2023))
 
 
 def test_io_indicator_is_dated_by_its_input_output_table(synth, monkeypatch):
@@ -278,12 +286,14 @@ def test_chart_legends_sit_outside_the_plot_area(synth):
     from analysis.reporting import figures
 
     inp = load_inputs(synth)
-    for fig in (figures.pathways_figure(cx.pathways_context(inp, 310000, 2010, 2023), "zh", inp.labels),
-                figures.models_figure(cx.models_context(inp, 310000, 2010, 2023), "zh", "上海", inp.labels)):
+    for fig, last in ((figures.pathways_figure(cx.pathways_context(inp, 310000, 2010, 2023), "zh", inp.labels),
+                       "weight_share"),  # obstacle degrees, the weight shares as ticks
+                      (figures.models_figure(cx.models_context(inp, 310000, 2010, 2023), "zh", "上海", inp.labels),
+                       "national_median")):
         fig.canvas.draw()
         ax = fig.axes[0]
         leg = ax.get_legend()
-        assert [x.get_text() for x in leg.get_texts()][-1] == i18n.t("national_median", "zh")
+        assert [x.get_text() for x in leg.get_texts()][-1] == i18n.t(last, "zh")
         lb, ab = leg.get_window_extent(), ax.get_window_extent()
         assert lb.y0 >= ab.y1 - 1  # above the plot area, not over the bars
         # every bar label is inside the figure (the margin is computed, not tight_layout)
@@ -357,7 +367,190 @@ def test_no_sentence_turns_a_rank_into_advice(synth):
             text = " ".join(_text(rs.build(k, inp, code, lang, 2010, 2023)) for k in rs.SECTION_KEYS)
             found = [p for p in ADVICE[lang] if p in text.lower()]
             assert found == [], f"{code} {lang}: {found}"
-            assert ("相对位置" if lang == "zh" else "relative to the other provinces") in text
+            assert ("相对位置" if lang == "zh" else "positions relative to") in text
+
+
+#: Phrases that state or imply a return on effort from a rank or a gap, searched in the visible text
+#: of the rendered reports (item 3 of issue 13: a provincial office must be able to publish them).
+RETURN_ON_EFFORT = {
+    "en": ["would do most", "do the most", "biggest gain", "largest gain", "greatest gain", "most potential",
+           "greatest potential", "highest potential", "untapped", "should prioriti", "priorit", "push",
+           "should focus", "focus on", "focus effort", "pay off", "payoff", "greatest return", "highest return",
+           "best return", "most effective", "best lever", "leverage", "most to gain", "where to invest",
+           "should invest", "should strengthen", "must strengthen", "needs to", "need to", "should improve",
+           "room for improvement", "most room", "quick win", "low-hanging", "most promising", "recommend",
+           "we suggest", "it is advisable", "boost", "catch up fastest"],
+    "zh": ["最有潜力", "潜力最大", "提升空间最大", "提升空间", "事半功倍", "应优先", "优先发展", "优先支持",
+           "重点突破", "重点发力", "应重点", "发力", "着力点", "着力", "抓手", "突破口", "最有效", "应加强",
+           "应当加大", "加大投入", "回报最大", "收益最大", "见效最快", "建议", "亟需", "亟待", "必须",
+           "最值得", "补齐短板", "补短板", "大有可为"],
+}
+
+
+def _visible_text(page: str) -> str:
+    """What a reader sees in a rendered page: no style, script, tags or attributes."""
+    import html as _html
+
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return _html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_rendered_reports_state_no_return_on_effort(rendered):
+    """Grep the rendered zh and en reports (papermill + nbconvert, as published) for any phrase
+    that turns a rank or a gap into a return on effort; the pathway section must say what its
+    obstacle degrees are (a relative position)."""
+    _, out = rendered
+    for code in (320000, 460000):
+        for lang in ("zh", "en"):
+            text = _visible_text((out / "provinces" / f"{code}_{lang}.html").read_text(encoding="utf-8"))
+            low = text.lower()
+            hits = [p for p in RETURN_ON_EFFORT[lang] if p in low]
+            assert hits == [], f"{code}_{lang}: {hits}"
+            assert ("相对位置" if lang == "zh" else "positions relative to the best-observed values") in text
+            assert ("并不说明在哪条路径上增加投入的效果更大" if lang == "zh"
+                    else "they do not say on which pathway additional effort would achieve more") in text
+    # the index and the typology pages too
+    for f in ("index.html", *(p.name for p in out.glob("typology_*_*.html"))):
+        text = _visible_text((out / f).read_text(encoding="utf-8")).lower()
+        hits = [p for lang in ("zh", "en") for p in RETURN_ON_EFFORT[lang] if p in text]
+        assert hits == [], f"{f}: {hits}"
+
+
+def test_pathways_come_from_the_obstacle_degree(synth):
+    inp = load_inputs(synth)
+    integ = pd.read_parquet(synth / "integration.parquet").set_index(["province_code", "year"])
+    c = cx.pathways_context(inp, 320000, 2010, 2023)
+    row = integ.loc[(320000, 2023)]
+    assert c.source == "obstacle degree"
+    assert c.weakest == [x for x in row["obstacle_pathways"].split(";")
+                         if row[f"obstacle_intensity_{x}"] > 1 + cx.INTENSITY_MARGIN]
+    assert sum(o.obstacle for o in c.obstacles) == pytest.approx(1.0)
+    for o in c.obstacles:  # obstacle = intensity × weight share (independent: the table's columns)
+        assert o.obstacle == pytest.approx(row[f"obstacle_{o.key}"])
+        assert o.intensity * o.weight_share == pytest.approx(o.obstacle)
+    big = max(c.obstacles, key=lambda o: o.obstacle)
+    text = _text(rs.build("pathways", inp, 320000, "en", 2010, 2023))
+    assert f"{inp.labels.pathway(big.key, 'en')} contributes most to the gap from the best-observed values" in text
+    assert f"({num(big.obstacle, 'share')} of it" in text
+    # every intensity near 1 (indicators evenly far from the best values): no pathway is named
+    import dataclasses
+
+    from analysis.framework.spec import PATHWAYS
+
+    flat = pd.read_parquet(synth / "integration.parquet")
+    for j, p in enumerate(PATHWAYS):
+        flat[f"obstacle_intensity_{p}"] = 0.96 + 0.02 * j
+    even = dataclasses.replace(inp, integration=flat, _cache={})
+    assert cx.pathways_context(even, 320000, 2010, 2023).weakest == []
+    for lang, words in (("en", "no pathway stands out: the obstacle intensities lie between 0.96 and 1.04"),
+                        ("zh", "没有哪条路径明显更远：各路径的障碍强度介于 0.96 与 1.04 之间")):
+        sec = rs.build("pathways", even, 320000, lang, 2010, 2023)
+        assert words in _text(sec) and ("furthest" not in _text(sec).split("Weight for weight")[-1])
+
+
+def test_imputed_values_are_marked_with_their_rule(synth, rendered):
+    """Known fills (synthetic): every province's first pathway indicator carried forward in 2023;
+    Tibet's second never observed (the year's worst value); Beijing's 2023 GDP back-cast."""
+    from analysis.framework.spec import load_spec
+
+    first, second = list(load_spec().pathways)[:2]
+    inp = load_inputs(synth)
+    _, out = rendered
+    for lang, rule in (("en", "carried forward from the previous year, publication lag"),
+                       ("zh", "沿用上一年的数值，数据发布滞后")):
+        text = _visible_text((out / "provinces" / f"320000_{lang}.html").read_text(encoding="utf-8"))
+        d = cx.coupling_context(inp, 320000, 2010, 2023)
+        assert num(d.D.latest, "score") + "†" in text  # D (coupling, glance) marked where shown
+        assert f"{first}_ind" in text and rule in text  # the footnote names the indicator and the rule
+    tib = rs.build("pathways", inp, 540000, "en", 2010, 2023)
+    rows = {r[0]: r for r in tib.tables[0].rows}
+    assert rows[inp.labels.pathway(second, "en")][1].endswith("†")
+    assert "never observed for the province: the year's worst observed value" in tib.tables[0].notes[0]
+    assert tib.numbers["pathways.filled"] == sorted([f"{first}_ind", f"{second}_ind"])
+    # a version-1 table without integration_fills.parquet: the filled column still marks the values
+    import dataclasses
+
+    old = dataclasses.replace(inp, fills=None, _cache={})
+    assert "filled by the framework's missing-value rule" in _visible_text(
+        rs.build("coupling", old, 540000, "en", 2010, 2023).text)
+    # a data-layer adjustment of a panel cell: ‡ beside GDP and GDP per capita, with the flag's words
+    g = rs.build("glance", inp, 110000, "en", 2010, 2023)
+    rows = {r[0]: r for r in g.tables[0].rows}
+    assert rows["GDP"][2].endswith("‡") and rows["GDP per capita"][2].endswith("‡")
+    assert not rows["R&D expenditure"][2].endswith("‡")
+    assert any("vintage back-cast: synthetic x 1.01" in n for n in g.tables[0].notes)
+
+
+def test_low_confidence_models_are_marked_where_shown(synth, rendered):
+    """Synthetic Guangdong 2023: model_confidence 0.55 (< 0.8)."""
+    inp = load_inputs(synth)
+    for lang, mark in (("en", "(tendency, low confidence 0.55)"), ("zh", "（倾向，置信度低：0.55）")):
+        text = _text(rs.build("models", inp, 440000, lang, 2010, 2023))
+        assert text.count(mark) >= 1
+    _, out = rendered
+    page = (out / "index.html").read_text(encoding="utf-8")
+    row = next(r for r in page.split("<tr>") if 'data-v="440000"' in r)
+    assert "tendency, low confidence 0.55" in row and "倾向，置信度低：0.55" in row
+    ok = next(r for r in page.split("<tr>") if 'data-v="320000"' in r)  # confidence 1.0: no marker
+    assert "low confidence" not in ok
+    typ = next(out.glob("typology_*_en.html")).read_text(encoding="utf-8")
+    assert "tendency, low confidence 0.55" in typ
+
+
+def test_pillar_intervals_and_linkage_beside_D(synth):
+    inp = load_inputs(synth)
+    it = pd.read_parquet(synth / "integration.parquet").set_index(["province_code", "year"]).loc[(320000, 2023)]
+    m = rs.build("models", inp, 320000, "en", 2010, 2023)
+    rows = {r[0]: r for r in m.tables[0].rows}
+    for k in ("chain", "platform", "demand", "future"):
+        r = rows[inp.labels.pillar(f"pillar_{k}", "en")]
+        assert r[2] == num(it[f"z_{k}"], "level")
+        assert r[3] == f"{num(it[f'z_{k}_lo'], 'level')} – {num(it[f'z_{k}_hi'], 'level')}"
+        assert r[4] == num(it[f"share_{k}"], "share")
+    g = cx.glance_context(inp, 320000, 2010, 2023).numbers()
+    c = cx.coupling_context(inp, 320000, 2010, 2023).numbers()
+    for key in ("D", "linkage"):
+        assert g[f"glance.{key}.value"] == pytest.approx(it[key])
+        assert (g[f"glance.{key}.rank_lo"], g[f"glance.{key}.rank_hi"]) == (it[f"{key}_rank_lo"], it[f"{key}_rank_hi"])
+    assert c["coupling.linkage.value"] == pytest.approx(it["linkage"])
+    assert c["coupling.linkage.rank"] == it["linkage_rank"]
+    assert (c["coupling.D.rank_lo"], c["coupling.D.rank_hi"]) == (it["D_rank_lo"], it["D_rank_hi"])
+    text = _text(rs.build("coupling", inp, 320000, "en", 2010, 2023))
+    assert f"rank {int(it['linkage_rank'])} of 31 [{int(it['linkage_rank_lo'])}–{int(it['linkage_rank_hi'])}]" in text
+
+
+def test_threshold_and_spatial_numbers_only_where_the_tests_support_them(synth):
+    import copy
+    import dataclasses
+
+    inp = load_inputs(synth)
+    # synthetic: bootstrap p = 0.01, no verdict → the regime table
+    assert len(rs.build("threshold", inp, 320000, "en", 2010, 2023).tables) == 1
+    for p, verdict, why in ((0.107, "no interior threshold", "bootstrap p = 0.107 > 0.1 for a single threshold"),
+                            (0.107, None, "p = 0.107 > 0.1"), (0.08, "threshold", None)):
+        res = copy.deepcopy(inp.results)
+        res["results"]["threshold"] |= {"p_values": [p, 0.5], "verdict": verdict, "reasons": [why] if why else []}
+        alt = dataclasses.replace(inp, results=res, _cache={})
+        for lang in ("en", "zh"):
+            sec = rs.build("threshold", alt, 320000, lang, 2010, 2023)
+            shown = p <= 0.10 and verdict != "no interior threshold"
+            assert (len(sec.tables) == 1) == shown, (p, verdict, lang)
+            if not shown:
+                assert "threshold.effect" in sec.numbers or True  # numbers are recorded, not shown
+                assert num(p, "pvalue") in _text(sec) and _text(sec).count("。" if lang == "zh" else ". ") <= 1
+                assert ("不报告本省所在区间及其系数" if lang == "zh" else "no province-specific regime") in _text(sec)
+                assert num(0.45, "coef") not in _text(sec)
+    # spatial: contiguity not supported (no table, one sentence with the tests' p), economic supported
+    for lang in ("en", "zh"):
+        sec = rs.build("spatial", inp, 320000, lang, 2010, 2023)
+        assert len(sec.tables) == 2  # the neighbours' D and the economic-distance effects
+        assert ("经济距离矩阵" if lang == "zh" else "economic-distance weights") in sec.tables[1].caption
+        assert sec.tables[1].rows[0][2] == num(0.21, "coef") + "**"
+        t = _text(sec)
+        assert ("邻接矩阵：不支持空间依赖（LM 检验最小 p = 0.083" if lang == "zh"
+                else "Contiguity weights: spatial dependence not supported (smallest LM-test p = 0.083") in t
+    assert sec.numbers["spatial.queen.supported"] is False and sec.numbers["spatial.economic.supported"] is True
+    assert "spatial.queen.effect.rd_intensity_pct.indirect" not in sec.numbers
 
 
 def test_figures_have_alt_text_and_captions_in_the_pages_language(synth):
@@ -430,7 +623,10 @@ def test_reports_render_and_numbers_equal_processed_data(rendered, synth):
             assert s["indices.U_ind.national_median"] == pytest.approx(
                 integ.loc[integ["year"] == 2023, "U_ind"].median())
             assert s["models.model"] == it.loc[2023, "model"]
-            assert s["pathways.weakest"] == it.loc[2023, "weakest_pathways"].split(";")
+            # the pathways spelled out are the framework's obstacle pathways (obstacle degree)
+            assert s["pathways.weakest"] == [x for x in it.loc[2023, "obstacle_pathways"].split(";")
+                                             if it.loc[2023, f"obstacle_intensity_{x}"] > 1 + cx.INTENSITY_MARGIN]
+            assert s["pathways.weakest_source"] == "obstacle degree"
             assert s["coupling.D.latest"] == pytest.approx(
                 np.sqrt(s["coupling.C.latest"] * s["coupling.T.latest"]))
     s = _scraps(out / "provinces" / "notebooks" / "460000_en.ipynb")
@@ -475,7 +671,9 @@ def test_index_links_reports_and_is_sortable(rendered, synth):
     assert 650000 in set(none["province_code"])
     words = derived()["values"]["model"]
     assert page.count(words["none_dominant"]["zh"]) == len(none)
-    assert page.count(">" + words["multi"]["zh"] + "<") == int((it["model"] == "multi").sum()) - len(none)
+    # "multi" explained by the pillars leading in at least a quarter of the specifications
+    assert page.count(">" + words["multi"]["zh"] + '<span class="rk">（产业链式融合＋需求驱动型融合') == (
+        int((it["model"] == "multi").sum()) - len(none))
 
 
 def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, synth):
@@ -503,11 +701,12 @@ def test_index_names_the_years_and_links_typology_paper_and_sources(tmp_path, sy
     # which year each column shows (synthetic: every metric's latest year is 2023)
     yr = '<span class="yr"><span data-l="zh">2023 年</span><span data-l="en">2023</span></span>'
     heads = re.findall(r"<th[^>]*>(.*?)</th>", page)
-    assert len(heads) == 3 + 3 + 3 + 1 + 1 and all(h.endswith(yr) for h in heads[3:10])
-    assert "Coordination D</span>" + yr in page and "耦合协调度 D</span>" in page
+    assert len(heads) == 3 + 3 + 4 + 1 and all(h.endswith(yr) for h in heads[3:11])
+    assert "D (rank)</span>" + yr in page and "D（排名）</span>" in page
+    assert "Linkage (rank)</span>" + yr in page
     assert "The typology table is for 2022" in page and "dominant model here is for 2023" in page
     # on a phone each row is a card: every cell carries its column's label in both languages
-    assert 'data-label-zh="耦合协调度 D" data-label-en="Coordination D"' in page
+    assert 'data-label-zh="D（排名）" data-label-en="D (rank)"' in page
     # a province whose latest GDP is older is counted, not hidden
     m = cx.index_metrics(load_inputs(synth), 2023)
     m.loc[0, "gdp_year"] = 2022

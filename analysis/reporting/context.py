@@ -28,6 +28,13 @@ from analysis.reporting.inputs import ReportInputs, province_info
 
 #: Below this ``model_stability`` a model is read as a tendency, not a type.
 STABILITY_MIN = 0.8
+#: Largest bootstrap p-value of the threshold test at which a regime is shown (the models step's
+#: interior-threshold rule, :meth:`analysis.models.threshold.ThresholdResult.interior_verdict`).
+THRESHOLD_P_MAX = 0.10
+#: A pathway is named as further from the best-observed values than the province's indicators on
+#: average only when its obstacle intensity exceeds 1 by more than this (a presentation rule: the
+#: intensities of a province whose indicators are evenly far from the best values all lie near 1).
+INTENSITY_MARGIN = 0.10
 PILLARS = ("pillar_chain", "pillar_platform", "pillar_demand", "pillar_future")
 #: Chain-linkage indicators shown in the chain section, in order.
 CHAIN_SHOWN = ("chain_linkage", "chain_backward", "chain_forward", "local_sourcing", "rd_output_share", "rd_key_sectors")
@@ -56,6 +63,111 @@ def _with_region(inp: ReportInputs, df: pd.DataFrame) -> pd.DataFrame:
     if "region" in df.columns:
         return df
     return df.merge(inp.provinces[["province_code", "region"]], on="province_code", how="left")
+
+
+# --------------------------------------------------------------------------------------------
+# filled and adjusted values: what a marker beside a shown value refers to
+# --------------------------------------------------------------------------------------------
+
+#: The framework's fill rules (``integration_fills.parquet`` ``method``; see
+#: :func:`analysis.framework.integration.prepare_core`), in the order the footnotes list them.
+FILL_METHODS = ("interpolated", "nearest year", "worst value of the year", "carried forward (publication lag)")
+
+
+@dataclass(frozen=True)
+class Fill:
+    """A core indicator cell filled by the framework's missing-value rule.
+
+    ``method`` is one of :data:`FILL_METHODS`, or ``None`` when only the ``filled`` column of
+    ``integration.parquet`` (names, no rule) is available.
+    """
+
+    indicator: str
+    year: int
+    method: str | None
+    pathway: str | None = None
+
+
+def fills_of(inp: ReportInputs, code: int, year: int | None) -> list[Fill]:
+    """Core indicator cells of ``(code, year)`` that the framework filled (interpolated, nearest
+    year, worst value of the year, carried forward): every framework score of that province-year
+    (U₁, U₂, D, the linkage index, pillar scores, obstacle degrees) is computed with them.
+
+    Reads ``integration_fills.parquet`` (with the rule), else the ``filled`` column of
+    ``integration.parquet`` (names only). Sorted by indicator.
+    """
+    if year is None:
+        return []
+    out: list[Fill] = []
+    f = inp.fills
+    if f is not None and {"province_code", "year", "indicator", "method"} <= set(f.columns):
+        hit = f[(f["province_code"] == code) & (f["year"] == year)]
+        out = [Fill(str(i), int(year), str(m)) for i, m in zip(hit["indicator"], hit["method"], strict=True)]
+    elif inp.integration is not None and "filled" in inp.integration.columns:
+        it = inp.integration
+        row = it.loc[(it["province_code"] == code) & (it["year"] == year), "filled"]
+        if len(row) and isinstance(row.iloc[0], str):
+            out = [Fill(n, int(year), None) for n in row.iloc[0].split(";") if n]
+    return sorted((Fill(x.indicator, x.year, x.method, _pathway_of(inp, x.indicator)) for x in out),
+                  key=lambda x: x.indicator)
+
+
+def _pathway_of(inp: ReportInputs, indicator: str) -> str | None:
+    """The pathway of an indicator: the specification's, else the diagnostics table's."""
+    try:
+        p = inp.spec[indicator].pathway
+    except (KeyError, AttributeError, TypeError):
+        dg = inp.diagnostics
+        if dg is None or not {"indicator", "pathway"} <= set(dg.columns):
+            return None
+        m = inp.cached("pathway_of", lambda: dict(zip(dg["indicator"], dg["pathway"], strict=True)))
+        p = m.get(indicator)
+    return None if p is None or p in ("none", "") or (isinstance(p, float) and pd.isna(p)) else str(p)
+
+
+def _fill_numbers(prefix: str, fills: list[Fill]) -> dict[str, Any]:
+    return {f"{prefix}.filled": [x.indicator for x in fills]} if fills else {}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A panel cell the data layer adjusted or filled (its ``<column>_flag`` text)."""
+
+    column: str
+    year: int
+    text: str
+
+
+def _formula_columns(inp: ReportInputs, key: str) -> list[str]:
+    """Panel columns a shown indicator is computed from (itself, GDP per capita's two, or the
+    names in its specification formula)."""
+    import re
+
+    if key == "gdp_per_capita":
+        return ["gdp", "population"]
+    formula = inp.formula(key)
+    if formula is None:
+        return [key]
+    return list(dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula)))
+
+
+def panel_flags(inp: ReportInputs, code: int, year: int, key: str) -> list[Flag]:
+    """Data-layer flags (``<column>_flag``: vintage back-casts and links, compiler fills, second-
+    source splices) on the panel cells behind indicator ``key`` at ``(code, year)``."""
+    p = inp.panel
+    if p is None:
+        return []
+    row = inp.cached("panel_by_key", lambda: p.set_index(["province_code", "year"]).sort_index())
+    try:
+        r = row.loc[(int(code), int(year))]
+    except KeyError:
+        return []
+    out = []
+    for col in _formula_columns(inp, key):
+        v = r.get(f"{col}_flag")
+        if isinstance(v, str) and v.strip():
+            out.append(Flag(col, int(year), v.strip()))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,6 +208,15 @@ def rank_in(frame: pd.DataFrame, year: int, col: str, code: int, region: str) ->
     own_r = yr["province_code"] == code
     return Rank(int(rank_desc(y[col])[own].iloc[0]), len(y), is_tied(y[col], own),
                 int(rank_desc(yr[col])[own_r].iloc[0]), len(yr), is_tied(yr[col], own_r))
+
+
+def _interval(row: pd.Series, key: str) -> tuple[int, int] | None:
+    """``(<key>_rank_lo, <key>_rank_hi)`` of one integration row: the 5th-95th percentile of the
+    rank over the framework's uncertainty analysis (1 = highest), or ``None``."""
+    lo, hi = row.get(f"{key}_rank_lo"), row.get(f"{key}_rank_hi")
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return None
+    return int(lo), int(hi)
 
 
 def _rank_numbers(prefix: str, r: Rank) -> dict[str, Any]:
@@ -179,6 +300,9 @@ class GlanceRow:
     value: float
     unit: str | None
     rank: Rank
+    rank_interval: tuple[int, int] | None = None   # 90 % interval of the rank (uncertainty analysis)
+    flags: list[Flag] = field(default_factory=list)  # data-layer adjustments of the panel cells
+    fills: list[Fill] = field(default_factory=list)  # framework fills (D and the linkage index)
 
 
 @dataclass
@@ -193,6 +317,11 @@ class GlanceContext:
         for r in self.rows:
             out |= {f"glance.{r.key}.value": _num(r.value), f"glance.{r.key}.year": r.year}
             out |= _rank_numbers(f"glance.{r.key}", r.rank)
+            if r.rank_interval is not None:
+                out |= {f"glance.{r.key}.rank_lo": r.rank_interval[0], f"glance.{r.key}.rank_hi": r.rank_interval[1]}
+            if r.flags:
+                out[f"glance.{r.key}.flags"] = [x.text for x in r.flags]
+            out |= _fill_numbers(f"glance.{r.key}", r.fills)
         return out
 
 
@@ -206,16 +335,26 @@ def glance_context(inp: ReportInputs, code: int, year_start: int, year_end: int)
     region = str(info["region"])
     g = _years(glance_frame(inp), year_start, year_end)
     frames = [(k, g) for k in GLANCE]
-    if inp.integration is not None and "D" in inp.integration.columns:
-        frames.append(("D", _with_region(inp, _years(inp.integration[["province_code", "year", "D"]], year_start, year_end))))
+    it = inp.integration
+    for key in ("D", "linkage"):  # level of integration and the linkage index, side by side
+        if it is not None and key in it.columns:
+            extra = [c for c in (f"{key}_rank_lo", f"{key}_rank_hi") if c in it.columns]
+            frames.append((key, _with_region(inp, _years(it[["province_code", "year", key, *extra]],
+                                                         year_start, year_end))))
     rows = []
     for key, frame in frames:
         own = frame[(frame["province_code"] == code) & frame[key].notna()]
         if own.empty:
             continue
         year = int(own["year"].max())
-        value = float(own.loc[own["year"] == year, key].iloc[0])
-        rows.append(GlanceRow(key, year, value, inp.labels.unit(key), rank_in(frame, year, key, code, region)))
+        last = own[own["year"] == year].iloc[0]
+        row = GlanceRow(key, year, float(last[key]), inp.labels.unit(key), rank_in(frame, year, key, code, region))
+        if key in ("D", "linkage"):
+            row.rank_interval = _interval(last, key)
+            row.fills = fills_of(inp, code, year)
+        else:
+            row.flags = panel_flags(inp, code, year, key)
+        rows.append(row)
     if not rows:
         raise MissingInput("panel.parquet")
     return GlanceContext(int(code), region, int((inp.provinces["region"] == region).sum()), rows)
@@ -273,12 +412,13 @@ class IndicesContext:
     code: int
     region: str
     series: dict[str, SeriesContext]  # U_st, U_ind
+    fills: list[Fill] = field(default_factory=list)  # framework fills in the latest year
 
     def numbers(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for col, s in self.series.items():
             out |= s.numbers(f"indices.{col}")
-        return out
+        return out | _fill_numbers("indices", self.fills)
 
 
 def _integration(inp: ReportInputs, cols: set[str], what: str) -> pd.DataFrame:
@@ -295,7 +435,20 @@ def indices_context(inp: ReportInputs, code: int, year_start: int, year_end: int
     series = {c: s for c in ("U_st", "U_ind") if (s := _series(df, c, code, region)) is not None}
     if not series:
         raise MissingInput("integration.parquet (U_st, U_ind)")
-    return IndicesContext(int(code), region, series)
+    return IndicesContext(int(code), region, series, fills_of(inp, code, max(s.year for s in series.values())))
+
+
+@dataclass
+class Linkage:
+    """The linkage index (flows between the science system and industry; not part of D) in one
+    year, with its rank among the provinces and the rank's 90 % interval."""
+
+    year: int
+    value: float
+    rank: int
+    n: int
+    tied: bool
+    interval: tuple[int, int] | None
 
 
 @dataclass
@@ -308,11 +461,23 @@ class CouplingContext:
     lagging: str | None
     C: float | None
     T: float | None
+    D_interval: tuple[int, int] | None = None   # 90 % interval of D's rank (uncertainty analysis)
+    linkage: Linkage | None = None
+    fills: list[Fill] = field(default_factory=list)  # framework fills in D's latest year
 
     def numbers(self) -> dict[str, Any]:
-        return {**self.D.numbers("coupling.D"), "coupling.level": _num(self.level),
-                "coupling.level_first": _num(self.level_first), "coupling.lagging": self.lagging,
-                "coupling.C.latest": _num(self.C), "coupling.T.latest": _num(self.T)}
+        out = {**self.D.numbers("coupling.D"), "coupling.level": _num(self.level),
+               "coupling.level_first": _num(self.level_first), "coupling.lagging": self.lagging,
+               "coupling.C.latest": _num(self.C), "coupling.T.latest": _num(self.T)}
+        if self.D_interval is not None:
+            out |= {"coupling.D.rank_lo": self.D_interval[0], "coupling.D.rank_hi": self.D_interval[1]}
+        if self.linkage is not None:
+            k = self.linkage
+            out |= {"coupling.linkage.year": k.year, "coupling.linkage.value": k.value,
+                    "coupling.linkage.rank": k.rank, "coupling.linkage.n": k.n, "coupling.linkage.rank_tied": k.tied}
+            if k.interval is not None:
+                out |= {"coupling.linkage.rank_lo": k.interval[0], "coupling.linkage.rank_hi": k.interval[1]}
+        return out | _fill_numbers("coupling", self.fills)
 
 
 def coupling_context(inp: ReportInputs, code: int, year_start: int, year_end: int) -> CouplingContext:
@@ -337,14 +502,31 @@ def coupling_context(inp: ReportInputs, code: int, year_start: int, year_end: in
         return _num(row.loc[s.year, col]) if col in row.columns else None
 
     lag = get("lagging")
-    return CouplingContext(int(code), region, s, level(s.first_year, s.first), level(s.year, s.latest),
-                           None if lag is None else str(lag),
-                           None if get("C") is None else float(get("C")), None if get("T") is None else float(get("T")))
+    ctx = CouplingContext(int(code), region, s, level(s.first_year, s.first), level(s.year, s.latest),
+                          None if lag is None else str(lag),
+                          None if get("C") is None else float(get("C")), None if get("T") is None else float(get("T")),
+                          _interval(row.loc[s.year], "D"), None, fills_of(inp, code, s.year))
+    if "linkage" in df.columns and pd.notna(row.loc[s.year, "linkage"]):
+        r = rank_in(df[df["linkage"].notna()], s.year, "linkage", code, region)
+        ctx.linkage = Linkage(s.year, float(row.loc[s.year, "linkage"]), r.rank, r.n, r.tied,
+                              _interval(row.loc[s.year], "linkage"))
+    return ctx
 
 
 # --------------------------------------------------------------------------------------------
 # 4 integration models
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PillarInterval:
+    """A pillar's rank-based standard score in the latest year, its 90 % interval over the
+    uncertainty analysis's specifications, and the share of specifications in which it leads."""
+
+    z: float
+    lo: float | None
+    hi: float | None
+    share: float | None
 
 
 @dataclass
@@ -360,6 +542,14 @@ class ModelsContext:
     cluster: str | None
     pillars: dict[str, tuple[float, float]]  # pillar column → (own, national median) in ``year``
     stability_kind: str = "stability"  # "confidence" (uncertainty analysis) or "stability" (v1)
+    profile: str | None = None      # model_profile: pillars leading in ≥ 1/4 of the draws ("chain+demand")
+    intervals: dict[str, PillarInterval] = field(default_factory=dict)  # pillar key → uncertainty
+    fills: list[Fill] = field(default_factory=list)  # framework fills in ``year``
+
+    @property
+    def confidence(self) -> float | None:
+        """The latest model's confidence (or version-1 stability), None if unknown."""
+        return self.stability.get(self.year)
 
     @property
     def stable(self) -> bool | None:
@@ -379,7 +569,11 @@ class ModelsContext:
         out |= {f"models.z_{k}": _num(v) for k, v in self.z.items()}
         for c, (own, med) in self.pillars.items():
             out |= {f"models.{c}": _num(own), f"models.{c}.national_median": _num(med)}
-        return out
+        if self.profile is not None:
+            out["models.profile"] = self.profile
+        for k, iv in self.intervals.items():
+            out |= {f"models.z_{k}.lo": _num(iv.lo), f"models.z_{k}.hi": _num(iv.hi), f"models.share_{k}": _num(iv.share)}
+        return out | _fill_numbers("models", self.fills)
 
 
 def models_context(inp: ReportInputs, code: int, year_start: int, year_end: int) -> ModelsContext:
@@ -406,11 +600,20 @@ def models_context(inp: ReportInputs, code: int, year_start: int, year_end: int)
     pcols = [c for c in PILLARS if c in df.columns]
     nat = df[df["year"] == y1][pcols].median()
     cl = last.get("model_cluster") if "model_cluster" in own.columns else None
+
+    def opt(col: str) -> float | None:
+        v = last.get(col)
+        return None if v is None or pd.isna(v) else float(v)
+
+    intervals = {k: PillarInterval(z[k], opt(f"z_{k}_lo"), opt(f"z_{k}_hi"), opt(f"share_{k}"))
+                 for k in z if f"z_{k}_lo" in own.columns or f"share_{k}" in own.columns}
+    prof = last.get("model_profile")
     return ModelsContext(int(code), y1, int(own["year"].min()), str(last["model"]),
                          str(model_key(str(last["model"]), z_scores(last))), z, changes, stab,
                          None if cl is None or (isinstance(cl, float) and pd.isna(cl)) else str(cl),
                          {c: (float(last[c]), float(nat[c])) for c in pcols},
-                         "confidence" if kind == "model_confidence" else "stability")
+                         "confidence" if kind == "model_confidence" else "stability",
+                         str(prof) if isinstance(prof, str) and prof else None, intervals, fills_of(inp, code, y1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -499,16 +702,51 @@ class WeakIndicator:
     frontier_code: int | None
     frontier: float | None
     unit: str | None
+    obstacle: float | None = None   # the indicator's obstacle degree (share of the distance to the best values)
+
+
+@dataclass(frozen=True)
+class PathwayObstacle:
+    """A pathway's obstacle degree in one province-year (framework v2, :func:`analysis.framework.
+    integration.obstacles`): ``obstacle`` = share of the province's distance to the best-observed
+    values of the window (1 − T) that lies in the pathway's core indicators (the five sum to 1);
+    ``weight_share`` = the pathway's share of the indicator weights in T; ``intensity`` =
+    obstacle / weight_share (> 1: the pathway's indicators are, weight for weight, further from
+    the best-observed values than the province's indicators on average)."""
+
+    key: str
+    obstacle: float
+    intensity: float | None
+    weight_share: float | None
 
 
 @dataclass
 class PathwaysContext:
     code: int
     year: int
-    diag: pd.DataFrame            # pathway_diagnostics
-    weakest: list[str]            # pathway keys, lowest first
-    source: str                   # "framework" or "lowest percentile"
+    diag: pd.DataFrame            # pathway_diagnostics (scores, percentiles, gaps)
+    weakest: list[str]            # pathway keys: the two largest obstacle intensities (else lowest percentiles)
+    source: str                   # "obstacle degree" or "lowest percentile" (no obstacle columns)
     weak_indicators: dict[str, list[WeakIndicator]] = field(default_factory=dict)
+    obstacles: list[PathwayObstacle] = field(default_factory=list)  # specification order
+    obstacle_year: int | None = None
+    distance: float | None = None  # distance to the best-observed values, 1 − T
+    fills: list[Fill] = field(default_factory=list)  # framework fills in ``obstacle_year``
+
+    @property
+    def intensity_range(self) -> tuple[float, float] | None:
+        """Smallest and largest obstacle intensity of the five pathways."""
+        v = [o.intensity for o in self.obstacles if o.intensity is not None]
+        return (min(v), max(v)) if v else None
+
+    @property
+    def largest(self) -> PathwayObstacle | None:
+        """The pathway holding the largest share of the distance to the best-observed values."""
+        return max(self.obstacles, key=lambda o: o.obstacle) if self.obstacles else None
+
+    def filled_in(self, pathway: str) -> list[Fill]:
+        """Fills among the pathway's indicators (its obstacle degree is computed with them)."""
+        return [x for x in self.fills if x.pathway == pathway]
 
     def numbers(self) -> dict[str, Any]:
         out: dict[str, Any] = {"pathways.year": self.year, "pathways.weakest": list(self.weakest),
@@ -518,22 +756,46 @@ class PathwaysContext:
             for m in ("score", "percentile", "percentile_region", "gap_frontier", "gap_leader"):
                 out[f"pathways.{k}.{m}"] = _num(float(r[m]))
             out[f"pathways.{k}.national_median"] = _num(float(r["median"]))
+        for o in self.obstacles:
+            out |= {f"pathways.{o.key}.obstacle": _num(o.obstacle), f"pathways.{o.key}.obstacle_intensity": _num(o.intensity)}
+        if self.obstacle_year is not None:
+            out |= {"pathways.obstacle_year": self.obstacle_year, "pathways.distance_ideal": _num(self.distance)}
         for w, items in self.weak_indicators.items():
             for it in items:
                 p = f"pathways.{w}.weak.{it.indicator}"
                 out |= {f"{p}.pct_national": it.pct / 100, f"{p}.value": _num(it.value), f"{p}.year": it.year}
+                if it.obstacle is not None:
+                    out[f"{p}.obstacle"] = _num(it.obstacle)
                 if it.io_year is not None:
                     out[f"{p}.io_year"] = it.io_year
-        return out
+        return out | _fill_numbers("pathways", self.fills)
+
+
+def _weak_indicator(inp: ReportInputs, code: int, r: pd.Series) -> WeakIndicator:
+    fp = r.get("frontier_province")
+    ob = r.get("obstacle")
+    return WeakIndicator(
+        str(r["indicator"]), int(r["year"]), io_table_year(inp, r["indicator"], code, int(r["year"])),
+        float(r["value"]), float(r["pct_national"]) * 100,
+        int(fp) if fp is not None and pd.notna(fp) else None,
+        _num(float(r["frontier"])) if "frontier" in r and pd.notna(r["frontier"]) else None,
+        inp.labels.unit(str(r["indicator"])), None if ob is None or pd.isna(ob) else float(ob))
 
 
 def pathways_context(inp: ReportInputs, code: int, year_start: int, year_end: int) -> PathwaysContext:
-    """The five pathway scores with percentiles and gaps; the two lowest-ranked pathways with their
-    lowest-percentile indicators (framework diagnostics), the best province and its value.
+    """The five pathways: where the province's distance to the best-observed values lies (obstacle
+    degree, framework v2), and the pathway scores with percentiles and gaps.
 
-    The two pathways are the framework's ``weakest_pathways`` (else the two lowest percentiles):
-    positions relative to the other provinces, not estimates of what effort would achieve.
+    The pathways spelled out are the framework's ``obstacle_pathways`` (the two largest obstacle
+    intensities: the pathways whose core indicators are, weight for weight, furthest from the
+    best-observed values) whose intensity exceeds 1 by more than :data:`INTENSITY_MARGIN` (none
+    when the five are about equally far); under each, its indicators with the largest obstacle degree
+    (``integration_diagnostics.parquet`` ``obstacle``), their values, percentiles and the best
+    province. These are relative positions, not estimates of what effort would achieve. Without
+    obstacle columns (a version-1 table) the two lowest-percentile pathways are shown instead.
     """
+    from analysis.framework.spec import PATHWAYS
+
     integ = _integration(inp, set(), "pathway_*")
     if not pathway_columns(integ):
         raise MissingInput("integration.parquet (pathway_*)")
@@ -544,28 +806,45 @@ def pathways_context(inp: ReportInputs, code: int, year_start: int, year_end: in
         raise MissingInput("integration.parquet (pathway_*)")
     y1 = int(own["year"].max())
     diag = pathway_diagnostics(df, inp.provinces, code, y1)
+    ocols = [f"obstacle_{p}" for p in PATHWAYS]
+    dg = inp.diagnostics
+    if set(ocols) <= set(df.columns) and "obstacle_pathways" in df.columns:
+        ob = df[(df["province_code"] == code) & df[ocols].notna().all(axis=1)]
+        if ob.empty:
+            raise MissingInput("integration.parquet (obstacle_*)")
+        yo = int(ob["year"].max())
+        last = ob[ob["year"] == yo].iloc[0]
+        obstacles = []
+        for p in PATHWAYS:
+            inten = last.get(f"obstacle_intensity_{p}")
+            inten = None if inten is None or pd.isna(inten) else float(inten)
+            share = float(last[f"obstacle_{p}"]) / inten if inten else None
+            obstacles.append(PathwayObstacle(p, float(last[f"obstacle_{p}"]), inten, share))
+        # the framework's two largest intensities, named only where they stand out (> 1 + margin)
+        inten = {o.key: o.intensity for o in obstacles}
+        weakest = [x for x in str(last["obstacle_pathways"] or "").split(";")
+                   if x and (inten.get(x) or 0) > 1 + INTENSITY_MARGIN]
+        dist = last.get("distance_ideal")
+        ctx = PathwaysContext(int(code), y1, diag, weakest, "obstacle degree", obstacles=obstacles, obstacle_year=yo,
+                              distance=None if dist is None or pd.isna(dist) else float(dist),
+                              fills=fills_of(inp, code, yo))
+        if dg is not None and {"pathway", "obstacle", "indicator"} <= set(dg.columns):
+            d = dg[(dg["province_code"] == code) & (dg["year"] == yo) & dg["obstacle"].notna() & dg["value"].notna()]
+            for w in weakest:
+                top = d[d["pathway"] == w].sort_values("obstacle", ascending=False).head(2)
+                ctx.weak_indicators[w] = [_weak_indicator(inp, code, r) for _, r in top.iterrows()]
+        return ctx
     row = own[own["year"] == y1].iloc[0]
     w = row.get("weakest_pathways") if "weakest_pathways" in df.columns else None
     if isinstance(w, str) and w:
         weakest = [x.strip().removeprefix("pathway_") for x in w.split(";") if x.strip()]
-        source = "framework"
     else:
         weakest = [str(c).removeprefix("pathway_") for c in diag.sort_values("percentile").index[:2]]
-        source = "lowest percentile"
-    ctx = PathwaysContext(int(code), y1, diag, weakest, source)
-    dg = inp.diagnostics
+    ctx = PathwaysContext(int(code), y1, diag, weakest, "lowest percentile")
     if dg is not None and {"pathway", "pct_national", "indicator"} <= set(dg.columns):
         for w in weakest:
-            items = []
-            for _, r in weakest_indicators(dg, code, w, y1).iterrows():
-                fp = r.get("frontier_province")
-                items.append(WeakIndicator(
-                    str(r["indicator"]), int(r["year"]), io_table_year(inp, r["indicator"], code, int(r["year"])),
-                    float(r["value"]), float(r["pct_national"]) * 100,
-                    int(fp) if fp is not None and pd.notna(fp) else None,
-                    _num(float(r["frontier"])) if "frontier" in r and pd.notna(r["frontier"]) else None,
-                    inp.labels.unit(str(r["indicator"]))))
-            ctx.weak_indicators[w] = items
+            ctx.weak_indicators[w] = [_weak_indicator(inp, code, r)
+                                      for _, r in weakest_indicators(dg, code, w, y1).iterrows()]
     return ctx
 
 
@@ -704,6 +983,14 @@ class ThresholdContext:
         return self.verdict != "no interior threshold"
 
     @property
+    def supported(self) -> bool:
+        """Whether the province-specific regime and its coefficient may be shown: the models step
+        found an interior threshold and the bootstrap test of a threshold effect gives
+        p ≤ :data:`THRESHOLD_P_MAX` (a run without the test shows none)."""
+        return (self.interior and bool(self.p_values) and self.p_values[0] <= THRESHOLD_P_MAX
+                and bool(self.coefs))
+
+    @property
     def effect(self) -> tuple[float, float] | None:
         return self.coefs[self.regime - 1] if self.regime - 1 < len(self.coefs) else None
 
@@ -784,6 +1071,42 @@ class SpatialEffect:
 
 
 @dataclass
+class SpatialVerdict:
+    """The models step's test of spatial dependence under one weight matrix ``W``.
+
+    ``lm_p`` / ``lr_p``: p-values of the LM tests (lag, error, robust lag, robust error) and of
+    the LR tests of the spatial Durbin model's restrictions (SAR, SEM); ``model``: the model the
+    tests choose (``none`` without dependence); ``effects``: the chosen model's direct,
+    indirect and total effects (only used when ``supported``)."""
+
+    W: str
+    supported: bool
+    model: str
+    alpha: float
+    lm_p: dict[str, float]
+    lr_p: dict[str, float]
+    effects: list[SpatialEffect] = field(default_factory=list)
+
+    @property
+    def min_lm_p(self) -> float | None:
+        return min(self.lm_p.values()) if self.lm_p else None
+
+    @property
+    def significant_spillovers(self) -> list[str]:
+        """Variables whose indirect (spillover) effect has p < 0.10."""
+        return [e.variable for e in self.effects
+                if "indirect" in e.effects and e.effects["indirect"][1] is not None and e.effects["indirect"][1] < 0.1]
+
+
+def _effects(g: pd.DataFrame) -> list[SpatialEffect]:
+    vcol = "variable" if "variable" in g.columns else "term"
+    return [SpatialEffect(str(v), {str(r["effect"]): (float(r["estimate"]),
+                                                      _num(float(r["p_value"])) if "p_value" in h else None)
+                                   for _, r in h.iterrows()})
+            for v, h in g.groupby(vcol, sort=False)]
+
+
+@dataclass
 class SpatialContext:
     code: int
     neighbours: list[int]
@@ -793,12 +1116,19 @@ class SpatialContext:
     D_neighbours: dict[int, float] = field(default_factory=dict)
     effects: list[SpatialEffect] | None = None     # None: not estimated in this run
     rho: float | None = None
-    supported: bool | None = None   # models step's tests: spatial dependence under this W?
+    supported: bool | None = None   # models step's tests: spatial dependence under contiguity?
+    verdicts: list[SpatialVerdict] = field(default_factory=list)  # every W the models step tested
 
     @property
     def significant_spillovers(self) -> list[str]:
         return [e.variable for e in self.effects or []
                 if "indirect" in e.effects and e.effects["indirect"][1] is not None and e.effects["indirect"][1] < 0.1]
+
+    @property
+    def shown(self) -> list[SpatialVerdict]:
+        """The weight matrices under which the tests support spatial dependence and the effects
+        are available: only these get an effects table."""
+        return [v for v in self.verdicts if v.supported and v.effects]
 
     def numbers(self) -> dict[str, Any]:
         out: dict[str, Any] = {"spatial.neighbours": list(self.neighbours)}
@@ -813,6 +1143,12 @@ class SpatialContext:
             out["spatial.rho"] = _num(self.rho)
         if self.supported is not None:
             out["spatial.interpret_spillovers"] = self.supported
+        for v in self.verdicts:
+            out[f"spatial.{v.W}.supported"] = v.supported
+            if v.supported:
+                for e in v.effects:
+                    for k, (est, _p) in e.effects.items():
+                        out[f"spatial.{v.W}.effect.{e.variable}.{k}"] = _num(est)
         return out
 
 
@@ -833,17 +1169,24 @@ def spatial_context(inp: ReportInputs, code: int, year_start: int, year_end: int
             ctx.D_own = float(dy.get(code))
             ctx.D_neighbours = {c: float(dy.get(c, np.nan)) for c in nb}
     eff = inp.results.get("spatial_effects")
+    head = _results_json(inp, "spatial")
     if isinstance(eff, pd.DataFrame) and {"effect", "estimate"} <= set(eff.columns):
-        vcol = "variable" if "variable" in eff.columns else "term"
-        ctx.effects = []
-        for v, g in eff.groupby(vcol, sort=False):
-            ctx.effects.append(SpatialEffect(str(v), {
-                str(r["effect"]): (float(r["estimate"]), _num(float(r["p_value"])) if "p_value" in g else None)
-                for _, r in g.iterrows()}))
-        rho = _results_json(inp, "spatial").get("rho")
+        ctx.effects = _effects(eff)
+        rho = head.get("rho")
         ctx.rho = None if rho is None else float(rho)
-        ok = (_results_json(inp, "spatial").get("interpret_spillovers") or {}).get("queen")
+        ok = (head.get("interpret_spillovers") or {}).get("queen")
         ctx.supported = None if ok is None else bool(ok)
+    every = inp.results.get("spatial_effects_all")
+    for w, v in (head.get("verdicts") or {}).items():
+        sv = SpatialVerdict(str(w), bool(v.get("interpret_spillovers")), str(v.get("model", "")),
+                            float(v.get("alpha", 0.05)), {str(k): float(p) for k, p in (v.get("lm_p") or {}).items()},
+                            {str(k): float(p) for k, p in (v.get("wald_lr_p") or {}).items() if str(k).startswith("LR")})
+        if sv.supported:
+            if isinstance(every, pd.DataFrame) and {"W", "effect", "estimate"} <= set(every.columns):
+                sv.effects = _effects(every[every["W"] == w])
+            elif w == "queen" and ctx.effects:
+                sv.effects = list(ctx.effects)
+        ctx.verdicts.append(sv)
     return ctx
 
 
@@ -888,8 +1231,10 @@ def index_metrics(inp: ReportInputs, year_end: int) -> pd.DataFrame:
 
     Columns: ``province_code``, names, ``region``, ``gdp``, ``gdp_per_capita``, ``rd_intensity``
     (latest year ≤ ``year_end`` per province, in ``<col>_year``), and, when ``integration.parquet``
-    exists, ``D``, ``D_level``, ``D_class``, ``model``, ``model_stability``, ``weakest_pathways`` and
-    the pillar z-scores ``z_*`` (latest year ≤ ``year_end``; ``D_year`` says which).
+    exists, ``D`` with ``D_rank`` and its interval, ``linkage`` with ``linkage_rank`` and its
+    interval, ``D_level``, ``D_class``, ``model``, ``model_confidence`` (``model_stability``),
+    ``model_profile``, ``obstacle_pathways`` (else ``weakest_pathways``), ``n_filled``, ``filled``
+    and the pillar z-scores ``z_*`` (latest year ≤ ``year_end``; ``D_year`` says which).
     """
     out = inp.provinces[["province_code", "name_zh", "name_en", "region"]].copy()
     if inp.panel is not None:
@@ -902,7 +1247,10 @@ def index_metrics(inp: ReportInputs, year_end: int) -> pd.DataFrame:
     if inp.integration is not None and "D" in inp.integration.columns:
         it = inp.integration[(inp.integration["year"] <= year_end) & inp.integration["D"].notna()]
         last = it.sort_values("year").groupby("province_code").tail(1)
-        keep = [c for c in ("year", "D", "D_level", "D_class", "model", "model_stability", "weakest_pathways")
+        keep = [c for c in ("year", "D", "D_rank", "D_rank_lo", "D_rank_hi", "linkage", "linkage_rank",
+                             "linkage_rank_lo", "linkage_rank_hi", "D_level", "D_class", "model", "model_stability",
+                             "model_confidence", "model_profile", "weakest_pathways", "obstacle_pathways",
+                             "n_filled", "filled")
                 if c in last.columns]
         keep += [c for c in last.columns if str(c).startswith("z_") and not str(c).endswith(("_lo", "_hi"))]
         out = out.merge(last[["province_code", *keep]].rename(columns={"year": "D_year"}), on="province_code", how="left")

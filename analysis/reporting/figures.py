@@ -150,7 +150,28 @@ def models_figure(ctx: ModelsContext, lang: str, name: str, labels: Labels):
 
 
 def pathways_figure(ctx: PathwaysContext, lang: str, labels: Labels):
-    """The five pathway scores (the two lowest-ranked in red), national medians as ticks."""
+    """The five pathways' obstacle degrees (share of the distance to the best-observed values) with
+    their weight shares as ticks, the two largest obstacle intensities in red (a bar beyond its
+    tick: intensity > 1); without obstacle degrees (version 1) the pathway scores with the national
+    medians as ticks, the two lowest-ranked in red."""
+    if ctx.obstacles:
+        ylabels = [labels.pathway(o.key, lang) for o in ctx.obstacles]
+        height = 3.5
+        fig, ax = new_figure((WIDTH, height))
+        y = np.arange(len(ctx.obstacles))
+        colors = [OWN if o.key in ctx.weakest else "#7f8c8d" for o in ctx.obstacles]
+        share = np.array([o.obstacle for o in ctx.obstacles]) * 100
+        ax.barh(y, share, color=colors, height=0.6)
+        ws = np.array([np.nan if o.weight_share is None else o.weight_share for o in ctx.obstacles]) * 100
+        ax.scatter(ws, y, marker="|", s=260, color="#1f2d3d", zorder=3, label=t("weight_share", lang))
+        ax.set_yticks(y, ylabels, fontsize=LABEL)
+        ax.invert_yaxis()
+        ax.set_xlim(0, max(float(np.nanmax(np.r_[share, ws])) * 1.1, 10))
+        ax.tick_params(axis="x", labelsize=TICK)
+        ax.set_xlabel(t("obstacle_axis", lang, year=ctx.obstacle_year), fontsize=LABEL)
+        legend_outside(ax, markerscale=0.6)
+        _barh_layout(fig, ax, ylabels, height)
+        return fig
     idx = list(ctx.diag.index)
     ylabels = [labels.pathway(c, lang) for c in idx]
     height = 3.5

@@ -2,8 +2,8 @@
 
 One page in both languages (the reader's choice is remembered in the browser): a map of D (all of
 China, :func:`analysis.reporting.maps.draw_map`), a sortable table of key metrics with the year
-each column shows, which becomes one card per province on a phone, links to every report (a
-report whose latest run failed is marked with the reason), the typology pages, the paper tables
+each column shows, which becomes one card per province on a phone, links to every report under
+the province's name (a report whose latest run failed is marked with the reason), the typology pages, the paper tables
 and the data sources. The body is the Jinja2 template ``templates/index.html.j2``; the
 behaviour and the layout are package data (``static/index.js``, ``static/index.css``) inlined
 into a self-contained page (:func:`analysis.htmlpage.page`).
@@ -50,8 +50,8 @@ def index_caption(m: pd.DataFrame, typology_year: int | None = None) -> dict[str
     parts_zh, parts_en = [], []
     for col, zh, en in (("gdp_year", "GDP、人均 GDP", "GDP and GDP per capita"),
                         ("rd_intensity_year", "R&D 强度", "R&D intensity"),
-                        ("D_year", "耦合协调度、协调等级、主导模式与得分最低的路径",
-                         "D, class, dominant model and lowest-scoring pathways")):
+                        ("D_year", "耦合协调度、联系指数、协调等级、主导模式与障碍强度最大的路径",
+                         "D, linkage index, class, dominant model and the pathways furthest from the best values")):
         y = _mode_year(m, col)
         if y is None:
             continue
@@ -62,6 +62,24 @@ def index_caption(m: pd.DataFrame, typology_year: int | None = None) -> dict[str
     yd = _mode_year(m, "D_year")
     zh = "各列年份：" + "；".join(parts_zh) + "（各省最近有数据的年份）。"
     en = "Years: " + "; ".join(parts_en) + " (each province's latest year with data)."
+    if "D_rank_lo" in m.columns or "linkage_rank_lo" in m.columns:
+        zh += "排名 1 为最高，方括号内为排名在融合框架不确定性分析各设定下的 90% 区间。"
+        en += (" Rank 1 = highest; in brackets, the 90% interval of the rank over the specifications of the "
+               "framework's uncertainty analysis.")
+    if "model_confidence" in m.columns:
+        zh += ("主导模式的置信度低于 0.8 时标为“倾向”；“多模式”指没有一个支柱在至少三分之二的设定中领先，"
+               "括号内为在至少四分之一的设定中领先的支柱。")
+        en += (" A dominant model with confidence below 0.8 is marked as a tendency; “multi” means that no pillar "
+               "leads in at least two thirds of the specifications (in brackets: the pillars leading in at least a "
+               "quarter of them).")
+    if "obstacle_pathways" in m.columns:
+        zh += "路径列为按权重计离最优观测值最远的两条路径（障碍强度），是相对位置，不表示投入回报。"
+        en += (" The pathway column names the two pathways whose indicators are, weight for weight, furthest from "
+               "the best-observed values (obstacle intensity): a relative position, not a return on effort.")
+    if "n_filled" in m.columns and (pd.to_numeric(m["n_filled"], errors="coerce").fillna(0) > 0).any():
+        zh += "† 该省该年的得分使用了按融合框架缺失值规则填补的数值（指标与规则见各省报告）。"
+        en += (" † The province's scores that year are computed with values filled by the framework's "
+               "missing-value rule (indicators and rules in its report).")
     if yd is not None and typology_year is not None and yd != typology_year:
         zh += f"融合模式类型表为 {typology_year} 年（见下方链接），本表的主导模式为 {yd} 年，二者可能不同。"
         en += (f" The typology table is for {typology_year} (link below); the dominant model here is for {yd}, "
@@ -120,6 +138,57 @@ def _cell(v: Any, text: str | None = None, cls: str = "", zh: Any = None, en: An
             "cls": cls, "zh": None if missing else zh, "en": en, "extra": extra}
 
 
+def _filled(r: pd.Series) -> bool:
+    n = r.get("n_filled")
+    return n is not None and not pd.isna(n) and int(n) > 0
+
+
+def _ranked_cell(r: pd.Series, key: str, mark: str = "") -> dict:
+    """A score with, on a second line, its rank and the rank's 90 % interval: ``0.512†`` / ``5 [1–5]``."""
+    v, rank = r.get(key), r.get(f"{key}_rank")
+    if v is None or pd.isna(v):
+        return _cell(None)
+    lo, hi = r.get(f"{key}_rank_lo"), r.get(f"{key}_rank_hi")
+    sub = ""
+    if rank is not None and not pd.isna(rank):
+        iv = f" [{int(lo)}–{int(hi)}]" if lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)) else ""
+        sub = f'<span class="rk">{int(rank)}{iv}</span>'
+    return {"v": str(v), "text": "", "cls": "num", "zh": None, "en": None,
+            "extra": f"<span>{html.escape(num(v, 'score') + mark)}{sub}</span>"}
+
+
+def model_words(L, r: pd.Series, lang: str) -> str:
+    """The dominant model in words, with "tendency, low confidence 0.55" below 0.8 and, for
+    ``multi``, the pillars leading in at least a quarter of the specifications (``model_profile``)."""
+    from analysis.reporting.context import STABILITY_MIN
+
+    z = z_scores(r)
+    words = L.model(r.get("model"), lang, z)
+    extra = []
+    prof = r.get("model_profile")
+    if r.get("model") == "multi" and isinstance(prof, str) and prof:
+        extra.append(("＋" if lang == "zh" else " + ").join(L.model(p, lang, short=True) for p in prof.split("+")))
+    conf = r.get("model_confidence")
+    if conf is not None and not pd.isna(conf) and float(conf) < STABILITY_MIN:
+        extra.append(i18n.t("low_confidence", lang, conf=num(float(conf), "level")))
+    if not extra:
+        return words
+    return words + ("（" + "；".join(extra) + "）" if lang == "zh" else " (" + "; ".join(extra) + ")")
+
+
+def _model_cell(L, r: pd.Series) -> dict:
+    """The dominant model (short label) with its qualifiers on a second line (index table)."""
+    z = z_scores(r)
+    key = model_key(r.get("model"), z)
+    out = {}
+    for lang in ("zh", "en"):
+        full, label = model_words(L, r, lang), L.model(r.get("model"), lang, z)
+        qual = full[len(label):].strip()
+        short = L.model(r.get("model"), lang, z, short=True) if key == "multi" else label
+        out[lang] = Markup(html.escape(short) + (f'<span class="rk">{html.escape(qual)}</span>' if qual else ""))
+    return _cell(key, zh=out["zh"], en=out["en"])
+
+
 def index_rows(inp, m: pd.DataFrame, prov_dir: Path, status: dict[str, dict[str, Any]] | None) -> tuple[list, list]:
     """Columns (labels, years, sort order) and rows (cells with sort value and both languages)."""
     L = inp.labels
@@ -128,16 +197,19 @@ def index_rows(inp, m: pd.DataFrame, prov_dir: Path, status: dict[str, dict[str,
     cols = [dict(zh="代码", en="Code", year=None, order="asc"), dict(zh="省份", en="Province", year=None, order="asc"),
             dict(zh="区域", en="Region", year=None, order="asc")]
     if "gdp" in has:
-        cols += [dict(zh="GDP（亿元）", en="GDP (100 million yuan)", year=yg, order="desc"),
-                 dict(zh="人均 GDP（元）", en="GDP per capita (yuan)", year=yg, order="desc"),
+        cols += [dict(zh="GDP（亿元）", en="GDP (100 million yuan)", year=yg, order="desc", wrap=True),
+                 dict(zh="人均 GDP（元）", en="GDP per capita (yuan)", year=yg, order="desc", wrap=True),
                  dict(zh="R&D 强度", en="R&D intensity", year=yr, order="desc")]
+    path_col = "obstacle_pathways" if "obstacle_pathways" in has else "weakest_pathways"
     if "D" in has:
-        cols += [dict(zh="耦合协调度 D", en="Coordination D", year=yd, order="desc"),
-                 dict(zh="协调等级", en="Class", year=yd, order="desc"),
-                 dict(zh="主导模式", en="Dominant model", year=yd, order="asc")]
-    if "weakest_pathways" in has:
-        cols += [dict(zh=i18n.t("weakest", "zh"), en=i18n.t("weakest", "en"), year=yd, order="asc", wrap=True)]
-    cols += [dict(zh="报告", en="Reports", year=None, sortable=False)]
+        cols += [dict(zh="D（排名）", en="D (rank)", year=yd, order="desc")]
+        if "linkage" in has:
+            cols += [dict(zh="联系指数（排名）", en="Linkage (rank)", year=yd, order="desc", wrap=True)]
+        cols += [dict(zh="协调等级", en="Class", year=yd, order="desc"),
+                 dict(zh="主导模式", en="Dominant model", year=yd, order="asc", wrap=True)]
+    if path_col in has:
+        key = "obstacle_pathways" if path_col == "obstacle_pathways" else "weakest"
+        cols += [dict(zh=i18n.t(key, "zh"), en=i18n.t(key, "en"), year=yd, order="asc", wrap=True)]
     for i, c in enumerate(cols):
         c.setdefault("sortable", True)
         c.setdefault("wrap", False)
@@ -157,24 +229,26 @@ def index_rows(inp, m: pd.DataFrame, prov_dir: Path, status: dict[str, dict[str,
         names = {lg: html.escape(str(r[f"name_{lg}"])) for lg in ("zh", "en")}
         name = {lg: Markup(f'<a href="provinces/{code}_{lg}.html">{names[lg]}</a>' if exists[lg] else names[lg])
                 for lg in ("zh", "en")}
-        cells = [_cell(code), _cell(str(r["name_en"]), cls="name", zh=name["zh"], en=name["en"]),
+        cells = [_cell(code), _cell(str(r["name_en"]), cls="name", zh=name["zh"], en=name["en"],
+                                    extra=f'<span class="links">{links}</span>'),
                  _cell(r["region"], zh=L.region(r["region"], "zh"), en=L.region(r["region"], "en"))]
         if "gdp" in has:
             cells += [_cell(r.get("gdp"), num(r.get("gdp"), "amount"), "num"),
                       _cell(r.get("gdp_per_capita"), num(r.get("gdp_per_capita"), "amount"), "num"),
                       _cell(r.get("rd_intensity"), num(r.get("rd_intensity"), "share"), "num")]
         if "D" in has:
-            d, z = r.get("D"), z_scores(r)
-            cells += [_cell(d, num(d, "score"), "num"),
-                      _cell(d, zh=L.d_class(r.get("D_level"), "zh", d), en=L.d_class(r.get("D_level"), "en", d)),
-                      _cell(model_key(r.get("model"), z), zh=L.model(r.get("model"), "zh", z),
-                            en=L.model(r.get("model"), "en", z))]
-        if "weakest_pathways" in has:
-            w = r.get("weakest_pathways")
+            d = r.get("D")
+            mark = "†" if _filled(r) else ""
+            cells += [_ranked_cell(r, "D", mark)]
+            if "linkage" in has:
+                cells += [_ranked_cell(r, "linkage", mark)]
+            cells += [_cell(d, zh=L.d_class(r.get("D_level"), "zh", d), en=L.d_class(r.get("D_level"), "en", d)),
+                      _model_cell(L, r)]
+        if path_col in has:
+            w = r.get(path_col)
             ws = [x for x in str(w).split(";") if x] if isinstance(w, str) else []
             cells += [_cell(w if ws else None, zh="；".join(L.pathway(x, "zh") for x in ws),
                             en="; ".join(L.pathway(x, "en") for x in ws))]
-        cells += [{"v": "", "text": "", "cls": "", "zh": None, "en": None, "extra": f'<span class="links">{links}</span>'}]
         rows.append(cells)
     return cols, rows
 
@@ -246,34 +320,54 @@ def write_typology_pages(out_root: Path, inp, year: int | None, font_css: str = 
     L = inp.labels
     out = []
     for lang in ("zh", "en"):
-        head = {"zh": ["省份", "代码", "区域", "主导模式", "模式置信度", "耦合协调度 D", "D 排名（90% 区间）", "协调等级",
-                       "滞后子系统", "得分最低的两条路径（相对）"],
+        has_link = "linkage" in t.columns
+        pcol = "obstacle_pathways" if "obstacle_pathways" in t.columns else "weakest_pathways"
+        head = {"zh": ["省份", "代码", "区域", "主导模式", "模式置信度", "耦合协调度 D", "D 排名（90% 区间）",
+                       *(["联系指数", "联系指数排名（90% 区间）"] if has_link else []), "协调等级", "滞后子系统",
+                       "按权重计离最优观测值最远的两条路径" if pcol == "obstacle_pathways" else "得分最低的两条路径（相对）"],
                 "en": ["Province", "Code", "Region", "Dominant model", "Model confidence", "D", "D rank (90% interval)",
-                       "Class", "Lagging subsystem", "Two lowest-scoring pathways (relative)"]}[lang]
+                       *(["Linkage index", "Linkage rank (90% interval)"] if has_link else []), "Class",
+                       "Lagging subsystem", "Two pathways furthest from the best values, weight for weight"
+                       if pcol == "obstacle_pathways" else "Two lowest-scoring pathways (relative)"]}[lang]
+        numeric = {4, 5, 6, 7, 8} if has_link else {4, 5, 6}
+
+        def rank(r, key):
+            if not {f"{key}_rank", f"{key}_rank_lo", f"{key}_rank_hi"} <= set(t.columns):
+                return "—"
+            return (f"{num(r[f'{key}_rank'], 'count')} ({num(r[f'{key}_rank_lo'], 'count')}–"
+                    f"{num(r[f'{key}_rank_hi'], 'count')})")
+
         rows = []
         for _, r in t.iterrows():
-            z = z_scores(r)
             conf = r.get("model_confidence", r.get("model_stability"))
-            rank = (f"{num(r['D_rank'], 'count')} ({num(r['D_rank_lo'], 'count')}–{num(r['D_rank_hi'], 'count')})"
-                    if {"D_rank", "D_rank_lo", "D_rank_hi"} <= set(t.columns) else "—")
-            ws = [x for x in str(r.get("weakest_pathways", "")).split(";") if x and x != "nan"]
+            mark = "†" if _filled(r) else ""
+            ws = [x for x in str(r.get(pcol, "")).split(";") if x and x != "nan"]
             rows.append([str(r[f"name_{lang}"]), str(int(r["province_code"])), L.region(r["region"], lang),
-                         L.model(r["model"], lang, z), num(conf, "level"), num(r["D"], "score"), rank,
+                         model_words(L, r, lang), num(conf, "level"), num(r["D"], "score") + mark, rank(r, "D"),
+                         *([num(r["linkage"], "score") + mark, rank(r, "linkage")] if has_link else []),
                          L.d_class(r.get("D_level"), lang, r["D"]), L.lagging(r.get("lagging"), lang),
                          ("；" if lang == "zh" else "; ").join(L.pathway(x, lang) for x in ws)])
-        cells = "".join("<tr>" + "".join(f'<td{" class=num" if j in (4, 5, 6) else ""}>{html.escape(v)}</td>'
-                                         for j, v in enumerate(r)) + "</tr>" for r in rows)
-        th = "".join(f'<th{" class=num" if j in (4, 5, 6) else ""}>{html.escape(h)}</th>' for j, h in enumerate(head))
+        cells = "".join("<tr>" + "".join(f'<td{" class=num" if j in numeric else ""} data-label="{html.escape(head[j])}">'
+                                         f"{html.escape(v)}</td>" for j, v in enumerate(r)) + "</tr>" for r in rows)
+        th = "".join(f'<th{" class=num" if j in numeric else ""}>{html.escape(h)}</th>' for j, h in enumerate(head))
         title = f"融合模式类型表（{year} 年）" if lang == "zh" else f"Integration typology, {year}"
-        intro = ("主导模式为在各种权重、标准化与指标设定下最常领先的支柱；模式置信度为该支柱领先的设定比例（低于 0.8 时应理解为一种倾向）。"
-                 "排名 1 为最高，括号内为各设定下排名的 90% 区间。得分最低的路径是与其他省份比较的相对位置。"
+        intro = ("主导模式为在各种权重、标准化与指标设定下最常领先的支柱；模式置信度为该支柱领先的设定比例（低于 0.8 时标为“倾向”）；"
+                 "“多模式”指没有一个支柱在至少三分之二的设定中领先，括号内为在至少四分之一的设定中领先的支柱。"
+                 "联系指数衡量科技体系与产业之间的流动，不计入 D。排名 1 为最高，括号内为各设定下排名的 90% 区间。"
+                 "路径列为按权重计离最优观测值最远的两条路径（障碍强度），是相对位置，不表示投入回报。"
+                 "† 该年的得分使用了按融合框架缺失值规则填补的数值（见各省报告）。"
                  if lang == "zh" else
                  "The dominant model is the pillar that leads most often across weighting, normalisation and indicator "
-                 "choices; model confidence is the share of those specifications in which it leads (below 0.8, read the "
-                 "model as a tendency). Rank 1 = highest; the interval is the 90% range of the rank over the "
-                 "specifications. The lowest-scoring pathways are positions relative to the other provinces.")
+                 "choices; model confidence is the share of those specifications in which it leads (below 0.8 it is "
+                 "marked as a tendency); “multi” means that no pillar leads in at least two thirds of them (in "
+                 "brackets: the pillars leading in at least a quarter). The linkage index measures the flows between "
+                 "the science system and industry and is not part of D. Rank 1 = highest; the interval is the 90% "
+                 "range of the rank over the specifications. The pathway column names the two pathways whose "
+                 "indicators are, weight for weight, furthest from the best-observed values (obstacle intensity): a "
+                 "relative position, not a return on effort. † Scores computed with values filled by the "
+                 "framework's missing-value rule (see each province's report).")
         body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p><div class=\"table-wrap\">"
-                f'<table class="report-table"><thead><tr>{th}</tr></thead><tbody>{cells}</tbody></table></div>')
+                f'<table class="report-table cards"><thead><tr>{th}</tr></thead><tbody>{cells}</tbody></table></div>')
         other = "en" if lang == "zh" else "zh"
         path = Path(out_root) / f"typology_{year}_{lang}.html"
         paths.atomic_write_bytes(path, page(body, title, lang, index_href="index.html",

@@ -32,6 +32,7 @@ INPUT_FILES = (
     "codebook.csv",
     "integration.parquet",
     "integration_diagnostics.parquet",
+    "integration_fills.parquet",
     "integration_codebook.csv",
     "boundaries.parquet",
     "boundaries_context.parquet",
@@ -54,6 +55,9 @@ class ReportInputs:
     panel, codebook, integration, diagnostics, int_codebook : pandas.DataFrame or None
         ``panel.parquet``, ``codebook.csv``, ``integration.parquet``,
         ``integration_diagnostics.parquet``, ``integration_codebook.csv``.
+    fills : pandas.DataFrame or None
+        ``integration_fills.parquet``: every core cell the framework's missing-value rule filled
+        (``province_code, year, indicator, method``).
     chain_linkage, chain_panel, chain_sectors : pandas.DataFrame or None
         ``chain_linkage.parquet`` (province × IO year), ``chain_linkage_panel.parquet`` (assigned
         to panel years, with ``io_year``), ``chain_sectors.parquet`` (province × IO year × sector).
@@ -73,6 +77,7 @@ class ReportInputs:
     integration: pd.DataFrame | None = None
     diagnostics: pd.DataFrame | None = None
     int_codebook: pd.DataFrame | None = None
+    fills: pd.DataFrame | None = None
     chain_linkage: pd.DataFrame | None = None
     chain_panel: pd.DataFrame | None = None
     chain_sectors: pd.DataFrame | None = None
@@ -213,6 +218,7 @@ def load_inputs(data_dir: str | Path | None = None) -> ReportInputs:
         integration=opt("integration.parquet", pd.read_parquet),
         diagnostics=opt("integration_diagnostics.parquet", pd.read_parquet),
         int_codebook=int_codebook,
+        fills=opt("integration_fills.parquet", pd.read_parquet),
         chain_linkage=opt("chain_linkage.parquet", pd.read_parquet),
         chain_panel=opt("chain_linkage_panel.parquet", pd.read_parquet),
         chain_sectors=opt("chain_sectors.parquet", pd.read_parquet),

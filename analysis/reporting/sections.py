@@ -43,15 +43,18 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     numeric: set[int] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # footnotes below the table (markers † ‡ …)
 
     def html(self) -> str:
         e = html.escape
         head = "".join(f'<th{" class=num" if i in self.numeric else ""}>{e(c)}</th>' for i, c in enumerate(self.columns))
-        body = "".join("<tr>" + "".join(f'<td{" class=num" if i in self.numeric else ""}>{e(v)}</td>'
-                                        for i, v in enumerate(r)) + "</tr>" for r in self.rows)
+        # each cell carries its column's label: on a phone the table becomes one card per row
+        body = "".join("<tr>" + "".join(f'<td{" class=num" if i in self.numeric else ""} data-label="{e(self.columns[i])}">'
+                                        f"{e(v)}</td>" for i, v in enumerate(r)) + "</tr>" for r in self.rows)
         cap = f"<caption>{e(self.caption)}</caption>" if self.caption else ""
-        return (f'<div class="table-wrap"><table class="report-table">{cap}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}</tbody></table></div>")
+        notes = "".join(f'<p class="note">{e(n)}</p>' for n in self.notes if n)
+        return (f'<div class="table-wrap"><table class="report-table cards">{cap}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>{notes}")
 
 
 @dataclass
@@ -140,13 +143,25 @@ def _rank_cells(W: Words, r: cx.Rank) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+def _marks(W: Words, fills: list, flags: list) -> str:
+    return (W.t("fill_mark") if fills else "") + (W.t("flag_mark") if flags else "")
+
+
 def _glance(inp, c: cx.GlanceContext, W: Words, lang, common) -> tuple[list[Table], list[Figure]]:
-    rows = []
+    rows, fills, flags, interval = [], [], [], False
     for r in c.rows:
         unit = "" if r.unit == "share" else W.unit(r.key)
-        rows.append([W.var(r.key), str(r.year), W.value(r.value, r.key), unit, *_rank_cells(W, r.rank)])
+        rank = _rank_cells(W, r.rank)
+        if r.rank_interval is not None:
+            rank[0] += " " + W.interval(r.rank_interval)
+            interval = True
+        label = W.t("linkage") if r.key == "linkage" else W.var(r.key)
+        rows.append([label, str(r.year), W.value(r.value, r.key) + _marks(W, r.fills, r.flags), unit, *rank])
+        fills += [x for x in r.fills if x not in fills]
+        flags += r.flags
     cols = [W.t(k) for k in ("indicator", "year", "value", "unit", "rank31", "rank_region")]
-    return [Table(common["caption"], cols, rows, {1, 2, 4, 5})], []
+    notes = [W.t("rank_interval_note") if interval else "", W.fills_note(fills), W.flags_note(flags)]
+    return [Table(common["caption"], cols, rows, {1, 2, 4, 5}, notes)], []
 
 
 def _indices(inp, c: cx.IndicesContext, W, lang, common):
@@ -160,16 +175,39 @@ def _coupling(inp, c: cx.CouplingContext, W, lang, common):
 def _models(inp, c: cx.ModelsContext, W, lang, common):
     if not c.pillars:
         return [], []
-    return [], [_figure(figures.models_figure(c, lang, common["name"], inp.labels), common["alt"], common["caption"])]
+    tabs = []
+    if c.intervals:
+        mark = W.t("fill_mark") if c.fills else ""
+        rows = [[W.pillar(f"pillar_{k}"), num(c.pillars[f"pillar_{k}"][0], "score") + mark
+                 if f"pillar_{k}" in c.pillars else "—", num(iv.z, "level"),
+                 "—" if iv.lo is None else f"{num(iv.lo, 'level')} – {num(iv.hi, 'level')}",
+                 num(iv.share, "share") if iv.share is not None else "—"] for k, iv in c.intervals.items()]
+        tabs.append(Table(W.t("pillar_table", year=c.year),
+                          [W.t(k) for k in ("pillar", "score", "z_score", "z_interval", "share_leading")],
+                          rows, {1, 2, 3, 4}, [W.fills_note(c.fills)]))
+    return tabs, [_figure(figures.models_figure(c, lang, common["name"], inp.labels), common["alt"], common["caption"])]
 
 
 def _pathways(inp, c: cx.PathwaysContext, W, lang, common):
+    fig = _figure(figures.pathways_figure(c, lang, inp.labels), common["alt"], common["caption"])
+    if c.obstacles:
+        mark = W.t("fill_mark")
+        rows = []
+        for o in c.obstacles:
+            k = f"pathway_{o.key}"
+            d = c.diag.loc[k] if k in c.diag.index else None
+            rows.append([W.pathway(o.key), num(o.obstacle, "share") + (mark if c.filled_in(o.key) else ""),
+                         num(o.weight_share, "share"), num(o.intensity, "level"),
+                         "—" if d is None else num(d["score"], "score"),
+                         "—" if d is None else num(d["percentile"], "percentile")])
+        cols = [W.t(k) for k in ("pathway", "obstacle", "weight_share", "obstacle_intensity", "score", "percentile")]
+        tab = Table(W.t("obstacle_table", year=c.obstacle_year), cols, rows, {1, 2, 3, 4, 5}, [W.fills_note(c.fills)])
+        return [tab], [fig]
     rows = [[W.pathway(k), num(r["score"], "score"), num(r["percentile"], "percentile"),
              num(r["percentile_region"], "percentile"), num(r["gap_frontier"], "score"), num(r["gap_leader"], "score")]
             for k, r in c.diag.iterrows()]
     cols = [W.t(k) for k in ("pathway", "score", "percentile", "percentile_region", "gap_frontier", "gap_leader")]
     tab = Table(W.t("pathway_table", year=c.year), cols, rows, {1, 2, 3, 4, 5})
-    fig = _figure(figures.pathways_figure(c, lang, inp.labels), common["alt"], common["caption"])
     return [tab], [fig]
 
 
@@ -202,7 +240,7 @@ def _chain(inp, c: cx.ChainContext, W, lang, common):
 def _threshold(inp, c: cx.ThresholdContext, W, lang, common):
     from scipy import stats as st
 
-    if not c.interior:  # the models step found no interior threshold: no regime table
+    if not c.supported:  # no interior threshold, or its bootstrap p > 0.10: no regime table
         return [], []
 
     rows = []
@@ -219,11 +257,12 @@ def _spatial(inp, c: cx.SpatialContext, W, lang, common):
     if c.year is not None:
         tabs.append(Table(common["caption"], [W.t("neighbour"), "D"],
                           [[W.province(k), num(v, "score")] for k, v in c.D_neighbours.items()], {1}))
-    if c.effects and c.supported is not False:  # no effects table where dependence is not supported
-        kinds = [k for k in ("direct", "indirect", "total") if any(k in e.effects for e in c.effects)]
+    for v in c.shown:  # effects only under a W whose tests support spatial dependence
+        kinds = [k for k in ("direct", "indirect", "total") if any(k in e.effects for e in v.effects)]
         rows = [[W.var(e.variable), *(num(e.effects[k][0], "coef") + stars(e.effects[k][1]) if k in e.effects else ""
-                                      for k in kinds)] for e in c.effects]
-        tabs.append(Table(W.t("sdm_effects"), [W.t("indicator"), *(W.t(f"effect_{k}") for k in kinds)], rows,
+                                      for k in kinds)] for e in v.effects]
+        tabs.append(Table(W.t("sdm_effects_w", model=v.model.upper(), w=W.weights(v.W)),
+                          [W.t("indicator"), *(W.t(f"effect_{k}") for k in kinds)], rows,
                           set(range(1, len(kinds) + 1))))
     return tabs, []
 
@@ -242,14 +281,15 @@ def _extra(key: str, inp: ReportInputs, c: Any, lang: str) -> dict[str, Any]:
     """Template variables beyond the context record."""
     if key == "models":
         return {"min_stability": cx.STABILITY_MIN}
+    if key == "threshold":
+        return {"p_max": cx.THRESHOLD_P_MAX}
     if key == "chain":
         return {"sectors": _sector_names(inp, c.io_year, lang)}
     if key == "spatial":
         vals = [v for v in c.D_neighbours.values() if v == v]
         W = _words(inp, lang)
         return {"d_mean": sum(vals) / len(vals) if vals else None,
-                "neighbour_names": [W.province(k) for k in c.neighbours],
-                "spillover_names": [W.var(v) for v in c.significant_spillovers]}
+                "neighbour_names": [W.province(k) for k in c.neighbours]}
     return {}
 
 

@@ -58,6 +58,9 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
     p["va_tertiary"] = p["gdp"] * np.clip(0.4 + 0.05 * L + 0.004 * (p["year"] - years[0]), 0.3, 0.85)
     p["va_secondary"] = p["gdp"] * 0.38
     p.loc[(p["province_code"] == 540000) & (p["year"] < years[0] + 2), "rd_intensity"] = np.nan  # a gap
+    # a data-layer adjustment: Beijing's last GDP back-cast (as analysis.data.vintage flags it)
+    p["gdp_flag"] = pd.Series(pd.NA, index=p.index, dtype="string")
+    p.loc[(p["province_code"] == 110000) & (p["year"] == years[1]), "gdp_flag"] = "vintage back-cast: synthetic x 1.01"
     parts = tuple(parts)
     if "panel" in parts:
         p.to_parquet(folder / "panel.parquet", index=False)
@@ -93,15 +96,51 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
     for k in pillars:  # pillar z-scores: standardised across the provinces of each year
         g = it.groupby("year")[f"pillar_{k}"]
         it[f"z_{k}"] = (it[f"pillar_{k}"] - g.transform("mean")) / g.transform("std")
-    # share of weight perturbations keeping the model: 0.64 every third year (a "tendency")
-    it["model_stability"] = np.where(it["year"] % 3 == 0, 0.64, 1.0)
+    # share of the uncertainty analysis's specifications in which the model's pillar leads (framework
+    # v2 model_confidence, = model_stability): 0.64 every third year (a "tendency"); Guangdong
+    # (440000) 0.55 in the last year (the known low-confidence province of the tests)
+    it["model_confidence"] = np.where(it["year"] % 3 == 0, 0.64, 1.0)
+    it.loc[(it["province_code"] == 440000) & (it["year"] == years[1]), "model_confidence"] = 0.55
+    it["model_stability"] = it["model_confidence"]
+    it["model_profile"] = np.where(it["model"] == "multi", "chain+demand", it["model"])
+    for k in pillars:  # the standard score's 90 % interval and the share of specifications leading
+        it[f"z_{k}_lo"] = it[f"z_{k}"] - 0.4
+        it[f"z_{k}_hi"] = it[f"z_{k}"] + 0.4
+        it[f"share_{k}"] = np.where(it["model"] == k, it["model_confidence"], (1 - it["model_confidence"]) / 3)
+    it["D_rank"] = it.groupby("year")["D"].rank(ascending=False, method="min").astype("int64")
+    it["D_rank_lo"] = np.maximum(it["D_rank"] - 2, 1)
+    it["D_rank_hi"] = np.minimum(it["D_rank"] + 3, n)
+    it["linkage"] = np.clip(rng.uniform(0.05, 0.5, n * t), 0, 1)
+    it["linkage_rank"] = it.groupby("year")["linkage"].rank(ascending=False, method="min").astype("int64")
+    it["linkage_rank_lo"] = np.maximum(it["linkage_rank"] - 3, 1)
+    it["linkage_rank_hi"] = np.minimum(it["linkage_rank"] + 4, n)
     for w in PATHWAYS:
         it[f"pathway_{w}"] = np.clip(rng.uniform(0.05, 0.8, n * t), 0, 1)
     pw = it[[f"pathway_{w}" for w in PATHWAYS]].to_numpy()
     low2 = np.argsort(pw, axis=1)[:, :2]
     it["weakest_pathways"] = [";".join(PATHWAYS[j] for j in row) for row in low2]
+    # obstacle degree: the pathways' shares of the distance to the ideal (sum 1), equal weight shares
+    ob = rng.dirichlet(np.ones(len(PATHWAYS)), n * t)
+    wshare = np.full(len(PATHWAYS), 1 / len(PATHWAYS))
+    for j, w in enumerate(PATHWAYS):
+        it[f"obstacle_{w}"] = ob[:, j]
+        it[f"obstacle_intensity_{w}"] = ob[:, j] / wshare[j]
+    it["distance_ideal"] = 1 - it["T"]
+    top2 = np.argsort(-ob, axis=1, kind="stable")[:, :2]
+    it["obstacle_pathways"] = [";".join(PATHWAYS[j] for j in row) for row in top2]
+    # fills: every province's first pathway indicator carried forward in the last year (publication
+    # lag); Tibet's second one never observed (the year's worst value) in every year
+    fills = [(c, years[1], f"{PATHWAYS[0]}_ind", "carried forward (publication lag)") for c in codes]
+    fills += [(540000, y, f"{PATHWAYS[1]}_ind", "worst value of the year") for y in yrs]
+    fills = pd.DataFrame(fills, columns=["province_code", "year", "indicator", "method"])
+    nf = fills.groupby(["province_code", "year"])["indicator"].agg(["size", lambda x: ";".join(sorted(x))])
+    nf.columns = ["n_filled", "filled"]
+    it = it.merge(nf.reset_index(), on=["province_code", "year"], how="left")
+    it["n_filled"] = it["n_filled"].fillna(0).astype("int64")
+    it["filled"] = it["filled"].fillna("")
     if "integration" in parts:
         it.to_parquet(folder / "integration.parquet", index=False)
+        fills.to_parquet(folder / "integration_fills.parquet", index=False)
     if "integration" in parts:
         diag = it.melt(id_vars=["province_code", "year", "region"], value_vars=[f"pathway_{w}" for w in PATHWAYS],
                        var_name="pathway", value_name="value")
@@ -112,6 +151,9 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
         diag["frontier"] = g.transform("max")
         diag["frontier_province"] = diag.groupby(["year", "indicator"])["province_code"].transform(
             lambda c: c.loc[diag.loc[c.index, "value"].idxmax()])
+        # the indicator's obstacle degree: its pathway's (one indicator per pathway)
+        diag["obstacle"] = [float(it.loc[i, f"obstacle_{p}"]) for i, p in
+                            zip(diag.index % len(it), diag["pathway"], strict=True)]
         diag.to_parquet(folder / "integration_diagnostics.parquet", index=False)
     if "chain" in parts:
         cl = pd.DataFrame(
@@ -133,9 +175,24 @@ def write_synthetic(folder: str | Path, years: tuple[int, int] = (2010, 2023), s
             "threshold": {"q": "rd_intensity", "thresholds": [gamma], "p_values": [0.01, 0.5],
                           "regime_sizes": {"0": int((tr["regime"] == 0).sum()), "1": int((tr["regime"] == 1).sum())},
                           "warning": "threshold: a regime has only 19 obs, at the 5 % trimming bound (19)"},
-            "spatial": {"rho": 0.12}}))
-        pd.DataFrame({
+            # spatial dependence not supported under contiguity, supported under economic distance
+            "spatial": {"rho": 0.12, "interpret_spillovers": {"queen": False, "economic": True},
+                        "verdicts": {
+                            "queen": {"model": "none", "interpret_spillovers": False, "alpha": 0.05,
+                                      "lm_p": {"LM lag": 0.69, "LM error": 0.69, "robust LM lag": 0.083,
+                                               "robust LM error": 0.083},
+                                      "wald_lr_p": {"Wald SAR": 0.42, "LR SAR": 0.383, "Wald SEM": 0.37,
+                                                    "LR SEM": 0.378}},
+                            "economic": {"model": "sdm", "interpret_spillovers": True, "alpha": 0.05,
+                                         "lm_p": {"LM lag": 0.083, "LM error": 0.9, "robust LM lag": 0.0001,
+                                                  "robust LM error": 0.0004},
+                                         "wald_lr_p": {"Wald SAR": 0.0002, "LR SAR": 0.0002, "Wald SEM": 0.00004,
+                                                       "LR SEM": 0.00006}}}}}))
+        eff = pd.DataFrame({
             "variable": ["rd_intensity_pct"] * 3, "effect": ["direct", "indirect", "total"],
             "estimate": [0.31, 0.12, 0.43], "std_error": [0.05, 0.06, 0.07], "p_value": [0.0, 0.045, 0.0],
-        }).to_parquet(r / "spatial_effects.parquet", index=False)
+        })
+        eff.to_parquet(r / "spatial_effects.parquet", index=False)
+        both = pd.concat([eff.assign(W="queen"), eff.assign(W="economic", estimate=[0.28, 0.21, 0.49])])
+        both.to_parquet(r / "spatial_effects_all.parquet", index=False)
     return folder

@@ -82,6 +82,49 @@ class Words:
     def sep(self) -> str:
         return "、" if self.lang == "zh" else ", "
 
+    def fill_rule(self, method: str | None) -> str:
+        """The rule that filled a cell, in words (:data:`analysis.reporting.context.FILL_METHODS`)."""
+        key = f"fill_{method}"
+        return self.t(key if method is not None and key in i18n.TEXT else "fill_unknown")
+
+    def fills_note(self, fills: list) -> str:
+        """Footnote for values computed with filled cells (``†``): each indicator and its rule."""
+        if not fills:
+            return ""
+        sep = "；" if self.lang == "zh" else "; "
+        items = sep.join(f"{self.var(x.indicator)}" + (f"（{self.fill_rule(x.method)}）" if self.lang == "zh"
+                                                        else f" ({self.fill_rule(x.method)})") for x in fills)
+        return self.t("fills_note", year=fills[0].year, items=items)
+
+    def flags_note(self, flags: list) -> str:
+        """Footnote for values whose panel cells the data layer adjusted (``‡``), with its note."""
+        if not flags:
+            return ""
+        sep = "；" if self.lang == "zh" else "; "
+        items = sep.join(f"{self.var(x.column)} {x.year}" + ("：" if self.lang == "zh" else ": ") + x.text
+                         for x in flags)
+        return self.t("flags_note", items=items)
+
+    def confidence(self, conf: float | None, min_conf: float) -> str:
+        """``tendency, low confidence 0.55`` below ``min_conf`` (else empty)."""
+        if conf is None or conf >= min_conf:
+            return ""
+        return self.t("low_confidence", conf=num(conf, "level"))
+
+    def p(self, x: float | None) -> str:
+        """A p-value with its sign: ``p = 0.083``, ``p < 0.001``."""
+        v = num(x, "pvalue")
+        return f"p {v[0]} {v[1:]}" if v.startswith("<") else f"p = {v}"
+
+    def weights(self, w: str) -> str:
+        """A spatial weight matrix's name (``queen`` → contiguity weights)."""
+        key = f"w_{w}"
+        return self.t(key) if key in i18n.TEXT else str(w)
+
+    def interval(self, iv: tuple[int, int] | None) -> str:
+        """A rank interval ``[1–5]`` (empty when unknown)."""
+        return "" if iv is None else f"[{iv[0]}–{iv[1]}]"
+
 
 def rank_text(rank: int, n: int, tied: bool, lang: str) -> str:
     """``15/31``, ``15/31 (tied)`` (en) or ``并列第 15/31`` (zh)."""
