@@ -442,6 +442,10 @@ def test_pathways_come_from_the_obstacle_degree(synth):
         flat[f"obstacle_intensity_{p}"] = 0.96 + 0.02 * j
     even = dataclasses.replace(inp, integration=flat, _cache={})
     assert cx.pathways_context(even, 320000, 2010, 2023).weakest == []
+    # the index names the same pathways as the report (none where none stands out)
+    m = cx.index_metrics(inp, 2023).set_index("province_code")
+    assert m.loc[320000, "obstacle_pathways"] == ";".join(c.weakest)
+    assert (cx.index_metrics(even, 2023)["obstacle_pathways"] == "").all()
     for lang, words in (("en", "no pathway stands out: the obstacle intensities lie between 0.96 and 1.04"),
                         ("zh", "没有哪条路径明显更远：各路径的障碍强度介于 0.96 与 1.04 之间")):
         sec = rs.build("pathways", even, 320000, lang, 2010, 2023)

@@ -771,6 +771,21 @@ class PathwaysContext:
         return out | _fill_numbers("pathways", self.fills)
 
 
+def named_pathways(row: pd.Series) -> list[str]:
+    """The framework's ``obstacle_pathways`` of one integration row that stand out: obstacle
+    intensity above 1 + :data:`INTENSITY_MARGIN` (the report, the index and the typology pages
+    name the same ones)."""
+    w = row.get("obstacle_pathways")
+    if not isinstance(w, str):
+        return []
+    out = []
+    for x in (x for x in w.split(";") if x):
+        v = row.get(f"obstacle_intensity_{x}")
+        if v is None or (not pd.isna(v) and float(v) > 1 + INTENSITY_MARGIN):
+            out.append(x)
+    return out
+
+
 def _weak_indicator(inp: ReportInputs, code: int, r: pd.Series) -> WeakIndicator:
     fp = r.get("frontier_province")
     ob = r.get("obstacle")
@@ -820,10 +835,7 @@ def pathways_context(inp: ReportInputs, code: int, year_start: int, year_end: in
             inten = None if inten is None or pd.isna(inten) else float(inten)
             share = float(last[f"obstacle_{p}"]) / inten if inten else None
             obstacles.append(PathwayObstacle(p, float(last[f"obstacle_{p}"]), inten, share))
-        # the framework's two largest intensities, named only where they stand out (> 1 + margin)
-        inten = {o.key: o.intensity for o in obstacles}
-        weakest = [x for x in str(last["obstacle_pathways"] or "").split(";")
-                   if x and (inten.get(x) or 0) > 1 + INTENSITY_MARGIN]
+        weakest = named_pathways(last)  # the framework's two largest intensities, where they stand out
         dist = last.get("distance_ideal")
         ctx = PathwaysContext(int(code), y1, diag, weakest, "obstacle degree", obstacles=obstacles, obstacle_year=yo,
                               distance=None if dist is None or pd.isna(dist) else float(dist),
@@ -1246,7 +1258,9 @@ def index_metrics(inp: ReportInputs, year_end: int) -> pd.DataFrame:
                             on="province_code", how="left")
     if inp.integration is not None and "D" in inp.integration.columns:
         it = inp.integration[(inp.integration["year"] <= year_end) & inp.integration["D"].notna()]
-        last = it.sort_values("year").groupby("province_code").tail(1)
+        last = it.sort_values("year").groupby("province_code").tail(1).copy()
+        if "obstacle_pathways" in last.columns:  # only those that stand out (as in the reports)
+            last["obstacle_pathways"] = [";".join(named_pathways(r)) for _, r in last.iterrows()]
         keep = [c for c in ("year", "D", "D_rank", "D_rank_lo", "D_rank_hi", "linkage", "linkage_rank",
                              "linkage_rank_lo", "linkage_rank_hi", "D_level", "D_class", "model", "model_stability",
                              "model_confidence", "model_profile", "weakest_pathways", "obstacle_pathways",

@@ -76,6 +76,7 @@ TEXT: dict[str, dict[str, str]] = {
     "class": {"zh": "协调等级", "en": "Coordination class"},
     "obstacle_pathways": {"zh": "离最优值最远的两条路径（相对位置）",
                           "en": "Pathways furthest from the best values (relative position)"},
+    "none_stands_out": {"zh": "无明显突出的路径", "en": "none stands out"},
     "weakest": {"zh": "得分最低的两条路径（与其他省份比较）", "en": "Two lowest-scoring pathways (relative to other provinces)"},
     "report": {"zh": "报告", "en": "Report"},
     "fill_mark": {"zh": "†", "en": "†"},

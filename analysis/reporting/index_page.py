@@ -157,13 +157,14 @@ def _ranked_cell(r: pd.Series, key: str, mark: str = "") -> dict:
             "extra": f"<span>{html.escape(num(v, 'score') + mark)}{sub}</span>"}
 
 
-def model_words(L, r: pd.Series, lang: str) -> str:
+def model_words(L, r: pd.Series, lang: str, short: bool = False) -> str:
     """The dominant model in words, with "tendency, low confidence 0.55" below 0.8 and, for
-    ``multi``, the pillars leading in at least a quarter of the specifications (``model_profile``)."""
+    ``multi``, the pillars leading in at least a quarter of the specifications (``model_profile``);
+    ``short``: ``multi`` without its parenthetical gloss (the pillars say which)."""
     from analysis.reporting.context import STABILITY_MIN
 
     z = z_scores(r)
-    words = L.model(r.get("model"), lang, z)
+    words = L.model(r.get("model"), lang, z, short=short and model_key(r.get("model"), z) == "multi")
     extra = []
     prof = r.get("model_profile")
     if r.get("model") == "multi" and isinstance(prof, str) and prof:
@@ -247,8 +248,11 @@ def index_rows(inp, m: pd.DataFrame, prov_dir: Path, status: dict[str, dict[str,
         if path_col in has:
             w = r.get(path_col)
             ws = [x for x in str(w).split(";") if x] if isinstance(w, str) else []
-            cells += [_cell(w if ws else None, zh="；".join(L.pathway(x, "zh") for x in ws),
-                            en="; ".join(L.pathway(x, "en") for x in ws))]
+            if not ws and path_col == "obstacle_pathways" and isinstance(w, str):
+                cells += [_cell("~", zh=i18n.t("none_stands_out", "zh"), en=i18n.t("none_stands_out", "en"))]
+            else:
+                cells += [_cell(w if ws else None, zh="；".join(L.pathway(x, "zh") for x in ws),
+                                en="; ".join(L.pathway(x, "en") for x in ws))]
         rows.append(cells)
     return cols, rows
 
@@ -310,8 +314,11 @@ def write_index(out_root: Path, data_dir: Path | None, year_end: int, font_css: 
 
 def write_typology_pages(out_root: Path, inp, year: int | None, font_css: str = "") -> list[Path]:
     """``reports/typology_<year>_{zh,en}.html``: each province's model (and how sure),
-    D with its rank and rank interval, class, lagging subsystem and lowest-scoring pathways, with
+    D and the linkage index with their ranks and rank intervals, class, lagging subsystem and the
+    pathways furthest from the best-observed values (obstacle intensity), with
     labels in the page's language. Nothing is written without ``integration.parquet``."""
+    from analysis.reporting import context
+
     it = inp.integration
     if it is None or year is None or "model" not in it.columns or not (it["year"] == year).any():
         return []
@@ -322,14 +329,14 @@ def write_typology_pages(out_root: Path, inp, year: int | None, font_css: str = 
     for lang in ("zh", "en"):
         has_link = "linkage" in t.columns
         pcol = "obstacle_pathways" if "obstacle_pathways" in t.columns else "weakest_pathways"
-        head = {"zh": ["省份", "代码", "区域", "主导模式", "模式置信度", "耦合协调度 D", "D 排名（90% 区间）",
+        head = {"zh": ["省份", "区域", "主导模式", "模式置信度", "耦合协调度 D", "D 排名（90% 区间）",
                        *(["联系指数", "联系指数排名（90% 区间）"] if has_link else []), "协调等级", "滞后子系统",
                        "按权重计离最优观测值最远的两条路径" if pcol == "obstacle_pathways" else "得分最低的两条路径（相对）"],
-                "en": ["Province", "Code", "Region", "Dominant model", "Model confidence", "D", "D rank (90% interval)",
+                "en": ["Province", "Region", "Dominant model", "Model confidence", "D", "D rank (90% interval)",
                        *(["Linkage index", "Linkage rank (90% interval)"] if has_link else []), "Class",
                        "Lagging subsystem", "Two pathways furthest from the best values, weight for weight"
                        if pcol == "obstacle_pathways" else "Two lowest-scoring pathways (relative)"]}[lang]
-        numeric = {4, 5, 6, 7, 8} if has_link else {4, 5, 6}
+        numeric = {3, 4, 5, 6, 7} if has_link else {3, 4, 5}  # (the codes are in the framework's CSV)
 
         def rank(r, key):
             if not {f"{key}_rank", f"{key}_rank_lo", f"{key}_rank_hi"} <= set(t.columns):
@@ -341,15 +348,21 @@ def write_typology_pages(out_root: Path, inp, year: int | None, font_css: str = 
         for _, r in t.iterrows():
             conf = r.get("model_confidence", r.get("model_stability"))
             mark = "†" if _filled(r) else ""
-            ws = [x for x in str(r.get(pcol, "")).split(";") if x and x != "nan"]
-            rows.append([str(r[f"name_{lang}"]), str(int(r["province_code"])), L.region(r["region"], lang),
-                         model_words(L, r, lang), num(conf, "level"), num(r["D"], "score") + mark, rank(r, "D"),
+            ws = (context.named_pathways(r) if pcol == "obstacle_pathways" else
+                  [x for x in str(r.get(pcol, "")).split(";") if x and x != "nan"])
+            rows.append([str(r[f"name_{lang}"]), L.region(r["region"], lang),
+                         model_words(L, r, lang, short=True), num(conf, "level"), num(r["D"], "score") + mark,
+                         rank(r, "D"),
                          *([num(r["linkage"], "score") + mark, rank(r, "linkage")] if has_link else []),
                          L.d_class(r.get("D_level"), lang, r["D"]), L.lagging(r.get("lagging"), lang),
-                         ("；" if lang == "zh" else "; ").join(L.pathway(x, lang) for x in ws)])
-        cells = "".join("<tr>" + "".join(f'<td{" class=num" if j in numeric else ""} data-label="{html.escape(head[j])}">'
+                         ("；" if lang == "zh" else "; ").join(L.pathway(x, lang) for x in ws)
+                         or (i18n.t("none_stands_out", lang) if pcol == "obstacle_pathways" else "")])
+        cells = "".join("<tr>" + "".join(f'<td{" class=num" if j in numeric else ""}{" class=model" if j == 2 else ""} '
+                                         f'data-label="{html.escape(head[j])}">'
                                          f"{html.escape(v)}</td>" for j, v in enumerate(r)) + "</tr>" for r in rows)
-        th = "".join(f'<th{" class=num" if j in numeric else ""}>{html.escape(h)}</th>' for j, h in enumerate(head))
+        # headers wrap (long English ones would otherwise push the table past its box at 1280 px)
+        th = "".join(f'<th{" class=num" if j in numeric else ""} style="white-space:normal">{html.escape(h)}</th>'
+                     for j, h in enumerate(head))
         title = f"融合模式类型表（{year} 年）" if lang == "zh" else f"Integration typology, {year}"
         intro = ("主导模式为在各种权重、标准化与指标设定下最常领先的支柱；模式置信度为该支柱领先的设定比例（低于 0.8 时标为“倾向”）；"
                  "“多模式”指没有一个支柱在至少三分之二的设定中领先，括号内为在至少四分之一的设定中领先的支柱。"
@@ -367,7 +380,7 @@ def write_typology_pages(out_root: Path, inp, year: int | None, font_css: str = 
                  "relative position, not a return on effort. † Scores computed with values filled by the "
                  "framework's missing-value rule (see each province's report).")
         body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p><div class=\"table-wrap\">"
-                f'<table class="report-table cards"><thead><tr>{th}</tr></thead><tbody>{cells}</tbody></table></div>')
+                f'<table class="report-table cards" style="font-size:.88rem"><thead><tr>{th}</tr></thead><tbody>{cells}</tbody></table></div>')
         other = "en" if lang == "zh" else "zh"
         path = Path(out_root) / f"typology_{year}_{lang}.html"
         paths.atomic_write_bytes(path, page(body, title, lang, index_href="index.html",
