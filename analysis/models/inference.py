@@ -216,6 +216,19 @@ class WildBootstrapResult:
                  else f"{self.reps:,} draws")
         return f"{kind}, {self.weights.capitalize()} weights, {draws}"
 
+    def method_text(self, lang: str = "en") -> str:
+        """:attr:`method` in the table's language: ``"en"`` as :attr:`method`; ``"zh"`` e.g.
+        ``约束原假设（WCR），Rademacher权重，9,999次抽样`` (the weight families keep their
+        authors' names, as in Chinese journals)."""
+        if lang == "en":
+            return self.method
+        if lang != "zh":
+            raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+        kind = "约束原假设（WCR）" if self.impose_null else "不约束原假设（WCU）"
+        draws = (f"穷举全部{self.reps:,}个符号向量" if self.full_enumeration
+                 else f"{self.reps:,}次抽样")
+        return f"{kind}，{self.weights.capitalize()}权重，{draws}"
+
     def as_dict(self) -> dict:
         """Plain dict (for tidy tables and JSON)."""
         return {"wild_p_value": self.p_value, "wild_ci_lower": self.ci_lower,

@@ -262,6 +262,121 @@ def mediation(
 
 
 # ---------------------------------------------------------------------------------------------
+# mechanical links between a regressor and a composite mediator
+# ---------------------------------------------------------------------------------------------
+#: Panel columns that are R&D expenditure or a part of it (the numerator of R&D intensity).
+RD_COLUMNS = frozenset({"rd_intensity", "rd_exp", "rd_exp_basic", "rd_exp_enterprise",
+                        "ind_rd_exp", "hightech_rd_exp"})
+
+
+def formula_positions(formula: str) -> dict[str, set[str]]:
+    """Columns of an indicator formula that stand in a numerator and in a denominator.
+
+    A column under the right operand of an odd number of divisions is in the denominator
+    (``a / (b / c)``: ``c`` is in the numerator again); every other column is in the
+    numerator. ``rd_intensity`` (a panel ratio R&D / GDP) counts as the numerator ``rd_exp``
+    over the denominator ``gdp``.
+
+    Parameters
+    ----------
+    formula : str
+        A ``spec.yaml`` formula (:func:`analysis.framework.spec.parse_formula` grammar).
+
+    Returns
+    -------
+    dict
+        ``{"numerator": set of str, "denominator": set of str}``.
+
+    Raises
+    ------
+    ValueError
+        The formula is not valid (as :func:`~analysis.framework.spec.parse_formula`).
+    """
+    import ast
+
+    from analysis.framework.spec import parse_formula
+
+    out: dict[str, set[str]] = {"numerator": set(), "denominator": set()}
+
+    def walk(node, flipped: bool) -> None:
+        if isinstance(node, ast.Name):
+            out["denominator" if flipped else "numerator"].add(node.id)
+        elif isinstance(node, ast.BinOp):
+            walk(node.left, flipped)
+            walk(node.right, not flipped if isinstance(node.op, ast.Div) else flipped)
+        elif isinstance(node, ast.UnaryOp):
+            walk(node.operand, flipped)
+
+    walk(parse_formula(formula).body, False)
+    for side, other in (("numerator", "denominator"), ("denominator", "numerator")):
+        if "rd_intensity" in out[side]:  # R&D / GDP
+            out[side].add("rd_exp")
+            out[other].add("gdp")
+    return out
+
+
+def mechanical_components(spec, members: Sequence[str], *,
+                          x_numerator: frozenset[str] = RD_COLUMNS,
+                          x_denominator: frozenset[str] = frozenset({"gdp"}),
+                          x_itself: str = "rd_intensity") -> pd.DataFrame:
+    """Indicators of a composite mediator that are mechanically related to the regressor X.
+
+    For X = R&D expenditure / GDP (``rd_intensity``), each indicator of the composite is
+    classified by where R&D expenditure (or a part of it, ``x_numerator``) and GDP
+    (``x_denominator``) stand in its formula:
+
+    * ``"is X"``: the indicator is X itself (positive mechanical link);
+    * ``"R&D in numerator"``: R&D (a part of X's numerator) over something else — rises with
+      X by construction (positive);
+    * ``"R&D in denominator"``: something per unit of R&D — falls as X's numerator rises
+      (negative);
+    * ``"common denominator"``: a ratio to GDP, X's denominator, without R&D: a GDP shock moves
+      both ratios the same way (a spurious positive correlation of ratios with a common
+      denominator; Kronmal 1993, J. R. Stat. Soc. A 156(3));
+    * R&D in both numerator and denominator (a composition share such as enterprises' share of
+      R&D) is not listed: it has no mechanical link to the level of X.
+
+    Parameters
+    ----------
+    spec : analysis.framework.spec.Spec
+        The framework specification (``spec.yaml``).
+    members : sequence of str
+        Names of the composite's indicators (e.g. ``spec.members(linkage=True)``).
+
+    Returns
+    -------
+    DataFrame
+        One row per listed indicator: ``name``, ``label_en``, ``label_zh``, ``relation``
+        (above) and ``sign`` (+1, −1; the direction in which the mechanical part moves the
+        indicator when X rises, before the indicator's own ``direction``).
+
+    Raises
+    ------
+    KeyError
+        A member that is not in ``spec``.
+    """
+    rows = []
+    for name in members:
+        ind = spec[name]
+        pos = formula_positions(ind.formula)
+        num = bool(pos["numerator"] & x_numerator)
+        den = bool(pos["denominator"] & x_numerator)
+        if ind.columns == [x_itself]:
+            rel, sign = "is X", 1
+        elif num and not den:
+            rel, sign = "R&D in numerator", 1
+        elif den and not num:
+            rel, sign = "R&D in denominator", -1
+        elif not num and not den and pos["denominator"] & x_denominator:
+            rel, sign = "common denominator", 1
+        else:
+            continue
+        rows.append({"name": name, "label_en": ind.label_en, "label_zh": ind.label_zh,
+                     "relation": rel, "sign": sign * ind.sign})
+    return pd.DataFrame(rows, columns=["name", "label_en", "label_zh", "relation", "sign"])
+
+
+# ---------------------------------------------------------------------------------------------
 # moderation
 # ---------------------------------------------------------------------------------------------
 @dataclass

@@ -128,6 +128,12 @@ Y_MAIN = "TS"
 OUTCOMES = ["TS", "TL_neg", "PH", "HT"]
 #: Base year of the constant prices of ``gdp_real``/``gdp_deflator`` (data build default).
 BASE_YEAR = 2010
+#: Mediators of the mechanism table, in column order: the coupling coordination degree D and
+#: the framework-v2 science–industry linkage index (flows, not levels; not built from R&D
+#: intensity). Their table labels (the codebook's linkage label is a definition, too long).
+MEDIATORS = ["D", "linkage"]
+MEDIATOR_LABELS = {"en": {"linkage": "Science–industry linkage index"},
+                   "zh": {"linkage": "科技-产业联系指数"}}
 #: Permutations of the randomisation-inference test; bootstrap replications of the threshold
 #: tests; effect draws of the spatial models.
 PERMUTATIONS = 999
@@ -235,6 +241,26 @@ def _join_notes(notes: dict[str, str], lang: str) -> str:
     if lang == "zh":
         return "；".join(f"{k}：{v}" for k, v in notes.items()) + "。"
     return "; ".join(f"{k}: {v}" for k, v in notes.items()) + "."
+
+
+def _common_sample_note(groups: list[tuple[str, pd.DataFrame]], lang: str) -> str:
+    """Sample note for columns estimated on one common sample each (mediation, moderation):
+    ``groups`` pairs the columns' names (e.g. ``"(1)–(5)"``) with the estimation sample, whose
+    years (any missing inside the range named), observations and provinces are stated."""
+    parts = []
+    for name, s in groups:
+        years = sorted(set(s["year"].astype(int)))
+        gaps = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+        gap = ""
+        if gaps:
+            gy = ", ".join(map(str, gaps))
+            gap = f" except {gy}" if lang == "en" else f"（缺{gy}年）"
+        n, g = len(s), s["province_code"].nunique()
+        head = f"{name} " if name else ""
+        parts.append(f"{head}{years[0]}–{years[-1]}{gap}, {n} obs., {g} provinces" if lang == "en"
+                     else f"{head}{years[0]}–{years[-1]}年{gap}，{n}个观测，{g}个省份")
+    return ("Sample: " + "; ".join(parts) + "." if lang == "en" else
+            "样本：" + "；".join(parts) + "。")
 
 
 def _chain_note(frame: pd.DataFrame, r, lang: str) -> str | None:
@@ -373,7 +399,7 @@ def build_analysis_frame(panel: pd.DataFrame, integration: pd.DataFrame | None,
     reg = PROVINCES[["province_code", "region"]]
     df = df.merge(reg, on="province_code", how="left")
     if integration is not None:
-        cols = [c for c in ("U_st", "U_ind", "D") if c in integration.columns]
+        cols = [c for c in ("U_st", "U_ind", "D", "linkage") if c in integration.columns]
         df = df.merge(integration[KEYS + cols], on=KEYS, how="left")
     if chain is not None:
         yr = "year" if "year" in chain.columns else None
@@ -748,50 +774,15 @@ def run(verbose: bool = False) -> dict:
         if verbose:
             traceback.print_exc()
 
-    # ---- 6. mechanism: R&D -> integration D -> TS (stepwise + Jiang 2022), moderation ---
-    if "D" in df.columns and df["D"].notna().any():
+    # ---- 6. mechanism: R&D -> integration D / linkage index -> TS (Jiang 2022), moderation
+    if any(m in df.columns and df[m].notna().any() for m in MEDIATORS):
         try:
-            from analysis.models.mechanisms import mediation, moderation
-
-            med = mediation(df, Y_MAIN, X_MAIN, "D", "province_code", "year",
-                            controls=CONTROLS, bootstrap=1000, seed=SEED)
-            mt = {lang: med.summary_table(lang) for lang in ("en", "zh")}
-            _write_df(res_dir / "mediation.parquet", mt["en"])
-            written.append("results/mediation.parquet")
-            lo, hi = med.boot_ci
-            for lang in ("en", "zh"):
-                steps = {"(1) TS": med.total, "(2) D": med.a_path, "(3) TS": med.direct}
-                note = (f"Indirect effect a·b = {med.indirect:.4f}; Sobel z = {med.sobel_z:.2f} "
-                        f"(p = {med.sobel_p:.3f}); province-cluster bootstrap 95% CI "
-                        f"[{lo:.4f}, {hi:.4f}] (1000 draws, seed {SEED})." if lang == "en" else
-                        f"间接效应a·b = {med.indirect:.4f}；Sobel z = {med.sobel_z:.2f}"
-                        f"（p = {med.sobel_p:.3f}）；省份聚类自助法95%置信区间"
-                        f"[{lo:.4f}, {hi:.4f}]（1000次，种子{SEED}）。")
-                tab = regression_table(steps, labels=labels[lang], lang=lang,
-                                       notes=[note, med.jiang[f"note_{lang}"]])
-                written.extend(_write_table(out_dir, "mediation", {lang: tab}))
-            mo = moderation(df, Y_MAIN, X_MAIN, "D", "province_code", "year",
-                            controls=CONTROLS)
-            if mo.model.design is not None:
-                mo.model.wild_bootstrap(mo.interaction, **WILD)
-            _write_df(res_dir / "moderation_margins.parquet", mo.margins)
-            written.append("results/moderation_margins.parquet")
-            for lang in ("en", "zh"):
-                lab = dict(labels[lang])
-                lab[mo.interaction] = f"{lab.get(X_MAIN, X_MAIN)} × {lab.get('D', 'D')}"
-                tab = regression_table({"Moderation" if lang == "en" else "调节效应": mo.model},
-                                       labels=lab, lang=lang,
-                                       notes=[f"{X_MAIN} and D centred at sample means."
-                                              if lang == "en" else
-                                              "R&D投入强度与D均按样本均值中心化。"])
-                written.extend(_write_table(out_dir, "moderation", {lang: tab}))
-            summary["mediation"] = {"mediator": "D", "a": med.a, "b": med.b,
-                                    "indirect": med.indirect, "sobel_p": med.sobel_p,
-                                    "boot_ci": [lo, hi], "jiang_a_p": med.jiang["p_value"]}
+            _mechanisms_block(df, labels, out_dir, res_dir, written, summary, verbose)
         except Exception as exc:
             failed["mechanisms"] = f"{type(exc).__name__}: {exc}"
+            _log(verbose, f"mechanisms failed: {exc}")
     else:
-        todo.append("mechanism (mediator D) not estimated: no integration table")
+        todo.append("mechanism (mediators D, linkage) not estimated: no integration table")
 
     # ---- 7. dynamic panel: system GMM with the guard ------------------------------------
     try:
@@ -965,6 +956,301 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
     _log(verbose, f"threshold: gammas {tnote}; {fnote}; {effects_note}; {verdict['verdict']}")
 
 
+def _mechanical_note(mediator: str, a: float, lang: str, label: str | None = None) -> str | None:
+    """What part of step (2) "R&D → M" is mechanical, from the indicators' formulas.
+
+    Reads the framework specification: the indicators of U_st and U_ind for ``D``, those with
+    ``linkage: true`` for ``linkage`` (:func:`analysis.models.mechanisms.mechanical_components`).
+    ``a`` is the estimated X → M coefficient (its sign is compared with the mechanical one).
+    """
+    from analysis.framework.spec import load_spec
+    from analysis.models.mechanisms import mechanical_components
+
+    spec = load_spec()
+    if mediator == "D":
+        members = [n for n in spec.names if spec[n].subsystem in ("st", "ind")]
+    elif mediator == "linkage":
+        members = spec.members(linkage=True)
+    else:
+        return None
+    mc = mechanical_components(spec, members)
+    lab = "label_en" if lang == "en" else "label_zh"
+
+    def names(rel):
+        return [str(v) for v in mc.loc[mc["relation"] == rel, lab]]
+
+    pos = names("is X") + names("R&D in numerator")
+    neg = names("R&D in denominator")
+    com = names("common denominator")
+    n = len(members)
+    mlab = label or MEDIATOR_LABELS[lang].get(mediator, mediator)
+
+    def verb(k: int, one: str, many: str) -> str:
+        return f"{k} {one if k == 1 else many}"
+
+    if lang == "en":
+        parts = [f"Mechanical links of {mlab} ({n} indicators in spec.yaml) with R&D intensity "
+                 "(R&D expenditure / GDP):"]
+        if pos:
+            parts.append(f"{verb(len(pos), 'contains', 'contain')} R&D in the numerator ({'; '.join(pos)}), so step "
+                         f"(2) 'R&D to {mediator}' is partly mechanical (upward) and is not "
+                         "evidence of a mechanism;")
+        if neg:
+            parts.append(f"{verb(len(neg), 'is', 'are')} per unit of R&D expenditure ({'; '.join(neg)}): a higher "
+                         "R&D intensity lowers " + ("it" if len(neg) == 1 else "them")
+                         + " by construction, a mechanical pull towards "
+                         "a negative step (2)"
+                         + (f", against the estimated a = {a:.3f} > 0;" if a > 0 else
+                            f", in the direction of the estimated a = {a:.3f};"))
+        if com:
+            parts.append(f"{verb(len(com), 'is a ratio', 'are ratios')} to GDP, R&D intensity's "
+                         "denominator "
+                         f"({'; '.join(com)}): a common denominator correlates the ratios "
+                         "(Kronmal 1993).")
+        if not (pos or neg or com):
+            parts.append("none.")
+        return " ".join(parts).rstrip(";") + ("" if parts[-1].endswith(".") else ".")
+    parts = [f"{mlab}（spec.yaml中{n}个指标）与R&D投入强度（R&D经费/GDP）的机械关联："]
+    if pos:
+        parts.append(f"{len(pos)}个指标的分子含R&D经费（{'；'.join(pos)}），第(2)步“R&D→{mlab}”"
+                     "部分是机械的（向上），不能作为机制的证据；")
+    if neg:
+        parts.append(f"{len(neg)}个指标以R&D经费为分母（{'；'.join(neg)}），R&D投入强度上升时按"
+                     "构造下降，使第(2)步机械地偏向负值"
+                     + (f"，与估计的a = {a:.3f} > 0方向相反；" if a > 0 else
+                        f"，与估计的a = {a:.3f}方向一致；"))
+    if com:
+        parts.append(f"{len(com)}个指标为与GDP之比，与R&D投入强度共用分母（{'；'.join(com)}），"
+                     "共同分母会使比值相关（Kronmal 1993）。")
+    if not (pos or neg or com):
+        parts.append("无。")
+    return "".join(parts).rstrip("；") + ("" if parts[-1].endswith("。") else "。")
+
+
+def _mechanisms_block(df, labels, out_dir, res_dir, written, summary, verbose) -> None:
+    """Mediation of R&D → TS by each of :data:`MEDIATORS` (Jiang 2022 reading), moderation by D.
+
+    Table columns: (1) TS on R&D, then per mediator M: (k) M on R&D (Jiang's X → M step) and
+    (k+1) TS on R&D and M. Every coefficient carries its wild cluster bootstrap p-value. The
+    notes give the stepwise indirect effects (for comparison only), the mechanical links of
+    each mediator with R&D intensity (:func:`_mechanical_note`) and Jiang's reading.
+    """
+    from analysis.models.mechanisms import mediation, moderation
+    from analysis.models.tables import regression_table
+
+    meds = {}
+    for m in MEDIATORS:
+        if m in df.columns and df[m].notna().any():
+            meds[m] = mediation(df, Y_MAIN, X_MAIN, m, "province_code", "year",
+                                controls=CONTROLS, bootstrap=1000, seed=SEED)
+    first = next(iter(meds.values()))
+    steps = {"(1)": first.total}
+    for med in meds.values():
+        if not (med.total.nobs == first.total.nobs
+                and np.allclose(med.total.params.to_numpy(), first.total.params.to_numpy())):
+            steps[f"({len(steps) + 1})"] = med.total  # another sample: its own total effect
+        steps[f"({len(steps) + 1})"] = med.a_path
+        steps[f"({len(steps) + 1})"] = med.direct
+    # every column's sample: the common one of its mediator (mediation drops missing rows of
+    # y, x, m and the controls together)
+    by_m = {m: df.dropna(subset=[Y_MAIN, X_MAIN, m, *CONTROLS]) for m in meds}
+    col_m = {}
+    for k, r in steps.items():
+        col_m[k] = next(m for m, med in meds.items()
+                        if any(r is q for q in (med.total, med.a_path, med.direct)))
+    sample_groups = []
+    for m in meds:
+        ks = [k for k, mm in col_m.items() if mm == m]
+        same = [g for g in sample_groups if g[1].index.equals(by_m[m].index)]
+        if same:
+            same[0][0].extend(ks)
+        else:
+            sample_groups.append((ks, by_m[m]))
+    sample_groups = [(f"{ks[0]}–{ks[-1]}" if len(ks) > 1 else ks[0], fr)
+                     for ks, fr in sample_groups]
+    for r in [*steps.values(), *(med.total for med in meds.values())]:
+        for term in r.params.index:
+            if term not in r.wild:
+                r.wild_bootstrap(term, **WILD)
+    rows = []
+    for m, med in meds.items():
+        t = med.summary_table("en")
+        t.insert(0, "mediator", m)
+        w = med.a_path.wild[X_MAIN]
+        t["wild_p_value"] = np.nan
+        t.loc[1, "wild_p_value"] = w.p_value  # the a (X → M) row
+        t.loc[0, "wild_p_value"] = med.total.wild[X_MAIN].p_value
+        t.loc[2, "wild_p_value"] = med.direct.wild[m].p_value
+        t.loc[3, "wild_p_value"] = med.direct.wild[X_MAIN].p_value
+        rows.append(t)
+    _write_df(res_dir / "mediation.parquet", pd.concat(rows, ignore_index=True))
+    written.append("results/mediation.parquet")
+    for lang in ("en", "zh"):
+        lab = {**labels[lang], **MEDIATOR_LABELS[lang]}
+        notes = [_common_sample_note(sample_groups, lang)]
+        step_txt, mech, reading = [], [], []
+        for m, med in meds.items():
+            lo, hi = med.boot_ci
+            ml = lab.get(m, m)
+            wa = med.a_path.wild[X_MAIN].p_value
+            mnote = _mechanical_note(m, med.a, lang, ml)
+            mechanical_up = m == "D"  # contains R&D intensity itself (checked by the note)
+            if lang == "en":
+                step_txt.append(f"via {ml}: a·b = {med.indirect:.4f}, Sobel z = "
+                                f"{med.sobel_z:.2f} (p = {med.sobel_p:.3f}), province-cluster "
+                                f"bootstrap 95% CI [{lo:.4f}, {hi:.4f}]")
+                verdict = ("partly mechanical, so not presented as a mechanism" if mechanical_up
+                           else "significant at 5%: consistent with a channel through "
+                           f"{ml}, whose effect on TS is argued, not estimated" if wa < 0.05
+                           else "not significant at 5%: no channel established")
+                reading.append(f"R&D to {ml}: a = {med.a:.3f} (CR1 p = "
+                               f"{float(med.a_path.pvalues[X_MAIN]):.3f}, wild p = {wa:.3f}), "
+                               f"{verdict}")
+            else:
+                step_txt.append(f"经{ml}：a·b = {med.indirect:.4f}，Sobel z = {med.sobel_z:.2f}"
+                                f"（p = {med.sobel_p:.3f}），省份聚类自助法95%置信区间"
+                                f"[{lo:.4f}, {hi:.4f}]")
+                verdict = ("部分是机械关联，不作为机制" if mechanical_up
+                           else f"在5%水平显著，与经由{ml}的渠道一致（其对TS的作用由理论论证，"
+                           "非估计所得）" if wa < 0.05 else "在5%水平不显著，不能确立该渠道")
+                reading.append(f"R&D→{ml}：a = {med.a:.3f}（CR1 p = "
+                               f"{float(med.a_path.pvalues[X_MAIN]):.3f}，野聚类自助法p = "
+                               f"{wa:.3f}），{verdict}")
+            if mnote:
+                mech.append(mnote)
+        if lang == "en":
+            notes.append("Stepwise indirect effects (for comparison only): " + "; ".join(step_txt)
+                         + f" (1000 draws, seed {SEED}).")
+            notes.append(first.jiang["note_en"])
+            notes.extend(mech)
+            notes.append("Jiang (2022) reading: " + "; ".join(reading) + ".")
+        else:
+            notes.append("逐步法间接效应（仅供对照）：" + "；".join(step_txt) + f"（1000次，种子{SEED}）。")
+            notes.append(first.jiang["note_zh"])
+            notes.extend(mech)
+            notes.append("按江艇（2022）的解读：" + "；".join(reading) + "。")
+        tab = regression_table(steps, labels=lab, lang=lang, notes=notes)
+        written.extend(_write_table(out_dir, "mediation", {lang: tab}))
+
+    # moderation of the R&D effect by D (centred interaction), every coefficient bootstrapped
+    if "D" in meds:
+        mo = moderation(df, Y_MAIN, X_MAIN, "D", "province_code", "year", controls=CONTROLS)
+        if mo.model.design is not None:
+            for term in mo.model.params.index:
+                mo.model.wild_bootstrap(term, **WILD)
+        _write_df(res_dir / "moderation_margins.parquet", mo.margins)
+        written.append("results/moderation_margins.parquet")
+        for lang in ("en", "zh"):
+            lab = dict(labels[lang])
+            lab[mo.interaction] = f"{lab.get(X_MAIN, X_MAIN)} × {lab.get('D', 'D')}"
+            xl, dl = lab.get(X_MAIN, X_MAIN), lab.get("D", "D")
+            col = {"Moderation" if lang == "en" else "调节效应": mo.model}
+            mnote = (f"{xl} and {dl} centred at their sample means ({mo.x_mean:.4g}, "
+                     f"{mo.z_mean:.4g}). D contains R&D intensity among its indicators, so the "
+                     "interaction is partly R&D intensity squared; it is not read as "
+                     "integration amplifying R&D." if lang == "en" else
+                     f"{xl}与{dl}均按样本均值中心化（{mo.x_mean:.4g}，{mo.z_mean:.4g}）。"
+                     "耦合协调度的指标包含R&D投入强度，交互项部分是R&D投入强度的平方项，"
+                     "不解读为融合放大了R&D的作用。")
+            tab = regression_table(col, labels=lab, lang=lang,
+                                   notes=[_common_sample_note(
+                                       [("", df.dropna(subset=[Y_MAIN, X_MAIN, "D",
+                                                               *CONTROLS]))], lang), mnote])
+            written.extend(_write_table(out_dir, "moderation", {lang: tab}))
+    d = meds.get("D", first)
+    lo, hi = d.boot_ci
+    summary["mediation"] = {
+        "mediator": "D" if "D" in meds else first.a_path.depvar, "a": d.a, "b": d.b,
+        "indirect": d.indirect, "sobel_p": d.sobel_p, "boot_ci": [lo, hi],
+        "jiang_a_p": d.jiang["p_value"], "jiang_a_wild_p": d.a_path.wild[X_MAIN].p_value,
+        "by_mediator": {m: {"a": med.a, "a_p": med.jiang["p_value"],
+                            "a_wild_p": med.a_path.wild[X_MAIN].p_value, "b": med.b,
+                            "indirect": med.indirect, "sobel_p": med.sobel_p,
+                            "boot_ci": list(med.boot_ci), "nobs": med.total.nobs}
+                        for m, med in meds.items()}}
+    for m, med in meds.items():
+        _log(verbose, f"mediation {m}: a = {med.a:.4f} (wild p = "
+             f"{med.a_path.wild[X_MAIN].p_value:.3f}), a·b = {med.indirect:.4f}")
+
+
+#: Chinese names of the spatial tests and models in the table notes.
+TEST_NAMES_ZH = {"LM lag": "LM滞后", "LM error": "LM误差", "robust LM lag": "稳健LM滞后",
+                 "robust LM error": "稳健LM误差", "Wald SAR": "Wald（SAR）",
+                 "LR SAR": "LR（SAR）", "Wald SEM": "Wald（SEM）", "LR SEM": "LR（SEM）"}
+MODEL_NAMES_ZH = {"none": "非空间模型", "sar": "空间滞后模型（SAR）", "sem": "空间误差模型（SEM）",
+                  "sdm": "空间杜宾模型（SDM）"}
+
+#: The decision rule of :func:`analysis.models.spatial.spatial_model_selection`, with sources.
+SPATIAL_RULE_NOTE = {
+    "en": ("Model choice per W at the 5% level (Elhorst 2010, Spatial Economic Analysis 5(1); "
+           "Elhorst 2014, Spatial Econometrics, §2.3): specific-to-general first, LM and robust "
+           "LM tests on the non-spatial two-way FE model (Anselin, Bera, Florax & Yoon 1996); "
+           "then general-to-specific, LR and Wald tests of the SDM's restrictions θ = 0 (SAR) and "
+           "θ + ρβ = 0 (SEM). No spatial model when no LM and no LR test rejects; SDM when both "
+           "restrictions are rejected; SAR (SEM) when only θ = 0 (θ + ρβ = 0) is not rejected "
+           "and the robust LM lag (error) test is the stronger."),
+    "zh": ("各权重矩阵在5%水平下选择模型（Elhorst 2010，《Spatial Economic Analysis》5(1)；Elhorst "
+           "2014，《Spatial Econometrics》第2.3节）：先“从特殊到一般”，对非空间双向固定效应模型做LM与稳健LM"
+           "检验（Anselin、Bera、Florax与Yoon 1996）；再“从一般到特殊”，对SDM的约束θ = 0（退化为SAR）与"
+           "θ + ρβ = 0（退化为SEM）做LR与Wald检验。LM与LR检验均不拒绝时不采用空间模型；两个约束均被拒绝时"
+           "选择SDM；仅θ = 0（θ + ρβ = 0）不被拒绝且稳健LM滞后（误差）检验更强时选择SAR（SEM）。"),
+}
+
+
+def _spatial_reading(wname: str, sel, sdm, lang: str, alpha: float = 0.05) -> list[str]:
+    """What the tests under one W do and do not support, beyond the model choice.
+
+    * Both robust LM tests reject: they do not discriminate between a lag and an error process
+      (Anselin et al. 1996); the choice rests on the LR / Wald tests.
+    * A spatial-lag model is chosen (SDM or SAR) but ρ is insignificant while θ = 0 is
+      rejected: the spillover runs through W×X only, a local spillover of the SLX type
+      (Halleck Vega & Elhorst 2015, J. Regional Science 55(3)), not a global one with feedback
+      through W×y; the indirect effects are then essentially θ.
+    """
+    p = {**sel.lm["p_value"].to_dict(), **sel.wald_lr["p_value"].to_dict()}
+    wl = W_LABELS[lang][wname].split(" (")[0].split("（")[0]
+    out = []
+    if p["robust LM lag"] < alpha and p["robust LM error"] < alpha:
+        out.append(f"Under {wl}, both robust LM tests reject (p = {p['robust LM lag']:.3f}, "
+                   f"{p['robust LM error']:.3f}) while LM lag p = {p['LM lag']:.3f} and LM error "
+                   f"p = {p['LM error']:.3f}: the LM tests do not discriminate between a spatial "
+                   "lag and a spatial error process, and the choice rests on the LR / Wald tests."
+                   if lang == "en" else
+                   f"{wl}下两个稳健LM检验均拒绝（p = {p['robust LM lag']:.3f}、"
+                   f"{p['robust LM error']:.3f}），而LM滞后p = {p['LM lag']:.3f}、LM误差p = "
+                   f"{p['LM error']:.3f}：LM检验无法区分空间滞后与空间误差过程，模型选择取决于LR/Wald检验。")
+    rho, rho_p = float(sdm.rho), float(sdm.pvalues["rho"])
+    if sel.model in ("sdm", "sar") and rho_p >= alpha and p["LR SAR"] < alpha:
+        out.append(f"Under {wl}, ρ = {rho:.3f} (p = {rho_p:.3f}) is insignificant and only the W×X "
+                   f"terms matter (LR test of θ = 0: p = {p['LR SAR']:.3f}): the spillover is "
+                   "local, of the SLX type (Halleck Vega & Elhorst 2015), from neighbours' "
+                   "regressors to a province's TS, not a global spillover with feedback through "
+                   "W×TS; the indirect effects are essentially the W×X coefficients."
+                   if lang == "en" else
+                   f"{wl}下ρ = {rho:.3f}（p = {rho_p:.3f}）不显著，仅W×X项显著（θ = 0的LR检验p = "
+                   f"{p['LR SAR']:.3f}）：溢出为局部溢出（SLX型，Halleck Vega与Elhorst 2015），即邻近省份的"
+                   "解释变量影响本省TS，而非经由W×TS反馈的全局溢出；间接效应基本等于W×X系数。")
+    return out
+
+
+def _economic_w_note(frame: pd.DataFrame, lang: str) -> str:
+    """How the economic-distance W is built (variable, years) and why it is endogenous."""
+    yrs = f"{int(frame.year.min())}–{int(frame.year.max())}"
+    real = "gdp_real" in frame.columns
+    if lang == "en":
+        return (f"Economic-distance W: w_ij = 1/|g_i − g_j|, g the province's mean "
+                f"{'real GDP per capita (2010 prices)' if real else 'GDP per capita'} over "
+                f"{yrs}, the estimation years, row-standardised. GDP per capita is related to "
+                "the outcome and is itself an outcome of R&D (a bad control in the baseline), so "
+                "this W is endogenous: its estimates describe co-movement among economically "
+                "similar provinces, not causal spillovers (Qu & Lee 2015, J. Econometrics "
+                "184(2), on endogenous weight matrices).")
+    return (f"经济距离矩阵：w_ij = 1/|g_i − g_j|，g为各省{yrs}年（即估计样本年份）"
+            f"{'人均实际GDP（2010年价格）' if real else '人均GDP'}的均值，行标准化。人均GDP与被解释变量相关，"
+            "且本身受R&D影响（基准回归中的“坏控制变量”），故该矩阵是内生的：其估计结果仅描述经济水平相近省份之间的"
+            "共同变动，而非因果溢出（Qu与Lee 2015，《Journal of Econometrics》184(2)，内生权重矩阵）。")
+
+
 def _effects_table_multi(fits: dict, verdicts: dict, labels) -> dict:
     """Direct / indirect / total effects of the chosen model under each W, one table."""
     from analysis.models.results import ModelResult
@@ -984,9 +1270,17 @@ def _effects_table_multi(fits: dict, verdicts: dict, labels) -> dict:
                     params=part["estimate"], std_errors=part["std_error"], nobs=res.nobs,
                     depvar=res.depvar, model=f"{res.model}-effects", n_groups=res.n_groups,
                     fixed_effects=list(res.fixed_effects))
+            slx = (v.interpret_spillovers and res.rho is not None
+                   and float(res.pvalues["rho"]) >= v.alpha
+                   and float(v.wald_lr.loc["LR SAR", "p_value"]) < v.alpha)
             if lang == "en":
                 notes.append(f"{W_LABELS['en'][wname]}: {res.model.upper()} "
-                             + ("(chosen by the tests); spillovers interpreted."
+                             + (f"(chosen by the tests); ρ = {res.rho:.3f} is insignificant "
+                                f"(p = {float(res.pvalues['rho']):.3f}), so the indirect effects "
+                                "are local (SLX-type) spillovers through W×X, not global "
+                                "feedback; see the spatial Durbin table for how this W is built."
+                                if slx else
+                                "(chosen by the tests); spillovers interpreted."
                                 if v.interpret_spillovers else
                                 "(for reference: the tests support "
                                 + ("no spatial dependence" if v.model == "none" else
@@ -994,7 +1288,10 @@ def _effects_table_multi(fits: dict, verdicts: dict, labels) -> dict:
                                 + "); spillovers NOT interpreted."))
             else:
                 notes.append(f"{W_LABELS['zh'][wname]}：{res.model.upper()}"
-                             + ("（检验选定），解释溢出效应。" if v.interpret_spillovers else
+                             + (f"（检验选定）；ρ = {res.rho:.3f}不显著（p = "
+                                f"{float(res.pvalues['rho']):.3f}），间接效应为经由W×X的局部溢出"
+                                "（SLX型），而非全局反馈；该矩阵的构造见空间杜宾模型表。" if slx else
+                                "（检验选定），解释溢出效应。" if v.interpret_spillovers else
                                 "（仅供参考：检验" + ("不支持空间依赖" if v.model == "none"
                                                   else "支持空间误差模型，其间接效应为零")
                                 + "），不解释溢出效应。"))
@@ -1053,20 +1350,29 @@ def _spatial_block(df, labels, out_dir, res_dir, written, summary, verbose) -> N
         for c in xs:
             lab[f"W*{c}"] = f"W×{lab.get(c, c)}"
         cols = {W_LABELS[lang][k].split(" (")[0].split("（")[0]: r for k, r in sdms.items()}
+        lab["rho"] = "ρ (W×TS)" if lang == "en" else "ρ（W×TS）"
         notes = []
         for k, sel in verdicts.items():
-            lm = ", ".join(f"{t} {p:.3f}" for t, p in sel.lm["p_value"].items())
-            lr = ", ".join(f"{t} {p:.3f}" for t, p in sel.wald_lr["p_value"].items())
+            tn = {} if lang == "en" else TEST_NAMES_ZH
+            lm = ", ".join(f"{tn.get(t, t)} {p:.3f}" for t, p in sel.lm["p_value"].items())
+            lr = ", ".join(f"{tn.get(t, t)} {p:.3f}" for t, p in sel.wald_lr["p_value"].items())
+            rho, rho_p = sdms[k].rho, float(sdms[k].pvalues["rho"])
             if lang == "en":
-                notes.append(f"{W_LABELS['en'][k]}: rho = {sdms[k].rho:.3f}; p-values: {lm}; "
-                             f"{lr}. Chosen: {sel.model.upper() if sel.model != 'none' else 'no spatial model'}"
+                chosen_txt = sel.model.upper() if sel.model != "none" else "no spatial model"
+                notes.append(f"{W_LABELS['en'][k]}: ρ = {rho:.3f} (p = {rho_p:.3f}); p-values: "
+                             f"{lm}; {lr}. Chosen: {chosen_txt}"
                              + ("" if sel.dependence else
                                 " (no spatial dependence supported: spillovers not interpreted)")
                              + ".")
             else:
-                notes.append(f"{W_LABELS['zh'][k]}：rho = {sdms[k].rho:.3f}；p值：{lm}；{lr}。"
-                             f"检验选择：{sel.model.upper() if sel.model != 'none' else '非空间模型'}"
+                chosen_txt = MODEL_NAMES_ZH[sel.model]
+                notes.append(f"{W_LABELS['zh'][k]}：ρ = {rho:.3f}（p = {rho_p:.3f}）；p值：{lm}；{lr}。"
+                             f"检验选择：{chosen_txt}"
                              + ("" if sel.dependence else "（不支持空间依赖，不解释溢出效应）") + "。")
+            notes.extend(_spatial_reading(k, sel, sdms[k], lang))
+        notes.append(SPATIAL_RULE_NOTE[lang])
+        if "economic" in ws:
+            notes.append(_economic_w_note(sp_df, lang))
         notes.append("Spatial Durbin model under each W, two-way FE (Lee–Yu), shown for "
                      "comparison; the tests' choice per W is stated above." if lang == "en" else
                      "各权重矩阵下的空间杜宾模型（双向固定效应，Lee–Yu），仅供比较；各矩阵的检验选择见上。")

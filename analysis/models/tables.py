@@ -47,7 +47,7 @@ TERMS: dict[str, dict[str, str]] = {
         "cluster": "聚类标准误", "fe": "{}固定效应", "yes": "是", "no": "否", "none": "—",
         "depvar": "被解释变量", "se_note": "括号内为标准误。",
         "stars": "{} p<{}",
-        "wild_note": "方括号内为野聚类自助法（wild cluster bootstrap）p值（{}；Roodman等2019，Stata boottest）。",
+        "wild_note": "方括号内为野聚类自助法p值（{}；Roodman等2019，Stata boottest命令）。",
         "wild_only_note": ("{}：聚类数少于10，不报告聚类稳健标准误；方括号内为野聚类自助法p值（{}），"
                            "显著性星号据此标注。"),
     },
@@ -437,13 +437,22 @@ def regression_table(
     star_note = ", ".join(words["stars"].format("*" * (i + 1), f"{lv:g}")
                           for i, lv in enumerate(stars))
     wild_notes = []
-    methods = list(dict.fromkeys(wb.method for r in res if not r.wild_only
-                                 for wb in r.wild.values()))
-    if methods:
-        wild_notes.append(words["wild_note"].format("; ".join(methods)))
+    semi, colon = ("; ", ": ") if lang == "en" else ("；", "：")
+
+    def methods_of(r: ModelResult) -> list[str]:
+        return list(dict.fromkeys(wb.method_text(lang) for wb in r.wild.values()))
+
+    by_col = [(name, methods_of(r)) for name, r in zip(names, res, strict=True)
+              if r.wild and not r.wild_only]
+    distinct = list(dict.fromkeys(m for _, ms in by_col for m in ms))
+    if len(distinct) == 1:
+        wild_notes.append(words["wild_note"].format(distinct[0]))
+    elif distinct:  # columns differ (e.g. 2^G sign vectors enumerated): say which is which
+        wild_notes.append(words["wild_note"].format(semi.join(
+            f"{name}{colon}{semi.join(ms)}" for name, ms in by_col)))
     for name, r in zip(names, res, strict=True):
         if r.wild_only:
-            m = "; ".join(dict.fromkeys(wb.method for wb in r.wild.values()))
+            m = semi.join(methods_of(r))
             wild_notes.append(words["wild_only_note"].format(f"{name} (G = {r.n_clusters})", m))
     clean = plain_english if lang == "en" else str
     return RegressionTable(
