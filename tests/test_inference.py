@@ -240,3 +240,16 @@ def test_table_shows_wild_pvalue_beside_se_and_wild_only_columns():
     assert het.slopes["wild_p_value"].between(0, 1).all()
     tid = small.tidy()
     assert tid.loc[tid.term == "x2", "wild_p_value"].item() == small.wild["x2"].p_value
+
+
+def test_method_text_in_both_languages(fit):
+    wb = fit.wild_bootstrap("x1", reps=999, seed=1)
+    assert wb.method_text("en") == wb.method == "WCR, Rademacher weights, 999 draws"
+    assert wb.method_text("zh") == "约束原假设（WCR），Rademacher权重，999次抽样"
+    small = twfe(_panel(G=8), "y", ["x1", "x2"], "id", "year")  # 2^8 = 256 < 999 draws
+    full = small.wild_bootstrap("x1", reps=999, seed=1)
+    assert full.full_enumeration and full.reps == 256
+    assert full.method_text("en") == "WCR, Rademacher weights, all 256 sign vectors"
+    assert full.method_text("zh") == "约束原假设（WCR），Rademacher权重，穷举全部256个符号向量"
+    with pytest.raises(ValueError, match="lang"):
+        wb.method_text("fr")

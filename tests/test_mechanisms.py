@@ -168,3 +168,40 @@ def test_bootstrap_draws_equal_twfe_on_resampled_provinces():
     ab = np.asarray(ab)
     np.testing.assert_allclose(res.boot_ci, np.quantile(ab, [0.025, 0.975]), rtol=1e-9)
     assert res.boot_se == pytest.approx(ab.std(ddof=1), rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# mechanical links of a composite mediator with R&D intensity (formula positions in spec.yaml)
+# ---------------------------------------------------------------------------------------------
+def test_formula_positions_by_hand():
+    from analysis.models.mechanisms import formula_positions
+
+    assert formula_positions("a / (b / c)") == {"numerator": {"a", "c"}, "denominator": {"b"}}
+    assert formula_positions("(x - y) / z * 10000") == {"numerator": {"x", "y"},
+                                                        "denominator": {"z"}}
+    # the panel ratio R&D intensity is R&D expenditure over GDP
+    assert formula_positions("rd_intensity") == {"numerator": {"rd_intensity", "rd_exp"},
+                                                 "denominator": {"gdp"}}
+    assert formula_positions("papers / rd_intensity")["denominator"] >= {"rd_intensity", "rd_exp"}
+
+
+def test_mechanical_components_of_the_framework_mediators():
+    """D contains R&D intensity itself (an upward mechanical X -> M); three of the four linkage
+    indicators are per unit of industrial R&D (a downward one), the fourth shares GDP with X."""
+    from analysis.framework.spec import load_spec
+    from analysis.models.mechanisms import mechanical_components
+
+    spec = load_spec()
+    link = spec.members(linkage=True)
+    mc = mechanical_components(spec, link).set_index("name")
+    assert len(link) == 4
+    per_rd = {n for n in link if "ind_rd_exp" in spec[n].columns}
+    assert set(mc.index[mc.relation == "R&D in denominator"]) == per_rd and len(per_rd) == 3
+    assert (mc.loc[sorted(per_rd), "sign"] == -1).all()
+    assert list(mc.index[mc.relation == "common denominator"]) == ["tech_bought_gdp"]
+    d_members = [n for n in spec.names if spec[n].subsystem in ("st", "ind")]
+    md = mechanical_components(spec, d_members).set_index("name")
+    assert md.loc["rd_intensity", "relation"] == "is X" and md.loc["rd_intensity", "sign"] == 1
+    assert md.loc["hightech_rd_intensity", "relation"] == "R&D in numerator"
+    # composition shares (R&D over R&D) have no mechanical link to the level of X
+    assert "enterprise_rd_share" not in md.index and "basic_research_share" not in md.index

@@ -162,3 +162,34 @@ def test_html_tables_are_full_pages_with_a_link_back():
         assert 'href="../index.html"' in page and f'href="baseline_{other}.html"' in page
         assert ".table-wrap" in page and '<table class="regtable">' in page  # the reports' CSS, inlined
     assert "<h1>Baseline two-way FE</h1>" in regression_table([r]).render("html", name="baseline")
+
+
+def test_wild_note_names_each_columns_method_and_is_chinese_in_zh():
+    """Grunfeld has 10 firms: Rademacher enumerates all 2^10 = 1,024 sign vectors; with 5 firms
+    it enumerates 32. The note says which column used which, in the table's language."""
+    from statsmodels.datasets import grunfeld as g
+
+    from analysis.models import twfe
+
+    d = g.load_pandas().data
+    d = d[d["firm"] != "American Steel"].copy()  # Baltagi's 10 firms
+    d["year"] = d["year"].astype(int)
+    big = twfe(d, "invest", ["value", "capital"], "firm", "year")
+    small = twfe(d[d["firm"].isin(sorted(set(d["firm"]))[:5])], "invest", ["value", "capital"],
+                 "firm", "year")
+    for r in (big, small):
+        r.wild_bootstrap("value", reps=9999, seed=1)
+    en = regression_table({"All": big, "Five": small})
+    note = " ".join(en.notes)
+    assert ("Wild cluster bootstrap p-values in brackets (All: WCR, Rademacher weights, all "
+            "1,024 sign vectors; Five: WCR, Rademacher weights, all 32 sign vectors;") in note
+    assert en.body.loc["value", "All"].endswith("***") and \
+        en.body.iloc[1, 0].endswith(f"[{big.wild['value'].p_value:.3f}]")
+    zh = regression_table({"全部": big, "五家": small}, lang="zh")
+    znote = " ".join(zh.notes)
+    assert ("方括号内为野聚类自助法p值（全部：约束原假设（WCR），Rademacher权重，穷举全部1,024个符号向量；"
+            "五家：约束原假设（WCR），Rademacher权重，穷举全部32个符号向量；") in znote
+    assert "wild" not in znote and "draws" not in znote
+    # one method for every column: stated once, without column names
+    one = regression_table([big], lang="en")
+    assert "(WCR, Rademacher weights, all 1,024 sign vectors; Roodman" in " ".join(one.notes)

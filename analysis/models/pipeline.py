@@ -51,9 +51,11 @@ Models
    distance in mean real GDP per capita): LM / robust LM and LR / Wald tests choose among no
    spatial model, SAR, SEM and SDM per W; effects (LeSage–Pace, 1000 draws) interpreted only
    where dependence is supported.
-6. Mechanism: R&D → integration D → TS, stepwise mediation with Sobel and a 1000-draw
-   province-cluster bootstrap, reported with the 江艇 (2022) X→M estimate; moderation of the
-   R&D effect by D (centred interaction, marginal effects).
+6. Mechanism: R&D → M → TS for M = integration D and the linkage index (:data:`MEDIATORS`),
+   stepwise mediation with Sobel and a 1000-draw province-cluster bootstrap, reported with the
+   江艇 (2022) X→M estimate, every coefficient with its wild bootstrap p; the notes name the
+   indicators that tie each M mechanically to R&D intensity (:func:`_mechanical_note`);
+   moderation of the R&D effect by D (centred interaction, marginal effects).
 7. Dynamic panel: system GMM (TS on its lag, R&D and controls; collapsed instruments, year
    dummies, instruments ≤ provinces), AR(2) and Hansen tests with Roodman's caveat, a warning
    near a unit root.
@@ -150,14 +152,14 @@ DERIVED_LABELS = derived_by_lang()
 
 #: Units of the baseline variables, stated under the baseline table.
 UNITS_NOTE = {
-    "en": ("Units: TS = tertiary / secondary value added (ratio); TL_neg = −Theil index of "
-           "value-added vs employment shares (0 = sectoral productivities equal); PH = Σ sector "
+    "en": ("Units: TS = tertiary / secondary value added (ratio); rationalisation = minus the "
+           "Theil index of value-added vs employment shares (0 = sectoral productivities equal); PH = Σ sector "
            "value-added share × sector labour productivity at 2010 prices / national labour "
-           "productivity in 2010 (刘伟, 张辉 & 黄泽华 2008); HT = high-tech industry revenue / "
+           "productivity in 2010 (Liu, Zhang & Huang 2008); HT = high-tech industry revenue / "
            "GDP (an intensity: revenue over value added, not a share); R&D intensity = R&D "
            "expenditure / GDP × 100 (%); urbanisation = urban / total population (share, 0–1); "
            "fiscal expenditure / GDP (ratio)."),
-    "zh": ("单位：TS为第三产业增加值/第二产业增加值（比值）；TL_neg为增加值与就业结构泰尔指数的相反数"
+    "zh": ("单位：TS为第三产业增加值/第二产业增加值（比值）；产业结构合理化为增加值与就业结构泰尔指数的相反数"
            "（0表示各产业劳动生产率相等）；PH为各产业增加值比重×产业劳动生产率（2010年价格）/2010年全国"
            "劳动生产率（刘伟、张辉、黄泽华2008）；HT为高技术产业营业收入/GDP（收入与增加值之比，非比重）；"
            "R&D投入强度为R&D经费/GDP×100（%）；城镇化率为城镇人口/总人口（0–1）；财政支出/GDP为比值。"),
@@ -166,10 +168,10 @@ UNITS_NOTE = {
 #: Why ln GDP per capita and D are not baseline controls (stated under the baseline table).
 BAD_CONTROL_NOTE = {
     "en": ("Controls exclude ln real GDP per capita and the integration score D: both are "
-           "outcomes of R&D (bad controls; D also contains software revenue / GDP, mechanically "
-           "linked to TS). They enter only the robustness columns labelled 'bad control'."),
-    "zh": ("控制变量不含人均实际GDP（对数）与融合度D：二者本身受R&D影响（“坏控制变量”；D还包含软件收入/GDP，"
-           "与TS存在机械关联），仅出现在稳健性检验中标注为“坏控制变量”的列。"),
+           "outcomes of R&D (bad controls; D also contains R&D intensity itself and software "
+           "revenue / GDP, the latter mechanically linked to TS). They enter only the robustness columns labelled 'bad control'."),
+    "zh": ("控制变量不含人均实际GDP（对数）与耦合协调度D：二者本身受R&D影响（“坏控制变量”；D还包含R&D"
+           "投入强度本身与软件收入/GDP，后者与TS存在机械关联），仅出现在稳健性检验中标注为“坏控制变量”的列。"),
 }
 
 
@@ -675,8 +677,12 @@ def run(verbose: bool = False) -> dict:
                                 "year", reps=PERMUTATIONS, seed=SEED)
         rob.results["baseline"].extra["permutation_p"] = perm.p_value
         lead_r = rob.results.get("placebo: R&D lead")
-        if lead_r is not None:
-            lead_r.wild_bootstrap(f"F1.{X_MAIN}", **WILD)
+        # every coefficient the table shows gets its wild bootstrap p (issue 11), not only R&D's
+        for r in rob.results.values():
+            if r.design is not None:
+                for term in r.params.index:
+                    if term not in r.wild:
+                        r.wild_bootstrap(term, **WILD)
         spec_notes = rob.table.drop_duplicates("spec").query("note != ''")
         perm_note = {"en": (f"Randomisation inference: R&D intensity permuted across provinces "
                             f"within each year, {PERMUTATIONS} permutations (seed {SEED}), "
@@ -700,12 +706,12 @@ def run(verbose: bool = False) -> dict:
                        perm_note[lang]])
             written.extend(_write_table(out_dir, "robustness", {lang: tab}))
         table = rob.table.copy()
-        if lead_r is not None:
-            extra_rows = table[(table["spec"] == "placebo: R&D lead")
-                               & (table["term"] == f"F1.{X_MAIN}")].index
-            w = lead_r.wild[f"F1.{X_MAIN}"]
-            table.loc[extra_rows, ["wild_p_value", "wild_ci_lower", "wild_ci_upper"]] = \
-                [w.p_value, w.ci_lower, w.ci_upper]
+        for i, row_ in table.iterrows():  # the stored p-values are the table's
+            r = rob.results.get(row_["spec"])
+            w = None if r is None else r.wild.get(row_["term"])
+            if w is not None:
+                table.loc[i, ["wild_p_value", "wild_ci_lower", "wild_ci_upper"]] = \
+                    [w.p_value, w.ci_lower, w.ci_upper]
         b0 = rob.results["baseline"]
         perm_row = pd.DataFrame([{
             "spec": "permutation test", "depvar": Y_MAIN, "term": X_MAIN,
@@ -742,9 +748,12 @@ def run(verbose: bool = False) -> dict:
                              "northeast": "东北"}}
         for lang in ("en", "zh"):
             subs = {reg_labels[lang].get(k, k): v for k, v in het.subsamples.items()}
-            note = (f"Equal {X_MAIN} slopes across regions: F({het.test['df1']}, "
-                    f"{het.test['df2']:g}) = {het.test['stat']:.3f}, p = "
-                    f"{het.test['p_value']:.4f}.")
+            xl = labels[lang].get(X_MAIN, X_MAIN)
+            ftxt = (f"F({het.test['df1']}, {het.test['df2']:g}) = {het.test['stat']:.3f}, p = "
+                    f"{het.test['p_value']:.4f}")
+            note = (f"Wald test of equal {xl} slopes across the four regions (province-clustered, "
+                    f"pooled interaction model): {ftxt}." if lang == "en" else
+                    f"四大地区{xl}系数相等的Wald检验（交互项混合模型，省份聚类）：{ftxt}。")
             tab = regression_table(subs, labels=labels[lang], lang=lang, notes=[note])
             written.extend(_write_table(out_dir, "heterogeneity", {lang: tab}))
         sl = het.slopes.copy()
@@ -879,9 +888,10 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
         lin[name] = lin[X_MAIN] * (regime == j)
     lr_ = twfe(lin, Y_MAIN, [*xs, *rcols], "province_code", "year",
                effects="twoway" if two_way else "entity")
-    if np.allclose(lr_.params[rcols].to_numpy(), th.params[rcols].to_numpy(), rtol=1e-6,
+    shown = [*xs, *rcols]  # every coefficient the table shows (the year dummies are dropped)
+    if np.allclose(lr_.params[shown].to_numpy(), th.params[shown].to_numpy(), rtol=1e-6,
                    atol=1e-9):
-        for name in rcols:
+        for name in shown:
             th.wild[name] = lr_.wild_bootstrap(name, **WILD)
     reg = th.regime.rename("regime").reset_index()
     reg = reg.merge(thr_df[KEYS + [q]], on=KEYS, how="left")
@@ -898,9 +908,16 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
     tests = th_test.tests.reset_index().rename(columns={"index": "test"})
     _write_df(res_dir / "threshold_tests.parquet", tests)
     written += ["results/threshold_regimes.parquet", "results/threshold_tests.parquet"]
-    fnote = "; ".join(f"F{i + 1} = {f:.2f} (bootstrap p = {p:.3f})"
-                      for i, (f, p) in enumerate(zip(th_test.f_stats, th_test.p_values,
-                                                     strict=False)))
+    fpairs = list(enumerate(zip(th_test.f_stats, th_test.p_values, strict=False)))
+    fnote = "; ".join(f"F{i + 1} = {f:.2f} (bootstrap p = {p:.3f})" for i, (f, p) in fpairs)
+    fnote_zh = "；".join(f"F{i + 1} = {f:.2f}（自助法p = {p:.3f}）" for i, (f, p) in fpairs)
+    small = [j for j, n_ in enumerate(verdict["regime_sizes"]) if n_ <= verdict["trim_bound"]]
+    pv0 = verdict["p_values"][0] if verdict["p_values"] else float("nan")
+    reasons_zh = "；".join(
+        ([f"单一门槛的自助法p = {pv0:.3f} > {verdict['max_p']:g}"]
+         if not (np.isfinite(pv0) and pv0 <= verdict["max_p"]) else [])
+        + [f"区制{j}仅{verdict['regime_sizes'][j]}个观测，不超过修剪边界{verdict['trim_bound']}个观测，"
+           "门槛位于可行网格边缘" for j in small])
     tnote = ", ".join(f"{g:.4f}" for g in th.thresholds)
     edges = [-np.inf, *th.thresholds, np.inf]
     reasons = "; ".join(verdict["reasons"])
@@ -912,28 +929,29 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
                     + ("" if interior else f" ({reasons}); the regime coefficients are shown for "
                        "reference only and are not interpreted") + "."),
              "zh": ("结论：" + ("存在内部门槛。" if interior else
-                              f"不存在内部门槛（{reasons}）；区制系数仅供参考，不作解释。"))}
+                              f"不存在内部门槛（{reasons_zh}）；区制系数仅供参考，不作解释。"))}
     for lang in ("en", "zh"):
         lab = dict(labels[lang])
+        qs = Q_SHORT[lang].get(q, q)  # the threshold variable in a row label, no internal name
         lt, ge = ("<", "≥") if th.convention == "hansen" else ("≤", ">")
         for j in range(len(edges) - 1):
             lo_, hi_ = edges[j], edges[j + 1]
-            cond = (f"{q} {lt} {hi_:.3f}" if j == 0 else f"{q} {ge} {lo_:.3f}"
-                    if not np.isfinite(hi_) else f"{lo_:.3f} {'≤' if lt == '<' else '<'} {q} "
+            cond = (f"{qs} {lt} {hi_:.3f}" if j == 0 else f"{qs} {ge} {lo_:.3f}"
+                    if not np.isfinite(hi_) else f"{lo_:.3f} {'≤' if lt == '<' else '<'} {qs} "
                     f"{lt} {hi_:.3f}")
             lab[f"{X_MAIN}_r{j}"] = f"{lab.get(X_MAIN, X_MAIN)} × ({cond})"
         if lang == "en":
-            head = (f"Thresholds in {labels['en'].get(q, q)} ({q}): {tnote}. {fnote}. "
+            head = (f"Thresholds in {labels['en'].get(q, q)}: {tnote}. {fnote}. "
                     f"{effects_note[0].upper() + effects_note[1:]}."
-                    + (" Wild bootstrap p-values of the regime coefficients are conditional on "
+                    + (" Wild bootstrap p-values are conditional on "
                        "the estimated thresholds." if th.wild else "")
                     + (" Within R² counts the year dummies as regressors (xthreg convention), "
                        "so it is not comparable with the baseline's, which is net of both "
                        "fixed effects (reghdfe)." if two_way else ""))
         else:
-            head = (f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote}。"
+            head = (f"门槛变量{labels['zh'].get(q, q)}的门槛值：{tnote}。{fnote_zh}。"
                     + ("含年份固定效应（双向固定效应）。" if two_way else "年份效应联合不显著，仅含省份固定效应。")
-                    + ("区制系数的野聚类自助法p值以估计的门槛值为条件。" if th.wild else "")
+                    + ("野聚类自助法p值以估计的门槛值为条件。" if th.wild else "")
                     + ("组内R²把年份虚拟变量计为解释变量（xthreg口径），与基准回归剔除双向固定效应后的"
                        "组内R²（reghdfe口径）不可比。" if two_way else ""))
         tab = regression_table({"Hansen threshold" if lang == "en" else "门槛回归": th},
@@ -1172,6 +1190,9 @@ def _mechanisms_block(df, labels, out_dir, res_dir, written, summary, verbose) -
         _log(verbose, f"mediation {m}: a = {med.a:.4f} (wild p = "
              f"{med.a_path.wild[X_MAIN].p_value:.3f}), a·b = {med.indirect:.4f}")
 
+
+#: Short names of the threshold variable inside the threshold table's row labels.
+Q_SHORT = {"en": {"ln_gdp_pc": "ln real GDP per capita"}, "zh": {"ln_gdp_pc": "人均实际GDP对数"}}
 
 #: Chinese names of the spatial tests and models in the table notes.
 TEST_NAMES_ZH = {"LM lag": "LM滞后", "LM error": "LM误差", "robust LM lag": "稳健LM滞后",
@@ -1439,7 +1460,8 @@ def _gmm_block(base_df, labels, out_dir, res_dir, written, summary, verbose) -> 
                         if a1 >= 0.05 else ""))}
     for lang in ("en", "zh"):
         lab = dict(labels[lang])
-        lab[f"L1.{Y_MAIN}"] = f"L1.{lab.get(Y_MAIN, Y_MAIN)}"
+        lab[f"L1.{Y_MAIN}"] = (f"{lab.get(Y_MAIN, Y_MAIN)}, lagged one year" if lang == "en"
+                               else f"{lab.get(Y_MAIN, Y_MAIN)}滞后一期")
         tab = regression_table({"System GMM" if lang == "en" else "系统GMM": gm},
                                labels=lab, lang=lang, stats=("nobs", "n_groups"),
                                keep=[f"L1.{Y_MAIN}", X_MAIN, *CONTROLS],
@@ -1482,7 +1504,10 @@ def _speccurve_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    fig = specification_curve_figure(t, x_label=f"coefficient of {labels['en'].get(X_MAIN, X_MAIN)}")
+    # the figure names the outcomes as the tables do (no internal column names)
+    shown = t.replace({"outcome": {"TL_neg": "−Theil (rationalisation)"}})
+    fig = specification_curve_figure(shown,
+                                     x_label=f"coefficient of {labels['en'].get(X_MAIN, X_MAIN)}")
     for ext, kw in (("png", {"dpi": 150, "metadata": {"Software": None}}),
                     ("pdf", {"metadata": {"CreationDate": None, "ModDate": None,
                                           "Producer": None, "Creator": None}})):
