@@ -185,6 +185,13 @@ def test_formula_positions_by_hand():
     assert formula_positions("papers / rd_intensity")["denominator"] >= {"rd_intensity", "rd_exp"}
 
 
+def _indicator_table(spec, names):
+    """The indicator rows of the framework's codebook (formula, labels, direction)."""
+    return pd.DataFrame([{"name": n, "formula": spec[n].formula, "label_en": spec[n].label_en,
+                          "label_zh": spec[n].label_zh, "direction": spec[n].direction,
+                          "weight": 1 / len(names)} for n in names])
+
+
 def test_mechanical_components_of_the_framework_mediators():
     """D contains R&D intensity itself (an upward mechanical X -> M); three of the four linkage
     indicators are per unit of industrial R&D (a downward one), the fourth shares GDP with X."""
@@ -193,15 +200,23 @@ def test_mechanical_components_of_the_framework_mediators():
 
     spec = load_spec()
     link = spec.members(linkage=True)
-    mc = mechanical_components(spec, link).set_index("name")
+    mc = mechanical_components(_indicator_table(spec, link)).set_index("name")
     assert len(link) == 4
     per_rd = {n for n in link if "ind_rd_exp" in spec[n].columns}
     assert set(mc.index[mc.relation == "R&D in denominator"]) == per_rd and len(per_rd) == 3
     assert (mc.loc[sorted(per_rd), "sign"] == -1).all()
+    assert mc.loc[sorted(per_rd), "weight"].sum() == pytest.approx(0.75)
     assert list(mc.index[mc.relation == "common denominator"]) == ["tech_bought_gdp"]
     d_members = [n for n in spec.names if spec[n].subsystem in ("st", "ind")]
-    md = mechanical_components(spec, d_members).set_index("name")
+    md = mechanical_components(_indicator_table(spec, d_members)).set_index("name")
     assert md.loc["rd_intensity", "relation"] == "is X" and md.loc["rd_intensity", "sign"] == 1
     assert md.loc["hightech_rd_intensity", "relation"] == "R&D in numerator"
     # composition shares (R&D over R&D) have no mechanical link to the level of X
     assert "enterprise_rd_share" not in md.index and "basic_research_share" not in md.index
+    # the formula grammar: anything else is refused, naming the construct
+    with pytest.raises(ValueError, match="Call"):
+        mechanical_components(pd.DataFrame([{"name": "x", "formula": "log(gdp)", "label_en": "",
+                                             "label_zh": "", "direction": "positive"}]))
+    with pytest.raises(KeyError, match="direction"):
+        mechanical_components(pd.DataFrame([{"name": "x", "formula": "gdp", "label_en": "",
+                                             "label_zh": ""}]))

@@ -260,9 +260,20 @@ def test_mechanisms_and_the_language_of_every_table(root):
     # the labels the data build and the framework write (codebooks)
     pd.DataFrame({"variable": ["urbanisation"], "label_en": ["Urbanisation rate"],
                   "label_zh": ["城镇化率"]}).to_csv(proc / "codebook.csv", index=False)
-    pd.DataFrame({"name": ["D"], "label_en": ["Coupling coordination degree D"],
-                  "label_zh": ["耦合协调度"]}).to_csv(proc / "integration_codebook.csv",
-                                                 index=False)
+    # the framework's codebook (its indicator rows carry the spec.yaml formulas) and weights
+    from analysis.framework.integration import codebook
+    from analysis.framework.spec import load_spec
+
+    spec = load_spec()
+    cb = codebook(spec)
+    cb.loc[cb.name == "D", "label_en"] = "Coupling coordination degree D"
+    cb.to_csv(proc / "integration_codebook.csv", index=False)
+    groups = {"U_st": spec.members(subsystem="st"), "U_ind": spec.members(subsystem="ind"),
+              "linkage": spec.members(linkage=True)}
+    (root / "reports" / "framework").mkdir(parents=True)
+    pd.DataFrame([{"group": g, "indicator": n, "weight": 1 / len(ns)}
+                  for g, ns in groups.items() for n in ns]).to_csv(
+        root / "reports" / "framework" / "weights.csv", index=False)
     out = mp.run()
     assert out["failed"] == {}
     paper = root / "reports" / "paper"
@@ -285,6 +296,7 @@ def test_mechanisms_and_the_language_of_every_table(root):
         "| R&D intensity"))) + 1].split("|")[5]
     assert "Sample: (1)–(5) 2016–2022, 217 obs., 31 provinces." in md
     assert "3 are per unit of R&D expenditure" in md and "not presented as a mechanism" in md
+    assert "75% of the index's weight" in md
     zh = (paper / "mediation_zh.md").read_text()
     assert "3个指标以R&D经费为分母" in zh and "不作为机制" in zh
     mo = (paper / "moderation_en.md").read_text()

@@ -280,7 +280,8 @@ def formula_positions(formula: str) -> dict[str, set[str]]:
     Parameters
     ----------
     formula : str
-        A ``spec.yaml`` formula (:func:`analysis.framework.spec.parse_formula` grammar).
+        A ``spec.yaml`` formula: column names, numbers, ``+ - * /`` (also ``× ÷ −``) and
+        parentheses (the framework's grammar, :func:`analysis.framework.spec.parse_formula`).
 
     Returns
     -------
@@ -290,24 +291,31 @@ def formula_positions(formula: str) -> dict[str, set[str]]:
     Raises
     ------
     ValueError
-        The formula is not valid (as :func:`~analysis.framework.spec.parse_formula`).
+        A syntax error or a construct outside that grammar (calls, attributes, powers …).
     """
     import ast
 
-    from analysis.framework.spec import parse_formula
-
+    text = str(formula).translate(str.maketrans({"×": "*", "÷": "/", "−": "-"})).strip()
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"syntax error in formula {formula!r}: {exc.msg}") from None
     out: dict[str, set[str]] = {"numerator": set(), "denominator": set()}
 
     def walk(node, flipped: bool) -> None:
         if isinstance(node, ast.Name):
             out["denominator" if flipped else "numerator"].add(node.id)
-        elif isinstance(node, ast.BinOp):
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult
+                                                        | ast.Div):
             walk(node.left, flipped)
             walk(node.right, not flipped if isinstance(node.op, ast.Div) else flipped)
-        elif isinstance(node, ast.UnaryOp):
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd | ast.USub):
             walk(node.operand, flipped)
+        elif not (isinstance(node, ast.Constant) and isinstance(node.value, int | float)):
+            raise ValueError(f"{type(node).__name__} not allowed in formula {formula!r} (only "
+                             "column names, numbers, + - * / and parentheses)")
 
-    walk(parse_formula(formula).body, False)
+    walk(tree.body, False)
     for side, other in (("numerator", "denominator"), ("denominator", "numerator")):
         if "rd_intensity" in out[side]:  # R&D / GDP
             out[side].add("rd_exp")
@@ -315,7 +323,7 @@ def formula_positions(formula: str) -> dict[str, set[str]]:
     return out
 
 
-def mechanical_components(spec, members: Sequence[str], *,
+def mechanical_components(indicators: pd.DataFrame, *,
                           x_numerator: frozenset[str] = RD_COLUMNS,
                           x_denominator: frozenset[str] = frozenset({"gdp"}),
                           x_itself: str = "rd_intensity") -> pd.DataFrame:
@@ -323,7 +331,7 @@ def mechanical_components(spec, members: Sequence[str], *,
 
     For X = R&D expenditure / GDP (``rd_intensity``), each indicator of the composite is
     classified by where R&D expenditure (or a part of it, ``x_numerator``) and GDP
-    (``x_denominator``) stand in its formula:
+    (``x_denominator``) stand in its formula (:func:`formula_positions`):
 
     * ``"is X"``: the indicator is X itself (positive mechanical link);
     * ``"R&D in numerator"``: R&D (a part of X's numerator) over something else — rises with
@@ -331,37 +339,45 @@ def mechanical_components(spec, members: Sequence[str], *,
     * ``"R&D in denominator"``: something per unit of R&D — falls as X's numerator rises
       (negative);
     * ``"common denominator"``: a ratio to GDP, X's denominator, without R&D: a GDP shock moves
-      both ratios the same way (a spurious positive correlation of ratios with a common
-      denominator; Kronmal 1993, J. R. Stat. Soc. A 156(3));
+      both ratios the same way (a spurious correlation of ratios with a common denominator;
+      Kronmal 1993, J. R. Stat. Soc. A 156(3));
     * R&D in both numerator and denominator (a composition share such as enterprises' share of
       R&D) is not listed: it has no mechanical link to the level of X.
 
     Parameters
     ----------
-    spec : analysis.framework.spec.Spec
-        The framework specification (``spec.yaml``).
-    members : sequence of str
-        Names of the composite's indicators (e.g. ``spec.members(linkage=True)``).
+    indicators : DataFrame
+        One row per indicator of the composite with ``name``, ``formula``, ``label_en``,
+        ``label_zh`` and ``direction`` ("positive" / "negative"); optional ``weight`` — e.g.
+        the framework's ``integration_codebook.csv`` rows (``transformation`` = formula) joined
+        with its weights.
 
     Returns
     -------
     DataFrame
         One row per listed indicator: ``name``, ``label_en``, ``label_zh``, ``relation``
-        (above) and ``sign`` (+1, −1; the direction in which the mechanical part moves the
-        indicator when X rises, before the indicator's own ``direction``).
+        (above), ``sign`` (+1, −1: the direction in which the mechanical part moves the
+        indicator's contribution when X rises, its ``direction`` applied) and ``weight`` (NaN
+        when not given).
 
     Raises
     ------
     KeyError
-        A member that is not in ``spec``.
+        A required column is missing.
+    ValueError
+        A formula outside the grammar of :func:`formula_positions`.
     """
+    need = ["name", "formula", "label_en", "label_zh", "direction"]
+    missing = [c for c in need if c not in indicators.columns]
+    if missing:
+        raise KeyError(f"indicator table lacks columns {missing}")
     rows = []
-    for name in members:
-        ind = spec[name]
+    for ind in indicators.itertuples(index=False):
         pos = formula_positions(ind.formula)
+        cols = pos["numerator"] | pos["denominator"]
         num = bool(pos["numerator"] & x_numerator)
         den = bool(pos["denominator"] & x_numerator)
-        if ind.columns == [x_itself]:
+        if cols == {x_itself, "rd_exp", "gdp"} and str(ind.formula).strip() == x_itself:
             rel, sign = "is X", 1
         elif num and not den:
             rel, sign = "R&D in numerator", 1
@@ -371,9 +387,12 @@ def mechanical_components(spec, members: Sequence[str], *,
             rel, sign = "common denominator", 1
         else:
             continue
-        rows.append({"name": name, "label_en": ind.label_en, "label_zh": ind.label_zh,
-                     "relation": rel, "sign": sign * ind.sign})
-    return pd.DataFrame(rows, columns=["name", "label_en", "label_zh", "relation", "sign"])
+        rows.append({"name": ind.name, "label_en": ind.label_en, "label_zh": ind.label_zh,
+                     "relation": rel,
+                     "sign": sign * (1 if ind.direction == "positive" else -1),
+                     "weight": float(getattr(ind, "weight", np.nan))})
+    return pd.DataFrame(rows, columns=["name", "label_en", "label_zh", "relation", "sign",
+                                       "weight"])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -170,8 +170,8 @@ BAD_CONTROL_NOTE = {
     "en": ("Controls exclude ln real GDP per capita and the integration score D: both are "
            "outcomes of R&D (bad controls; D also contains R&D intensity itself and software "
            "revenue / GDP, the latter mechanically linked to TS). They enter only the robustness columns labelled 'bad control'."),
-    "zh": ("控制变量不含人均实际GDP（对数）与耦合协调度D：二者本身受R&D影响（“坏控制变量”；D还包含R&D"
-           "投入强度本身与软件收入/GDP，后者与TS存在机械关联），仅出现在稳健性检验中标注为“坏控制变量”的列。"),
+    "zh": ("控制变量不含人均实际GDP（对数）与耦合协调度D：二者本身受R&D影响（“不良控制变量”；D还包含R&D"
+           "投入强度本身与软件收入/GDP，后者与TS存在机械关联），仅出现在稳健性检验中标注为“不良控制”的列。"),
 }
 
 
@@ -187,10 +187,11 @@ def _sample_note(res, frame: pd.DataFrame, lang: str) -> str:
         if gaps:
             gy = ", ".join(map(str, gaps))
             gap = f" except {gy}" if lang == "en" else f"（缺{gy}年）"
-        parts.append(f"{k} {lo}–{hi}{gap}, {len(s)}" + (" obs., " if lang == "en" else "个观测，")
-                     + f"{s.province_code.nunique()}" + (" provinces" if lang == "en" else "个省份"))
-    return ("Samples: " if lang == "en" else "样本：") + "; ".join(parts) + \
-        ("." if lang == "en" else "。")
+        parts.append(f"{k} {lo}–{hi}{gap}, {len(s)} obs., {s.province_code.nunique()} provinces"
+                     if lang == "en" else
+                     f"{k} {lo}–{hi}年{gap}，{len(s)}个观测，{s.province_code.nunique()}个省份")
+    return ("Samples: " + "; ".join(parts) + "." if lang == "en" else
+            "样本：" + "；".join(parts) + "。")
 
 
 #: Column heads of the robustness table (the specification names of ``robustness``).
@@ -974,24 +975,51 @@ def _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose) ->
     _log(verbose, f"threshold: gammas {tnote}; {fnote}; {effects_note}; {verdict['verdict']}")
 
 
+def mediator_indicators(mediator: str) -> pd.DataFrame | None:
+    """The indicators a framework composite is built from, as the framework step wrote them.
+
+    Reads ``data/processed/integration_codebook.csv`` (rows with ``role`` = indicator: labels,
+    ``transformation`` = the spec.yaml formula, ``direction``) and the weights
+    ``reports/framework/weights.csv`` (group ``U_st``/``U_ind`` for ``D``, ``linkage`` for the
+    linkage index), so the models step depends on the framework's outputs, not on its code.
+
+    Returns
+    -------
+    DataFrame or None
+        ``name``, ``formula``, ``label_en``, ``label_zh``, ``direction``, ``weight`` (the weight
+        within its group); None when either file is missing or the mediator is not a
+        framework composite.
+    """
+    groups = {"D": ("U_st", "U_ind"), "linkage": ("linkage",)}.get(mediator)
+    cb_p = paths.processed_dir() / "integration_codebook.csv"
+    w_p = paths.reports_dir() / "framework" / "weights.csv"
+    if groups is None or not cb_p.exists() or not w_p.exists():
+        return None
+    cb = pd.read_csv(cb_p, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    w = pd.read_csv(w_p, encoding="utf-8-sig")
+    w = w[w["group"].isin(groups)][["indicator", "weight"]]
+    ind = cb[cb["role"] == "indicator"].rename(columns={"transformation": "formula"})
+    out = w.merge(ind[["name", "formula", "label_en", "label_zh", "direction"]],
+                  left_on="indicator", right_on="name", how="inner")
+    return out[["name", "formula", "label_en", "label_zh", "direction", "weight"]] \
+        if len(out) else None
+
+
 def _mechanical_note(mediator: str, a: float, lang: str, label: str | None = None) -> str | None:
     """What part of step (2) "R&D → M" is mechanical, from the indicators' formulas.
 
-    Reads the framework specification: the indicators of U_st and U_ind for ``D``, those with
-    ``linkage: true`` for ``linkage`` (:func:`analysis.models.mechanisms.mechanical_components`).
+    The indicators of U_st and U_ind for ``D``, those of the linkage index for ``linkage``
+    (:func:`mediator_indicators`; :func:`analysis.models.mechanisms.mechanical_components`).
     ``a`` is the estimated X → M coefficient (its sign is compared with the mechanical one).
+    None when the framework's indicator table is not available.
     """
-    from analysis.framework.spec import load_spec
     from analysis.models.mechanisms import mechanical_components
 
-    spec = load_spec()
-    if mediator == "D":
-        members = [n for n in spec.names if spec[n].subsystem in ("st", "ind")]
-    elif mediator == "linkage":
-        members = spec.members(linkage=True)
-    else:
+    inds = mediator_indicators(mediator)
+    if inds is None:
         return None
-    mc = mechanical_components(spec, members)
+    members = list(inds["name"])
+    mc = mechanical_components(inds)
     lab = "label_en" if lang == "en" else "label_zh"
 
     def names(rel):
@@ -999,6 +1027,7 @@ def _mechanical_note(mediator: str, a: float, lang: str, label: str | None = Non
 
     pos = names("is X") + names("R&D in numerator")
     neg = names("R&D in denominator")
+    wneg = float(mc.loc[mc["relation"] == "R&D in denominator", "weight"].sum())
     com = names("common denominator")
     n = len(members)
     mlab = label or MEDIATOR_LABELS[lang].get(mediator, mediator)
@@ -1014,7 +1043,10 @@ def _mechanical_note(mediator: str, a: float, lang: str, label: str | None = Non
                          f"(2) 'R&D to {mediator}' is partly mechanical (upward) and is not "
                          "evidence of a mechanism;")
         if neg:
-            parts.append(f"{verb(len(neg), 'is', 'are')} per unit of R&D expenditure ({'; '.join(neg)}): a higher "
+            share = (f"; together {wneg:.0%} of the index's weight" if mediator == "linkage"
+                     and np.isfinite(wneg) else "")
+            parts.append(f"{verb(len(neg), 'is', 'are')} per unit of R&D expenditure "
+                         f"({'; '.join(neg)}{share}): a higher "
                          "R&D intensity lowers " + ("it" if len(neg) == 1 else "them")
                          + " by construction, a mechanical pull towards "
                          "a negative step (2)"
@@ -1033,7 +1065,9 @@ def _mechanical_note(mediator: str, a: float, lang: str, label: str | None = Non
         parts.append(f"{len(pos)}个指标的分子含R&D经费（{'；'.join(pos)}），第(2)步“R&D→{mlab}”"
                      "部分是机械的（向上），不能作为机制的证据；")
     if neg:
-        parts.append(f"{len(neg)}个指标以R&D经费为分母（{'；'.join(neg)}），R&D投入强度上升时按"
+        share = (f"；合计占该指数权重的{wneg:.0%}" if mediator == "linkage" and np.isfinite(wneg)
+                 else "")
+        parts.append(f"{len(neg)}个指标以R&D经费为分母（{'；'.join(neg)}{share}），R&D投入强度上升时按"
                      "构造下降，使第(2)步机械地偏向负值"
                      + (f"，与估计的a = {a:.3f} > 0方向相反；" if a > 0 else
                         f"，与估计的a = {a:.3f}方向一致；"))
@@ -1268,7 +1302,7 @@ def _economic_w_note(frame: pd.DataFrame, lang: str) -> str:
                 "184(2), on endogenous weight matrices).")
     return (f"经济距离矩阵：w_ij = 1/|g_i − g_j|，g为各省{yrs}年（即估计样本年份）"
             f"{'人均实际GDP（2010年价格）' if real else '人均GDP'}的均值，行标准化。人均GDP与被解释变量相关，"
-            "且本身受R&D影响（基准回归中的“坏控制变量”），故该矩阵是内生的：其估计结果仅描述经济水平相近省份之间的"
+            "且本身受R&D影响（基准回归中的“不良控制变量”），故该矩阵是内生的：其估计结果仅描述经济水平相近省份之间的"
             "共同变动，而非因果溢出（Qu与Lee 2015，《Journal of Econometrics》184(2)，内生权重矩阵）。")
 
 
