@@ -5,7 +5,8 @@
     data          data/raw/ → data/processed/ (panel, IO tables, codebook, checks)
     chain_linkage io_*.parquet → chain_linkage{,_panel}.parquet         (measures layer)
     framework     panel + chain linkage → integration*.parquet, reports/framework/
-    models        panel + framework → data/processed/results/, reports/paper/<model>_*
+    dataset       panel + framework + chain linkage → analysis.{parquet,dta,csv}, analysis_codebook.csv
+    models        analysis.parquet → data/processed/results/, reports/paper/<model>_*
     reports       everything above → reports/provinces/*.html, reports/index.html
     notebook:NN   one step per research notebook → reports/paper/nbNN_*
 
@@ -1017,6 +1018,15 @@ def _framework(ctx: Context) -> None:
     integration.run(verbose=ctx.verbose, year=ctx.params["year"])
 
 
+# -- analysis dataset --------------------------------------------------------------------------
+
+
+def _dataset(ctx: Context) -> None:
+    from analysis import dataset
+
+    dataset.run(verbose=ctx.verbose)
+
+
 # -- models ------------------------------------------------------------------------------------
 
 
@@ -1116,9 +1126,13 @@ def main_steps(*, base_year: int = 2010, typology_year: int = 2022,
              outputs=(f"{PROCESSED}/integration.parquet", f"{PROCESSED}/integration_diagnostics.parquet",
                       f"{PROCESSED}/integration_fills.parquet", f"{PROCESSED}/integration_codebook.csv", "reports/framework/*"),
              params={"year": int(typology_year)}, after=("data", "chain_linkage")),
+        Step("dataset", _dataset, modules=("analysis.dataset",),
+             outputs=tuple(f"{PROCESSED}/{f}" for f in (
+                 "analysis.parquet", "analysis.dta", "analysis.csv", "analysis_codebook.csv")),
+             after=("data", "chain_linkage", "framework")),
         Step("models", _models, modules=("analysis.models.pipeline",),
              outputs=_models_outputs,
-             after=("data", "chain_linkage", "framework")),
+             after=("data", "chain_linkage", "framework", "dataset")),
         Step("reports", _reports, modules=("analysis.reporting.batch",),
              notebooks=("notebooks/province_report.ipynb",),
              outputs=("reports/provinces/*.html", "reports/provinces/*.pdf", "reports/index.html",
@@ -1149,7 +1163,7 @@ def run_main(targets: Sequence[str] | None = None, *, force: bool | Iterable[str
     Parameters
     ----------
     targets : sequence of str, optional
-        Step names (``data``, ``chain_linkage``, ``framework``, ``models``, ``reports``,
+        Step names (``data``, ``chain_linkage``, ``framework``, ``dataset``, ``models``, ``reports``,
         ``notebook:<name>``, or ``notebooks`` for all research notebooks); default all.
     force : bool or iterable of str
         ``True`` forces every step run, else the named steps.

@@ -55,11 +55,20 @@ def test_fails_without_panel(root):
         mp.run()
 
 
+def _write_processed(proc: Path, panel: pd.DataFrame) -> None:
+    """The panel and the analysis dataset built from it (the ``dataset`` step), which the
+    models step reads."""
+    from analysis import dataset
+
+    proc.mkdir(parents=True, exist_ok=True)
+    panel.to_parquet(proc / "panel.parquet", index=False)
+    dataset.run()
+
+
 def test_pipeline_numbers(root):
     proc = root / "data" / "processed"
-    proc.mkdir(parents=True)
     panel = _panel()
-    panel.to_parquet(proc / "panel.parquet", index=False)
+    _write_processed(proc, panel)
     out = mp.run()
     assert out["status"] == "done"
     assert "baseline" not in out["failed"] and "threshold" not in out["failed"]
@@ -163,7 +172,7 @@ def test_failing_block_removes_its_old_tables(root, monkeypatch):
 
     proc = root / "data" / "processed"
     (proc / "results").mkdir(parents=True)
-    _panel().to_parquet(proc / "panel.parquet", index=False)
+    _write_processed(proc, _panel())
     paper = root / "reports" / "paper"
     paper.mkdir(parents=True)
     old = [proc / "results" / "threshold_regimes.parquet", proc / "results" / "threshold_tests.parquet",
@@ -202,8 +211,7 @@ def test_failing_block_removes_its_old_tables(root, monkeypatch):
 def test_two_runs_give_the_same_bytes(root):
     """Seeds make the models step byte-reproducible (every table, result and figure)."""
     proc = root / "data" / "processed"
-    proc.mkdir(parents=True)
-    _panel(years=range(2013, 2021), seed=1).to_parquet(proc / "panel.parquet", index=False)
+    _write_processed(proc, _panel(years=range(2013, 2021), seed=1))
 
     def snapshot():
         out = {}

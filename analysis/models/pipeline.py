@@ -2,9 +2,11 @@
 
 Called by ``python -m analysis models`` (and ``all``). Reads
 
-* ``data/processed/panel.parquet`` (required; ``python -m analysis data build``),
-* ``data/processed/integration.parquet`` (optional: ``U_st``, ``D``; framework layer),
-* ``data/processed/chain_linkage_panel.parquet`` (optional: ``chain_linkage``; measures layer),
+* ``data/processed/analysis.parquet`` (required): the analysis dataset (:mod:`analysis.dataset`,
+  the ``dataset`` step), built from the panel, the framework's ``integration.parquet`` (``D``)
+  and ``chain_linkage_panel.parquet`` (``chain_linkage``), with every variable below under the
+  name it has in ``analysis.dta``, so the tables are what a Stata or R user reproduces from it
+  (``reports/paper/replicate.do``, ``replicate.R``);
 * ``data/processed/codebook.csv`` (labels), and province boundaries for the spatial weights
   (``data/processed/boundaries.parquet``, else the raw GeoJSON files).
 
@@ -76,7 +78,7 @@ Outputs: tables ``reports/paper/<name>_<lang>.{md,html,tex,csv}`` and tidy resul
 LeSage–Pace effects also as a table ``spatial_effects_<lang>.*``; ``spatial_tests.parquet`` and
 ``spatial_effects_all.parquet`` (every W); ``specification_curve.parquet`` (also
 ``reports/paper/specification_curve.{csv,png,pdf}``).
-Raises ``FileNotFoundError`` when the panel is missing. Whether to run at all is decided by the
+Raises ``FileNotFoundError`` when the analysis dataset is missing. Whether to run at all is decided by the
 step runner (:mod:`analysis.steps`), which keys this step on its input files and the code it
 imports; :func:`run` always estimates.
 
@@ -295,7 +297,8 @@ def _sha(path: Path) -> str:
 #: Files each block writes: ``results/…`` under ``data/processed/``, ``paper/…`` under
 #: ``reports/`` (see "Failing blocks leave no stale output" in the module docstring).
 BLOCK_OUTPUTS: dict[str, tuple[str, ...]] = {
-    "baseline": ("results/baseline.parquet", "paper/baseline_*"),
+    "baseline": ("results/baseline.parquet", "paper/baseline_*", "paper/replicate.do",
+                 "paper/replicate.R"),
     "robustness": ("results/robustness.parquet", "paper/robustness_*"),
     "heterogeneity": ("results/heterogeneity.parquet", "paper/heterogeneity_*"),
     "threshold": ("results/threshold_regimes.parquet", "results/threshold_tests.parquet",
@@ -382,62 +385,19 @@ def load_labels() -> dict[str, dict[str, str]]:
 
 def build_analysis_frame(panel: pd.DataFrame, integration: pd.DataFrame | None,
                          chain: pd.DataFrame | None) -> pd.DataFrame:
-    """Province-year frame with the outcome, regressors and controls described above."""
-    from analysis.data.provinces import PROVINCES
-    from analysis.measures.structure import structure_indices
+    """Province-year frame with the outcome, regressors and controls described above: the
+    analysis dataset's definitions (:func:`analysis.dataset.build_frame`, one source for the
+    models and ``analysis.dta``)."""
+    from analysis.dataset import build_frame
 
-    df = panel.copy()
-    si = structure_indices(df)
-    for c in ("TS", "H", "TL_neg"):
-        if c in si.columns:
-            df[c] = si[c].to_numpy()
-    df["rd_intensity_pct"] = 100 * df["rd_intensity"]
-    gdp = df["gdp_real"] if "gdp_real" in df.columns else df["gdp"]
-    # 亿元 / 万人 = 1e4 元 per person
-    df["ln_gdp_pc"] = np.log(gdp * 1e4 / df["population"])
-    df["fiscal_share"] = df["budget_exp"] / df["gdp"]
-    df["PH"] = structural_height(df)
-    df["HT"] = df["hightech_revenue"] / df["gdp"] if "hightech_revenue" in df.columns \
-        else np.nan
-    reg = PROVINCES[["province_code", "region"]]
-    df = df.merge(reg, on="province_code", how="left")
-    if integration is not None:
-        cols = [c for c in ("U_st", "U_ind", "D", "linkage") if c in integration.columns]
-        df = df.merge(integration[KEYS + cols], on=KEYS, how="left")
-    if chain is not None:
-        yr = "year" if "year" in chain.columns else None
-        if yr and "chain_linkage" in chain.columns:
-            df = df.merge(chain[KEYS + ["chain_linkage"]], on=KEYS, how="left")
-    return df
+    return build_frame(panel, integration, chain)
 
 
 def structural_height(panel: pd.DataFrame, base_year: int = BASE_YEAR) -> pd.Series:
-    """``PH`` of every province-year (NaN where an input is missing).
+    """``PH`` of every province-year: :func:`analysis.dataset.structural_height`."""
+    from analysis.dataset import structural_height as _ph
 
-    :func:`analysis.measures.structure.structure_height` with value added at ``base_year``
-    prices (each sector's value added divided by the province's GDP deflator, base year = 1:
-    the panel has no sector deflators), employment in 万人, ``lp_start = 0`` and ``lp_end`` =
-    national labour productivity of the base year (Σ real value added / Σ employment over the
-    31 provinces; the first complete year when the panel does not reach back to the base year).
-    """
-    from analysis.measures.structure import structure_height
-
-    va = ["va_primary", "va_secondary", "va_tertiary"]
-    emp = ["emp_primary", "emp_secondary", "emp_tertiary"]
-    out = pd.Series(np.nan, index=panel.index, name="PH")
-    if not all(c in panel.columns for c in [*va, *emp, "gdp_deflator"]):
-        return out
-    real = panel[va].div(panel["gdp_deflator"], axis=0)
-    ok = (real.notna().all(axis=1) & panel[emp].notna().all(axis=1) & (real > 0).all(axis=1)
-          & (panel[emp] > 0).all(axis=1))
-    if not ok.any():
-        return out
-    ref = base_year if (ok & (panel["year"] == base_year)).any() else int(panel.loc[ok, "year"].min())
-    base = panel["year"] == ref
-    lp_ref = float(real[ok & base].to_numpy().sum() / panel.loc[ok & base, emp].to_numpy().sum())
-    out[ok] = structure_height(real[ok].to_numpy(), panel.loc[ok, emp].to_numpy(),
-                               lp_end=lp_ref).to_numpy()
-    return out
+    return _ph(panel, base_year)
 
 
 def _balanced(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -565,40 +525,37 @@ def run(verbose: bool = False) -> dict:
     Raises
     ------
     FileNotFoundError
-        ``data/processed/panel.parquet`` does not exist.
+        ``data/processed/analysis.parquet`` does not exist.
     """
+    from analysis.models import replication
     from analysis.models.heterogeneity import heterogeneity
     from analysis.models.inference import permutation_test
+    from analysis.models.replication import baseline_spec, fit_baseline
     from analysis.models.robustness import MUNICIPALITIES, lag_within, robustness
     from analysis.models.tables import regression_table
-    from analysis.models.twfe import twfe
 
     t0 = time.perf_counter()
     proc = paths.processed_dir()
-    panel_p = proc / "panel.parquet"
-    integ_p = proc / "integration.parquet"
-    chain_p = proc / "chain_linkage_panel.parquet"
-    if not panel_p.exists():
-        raise FileNotFoundError(f"{panel_p} not found: run `python -m analysis data build` first")
+    data_p = proc / "analysis.parquet"
+    if not data_p.exists():
+        raise FileNotFoundError(f"{data_p} not found: run `python -m analysis data build` and "
+                                "the dataset step (`python -m analysis models` runs both)")
 
     res_dir = proc / "results"
     out_dir = paths.reports_dir() / "paper"
-    key = {"panel": _sha(panel_p), "integration": _sha(integ_p), "chain": _sha(chain_p),
-           "codebook": _sha(proc / "codebook.csv"), "seed": SEED}
+    key = {"analysis": _sha(data_p), "codebook": _sha(proc / "codebook.csv"), "seed": SEED}
     (res_dir / "manifest.json").unlink(missing_ok=True)  # the old cache's record, if any
 
-    panel = pd.read_parquet(panel_p)
-    integration = pd.read_parquet(integ_p) if integ_p.exists() else None
-    chain = pd.read_parquet(chain_p) if chain_p.exists() else None
+    # the analysis dataset (analysis.dataset): the file Stata and R users get as analysis.dta
+    df = pd.read_parquet(data_p)
     labels = load_labels()
-    df = build_analysis_frame(panel, integration, chain)
     written: list[str] = []
     failed: dict[str, str] = {}
     todo: list[str] = []
     summary: dict = {"seed": SEED, "inputs": key}
-    if integration is None:
+    if "D" not in df.columns or df["D"].isna().all():
         todo.append("integration.parquet absent: baseline column with D not estimated")
-    if chain is None:
+    if "chain_linkage" not in df.columns or df["chain_linkage"].isna().all():
         todo.append("chain_linkage_panel.parquet absent: chain-linkage column not estimated")
 
     # ---- 1. baseline: each upgrading outcome ---------------------------------------------
@@ -609,13 +566,16 @@ def run(verbose: bool = False) -> dict:
             if yv not in df.columns or df[yv].notna().sum() == 0:
                 todo.append(f"baseline outcome {yv}: no data")
                 continue
-            r = twfe(df.dropna(subset=[yv, X_MAIN, *CONTROLS]), yv, [X_MAIN, *CONTROLS],
-                     "province_code", "year")
+            r = fit_baseline(df, yv)
             for term in r.params.index:
                 r.wild_bootstrap(term, **WILD)
             baseline[f"({i + 1})"] = r
         if "(1)" not in baseline:
             raise ValueError(f"the main outcome {Y_MAIN} could not be estimated")
+        # replicate.do / replicate.R from the same specification (cannot drift from the table)
+        thr = _balanced(df, [Y_MAIN, X_MAIN, *CONTROLS, "ln_gdp_pc"])
+        spec = baseline_spec((int(thr.year.min()), int(thr.year.max())) if len(thr) else None)
+        written.extend(replication.write(out_dir, spec))
         for lang in ("en", "zh"):
             bnotes = [_sample_note(baseline, df, lang), UNITS_NOTE[lang], BAD_CONTROL_NOTE[lang]]
             tab = regression_table(baseline, labels=labels[lang], lang=lang, notes=bnotes)
