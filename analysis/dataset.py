@@ -20,7 +20,7 @@ Rows and years
 regressor are observed (2024 holds only GDP and carried-forward chain linkage, which no model
 uses). Each model takes the rows where all its variables exist (listwise, as ``reghdfe`` and
 ``fixest`` do): the baseline uses 2010–2022 (R&D expenditure starts in 2010, value added by
-sector and population end in 2022), the framework's scores exist for 2018–2023.
+sector ends in 2022), the framework's scores exist for 2018–2023.
 
 Definitions (the derived variables; panel and framework columns are as their codebooks say)
 --------------------------------------------------------------------------------------------
@@ -111,7 +111,9 @@ DEFINITIONS: dict[str, Definition] = {
                      "(刘伟, 张辉 & 黄泽华 2008)"),
     "HT": Definition("ratio", "hightech_revenue / gdp: high-tech industry main-business revenue "
                      "over GDP (an intensity, revenue over value added, not a share)"),
-    "rd_intensity_pct": Definition("%", "rd_intensity × 100 (the yearbook's ratio)"),
+    "rd_intensity_pct": Definition("%", "rd_exp / gdp × 100, GDP vintage-consistent "
+                                   "(analysis.data.vintage) as in every other /GDP variable; "
+                                   "the yearbook's ratio is rd_intensity_pub_pct"),
     "rd_intensity_pub_pct": Definition("%", "rd_intensity × 100: the yearbook's published "
                                        "ratio, on GDP as first released (not used by the "
                                        "models)"),
@@ -218,7 +220,10 @@ def build_frame(panel: pd.DataFrame, integration: pd.DataFrame | None = None,
     for c in ("TS", "H", "TL_neg"):
         if c in si.columns:
             df[c] = si[c].to_numpy()
-    df["rd_intensity_pct"] = 100 * df["rd_intensity"]
+    if "rd_exp" in df.columns:  # the GDP vintage of fiscal_share, HT and every "/GDP" variable
+        df["rd_intensity_pct"] = 100 * df["rd_exp"] / df["gdp"]
+    else:
+        df["rd_intensity_pct"] = np.nan
     df["rd_intensity_pub_pct"] = (100 * df["rd_intensity"] if "rd_intensity" in df.columns
                                   else np.nan)
     gdp = df["gdp_real"] if "gdp_real" in df.columns else df["gdp"]

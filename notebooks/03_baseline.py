@@ -36,8 +36,10 @@
 # Estimated once by `python -m analysis models` (`results/baseline.parquet`,
 # `robustness.parquet`, `specification_curve.parquet`); full tables in
 # `reports/paper/baseline_<lang>.tex`, `robustness_<lang>.tex`, `specification_curve.csv`.
-# Stata equivalent: `reghdfe TS rd_intensity_pct urbanisation fiscal_share, absorb(province year)
-# vce(cluster province)` then `boottest rd_intensity_pct, reps(9999)`.
+# Stata equivalent, on `data/processed/analysis.dta` (the models' own data): `reghdfe TS
+# rd_intensity_pct urbanisation fiscal_share, absorb(province_code year) vce(cluster
+# province_code)` then `boottest rd_intensity_pct, reps(9999)`; the whole table:
+# `reports/paper/replicate.do` (Stata) and `replicate.R` (R).
 
 # %% tags=["parameters"]
 out_dir = None

@@ -29,6 +29,7 @@ def _panel(years=range(2011, 2023), seed=0) -> pd.DataFrame:
             gdp = 1e4 * lvl * (1.05 ** (t - 2011)) * rng.uniform(0.95, 1.05)
             ts = 1.0 + BETA_RD * rd + 0.5 * urb + mu + 0.02 * (t - 2011) + rng.normal(scale=0.05)
             rows.append(dict(province_code=int(code), year=t, rd_intensity=rd / 100,
+                             rd_exp=rd / 100 * gdp,
                              va_primary=0.1 * gdp, va_secondary=100.0, va_tertiary=100.0 * ts,
                              gdp=gdp, gdp_real=gdp * 0.9, population=4000 * lvl,
                              budget_exp=gdp * rng.uniform(0.1, 0.3), urbanisation=urb,
@@ -74,6 +75,24 @@ def test_pipeline_numbers(root):
     assert "baseline" not in out["failed"] and "threshold" not in out["failed"]
     res = proc / "results"
     base = pd.read_parquet(res / "baseline.parquet")
+    # the table is what replicate.do / replicate.R reproduce from analysis.dta / .csv: the
+    # baseline estimator on analysis.parquet gives every stored and printed number
+    from analysis.models.replication import fit_baseline
+
+    ana = pd.read_parquet(proc / "analysis.parquet")
+    table = pd.read_csv(root / "reports" / "paper" / "baseline_en.csv", encoding="utf-8-sig",
+                        index_col=0)
+    for i, y in enumerate(mp.OUTCOMES):
+        r = fit_baseline(ana, y)
+        got = base[base.model == f"({i + 1})"].set_index("term")
+        np.testing.assert_allclose(got.estimate[r.params.index], r.params, rtol=1e-12)
+        np.testing.assert_allclose(got.std_error[r.params.index], r.std_errors, rtol=1e-12)
+        shown = table.loc["R&D intensity (%)", f"({i + 1})"]
+        if isinstance(shown, pd.Series):
+            shown = shown.iloc[0]
+        assert float(str(shown).rstrip("*")) == pytest.approx(r.params["rd_intensity_pct"],
+                                                              abs=5e-4)
+    assert (root / "reports" / "paper" / "replicate.do").exists()
     frame = mp.build_analysis_frame(panel, None, None)
     direct = twfe(frame, "TS", ["rd_intensity_pct", *mp.CONTROLS], "province_code", "year")
     row = base[(base.model == "(1)") & (base.term == "rd_intensity_pct")].iloc[0]
