@@ -582,7 +582,7 @@ def write(out: Path, frame: pd.DataFrame, cb: pd.DataFrame) -> list[Path]:
     files = {
         PARQUET: pq.getvalue(),
         DTA: dta_bytes(frame, cb),
-        CSV: frame.to_csv(index=False, float_format="%.10g").encode("utf-8-sig"),
+        CSV: frame.to_csv(index=False).encode("utf-8-sig"),  # shortest round-trip floats
         CODEBOOK: cb.to_csv(index=False).encode("utf-8-sig"),
     }
     for name, data in files.items():

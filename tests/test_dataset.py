@@ -223,8 +223,8 @@ def test_real_dta_labels_value_labels_notes(real):
     assert meta.variable_value_labels["province_code"][650000] == "新疆 Xinjiang"
     np.testing.assert_array_equal(d2["rd_intensity_pct"].to_numpy(float),
                                   df["rd_intensity_pct"].to_numpy(float))
-    csv = pd.read_csv(real["proc"] / ds.CSV, encoding="utf-8-sig")
-    np.testing.assert_allclose(csv["TS"], df["TS"], rtol=1e-9)
+    csv = pd.read_csv(real["proc"] / ds.CSV, encoding="utf-8-sig", float_precision="round_trip")
+    np.testing.assert_array_equal(csv["TS"].to_numpy(float), df["TS"].to_numpy(float))  # exact
 
 
 def test_failed_write_leaves_previous_files(real, monkeypatch):
