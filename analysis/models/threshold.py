@@ -839,6 +839,11 @@ def hansen_threshold(
     u = yd - Z @ beta
     scores = (Z * u[:, None]).reshape(N, T, -1).sum(axis=1)
     K = Z.shape[1] + 1
+    if N < 2 or n <= K:
+        raise ValueError(f"threshold model: {N} entity cluster(s) and {n} observations for {K} "
+                         "parameters (regressors, regime slopes, constant): the cluster-robust "
+                         "covariance needs at least 2 clusters and more observations than "
+                         "parameters; use more periods or entities")
     adj = N / (N - 1) * (n - 1) / (n - K)
     V = adj * ZtZ_inv @ (scores.T @ scores) @ ZtZ_inv
     se = np.sqrt(np.diag(V))
