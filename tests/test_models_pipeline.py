@@ -301,6 +301,9 @@ def test_mechanisms_and_the_language_of_every_table(root):
     pd.DataFrame([{"group": g, "indicator": n, "weight": 1 / len(ns)}
                   for g, ns in groups.items() for n in ns]).to_csv(
         root / "reports" / "framework" / "weights.csv", index=False)
+    from analysis import dataset
+
+    dataset.run()  # the analysis dataset the models step reads
     out = mp.run()
     assert out["failed"] == {}
     paper = root / "reports" / "paper"
