@@ -152,6 +152,79 @@ def test_ratio_series_cover_every_gdp_ratio_of_the_framework_and_models():
     assert checks.RATIO_SERIES["TS"] == ("va_tertiary", "va_secondary")
 
 
+def test_short_provinces_are_tested_against_the_median_of_their_other_changes():
+    """Hand-worked: 3 changes (short) leave-one-out; 8 changes (long) the province's median."""
+    short = [0.1, 0.5, 0.2] + [np.nan] * 5
+    long = [0.1, 0.5, 0.2, 0.3, 0.0, 0.4, 0.25, 0.15]
+    d = pd.DataFrame({"a": short, "b": long})
+    centre, scale = checks.break_scores(d, min_changes=8)
+    # a: the other two's median (their mean): (0.5+0.2)/2, (0.1+0.2)/2, (0.1+0.5)/2
+    assert centre["a"].iloc[:3].tolist() == pytest.approx([0.35, 0.15, 0.3])
+    assert centre["a"].iloc[3:].isna().all()
+    assert (centre["b"] == np.median(long)).all()  # 0.225
+    # long: max(own, pooled) MAD of deviations from the own median, as before
+    dev = np.abs(np.r_[np.array(short[:3]) - 0.2, np.array(long) - 0.225])
+    pooled = 1.4826 * np.median(dev)
+    own = 1.4826 * np.median(np.abs(np.array(long) - 0.225))
+    assert scale["b"] == pytest.approx(max(own, pooled))
+    # short: pooled MAD of the leave-one-out deviations (a) and the long province's (b)
+    dev_loo = np.abs(np.r_[np.array(short[:3]) - [0.35, 0.15, 0.3], np.array(long) - 0.225])
+    assert scale["a"] == pytest.approx(1.4826 * np.median(dev_loo))
+    # a single change has nothing to be compared with: no centre, not counted as tested
+    one = pd.DataFrame({"province_code": [TJ, TJ, LN, LN, LN], "year": [2020, 2021] + [2019,
+                        2020, 2021], "x": [1.0, 2.0, 1.0, 1.1, 1.2]})
+    assert checks.detect_breaks(one)[1] == 2
+
+
+@pytest.mark.parametrize("noise", ["t3", "gauss"])
+def test_null_false_alarm_rate_is_the_same_for_every_length(noise):
+    """Simulated panels without breaks (31 provinces, trends, i.i.d. noise; seeded): the share
+    of changes flagged with 3, 5 and 8 changes per province is that of 20 changes, within 40 %
+    of it under Student-t(3) noise and within 0.1 percentage point under Gaussian noise (there
+    the long-series rate is ~1e-4 and itself ranges from 1.4e-4 with 20 changes to 7.5e-4
+    with 8). With 1,000 (t3) and 10,000 (Gaussian) series per length the rates are t(3)
+    1.20 %, 1.30 %, 1.67 %, 1.64 % and Gaussian 0.024 %, 0.017 %, 0.075 %, 0.014 %; before the
+    leave-one-out centre t(3) 9.3 %, 3.7 %, 1.67 %, 1.64 % and Gaussian 6.6 %, 0.78 %, 0.075 %,
+    0.014 %. Short series stay slightly conservative under t(3) (0.74 and 0.79 times the
+    long-series rate at 3 and 5 changes)."""
+    n_series = 400 if noise == "t3" else 500
+    rates = {n: checks.break_null_rate(n, noise, n_series=n_series, seed=n) for n in (3, 5, 8, 20)}
+    long = rates[20]
+    for n in (3, 5, 8):
+        if noise == "t3":
+            assert 0.6 * long <= rates[n] <= 1.4 * long, (n, rates)
+        else:
+            assert abs(rates[n] - long) <= 1e-3, (n, rates)
+    if noise == "t3":
+        assert 0.012 < long < 0.022  # P(|t3| > 4 x 1.4826 x MAD) = 1.7 %: the rule's tail
+    with pytest.raises(ValueError, match="noise"):
+        checks.break_null_rate(3, "cauchy")
+
+
+@pytest.mark.parametrize("n_changes", [5, 3])
+def test_a_break_of_8_sd_in_a_short_series_is_found(n_changes):
+    """Power: 31 provinces with ``n_changes`` changes (5 % trend, 1 % Gaussian noise); Tianjin's
+    level shifts by 8 noise sd in the middle change: that change is flagged, nothing else."""
+    rng = np.random.default_rng(11)
+    years = range(2018, 2019 + n_changes)
+    shift_year = 2018 + (n_changes + 1) // 2
+    rows = []
+    for code in sorted(CODES):
+        x = 100.0
+        for y in years:
+            x *= np.exp(0.05 + rng.normal(0, 0.01)) if y > 2018 else 1.0
+            rows.append((code, y, x * (np.exp(0.08) if code == TJ and y >= shift_year else 1)))
+    panel = pd.DataFrame(rows, columns=["province_code", "year", "x"])
+    breaks, n = checks.detect_breaks(panel)
+    assert n == 31 * n_changes
+    assert breaks[["province_code", "year"]].values.tolist() == [[TJ, shift_year]]
+    b = breaks.iloc[0]
+    d = np.diff(np.log(panel[panel.province_code == TJ].x.to_numpy()))
+    others = np.delete(d, shift_year - 2019)
+    assert b.typical == pytest.approx(np.median(others))  # its centre leaves it out
+    assert b["size"] == pytest.approx(0.08, abs=0.03) and 0.007 < b.scale < 0.018
+
+
 # --------------------------------------------------------------------------------------------
 # the real panel
 # --------------------------------------------------------------------------------------------
@@ -202,10 +275,13 @@ def test_new_causes_on_the_real_panel(built_data):
     # Tibet's enterprise R&D institutions: 45 -> 315 staff (0.0045 -> 0.0315 万人)
     r = t.loc[("ind_rd_institution_staff", 540000, 2020)]
     assert r.cause_kind == "small base" and r.value_prev == pytest.approx(0.0045)
-    # controls: Shaanxi's domestic technology purchases 2020 (3.6 -> 384 亿元) and Hainan's 2023
-    # (0.15 -> 3.84, a small base but a change beyond the series' median change) stay unexplained
+    # control: Shaanxi's domestic technology purchases 2020 (3.6 -> 384 亿元) stay unexplained
     assert t.loc[("ind_tech_purchase_domestic", 610000, 2020), "cause_kind"] == "unexplained"
-    assert t.loc[("ind_tech_purchase_domestic", 460000, 2023), "cause_kind"] == "unexplained"
+    # Hainan's 2023 (0.15 -> 3.84, x 25), a control here before short series were tested
+    # against the median of their other changes, is no break now: its other changes alternate
+    # +1.10, -1.13, +0.88, -1.17 (centre -0.13), the series' pooled scale is 0.95 log points
+    # (provinces swing x 3 a year), and 3.36 / 0.95 = 3.5 < 4
+    assert ("ind_tech_purchase_domestic", 460000, 2023) not in t.index
     # the Shaanxi employment run is a compilation defect, labelled so
     assert t.loc[("emp_tertiary", 610000, 2012), "cause_kind"] == "compilation defect"
     # a small base never hides a documented cause: it comes last
