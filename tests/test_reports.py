@@ -555,6 +555,16 @@ def test_threshold_and_spatial_numbers_only_where_the_tests_support_them(synth):
                 else "Contiguity weights: spatial dependence not supported (smallest LM-test p = 0.083") in t
     assert sec.numbers["spatial.queen.supported"] is False and sec.numbers["spatial.economic.supported"] is True
     assert "spatial.queen.effect.rd_intensity_pct.indirect" not in sec.numbers
+    # a spatial error model chosen under contiguity: dependence is said to exist (in the errors),
+    # never "not supported", and no spillover is interpreted (an SEM has none)
+    res = copy.deepcopy(inp.results)
+    res["results"]["spatial"]["verdicts"]["queen"] |= {"model": "sem", "interpret_spillovers": False}
+    alt = dataclasses.replace(inp, results=res, _cache={})
+    for lang in ("en", "zh"):
+        t = _text(rs.build("spatial", alt, 320000, lang, 2010, 2023))
+        assert ("邻接矩阵：检验选择空间误差模型（SEM" if lang == "zh"
+                else "Contiguity weights: the tests choose a spatial error model (SEM") in t
+        assert ("邻接矩阵：不支持空间依赖" if lang == "zh" else "Contiguity weights: spatial dependence not") not in t
 
 
 def test_figures_have_alt_text_and_captions_in_the_pages_language(synth):
