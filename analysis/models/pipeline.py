@@ -728,45 +728,23 @@ def run(verbose: bool = False) -> dict:
     except Exception as exc:
         failed["heterogeneity"] = f"{type(exc).__name__}: {exc}"
 
-    # ---- 4. Hansen threshold, two-way effects, interior-threshold verdict ----------------
-    try:
-        _threshold_block(df, labels, out_dir, res_dir, written, summary, verbose)
-    except Exception as exc:
-        failed["threshold"] = f"{type(exc).__name__}: {exc}"
-        _log(verbose, f"threshold failed: {exc}")
-
-    # ---- 5. spatial panels: three W, model chosen by tests per W -------------------------
-    try:
-        _spatial_block(df, labels, out_dir, res_dir, written, summary, verbose)
-    except Exception as exc:
-        failed["spatial"] = f"{type(exc).__name__}: {exc}"
-        _log(verbose, f"spatial failed: {exc}")
-        if verbose:
-            traceback.print_exc()
-
-    # ---- 6. mechanism: R&D -> integration D / linkage index -> TS (Jiang 2022), moderation
+    # ---- 4-8. threshold (two-way, interior verdict); spatial (three W, model chosen by
+    # tests); mechanism (R&D -> D / linkage -> TS, Jiang 2022) and moderation; system GMM with
+    # the guard; specification curve. A failing block is recorded and the others still run.
+    blocks = [("threshold", _threshold_block, df), ("spatial", _spatial_block, df)]
     if any(m in df.columns and df[m].notna().any() for m in MEDIATORS):
-        try:
-            _mechanisms_block(df, labels, out_dir, res_dir, written, summary, verbose)
-        except Exception as exc:
-            failed["mechanisms"] = f"{type(exc).__name__}: {exc}"
-            _log(verbose, f"mechanisms failed: {exc}")
+        blocks.append(("mechanisms", _mechanisms_block, df))
     else:
         todo.append("mechanism (mediators D, linkage) not estimated: no integration table")
-
-    # ---- 7. dynamic panel: system GMM with the guard ------------------------------------
-    try:
-        _gmm_block(base_df, labels, out_dir, res_dir, written, summary, verbose)
-    except Exception as exc:
-        failed["gmm"] = f"{type(exc).__name__}: {exc}"
-        _log(verbose, f"gmm failed: {exc}")
-
-    # ---- 8. specification curve of the R&D coefficient ----------------------------------
-    try:
-        _speccurve_block(df, labels, out_dir, res_dir, written, summary, verbose)
-    except Exception as exc:
-        failed["specification_curve"] = f"{type(exc).__name__}: {exc}"
-        _log(verbose, f"specification curve failed: {exc}")
+    blocks += [("gmm", _gmm_block, base_df), ("specification_curve", _speccurve_block, df)]
+    for name, block, frame in blocks:
+        try:
+            block(frame, labels, out_dir, res_dir, written, summary, verbose)
+        except Exception as exc:
+            failed[name] = f"{type(exc).__name__}: {exc}"
+            _log(verbose, f"{name.replace('_', ' ')} failed: {exc}")
+            if verbose:
+                traceback.print_exc()
 
     # ---- failed blocks, and blocks that wrote nothing this run, leave no stale file ---------
     stale = [b for b in BLOCK_OUTPUTS if b in failed or not block_written(b, written)]
