@@ -182,10 +182,11 @@ def _labels(data_dir: Path, lang: str) -> dict[str, str]:
 
 
 def stars(p: float) -> str:
-    """Significance stars: * p<0.1, ** p<0.05, *** p<0.01."""
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+    """Significance stars: * p<0.1, ** p<0.05, *** p<0.01 (the paper tables' rule,
+    :func:`analysis.models.tables.stars_for`); empty for a missing or non-finite p."""
+    from analysis.models.tables import stars_for
+
+    return stars_for(p)
 
 
 def coef_cell(est: float, se: float, p: float) -> str:
