@@ -34,6 +34,50 @@ def css() -> str:
     return CSS_FILE.read_text(encoding="utf-8")
 
 
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a CJK ideograph or CJK punctuation / full-width form."""
+    return any("\u2e80" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f"
+               or "\uff00" <= ch <= "\uffef" for ch in text)
+
+
+def cjk_font_css(text: str) -> str:
+    """``@font-face`` rule embedding a WOFF subset of the CJK font with the characters of
+    ``text``, so that a page with Chinese renders on a machine without a CJK system font;
+    "" when ``text`` has no CJK character or the font cannot be built (the page then falls back
+    to the system fonts of the stylesheet's font stack). The province reports pass one subset
+    shared by all of them (:func:`analysis.reporting.pages.font_css`); pages written elsewhere
+    (the paper tables) get theirs here.
+
+    Parameters
+    ----------
+    text : str
+        The page's text (characters outside the subset render in a fallback font).
+    """
+    if not has_cjk(text):
+        return ""
+    import tempfile
+
+    from analysis.reporting.fonts import web_font_subset
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            return font_face_css(web_font_subset(text, Path(tmp) / "subset.woff"))
+    except Exception:  # noqa: BLE001 - no font package: the stylesheet's font stack applies
+        return ""
+
+
+def font_face_css(font_path: str | Path | None) -> str:
+    """``@font-face`` rule ("Report CJK", the stylesheet's first CJK family) embedding a WOFF
+    file as a data URI; "" when there is no file."""
+    import base64
+
+    if not font_path or not Path(font_path).exists():
+        return ""
+    b64 = base64.b64encode(Path(font_path).read_bytes()).decode("ascii")
+    return ('@font-face { font-family: "Report CJK"; font-display: swap; '
+            f'src: url(data:font/woff;base64,{b64}) format("woff"); }}\n')
+
+
 @lru_cache(maxsize=1)
 def environment():
     """Jinja2 environment of the page templates (autoescape on)."""
@@ -75,6 +119,8 @@ def page(body: str, title: str, lang: str, *, index_href: str | None = "../index
     if nav is None:
         nav = ([(index_href, WORDS["back"][lang])] if index_href else []) + (
             [(other_lang_href, WORDS["other"][lang])] if other_lang_href else [])
+    if not font_css:
+        font_css = cjk_font_css(title + body + footer + nav_extra + "".join(t for _, t in nav))
     return environment().get_template("page.html.j2").render(
         body=body, title=title, lang=lang, nav=list(nav), nav_extra=nav_extra, footer=footer,
         css=css(), extra_css=extra_css, font_css=font_css, script=script, wide=wide, body_class=body_class)

@@ -193,3 +193,27 @@ def test_wild_note_names_each_columns_method_and_is_chinese_in_zh():
     # one method for every column: stated once, without column names
     one = regression_table([big], lang="en")
     assert "(WCR, Rademacher weights, all 1,024 sign vectors; Roodman" in " ".join(one.notes)
+
+
+def test_pages_with_chinese_embed_the_glyphs_they_use():
+    """A page with Chinese text (a zh paper table) embeds a CJK font subset holding its
+    characters, so it renders on a machine without a CJK system font (it showed empty boxes);
+    a page without CJK embeds none; the subset is the same bytes on every run."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from analysis.htmlpage import page
+
+    zh = page("<p>中介效应：R&amp;D投入强度</p>", "中介效应", "zh")
+    assert zh == page("<p>中介效应：R&amp;D投入强度</p>", "中介效应", "zh")
+    b64 = re.search(r"base64,([A-Za-z0-9+/=]+)\)", zh).group(1)
+    cmap = TTFont(io.BytesIO(base64.b64decode(b64))).getBestCmap()
+    for ch in "中介效应投入强度：返回全部省份":
+        assert ord(ch) in cmap, ch
+    assert ord("国") not in cmap  # a subset, not the whole font
+    assert "@font-face" not in page("<p>Typology</p>", "Typology", "en")
+    # the reports pass their shared subset, which is kept as given
+    assert page("<p>中</p>", "中", "zh", font_css="/*shared*/").count("@font-face") == 0

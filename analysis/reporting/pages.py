@@ -11,7 +11,6 @@ browser), with :func:`report_footer` and a subset of Noto Sans CJK SC embedded a
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import html
@@ -21,7 +20,7 @@ import sys
 from pathlib import Path
 
 from analysis import paths
-from analysis.htmlpage import page
+from analysis.htmlpage import font_face_css, page
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -133,9 +132,6 @@ def build_web_font(data_dir: Path | None = None, cache_dir: Path | None = None) 
 
 
 def font_css(font_path: str | Path | None) -> str:
-    """``@font-face`` rule embedding the WOFF subset as a data URI ("" when there is none)."""
-    if not font_path or not Path(font_path).exists():
-        return ""
-    b64 = base64.b64encode(Path(font_path).read_bytes()).decode("ascii")
-    return ('@font-face { font-family: "Report CJK"; font-display: swap; '
-            f'src: url(data:font/woff;base64,{b64}) format("woff"); }}\n')
+    """``@font-face`` rule embedding the WOFF subset as a data URI ("" when there is none;
+    :func:`analysis.htmlpage.font_face_css`)."""
+    return font_face_css(font_path)
