@@ -217,3 +217,15 @@ def test_pages_with_chinese_embed_the_glyphs_they_use():
     assert "@font-face" not in page("<p>Typology</p>", "Typology", "en")
     # the reports pass their shared subset, which is kept as given
     assert page("<p>中</p>", "中", "zh", font_css="/*shared*/").count("@font-face") == 0
+
+
+def test_paper_table_page_uses_the_wide_layout():
+    """Paper tables (up to nine columns with a long note) get the 1200 px layout, not the
+    report's 900 px column, so a five-column table and its note are not cut at 1280 px."""
+    import pandas as pd
+
+    from analysis.models.tables import RegressionTable
+
+    t = RegressionTable(body=pd.DataFrame({"(1)": ["0.1"]}, index=["x"]), header=["(1)"],
+                        n_coef_rows=1, notes=["n"], lang="en")
+    assert '<main class="wide">' in t.to_html_page("baseline")

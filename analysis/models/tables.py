@@ -167,14 +167,15 @@ class RegressionTable:
     def to_html_page(self, name: str = "") -> str:
         """The table as a full page in the reports' style (:func:`analysis.htmlpage.page`): title,
         table, notes, a link back to ``../index.html`` and, given the file stem's ``name``
-        (``baseline``), to ``<name>_<other language>.html``."""
+        (``baseline``), to ``<name>_<other language>.html``; the wide layout (five-column tables
+        and their notes fit at 1280 px; wider ones scroll inside their box)."""
         from analysis.htmlpage import page
 
         other = "en" if self.lang == "zh" else "zh"
         title = self.title or TABLE_TITLES.get(name, {}).get(self.lang, name)
         body = (f"<h1>{html.escape(title)}</h1>" if title else "") + f'<div class="table-wrap">{self.to_html()}</div>'
         return page(body, title or "table", self.lang, index_href="../index.html",
-                    other_lang_href=f"{name}_{other}.html" if name else None)
+                    other_lang_href=f"{name}_{other}.html" if name else None, wide=True)
 
     def render(self, fmt: Literal["md", "html", "tex", "csv"], name: str = "") -> str:
         """Render to one format by its file extension (``html``: a full page, :meth:`to_html_page`)."""
